@@ -1,0 +1,45 @@
+"""Read-only queries over the register: who is on it, by status, need and plan."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from .names import NEEDS, PLAN_TYPES, SEN_STATUS
+
+# Pupils currently on roll: no leaving date, or leaving in the future.
+ON_ROLL = "(leaving_date IS NULL OR leaving_date > current_date)"
+
+
+def overview(cur: duckdb.DuckDBPyConnection, settings: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Counts for the first page: by SEN status, by primary need (K and E) and by current plan type."""
+    where, params = _setting_filter(settings)
+    by_status = cur.execute(
+        f"SELECT sen_status, count(*) AS pupils FROM pupils WHERE {ON_ROLL} {where} GROUP BY ALL", params
+    ).df()
+    by_status["label"] = by_status["sen_status"].map(SEN_STATUS).fillna("Not recorded")
+    by_need = cur.execute(
+        f"""SELECT primary_need, sen_status, count(*) AS pupils FROM pupils
+            WHERE {ON_ROLL} AND sen_status IN ('K', 'E') {where} GROUP BY ALL""",
+        params,
+    ).df()
+    by_need["need"] = by_need["primary_need"].map(NEEDS).fillna("Not recorded")
+    by_need["status"] = by_need["sen_status"].map(SEN_STATUS)
+    by_plan = cur.execute(
+        f"""SELECT plan_type, count(DISTINCT (setting, pupil_id)) AS pupils FROM plans
+            WHERE (end_date IS NULL OR end_date > current_date) {where} GROUP BY ALL ORDER BY pupils DESC""",
+        params,
+    ).df()
+    by_plan["plan"] = by_plan["plan_type"].map(PLAN_TYPES).fillna(by_plan["plan_type"])
+    return {"by_status": by_status, "by_need": by_need, "by_plan": by_plan}
+
+
+def settings_list(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every setting that has pupils, in name order."""
+    return [r[0] for r in cur.execute("SELECT DISTINCT setting FROM pupils ORDER BY 1").fetchall()]
+
+
+def _setting_filter(settings: list[str] | None) -> tuple[str, list]:
+    if settings is None:
+        return "", []
+    return "AND setting IN (SELECT unnest(?::VARCHAR[]))", [list(settings)]

@@ -1,0 +1,133 @@
+"""Schema of the store, as numbered migrations applied in order on open.
+
+A migration is never edited once released: add a new one. Each runs in its own
+transaction together with the bump of `schema_version`.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "caseload entities, imports and audit",
+        """
+        CREATE TABLE settings (
+            setting         VARCHAR PRIMARY KEY,
+            phase           VARCHAR,          -- names.SETTING_PHASES
+            local_authority VARCHAR            -- the council the setting sits in
+        );
+        CREATE TABLE pupils (
+            setting         VARCHAR NOT NULL,
+            pupil_id        VARCHAR NOT NULL,  -- UPN or the setting's own id
+            first_name      VARCHAR,
+            last_name       VARCHAR,
+            date_of_birth   DATE,
+            year_group      VARCHAR,           -- names.YEAR_GROUPS, as recorded
+            class           VARCHAR,
+            sen_status      VARCHAR,           -- N / K / E
+            primary_need    VARCHAR,           -- census code
+            secondary_need  VARCHAR,
+            local_authority VARCHAR,           -- council maintaining an EHCP
+            key_worker      VARCHAR,
+            date_identified DATE,
+            leaving_date    DATE,
+            extra           JSON,              -- tracker columns the product does not know
+            import_id       BIGINT,            -- import that last wrote the row (NULL: demo)
+            updated_at      TIMESTAMP DEFAULT current_timestamp,
+            PRIMARY KEY (setting, pupil_id)
+        );
+        CREATE TABLE plans (
+            setting         VARCHAR NOT NULL,
+            pupil_id        VARCHAR NOT NULL,
+            plan_type       VARCHAR NOT NULL,  -- names.PLAN_TYPES
+            start_date      DATE,              -- for an EHCP: the date the plan was issued
+            end_date        DATE,
+            local_authority VARCHAR,
+            import_id       BIGINT
+        );
+        CREATE TABLE reviews (
+            setting            VARCHAR NOT NULL,
+            pupil_id           VARCHAR NOT NULL,
+            plan_type          VARCHAR,
+            review_date        DATE NOT NULL,  -- date held, or scheduled date if not held yet
+            held               BOOLEAN NOT NULL DEFAULT TRUE,
+            kind               VARCHAR,        -- names.REVIEW_KINDS
+            invitations_sent   DATE,
+            reports_received   DATE,
+            parent_attended    BOOLEAN,        -- attended or contributed
+            child_contributed  BOOLEAN,
+            progress           VARCHAR,        -- names.PROGRESS; NULL: derive from scores
+            decision           VARCHAR,        -- names.DECISIONS
+            next_review_date   DATE,
+            report_sent        DATE,           -- EHCP: review report sent to the council
+            la_decision_date   DATE,           -- EHCP: council decision maintain/amend/cease
+            pfa_covered        BOOLEAN,        -- EHCP from Year 9: preparing for adulthood covered
+            notes              VARCHAR,
+            import_id          BIGINT
+        );
+        CREATE TABLE outcomes (
+            setting         VARCHAR NOT NULL,
+            pupil_id        VARCHAR NOT NULL,
+            outcome_id      VARCHAR NOT NULL,
+            area            VARCHAR,           -- names.AREAS
+            description     VARCHAR,
+            baseline        DOUBLE,
+            target          DOUBLE,
+            scale_min       DOUBLE DEFAULT 0,
+            scale_max       DOUBLE DEFAULT 10,
+            start_date      DATE,
+            target_date     DATE,
+            status          VARCHAR,           -- names.OUTCOME_STATUS
+            import_id       BIGINT
+        );
+        CREATE TABLE scores (
+            setting         VARCHAR NOT NULL,
+            pupil_id        VARCHAR NOT NULL,
+            outcome_id      VARCHAR NOT NULL,
+            score_date      DATE NOT NULL,
+            score           DOUBLE NOT NULL,
+            import_id       BIGINT
+        );
+        CREATE TABLE ehc_requests (
+            setting         VARCHAR NOT NULL,
+            pupil_id        VARCHAR NOT NULL,
+            requested       DATE NOT NULL,
+            decision_date   DATE,
+            decision        VARCHAR,           -- names.EHC_DECISIONS
+            final_plan_date DATE,
+            local_authority VARCHAR,
+            import_id       BIGINT
+        );
+        CREATE SEQUENCE import_ids START 1;
+        CREATE TABLE imports (
+            import_id       BIGINT PRIMARY KEY DEFAULT nextval('import_ids'),
+            created_at      TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            user_name       VARCHAR,
+            file_name       VARCHAR,
+            file_sha256     VARCHAR,
+            file_bytes      BLOB,
+            setting         VARCHAR,
+            status          VARCHAR NOT NULL DEFAULT 'done',   -- done / undone
+            summary         JSON,              -- what was added and changed
+            warnings        JSON,
+            undone_at       TIMESTAMP
+        );
+        CREATE TABLE pupil_changes (          -- before-images, so an import can be undone
+            import_id       BIGINT NOT NULL,
+            setting         VARCHAR NOT NULL,
+            pupil_id        VARCHAR NOT NULL,
+            field           VARCHAR NOT NULL,
+            old_value       VARCHAR,
+            new_value       VARCHAR
+        );
+        CREATE TABLE audit (
+            logged_at       TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            user_name       VARCHAR,
+            action          VARCHAR NOT NULL,  -- sign_in, import, undo, rule_change, export, restore, demo
+            detail          JSON
+        );
+        """,
+    ),
+]
+
+LATEST_VERSION = MIGRATIONS[-1][0]

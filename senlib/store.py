@@ -1,0 +1,110 @@
+"""The embedded DuckDB store: where it lives, opening it, migrating it.
+
+One connection per process; each thread takes its own cursor (`cursor()`), which
+is how DuckDB shares one database between threads safely.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import duckdb
+
+from .errors import DatabaseBusyError, DatabaseError
+from .schema import LATEST_VERSION, MIGRATIONS
+
+DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "caseload.duckdb"
+DB_ENV = "SENLIB_DB"
+
+
+def db_path(path: str | os.PathLike | None = None) -> Path:
+    """The database file to use: the argument, else $SENLIB_DB, else data/caseload.duckdb."""
+    if path:
+        return Path(path)
+    if os.environ.get(DB_ENV):
+        return Path(os.environ[DB_ENV])
+    return DEFAULT_DB
+
+
+def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) and migrate the store. Raises our own errors, never DuckDB's."""
+    target = db_path(path)
+    if str(target) != ":memory:":
+        if read_only and not target.exists():
+            raise DatabaseError(f"There is no database at {target}.", fix="Create one with `python -m senlib demo` or import a tracker.")
+        target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(target), read_only=read_only)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            raise DatabaseBusyError(
+                f"The database {target} is in use by another program (usually the running dashboard).",
+                fix="Stop the dashboard (Ctrl+C in its terminal) and run the command again, "
+                "or use the dashboard's own page for this task.",
+            ) from None
+        if "not a valid DuckDB database" in text:
+            raise DatabaseError(f"{target} is not a database this program can read.", fix="Check the path, or restore a backup.") from None
+        raise DatabaseError(f"The database {target} cannot be opened: {text}", fix="Check the path, or restore a backup.") from None
+    except duckdb.Error as exc:
+        raise DatabaseError(f"{target} is not a database this program can read ({exc}).", fix="Check the path, or restore a backup.") from None
+    if not read_only:
+        migrate(con)
+    return con
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Version of the schema in this database; 0 for an empty file."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchall()[0][0]
+    if not exists:
+        return 0
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply every migration newer than the database; safe to call on every open."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+        "description VARCHAR, applied_at TIMESTAMP DEFAULT current_timestamp)"
+    )
+    current = schema_version(con)
+    if current > LATEST_VERSION:
+        raise DatabaseError(
+            f"This database was written by a newer version of the program (schema {current}; this program reads up to {LATEST_VERSION}).",
+            fix="Update the program, or open a backup made with this version.",
+        )
+    for version, description, sql in MIGRATIONS:
+        if version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_version (version, description) VALUES (?, ?)", [version, description])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    return schema_version(con)
+
+
+def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the store holds no pupils (first run, or everything cleared)."""
+    return con.execute("SELECT count(*) FROM pupils").fetchall()[0][0] == 0
+
+
+def clear_caseload(con: duckdb.DuckDBPyConnection) -> None:
+    """Remove every pupil record (not the audit log); used by `demo --replace`."""
+    for table in ("scores", "outcomes", "reviews", "plans", "ehc_requests", "pupil_changes", "pupils", "settings"):
+        con.execute(f"DELETE FROM {table}")
+
+
+def audit(con: duckdb.DuckDBPyConnection, action: str, user: str | None, detail: dict | None = None) -> None:
+    """Record who did what; every import, undo, rule change, export and restore comes here."""
+    con.execute(
+        "INSERT INTO audit (user_name, action, detail) VALUES (?, ?, ?)",
+        [user, action, json.dumps(detail or {}, default=str)],
+    )
