@@ -1,10 +1,13 @@
-"""Entry point: page config and navigation. Nothing else lives here."""
+"""Entry point: page config and navigation by role. Nothing else lives here."""
 
 import streamlit as st
 
+from ui import nav
+
 st.set_page_config(page_title="SEN caseload", page_icon=":material/school:", layout="wide")
 
-pages = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-]
-st.navigation(pages).run()
+role = nav.SENCO  # local mode: a single SENCo on 127.0.0.1 (sign-in arrives with the roles issue)
+sections: dict[str, list] = {}
+for i, spec in enumerate(nav.pages_for(role)):
+    sections.setdefault(spec.section, []).append(st.Page(spec.path, title=spec.title, icon=spec.icon, default=i == 0))
+st.navigation(sections).run()

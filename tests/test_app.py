@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-PAGES = ["pages/overview.py"]
+from ui.nav import PAGES as SPECS
+
+PAGES = [p.path for p in SPECS]
 
 
 def _app(db, monkeypatch) -> AppTest:

@@ -1,0 +1,32 @@
+"""Every page of the app, once: file, title, icon, and which roles may open it.
+
+app.py builds st.navigation from this list for the signed-in user's role, so a page a
+role may not open is not even registered for that user (typing its URL finds nothing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SENCO, LEADER, GOVERNOR = "senco", "leader", "governor"
+ALL_ROLES = (SENCO, LEADER, GOVERNOR)
+STAFF = (SENCO, LEADER)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title: str
+    icon: str
+    roles: tuple[str, ...]
+    section: str = "Caseload"
+
+
+PAGES: list[PageSpec] = [
+    PageSpec("pages/overview.py", "Overview", ":material/dashboard:", STAFF),
+]
+
+
+def pages_for(role: str) -> list[PageSpec]:
+    """The pages a role may open, in menu order."""
+    return [p for p in PAGES if role in p.roles]
