@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parent.parent
-
 from ui.nav import PAGES as SPECS
+
+ROOT = Path(__file__).resolve().parent.parent
 
 PAGES = [p.path for p in SPECS]
 
