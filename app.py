@@ -1,10 +1,12 @@
 """Entry point: page config and navigation by role. Nothing else lives here."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import nav
 
-st.set_page_config(page_title="SEN caseload", page_icon=":material/school:", layout="wide")
+st.set_page_config(page_title="SEN caseload", page_icon=str(Path(__file__).parent / "ui" / "static" / "favicon.png"), layout="wide")
 
 role = nav.SENCO  # local mode: a single SENCo on 127.0.0.1 (sign-in arrives with the roles issue)
 sections: dict[str, list] = {}
