@@ -73,7 +73,7 @@ def _cell_value(value: object) -> object:
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()  # numpy scalar
     if isinstance(value, str):
-        value = _ILLEGAL_XML.sub("", value)
+        value = _ILLEGAL_XML.sub("", value) or None
     return value
 
 
@@ -504,22 +504,22 @@ def to_pdf(report: Report, *, charts: bool = True, generated: datetime | None = 
     width = pdf.epw
 
     pdf.set_font(family, "B", 18)
-    pdf.multi_cell(width, 9, clean(report.title), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(width, 9, clean(report.title), new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_font(family, "", 10)
     pdf.set_text_color(70)
     sub = " · ".join(p for p in (report.subtitle, f"generated {generated:%d/%m/%Y %H:%M}") if p)
-    pdf.multi_cell(width, 5, clean(sub), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(width, 5, clean(sub), new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_text_color(0)
     if note:
         pdf.ln(2)
         pdf.set_fill_color(255, 244, 214)
         pdf.set_font(family, "", 9)
-        pdf.multi_cell(width, 5, clean(note), fill=True, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 5, clean(note), fill=True, new_x="LMARGIN", new_y="NEXT", align="L")
 
     def table(df: pd.DataFrame, caption: str) -> None:
         if caption:
             pdf.set_font(family, "B", 10)
-            pdf.multi_cell(width, 6, clean(caption), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(width, 6, clean(caption), new_x="LMARGIN", new_y="NEXT", align="L")
         cols = len(df.columns) or 1
         pdf.set_font(family, "", 9 if cols <= 6 else 7)
         numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) for c in df.columns]
@@ -544,12 +544,12 @@ def to_pdf(report: Report, *, charts: bool = True, generated: datetime | None = 
             pdf.add_page()
         pdf.set_font(family, "B", 13)
         pdf.set_text_color(0, 114, 178)
-        pdf.multi_cell(width, 7, clean(section.heading), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 7, clean(section.heading), new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.set_text_color(0)
         for block in section.blocks:
             if isinstance(block, str):
                 pdf.set_font(family, "", 10)
-                pdf.multi_cell(width, 5, clean(block), new_x="LMARGIN", new_y="NEXT")
+                pdf.multi_cell(width, 5, clean(block), new_x="LMARGIN", new_y="NEXT", align="L")
                 pdf.ln(1)
             elif isinstance(block, Table):
                 table(block.frame, block.caption)
@@ -561,12 +561,12 @@ def to_pdf(report: Report, *, charts: bool = True, generated: datetime | None = 
                     pdf.image(io.BytesIO(images[id(block)]), w=width, alt_text=clean(_figure_title(block.figure)))
                     if block.caption:
                         pdf.set_font(family, "", 8)
-                        pdf.multi_cell(width, 4, clean(block.caption), new_x="LMARGIN", new_y="NEXT")
+                        pdf.multi_cell(width, 4, clean(block.caption), new_x="LMARGIN", new_y="NEXT", align="L")
                     pdf.ln(2)
                 elif block.table is not None:
                     table(block.table, block.caption or _figure_title(block.figure))
     if report.footnote:
         pdf.ln(4)
         pdf.set_font(family, "", 8)
-        pdf.multi_cell(width, 4, clean(report.footnote), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 4, clean(report.footnote), new_x="LMARGIN", new_y="NEXT", align="L")
     return bytes(pdf.output())
