@@ -128,6 +128,22 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        2,
+        "rule overrides per setting and local authority",
+        """
+        CREATE TABLE rule_overrides (         -- senlib.rules: a setting's own values for the default policy
+            setting         VARCHAR NOT NULL,  -- '' = every setting
+            local_authority VARCHAR NOT NULL,  -- '' = every local authority
+            rule_id         VARCHAR NOT NULL,  -- id in senlib/rules/policy.toml
+            param           VARCHAR NOT NULL,
+            value           JSON NOT NULL,
+            changed_by      VARCHAR,
+            changed_at      TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            PRIMARY KEY (setting, local_authority, rule_id, param)
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
