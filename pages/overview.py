@@ -1,16 +1,27 @@
 """Overview: the caseload in the database at a glance."""
 
+from datetime import date
+
 import plotly.express as px
 import streamlit as st
 
-from senlib import caseload, store
+from senlib import caseload, demo, store
 from ui.state import cursor
 
 st.title("SEN caseload overview")
 cur = cursor()
 if store.is_empty(cur):
-    st.info("There are no pupils in the database yet. Upload a tracker, or load the demo caseload from the command line "
-            "with `python -m senlib demo`.")
+    st.info("There are no pupils in the database yet. Upload a tracker, or load a fictional demo caseload "
+            "(three schools, 1,500 pupils) to look around.")
+    if st.button("Load demo data", type="primary", icon=":material/dataset:"):
+        try:
+            with st.spinner("Writing the demo caseload…"):
+                demo.generate(cur, settings=3, pupils=1500, as_of=date.today())
+        except Exception as exc:  # noqa: BLE001 - the page must say what went wrong, not crash
+            st.error(f"The demo caseload could not be loaded ({exc}). Nothing was written.")
+        else:
+            st.cache_data.clear()
+            st.rerun()
     st.stop()
 
 counts = caseload.overview(cur)

@@ -10,6 +10,8 @@ from senlib import store
 # Session-state keys, defined once.
 AS_OF = "as_of"
 USER = "user"
+PUPIL_SEARCH = "pupil_search"          # pages/pupil.py: the text typed in the search box
+PROGRESS_SETTINGS = "progress_settings"  # pages/progress.py: settings chosen in the filter
 
 
 @st.cache_resource(show_spinner=False)
@@ -21,3 +23,12 @@ def connection() -> duckdb.DuckDBPyConnection:
 def cursor() -> duckdb.DuckDBPyConnection:
     """A cursor for this script run; DuckDB cursors are safe to use from one thread each."""
     return connection().cursor()
+
+
+def data_version() -> tuple:
+    """A cheap fingerprint of the data, to key st.cache_data results: it changes with every import,
+    undo, demo load or rule change (each writes the audit log) and with row counts."""
+    return cursor().execute(
+        "SELECT (SELECT count(*) FROM audit), (SELECT max(logged_at) FROM audit), (SELECT count(*) FROM pupils),"
+        " (SELECT count(*) FROM reviews), (SELECT count(*) FROM scores)"
+    ).fetchall()[0]

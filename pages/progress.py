@@ -1,0 +1,85 @@
+"""Progress (senior leaders): how far outcomes have moved, by area of need, year group, plan and need."""
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from senlib import caseload, charts, exports, progress, store
+from ui.state import PROGRESS_SETTINGS, cursor, data_version
+from ui.widgets import as_of_input, empty_state, settings_filter
+
+
+@st.cache_data(max_entries=32, show_spinner="Working out progress…")
+def _progress(version: tuple, as_of: date, settings: tuple[str, ...] | None) -> dict:
+    df = progress.outcome_progress(cursor(), as_of, settings=list(settings) if settings else None)
+    return {"headline": progress.headline(df), "source": df["source"].iloc[0] if len(df) else "",
+            "by": {d: progress.summary_by(df, d) for d in progress.DIMENSIONS}, "stalled": progress.stalled_pupils(df)}
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _settings(version: tuple) -> list[str]:
+    return caseload.settings_list(cursor())
+
+
+st.title("Outcome progress")
+if store.is_empty(cursor()):
+    empty_state("Progress needs outcomes and their scaling scores.")
+    st.stop()
+version, as_of = data_version(), as_of_input()
+chosen = settings_filter(_settings(version), key=PROGRESS_SETTINGS)
+result = _progress(version, as_of, tuple(chosen) if chosen else None)
+h = result["headline"]
+if h["outcomes"] == 0:
+    st.info("No outcomes are recorded for pupils on roll on this date. Add outcomes and scaling scores to a tracker "
+            "(the Outcomes and Scores sheets of the template) and upload it.")
+    st.stop()
+
+c = st.columns(5)
+c[0].metric("Outcomes", f"{h['outcomes']:,}", help=f"{h['pupils']:,} pupils; {h['scored']:,} outcomes scored")
+c[1].metric("On track", charts.number(h["on_track_share"], percent=True),
+            help="Target reached, or not stalled and at least as far towards it as the time passed towards the target date.")
+c[2].metric("Mean change since baseline", charts.number(h["mean_change"]), help="Latest score minus baseline, in scale points.")
+c[3].metric("Median share of the way to target", charts.number(h["median_share"], percent=True))
+c[4].metric("Stalled outcomes", f"{h['stalled_outcomes']:,}", help=f"{h['stalled_pupils']:,} pupils. Score not risen since the one before.")
+if result["source"] != "rules":
+    st.caption("Stalled outcomes are worked out by a stand-in for the `stalled_outcome` rule until the rules engine is installed.")
+
+for tab, (dim, (label, _)) in zip(st.tabs([f"By {v[0].lower()}" for v in progress.DIMENSIONS.values()]),
+                                  progress.DIMENSIONS.items(), strict=True):
+    with tab:
+        summary = result["by"][dim]
+        measures = summary.melt(id_vars=[dim], value_vars=["on_track_share", "median_share"], var_name="measure")
+        measures["measure"] = measures["measure"].map({"on_track_share": "Outcomes on track",
+                                                       "median_share": "Median share of the way to target"})
+        order, height = list(summary[dim]), 160 + 28 * len(summary)
+        left, right = st.columns(2)
+        left.plotly_chart(charts.bar(measures, x="value", y=dim, color="measure", orientation="h", percent=True, order=order,
+                                     title=f"On track and share of the way to target by {label.lower()}", height=height,
+                                     x_title="Share of outcomes", y_title=label, legend_title="Measure"),
+                          width="stretch", key=f"share-{dim}")
+        right.plotly_chart(charts.bar(summary, x="mean_change", y=dim, orientation="h", order=order, height=height,
+                                      title=f"Mean change since baseline by {label.lower()}", x_title="Scale points",
+                                      y_title=label), width="stretch", key=f"change-{dim}")
+        with st.expander(f"Table: progress by {label.lower()}"):
+            st.dataframe(summary, hide_index=True, width="stretch", column_config={
+                dim: label, "outcomes": "Outcomes", "pupils": "Pupils", "stalled": "Stalled outcomes",
+                "mean_change": st.column_config.NumberColumn("Mean change", format="%.1f"),
+                "median_share": st.column_config.NumberColumn("Median share of way", format="percent"),
+                "on_track_share": st.column_config.NumberColumn("On track", format="percent")})
+
+st.subheader("Pupils whose outcomes have stalled", anchor=False)
+stalled: pd.DataFrame = result["stalled"]
+if stalled.empty:
+    st.success("No outcome has stalled on this date.")
+else:
+    shown = stalled.drop(columns=["key"])
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        "link": st.column_config.LinkColumn("Open", display_text="Open pupil"), "pupil": "Pupil", "setting": "Setting",
+        "pupil_id": "Pupil ID", "year": "Year group", "need": "Primary need", "plan": "Current plan",
+        "stalled": "Stalled outcomes", "outcomes": "Outcomes", "stalled_areas": "Areas stalled",
+        "last_scored": st.column_config.DateColumn("Last scored", format="DD/MM/YYYY")},
+        column_order=["link", "pupil", "setting", "year", "need", "plan", "stalled", "outcomes", "stalled_areas", "last_scored"])
+    st.download_button("Download as Excel", data=lambda: exports.to_xlsx(shown.drop(columns=["link"]), sheet_name="Stalled outcomes"),
+                       file_name=f"stalled-outcomes-{as_of:%Y-%m-%d}.xlsx", icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")

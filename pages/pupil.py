@@ -1,0 +1,142 @@
+"""Pupil: one pupil's record. Open from a search here or a link `pupil?pupil=SETTING|ID` from any page."""
+
+from datetime import date
+
+import streamlit as st
+
+from senlib import charts, pupil, store
+from senlib.errors import InputError
+from senlib.names import AREAS
+from senlib.text import escape_markdown
+from ui.state import PUPIL_SEARCH, cursor, data_version
+from ui.widgets import as_of_input, empty_state
+
+DATE = st.column_config.DateColumn(format="DD/MM/YYYY")
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _search(version: tuple, text: str):
+    return pupil.search(cursor(), text)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _record(version: tuple, setting: str, pupil_id: str, as_of: date):
+    return pupil.record(cursor(), setting, pupil_id, as_of=as_of)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _rules(version: tuple, setting: str, pupil_id: str, as_of: date):
+    return pupil.rules_view(cursor(), setting, pupil_id, as_of=as_of)
+
+
+st.title("Pupil")
+if store.is_empty(cursor()):
+    empty_state("There is no pupil to show.")
+    st.stop()
+version, as_of = data_version(), as_of_input()
+
+# Choose a pupil: the link's ?pupil= if any, else a search.
+key = st.query_params.get(pupil.QUERY_PARAM)
+text = st.text_input("Find a pupil", key=PUPIL_SEARCH, placeholder="Type part of a name or a pupil ID")
+found = _search(version, text)
+labels = dict(zip(found["key"], found["label"], strict=True))
+if key and key not in labels:
+    labels = {key: key.replace(pupil.KEY_SEP, " · ")} | labels
+if text and found.empty:
+    st.caption("No pupil's name or ID contains all of those words.")
+choice = st.selectbox("Pupil", list(labels), index=list(labels).index(key) if key in labels else None,
+                      format_func=labels.get, placeholder="Choose a pupil from the search results")
+if choice and choice != key:
+    st.query_params[pupil.QUERY_PARAM] = key = choice
+if not key:
+    st.info("Search for a pupil by name or ID, or open one from another page.")
+    st.stop()
+try:
+    setting, pupil_id = pupil.parse_key(key)
+except InputError as exc:
+    st.error(str(exc))
+    st.stop()
+rec = _record(version, setting, pupil_id, as_of)
+if rec is None:
+    st.warning("There is no pupil with that ID in that setting (they may have been removed by undoing an import). "
+               "Search for them by name above.")
+    st.stop()
+
+st.header(escape_markdown(rec.name), anchor=False)
+for warning in rec.warnings:
+    st.warning(warning, icon=":material/warning:")
+left, right = st.columns([2, 3])
+left.dataframe(rec.profile, hide_index=True, width="stretch", height=35 * len(rec.profile) + 40,
+               column_config={"field": "Profile", "value": "Value"})
+
+with right:
+    # Flags with reasons, review status and review quality come from the rules engine (issue 4).
+    st.subheader("Review status and flags", anchor=False)
+    view = _rules(version, setting, pupil_id, as_of)
+    if view is None:
+        st.info("Flags with their reasons, the review status and review quality checks appear here once the rules "
+                "engine is installed.", icon=":material/rule:")
+    else:
+        code = view.status.get("status")
+        st.badge(charts.status_word(code), color={"overdue": "red", "due_soon": "orange", "on_track": "green"}.get(code, "gray"))
+        when = {k: view.status.get(k) for k in ("due_date", "invite_by", "reports_by")}
+        st.text("  ".join(f"{k.replace('_', ' ').capitalize()}: {v:%d/%m/%Y}" for k, v in when.items() if v is not None and v == v))
+        if view.flags.empty:
+            st.caption("No flags on this date.")
+        else:
+            st.dataframe(view.flags, hide_index=True, width="stretch", column_config={"flag": "Flag", "reason": "Why"})
+
+    st.subheader("Path through the graduated response", anchor=False)
+    if rec.plans.empty:
+        st.caption("No plans recorded.")
+    else:
+        st.plotly_chart(charts.plan_timeline(rec.plans, as_of=as_of), width="stretch", key="timeline")
+        with st.expander("Table: plans"):
+            st.dataframe(rec.plans[["plan", "start_date", "end_date", "local_authority"]], hide_index=True, width="stretch",
+                         column_config={"plan": "Plan", "start_date": st.column_config.DateColumn("Start", format="DD/MM/YYYY"),
+                                        "end_date": st.column_config.DateColumn("End", format="DD/MM/YYYY"),
+                                        "local_authority": "Local authority"})
+
+st.subheader("Reviews", anchor=False)
+if rec.reviews.empty:
+    st.caption("No reviews recorded.")
+else:
+    config = {c: (st.column_config.DateColumn(label, format="DD/MM/YYYY") if "date" in c or c in
+                  ("invitations_sent", "reports_received", "report_sent") else label)
+              for c, label in pupil.REVIEW_COLUMNS.items()}
+    st.dataframe(rec.reviews[list(pupil.REVIEW_COLUMNS)], hide_index=True, width="stretch", column_config=config)
+    if view is not None and not view.quality.empty:
+        st.caption("Review quality checks")
+        st.dataframe(view.quality, hide_index=True, width="stretch")
+
+st.subheader("Outcomes and progress scaling", anchor=False)
+if rec.outcomes.empty:
+    st.caption("No outcomes recorded for this pupil.")
+table = pupil.outcome_table(rec)
+order = {label: i for i, label in enumerate(AREAS.values())}
+for area_label, group in sorted(table.groupby("area_label"), key=lambda g: order.get(g[0], 99)):
+    st.markdown(f"#### {escape_markdown(area_label)}")
+    cols = st.columns(2)
+    for i, o in enumerate(group.itertuples()):
+        with cols[i % 2]:
+            scores = rec.scores[rec.scores["outcome_id"] == o.outcome_id]
+            st.plotly_chart(charts.scaling_chart(scores, baseline=o.baseline, target=o.target, scale_min=o.scale_min,
+                                                 scale_max=o.scale_max, title=o.chart_title, area=o.area,
+                                                 target_date=o.target_date), width="stretch", key=f"scaling-{o.outcome_id}")
+            st.text(str(o.description or ""))
+            st.caption(escape_markdown(o.summary))
+with st.expander("Table: outcomes and scores"):
+    st.dataframe(rec.scores.merge(rec.outcomes[["outcome_id", "description"]], on="outcome_id"), hide_index=True,
+                 width="stretch", column_config={"score_date": st.column_config.DateColumn("Date", format="DD/MM/YYYY")})
+
+if not rec.ehc_requests.empty:
+    st.subheader("EHC needs assessment requests", anchor=False)
+    st.dataframe(rec.ehc_requests, hide_index=True, width="stretch",
+                 column_config={c: st.column_config.DateColumn(format="DD/MM/YYYY")
+                                for c in ("requested", "decision_date", "final_plan_date")})
+
+st.subheader("Other columns from the tracker", anchor=False)
+if rec.extra.empty:
+    st.caption("The tracker had no other columns for this pupil.")
+else:
+    st.dataframe(rec.extra, hide_index=True, width="stretch", column_config={"column": "Tracker column", "value": "Value"})

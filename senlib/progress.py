@@ -1,0 +1,239 @@
+"""Outcome progress for senior leaders: how far outcomes have moved, by area, year, plan and need.
+
+Per outcome, on an as-of date: latest score minus baseline (change) and the share of the
+way from baseline to target. Stalled outcomes are the `stalled_outcome` rule (DESIGN §3).
+When the rules engine (`senlib.rules.outcome_progress`) is installed, its per-outcome
+figures are used, so the rule lives in one place; until then `_outcome_progress_fallback`
+computes the same columns here (clearly a stand-in, see its docstring).
+
+"On track" is a reporting measure, not a rule: an outcome is on track when its target is
+reached, or when it has not stalled and the share of the way to target is at least the share
+of the time from the outcome's start to its target date that has passed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from datetime import date
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from .names import AREAS, NEEDS, PLAN_TYPES, YEAR_GROUPS, year_group_label
+from .pupil import PLAN_RANK, full_name, link, pupil_key
+from .schoolyear import sql_year_code, sql_year_index
+
+# The dimensions leaders break progress down by: column, label, order of categories (None: by size).
+DIMENSIONS: dict[str, tuple[str, str]] = {
+    "area_label": ("Area of need", "area"),
+    "year_label": ("Year group", "year"),
+    "plan_label": ("Plan type", "plan"),
+    "need_label": ("Primary need", "need"),
+}
+
+PER_OUTCOME_COLUMNS = ["setting", "pupil_id", "outcome_id", "area", "description", "baseline", "target",
+                       "scale_min", "scale_max", "start_date", "target_date", "latest", "latest_date", "previous",
+                       "scores", "change", "share", "reached", "stalled"]
+
+
+def rules_module():
+    """senlib.rules if it is installed and offers outcome_progress, else None."""
+    try:
+        mod = importlib.import_module("senlib.rules")
+    except ImportError:
+        return None
+    return mod if callable(getattr(mod, "outcome_progress", None)) else None
+
+
+def _outcome_progress_fallback(cur: duckdb.DuckDBPyConnection, as_of: date, settings: list[str] | None) -> pd.DataFrame:
+    """Stand-in for senlib.rules.outcome_progress until the rules engine lands.
+
+    Scores dated after `as_of` are ignored. Direction-aware (a target below the baseline,
+    e.g. fewer incidents, counts too). Stalled, after `stalled_outcome`: at least two scores,
+    target not reached, and the latest score has not moved towards the target since the
+    previous one. Discontinued outcomes are left out.
+    """
+    where, params = "", {"as_of": as_of}
+    if settings is not None:
+        where = "AND o.setting IN (SELECT unnest($settings::VARCHAR[]))"
+        params["settings"] = list(settings)
+    return cur.execute(
+        f"""
+        WITH s AS (
+            SELECT setting, pupil_id, outcome_id, score_date, score,
+                   row_number() OVER (PARTITION BY setting, pupil_id, outcome_id ORDER BY score_date DESC) AS rn,
+                   count(*) OVER (PARTITION BY setting, pupil_id, outcome_id) AS n
+            FROM scores WHERE score_date <= $as_of
+        ), last2 AS (
+            SELECT setting, pupil_id, outcome_id,
+                   max(score) FILTER (WHERE rn = 1) AS latest, max(score_date) FILTER (WHERE rn = 1) AS latest_date,
+                   max(score) FILTER (WHERE rn = 2) AS previous, max(n) AS scores
+            FROM s WHERE rn <= 2 GROUP BY ALL
+        )
+        SELECT o.setting, o.pupil_id, o.outcome_id, o.area, o.description, o.baseline, o.target,
+               o.scale_min, o.scale_max, o.start_date, o.target_date,
+               l.latest, l.latest_date, l.previous, coalesce(l.scores, 0) AS scores,
+               l.latest - o.baseline AS change,
+               CASE WHEN o.target <> o.baseline THEN (l.latest - o.baseline) / (o.target - o.baseline) END AS share,
+               (l.latest - o.target) * sign(o.target - o.baseline) >= 0 AND o.target <> o.baseline AS reached,
+               coalesce(l.scores >= 2 AND NOT ((l.latest - o.target) * sign(o.target - o.baseline) >= 0)
+                        AND (l.latest - l.previous) * sign(o.target - o.baseline) <= 0, false) AS stalled
+        FROM outcomes o LEFT JOIN last2 l USING (setting, pupil_id, outcome_id)
+        WHERE coalesce(o.status, 'active') <> 'discontinued'
+          AND (o.start_date IS NULL OR o.start_date <= $as_of) {where}
+        """,
+        params,
+    ).df()
+
+
+def _from_rules(mod, cur: duckdb.DuckDBPyConnection, as_of: date, settings: list[str] | None) -> pd.DataFrame:
+    """The rules engine's per-outcome frame in this module's column names (it may name a few differently)."""
+    df = mod.outcome_progress(cur, as_of, settings=settings)
+    renames = {"latest_score": "latest", "latest_score_date": "latest_date", "previous_score": "previous",
+               "share_to_target": "share", "share_of_way": "share", "n_scores": "scores", "score_count": "scores"}
+    df = df.rename(columns={k: v for k, v in renames.items() if k in df.columns and v not in df.columns})
+    outcomes = cur.execute(
+        "SELECT setting, pupil_id, outcome_id, area, description, baseline, target, scale_min, scale_max, start_date,"
+        " target_date FROM outcomes").df()
+    missing = [c for c in outcomes.columns if c not in df.columns]
+    if missing:
+        df = df.merge(outcomes[["setting", "pupil_id", "outcome_id", *missing]], on=["setting", "pupil_id", "outcome_id"],
+                      how="left")
+    if "change" not in df:
+        df["change"] = df["latest"] - df["baseline"]
+    if "share" not in df:
+        span = df["target"] - df["baseline"]
+        df["share"] = (df["change"] / span).where(span != 0)
+    if "reached" not in df:
+        df["reached"] = ((df["latest"] - df["target"]) * np.sign(df["target"] - df["baseline"]) >= 0) & (df["target"] != df["baseline"])
+    for col, default in (("previous", np.nan), ("latest_date", pd.NaT), ("scores", 0), ("stalled", False)):
+        if col not in df:
+            df[col] = default
+    return df[PER_OUTCOME_COLUMNS]
+
+
+def outcome_progress(cur: duckdb.DuckDBPyConnection, as_of: date, *, settings: list[str] | None = None) -> pd.DataFrame:
+    """Per outcome progress on `as_of`, with the pupil's year group, need, current plan and 'on track'.
+
+    Columns: PER_OUTCOME_COLUMNS plus first_name, last_name, year_group, primary_need, sen_status,
+    plan_type, on_track (NA where there is no score yet), expected_share, and labels
+    area_label, year_label, plan_label, need_label; `source` says whether the rules engine or
+    the stand-in computed it.
+    """
+    mod = rules_module()
+    base = _from_rules(mod, cur, as_of, settings) if mod else _outcome_progress_fallback(cur, as_of, settings)
+    pupils = _pupil_dimensions(cur, as_of, settings)
+    df = base.merge(pupils, on=["setting", "pupil_id"], how="inner")
+    ts = pd.Timestamp(as_of)
+    start = pd.to_datetime(df["start_date"])
+    target_date = pd.to_datetime(df["target_date"])
+    span_days = (target_date - start).dt.days
+    elapsed = ((ts - start).dt.days / span_days).where(span_days > 0)
+    df["expected_share"] = elapsed.clip(0, 1)
+    reached = df["reached"].astype("boolean").fillna(False)
+    df["stalled"] = df["stalled"].astype("boolean").fillna(False).astype(bool)
+    on_track = reached | ((df["share"] >= df["expected_share"].fillna(1.0)) & ~df["stalled"])
+    df["on_track"] = on_track.astype("boolean").where(df["latest"].notna())
+    df["area_label"] = df["area"].map(AREAS).fillna(df["area"]).fillna("Area not recorded")
+    df["year_label"] = df["year_group"].map(year_group_label).where(df["year_group"].notna(), "Not recorded")
+    df["plan_label"] = df["plan_type"].map(PLAN_TYPES).fillna("No current plan")
+    df["need_label"] = df["primary_need"].map(NEEDS).fillna(df["primary_need"]).fillna("Not recorded")
+    df["source"] = "rules" if mod else "progress (stand-in)"
+    return df
+
+
+def _pupil_dimensions(cur: duckdb.DuckDBPyConnection, as_of: date, settings: list[str] | None) -> pd.DataFrame:
+    """Per pupil on roll on `as_of`: name, year group (recorded, else from date of birth), need, status, current plan."""
+    where, params = "", {"as_of": as_of}
+    if settings is not None:
+        where = "AND p.setting IN (SELECT unnest($settings::VARCHAR[]))"
+        params["settings"] = list(settings)
+    rank = " ".join(f"WHEN '{k}' THEN {v}" for k, v in PLAN_RANK.items())
+    year = sql_year_code(sql_year_index("p.date_of_birth", "$as_of::DATE"))
+    return cur.execute(
+        f"""
+        WITH cur_plan AS (
+            SELECT setting, pupil_id, arg_max(plan_type, CASE plan_type {rank} ELSE 0 END) AS plan_type
+            FROM plans
+            WHERE plan_type IN ({", ".join(f"'{k}'" for k in PLAN_RANK)})
+              AND (start_date IS NULL OR start_date <= $as_of) AND (end_date IS NULL OR end_date > $as_of)
+            GROUP BY ALL
+        )
+        SELECT p.setting, p.pupil_id, p.first_name, p.last_name,
+               coalesce(p.year_group, {year}) AS year_group, p.primary_need, p.sen_status, c.plan_type
+        FROM pupils p LEFT JOIN cur_plan c USING (setting, pupil_id)
+        WHERE (p.leaving_date IS NULL OR p.leaving_date > $as_of) {where}
+        """,
+        params,
+    ).df()
+
+
+def headline(df: pd.DataFrame) -> dict[str, float | int]:
+    """The figures at the top of the page: outcomes, pupils, share on track, mean change, stalled."""
+    scored = df[df["latest"].notna()]
+    stalled = df[df["stalled"]]
+    return {
+        "outcomes": int(len(df)),
+        "pupils": int(df[["setting", "pupil_id"]].drop_duplicates().shape[0]),
+        "scored": int(len(scored)),
+        "on_track_share": float(scored["on_track"].astype(float).mean()) if len(scored) else float("nan"),
+        "mean_change": float(scored["change"].mean()) if len(scored) else float("nan"),
+        "median_share": float(scored["share"].median()) if scored["share"].notna().any() else float("nan"),
+        "stalled_outcomes": int(len(stalled)),
+        "stalled_pupils": int(stalled[["setting", "pupil_id"]].drop_duplicates().shape[0]),
+    }
+
+
+def summary_by(df: pd.DataFrame, dimension: str) -> pd.DataFrame:
+    """Progress by one dimension (a key of DIMENSIONS): outcomes, pupils, mean change, median share of
+    the way to target, share on track, stalled outcomes; categories in their natural order."""
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    if df.empty:
+        return pd.DataFrame(columns=[dimension, "outcomes", "pupils", "mean_change", "median_share", "on_track_share",
+                                     "stalled"])
+    work = df.assign(_pupil=df["setting"] + "\x1f" + df["pupil_id"], _on=df["on_track"].astype(float))
+    out = work.groupby(dimension, observed=True, dropna=False).agg(
+        outcomes=("outcome_id", "size"),
+        pupils=("_pupil", "nunique"),
+        mean_change=("change", "mean"),
+        median_share=("share", "median"),
+        on_track_share=("_on", "mean"),
+        stalled=("stalled", "sum"),
+    ).reset_index()
+    return out.iloc[_order(out[dimension], dimension)].reset_index(drop=True)
+
+
+def _order(values: pd.Series, dimension: str) -> list[int]:
+    """Positions of `values` in reading order for the dimension."""
+    if dimension == "area_label":
+        ranks = {label: i for i, label in enumerate(AREAS.values())}
+    elif dimension == "year_label":
+        ranks = {year_group_label(y): i for i, y in enumerate(YEAR_GROUPS)}
+    elif dimension == "plan_label":
+        ranks = {label: i for i, label in enumerate(PLAN_TYPES.values())}
+    else:
+        ranks = {label: i for i, label in enumerate(sorted(values.astype(str)))}
+    return sorted(range(len(values)), key=lambda i: (ranks.get(values.iloc[i], 999), str(values.iloc[i])))
+
+
+def stalled_pupils(df: pd.DataFrame) -> pd.DataFrame:
+    """Pupils with at least one stalled outcome, most stalled first, with a link to each pupil's page."""
+    stalled = df[df["stalled"]]
+    if stalled.empty:
+        return pd.DataFrame(columns=["pupil", "setting", "pupil_id", "year", "need", "plan", "stalled", "outcomes",
+                                     "stalled_areas", "last_scored", "key", "link"])
+    totals = df.groupby(["setting", "pupil_id"]).size().rename("outcomes")
+    grouped = stalled.groupby(["setting", "pupil_id"], as_index=False).agg(
+        first_name=("first_name", "first"), last_name=("last_name", "first"), year=("year_label", "first"),
+        need=("need_label", "first"), plan=("plan_label", "first"), stalled=("outcome_id", "size"),
+        stalled_areas=("area_label", lambda s: "; ".join(sorted(set(s)))), last_scored=("latest_date", "max"),
+    )
+    grouped = grouped.merge(totals.reset_index(), on=["setting", "pupil_id"])
+    grouped["pupil"] = [full_name(f, la, last_first=True) for f, la in zip(grouped["first_name"], grouped["last_name"], strict=True)]
+    grouped["key"] = [pupil_key(s, p) for s, p in zip(grouped["setting"], grouped["pupil_id"], strict=True)]
+    grouped["link"] = [link(s, p) for s, p in zip(grouped["setting"], grouped["pupil_id"], strict=True)]
+    grouped = grouped.sort_values(["stalled", "pupil"], ascending=[False, True])
+    return grouped[["pupil", "setting", "pupil_id", "year", "need", "plan", "stalled", "outcomes", "stalled_areas",
+                    "last_scored", "key", "link"]].reset_index(drop=True)

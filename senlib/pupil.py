@@ -1,0 +1,386 @@
+"""One pupil's record: finding them, their profile, plans, reviews, outcomes and scores.
+
+Why a module: the Pupil page, links from other pages (`?pupil=SETTING|ID`) and reports all
+need the same lookups, with the same rules for who may be seen (a `settings` list limits
+a user in a trust to some settings; None means all). Nothing here imports streamlit; every
+value that came from a tracker is returned as data, never as markup.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import quote
+
+import duckdb
+import pandas as pd
+
+from .errors import InputError
+from .names import (
+    AREAS,
+    DECISIONS,
+    EHC_DECISIONS,
+    NEEDS,
+    OUTCOME_STATUS,
+    PLAN_TYPES,
+    PROGRESS,
+    REVIEW_KINDS,
+    SEN_STATUS,
+    year_group_label,
+)
+from .schoolyear import year_group
+
+KEY_SEP = "|"
+PAGE_URL = "pupil"  # url path of pages/pupil.py
+QUERY_PARAM = "pupil"
+
+# Which plan a pupil is "on" when several run at once: the highest step of the graduated response.
+PLAN_RANK: dict[str, int] = {"pupil_profile": 1, "sen_support": 2, "my_support_plan": 3, "ehcp": 4}
+
+
+def pupil_key(setting: str, pupil_id: str) -> str:
+    """The one-string identity of a pupil used in links: 'SETTING|ID'."""
+    return f"{setting}{KEY_SEP}{pupil_id}"
+
+
+def parse_key(text: str | None) -> tuple[str, str]:
+    """'SETTING|ID' back to (setting, pupil_id); the setting is split at the last '|' so ids may not contain one."""
+    if not text or KEY_SEP not in text:
+        raise InputError("That link does not name a pupil.", place="the pupil= part of the address",
+                         fix="Open the pupil from a list, or search for them by name or id.")
+    setting, _, pupil_id = text.rpartition(KEY_SEP)
+    if not setting.strip() or not pupil_id.strip():
+        raise InputError("That link does not name a pupil.", place="the pupil= part of the address",
+                         fix="Open the pupil from a list, or search for them by name or id.")
+    return setting, pupil_id
+
+
+def link(setting: str, pupil_id: str) -> str:
+    """A relative URL that opens the Pupil page on this pupil (for LinkColumn and plain links)."""
+    return f"{PAGE_URL}?{QUERY_PARAM}={quote(pupil_key(setting, pupil_id), safe='')}"
+
+
+def _settings_clause(settings: list[str] | None, column: str = "setting") -> tuple[str, list]:
+    if settings is None:
+        return "", []
+    return f" AND {column} IN (SELECT unnest(?::VARCHAR[]))", [list(settings)]
+
+
+def _like(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search(cur: duckdb.DuckDBPyConnection, text: str, *, settings: list[str] | None = None, limit: int = 50) -> pd.DataFrame:
+    """Pupils whose name or id contains every word typed (case-insensitive); exact id matches first.
+
+    Returns setting, pupil_id, first_name, last_name, year_group, sen_status, left (bool), key, label.
+    """
+    words = [w for w in (text or "").split() if w]
+    if not words:
+        return pd.DataFrame(columns=["setting", "pupil_id", "first_name", "last_name", "year_group", "sen_status",
+                                     "left", "key", "label"])
+    conds, params = [], []
+    for w in words:
+        conds.append("(first_name ILIKE ? ESCAPE '\\' OR last_name ILIKE ? ESCAPE '\\' OR pupil_id ILIKE ? ESCAPE '\\')")
+        params += [_like(w)] * 3
+    where, extra = _settings_clause(settings)
+    df = cur.execute(
+        f"""SELECT setting, pupil_id, first_name, last_name, year_group, sen_status,
+                   coalesce(leaving_date <= current_date, false) AS "left"
+            FROM pupils WHERE {' AND '.join(conds)} {where}
+            ORDER BY (lower(pupil_id) = lower(?)) DESC, (sen_status IN ('K', 'E')) DESC,
+                     last_name, first_name, setting, pupil_id
+            LIMIT ?""",
+        params + extra + [text.strip(), limit],
+    ).df()
+    df["key"] = [pupil_key(s, p) for s, p in zip(df["setting"], df["pupil_id"], strict=True)]
+    df["label"] = [_label(r) for r in df.to_dict("records")]
+    return df
+
+
+def _label(row: dict) -> str:
+    name = full_name(row.get("first_name"), row.get("last_name"), last_first=True)
+    parts = [name, str(row["pupil_id"]), str(row["setting"])]
+    if row.get("year_group"):
+        parts.append(year_group_label(row["year_group"]))
+    if row.get("sen_status") in SEN_STATUS:
+        parts.append(SEN_STATUS[row["sen_status"]])
+    if row.get("left"):
+        parts.append("left")
+    return " · ".join(parts)
+
+
+def full_name(first: object, last: object, *, last_first: bool = False) -> str:
+    """A display name from parts that may be missing."""
+    f = "" if first is None or pd.isna(first) else str(first).strip()
+    ln = "" if last is None or pd.isna(last) else str(last).strip()
+    if last_first and f and ln:
+        return f"{ln}, {f}"
+    return " ".join(p for p in (f, ln) if p) or "(no name recorded)"
+
+
+@dataclass
+class PupilRecord:
+    """Everything the Pupil page shows, as plain data (picklable, so pages can cache it)."""
+
+    setting: str
+    pupil_id: str
+    name: str
+    profile: pd.DataFrame       # field, value (both text)
+    current_plan: str | None    # plan_type code of the highest current plan
+    plans: pd.DataFrame         # plan_type, plan, start_date, end_date, local_authority, ongoing
+    reviews: pd.DataFrame       # one row per review, newest first, labelled
+    outcomes: pd.DataFrame      # outcome_id, area, area_label, description, baseline, target, scale, dates, status
+    scores: pd.DataFrame        # outcome_id, score_date, score
+    ehc_requests: pd.DataFrame  # requested, decision_date, decision, final_plan_date, local_authority
+    extra: pd.DataFrame         # column, value: tracker columns the product keeps but does not know
+    warnings: list[str]         # things in the record that look wrong (e.g. year group does not match date of birth)
+
+
+def record(cur: duckdb.DuckDBPyConnection, setting: str, pupil_id: str, *, as_of: date,
+           settings: list[str] | None = None) -> PupilRecord | None:
+    """The pupil's whole record, or None if there is no such pupil (or the user may not see their setting)."""
+    if settings is not None and setting not in settings:
+        return None
+    rows = cur.execute("SELECT * FROM pupils WHERE setting = ? AND pupil_id = ?", [setting, pupil_id]).df()
+    if rows.empty:
+        return None
+    p = rows.iloc[0].to_dict()
+    key = [setting, pupil_id]
+    plans = cur.execute(
+        """SELECT plan_type, start_date, end_date, local_authority FROM plans
+           WHERE setting = ? AND pupil_id = ? ORDER BY start_date NULLS LAST, plan_type""", key).df()
+    plans["plan"] = plans["plan_type"].map(PLAN_TYPES).fillna(plans["plan_type"])
+    ts = pd.Timestamp(as_of)
+    start = pd.to_datetime(plans["start_date"])
+    end = pd.to_datetime(plans["end_date"])
+    plans["ongoing"] = (start.isna() | (start <= ts)) & (end.isna() | (end > ts))
+    current = plans[plans["ongoing"] & plans["plan_type"].isin(list(PLAN_RANK))]
+    current_plan = max(current["plan_type"], key=PLAN_RANK.get) if not current.empty else None
+
+    reviews = _reviews(cur, key)
+    outcomes = cur.execute(
+        """SELECT outcome_id, area, description, baseline, target, scale_min, scale_max, start_date, target_date, status
+           FROM outcomes WHERE setting = ? AND pupil_id = ? ORDER BY outcome_id""", key).df()
+    outcomes["area_label"] = outcomes["area"].map(AREAS).fillna(outcomes["area"].fillna("Area not recorded"))
+    outcomes["status_label"] = outcomes["status"].map(OUTCOME_STATUS).fillna(outcomes["status"])
+    scores = cur.execute(
+        """SELECT outcome_id, score_date, score FROM scores WHERE setting = ? AND pupil_id = ?
+           ORDER BY outcome_id, score_date""", key).df()
+    requests = cur.execute(
+        """SELECT requested, decision_date, decision, final_plan_date, local_authority FROM ehc_requests
+           WHERE setting = ? AND pupil_id = ? ORDER BY requested""", key).df()
+    requests["decision"] = requests["decision"].map(EHC_DECISIONS).fillna(requests["decision"])
+
+    warnings = []
+    derived = year_group(pd.Timestamp(p["date_of_birth"]).date(), as_of) if not pd.isna(p["date_of_birth"]) else None
+    recorded = None if pd.isna(p["year_group"]) else str(p["year_group"])
+    if derived and recorded and derived != recorded:
+        warnings.append(f"The recorded year group ({year_group_label(recorded)}) does not match the date of birth "
+                        f"({year_group_label(derived)} on {as_of:%d/%m/%Y}).")
+    if p["sen_status"] in ("K", "E") and pd.isna(p["primary_need"]):
+        warnings.append("On the SEN register but no primary type of need is recorded (the school census requires one).")
+
+    name = full_name(p["first_name"], p["last_name"])
+    return PupilRecord(
+        setting=setting, pupil_id=pupil_id, name=name,
+        profile=_profile(p, derived, current_plan, as_of), current_plan=current_plan,
+        plans=plans[["plan_type", "plan", "start_date", "end_date", "local_authority", "ongoing"]],
+        reviews=reviews, outcomes=outcomes, scores=scores, ehc_requests=requests,
+        extra=extra_columns(p.get("extra")), warnings=warnings,
+    )
+
+
+def _fmt_date(value: object) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return pd.Timestamp(value).strftime("%d/%m/%Y")
+
+
+def _text(value: object) -> str:
+    if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
+def _profile(p: dict, derived_year: str | None, current_plan: str | None, as_of: date) -> pd.DataFrame:
+    dob = p["date_of_birth"]
+    age = ""
+    if not pd.isna(dob):
+        born = pd.Timestamp(dob).date()
+        years = as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day))
+        age = f"{years}"
+    year = year_group_label(p["year_group"]) if not pd.isna(p["year_group"]) else "Not recorded"
+    if derived_year and (pd.isna(p["year_group"]) or derived_year != p["year_group"]):
+        year += f" (from date of birth: {year_group_label(derived_year)})"
+    need = lambda code: "" if code is None or pd.isna(code) else f"{NEEDS.get(code, code)} ({code})"  # noqa: E731
+    fields = [
+        ("Name", full_name(p["first_name"], p["last_name"])),
+        ("Pupil ID", _text(p["pupil_id"])),
+        ("Setting", _text(p["setting"])),
+        ("Date of birth", _fmt_date(dob)),
+        ("Age", age),
+        ("Year group", year),
+        ("Class", _text(p["class"])),
+        ("SEN status", SEN_STATUS.get(p["sen_status"], _text(p["sen_status"]) or "Not recorded")),
+        ("Current plan", PLAN_TYPES.get(current_plan, "None") if current_plan else "None"),
+        ("Primary need", need(p["primary_need"])),
+        ("Secondary need", need(p["secondary_need"])),
+        ("Local authority (EHCP)", _text(p["local_authority"])),
+        ("Key worker", _text(p["key_worker"])),
+        ("Date identified", _fmt_date(p["date_identified"])),
+        ("Leaving date", _fmt_date(p["leaving_date"])),
+    ]
+    return pd.DataFrame(fields, columns=["field", "value"])
+
+
+def _reviews(cur: duckdb.DuckDBPyConnection, key: list[str]) -> pd.DataFrame:
+    df = cur.execute(
+        """SELECT review_date, held, kind, plan_type, invitations_sent, reports_received, parent_attended,
+                  child_contributed, progress, decision, next_review_date, report_sent, la_decision_date,
+                  pfa_covered, notes
+           FROM reviews WHERE setting = ? AND pupil_id = ? ORDER BY review_date DESC""", key).df()
+    df["kind"] = df["kind"].map(REVIEW_KINDS).fillna(df["kind"])
+    df["plan_type"] = df["plan_type"].map(PLAN_TYPES).fillna(df["plan_type"])
+    df["progress"] = df["progress"].map(PROGRESS).fillna(df["progress"])
+    df["decision"] = df["decision"].map(DECISIONS).fillna(df["decision"])
+    df["held"] = df["held"].map({True: "Held", False: "Scheduled"})
+    return df
+
+
+REVIEW_COLUMNS: dict[str, str] = {
+    "review_date": "Date",
+    "held": "Held",
+    "kind": "Kind",
+    "plan_type": "Plan",
+    "progress": "Progress",
+    "decision": "Decision",
+    "invitations_sent": "Invitations sent",
+    "reports_received": "Reports received",
+    "parent_attended": "Parent attended or contributed",
+    "child_contributed": "Child contributed",
+    "next_review_date": "Next review set for",
+    "report_sent": "Report sent to council",
+    "la_decision_date": "Council decision",
+    "pfa_covered": "Preparing for adulthood covered",
+    "notes": "Notes",
+}
+
+
+def extra_columns(raw: object) -> pd.DataFrame:
+    """The tracker's own columns (pupils.extra JSON) as (column, value) text rows, in the tracker's order."""
+    if raw is None or (isinstance(raw, float) and pd.isna(raw)):
+        return pd.DataFrame(columns=["column", "value"])
+    data = raw
+    if isinstance(raw, (str, bytes)):
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            return pd.DataFrame([("(tracker data)", str(raw))], columns=["column", "value"])
+    if not isinstance(data, dict):
+        return pd.DataFrame([("(tracker data)", json.dumps(data, ensure_ascii=False))], columns=["column", "value"])
+    rows = []
+    for k, v in data.items():
+        if v is None:
+            continue
+        text = json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v)
+        rows.append((str(k), text))
+    return pd.DataFrame(rows, columns=["column", "value"])
+
+
+def outcome_table(rec: PupilRecord) -> pd.DataFrame:
+    """Per outcome: latest score, change since baseline and share of the way to target, from the record's scores.
+
+    A quick per-pupil view for the page header; the authoritative figures (stalled etc.)
+    come from senlib.progress / the rules engine.
+    """
+    if rec.outcomes.empty:
+        return pd.DataFrame(columns=["outcome_id", "area_label", "baseline", "latest", "target", "change", "share"])
+    last = (rec.scores.sort_values("score_date").groupby("outcome_id", as_index=False)
+            .agg(latest=("score", "last"), latest_date=("score_date", "last"), scores=("score", "size")))
+    out = rec.outcomes.merge(last, on="outcome_id", how="left")
+    out["change"] = out["latest"] - out["baseline"]
+    span = out["target"] - out["baseline"]
+    out["share"] = (out["change"] / span).where(span != 0)
+    out["chart_title"] = [_short_title(i, d) for i, d in zip(out["outcome_id"], out["description"], strict=True)]
+    out["summary"] = [_summary(r) for r in out.to_dict("records")]
+    return out
+
+
+def _short_title(outcome_id: object, description: object, limit: int = 55) -> str:
+    text = "" if description is None or pd.isna(description) else " ".join(str(description).split())
+    return f"{outcome_id}: {text[:limit]}{'…' if len(text) > limit else ''}"
+
+
+def _summary(row: dict) -> str:
+    def num(v: object) -> str:
+        return "–" if v is None or pd.isna(v) else f"{float(v):g}"
+
+    share = row.get("share")
+    parts = [f"Baseline {num(row['baseline'])}", f"latest {num(row['latest']) if not pd.isna(row['latest']) else 'not scored'}",
+             f"target {num(row['target'])}"]
+    if share is not None and not pd.isna(share):
+        parts.append(f"{share:.0%} of the way to target")
+    if isinstance(row.get("status_label"), str):
+        parts.append(row["status_label"])
+    return " · ".join(parts)
+
+
+# --- Flags, review status and review quality: from the rules engine (senlib.rules), when installed ---------
+
+
+@dataclass
+class RulesView:
+    """What the rules engine says about one pupil on the as-of date."""
+
+    status: dict            # pupil_status row: status, due_date, days_overdue, invite_by, reports_by, ...
+    flags: pd.DataFrame     # flag, reason
+    quality: pd.DataFrame   # review_quality rows for this pupil (one per review)
+    outcomes: pd.DataFrame  # outcome_progress rows for this pupil
+
+
+def _rules():
+    try:
+        import importlib
+
+        mod = importlib.import_module("senlib.rules")
+    except ImportError:
+        return None
+    return mod if callable(getattr(mod, "pupil_status", None)) else None
+
+
+def rules_available() -> bool:
+    """True once senlib.rules (issue 4) is installed; until then the page says where flags will appear."""
+    return _rules() is not None
+
+
+def _for_pupil(df: pd.DataFrame | None, setting: str, pupil_id: str) -> pd.DataFrame:
+    if df is None or not isinstance(df, pd.DataFrame):
+        return pd.DataFrame()
+    if {"setting", "pupil_id"} <= set(df.columns):
+        df = df[(df["setting"] == setting) & (df["pupil_id"] == pupil_id)]
+    return df.drop(columns=[c for c in ("setting", "pupil_id") if c in df.columns]).reset_index(drop=True)
+
+
+def rules_view(cur: duckdb.DuckDBPyConnection, setting: str, pupil_id: str, *, as_of: date,
+               settings: list[str] | None = None) -> RulesView | None:
+    """The rules engine's status, flags (with reasons), review quality and outcome progress for one pupil;
+    None when senlib.rules is not installed. The engine is evaluated for the pupil's setting only."""
+    mod = _rules()
+    if mod is None or (settings is not None and setting not in settings):
+        return None
+    scope = [setting]
+    status = _for_pupil(mod.pupil_status(cur, as_of, settings=scope), setting, pupil_id)
+    row = status.iloc[0].to_dict() if not status.empty else {}
+    flags, reasons = row.get("flags"), row.get("flag_reasons")
+    flags = list(flags) if isinstance(flags, (list, tuple)) or hasattr(flags, "tolist") else []
+    reasons = list(reasons) if isinstance(reasons, (list, tuple)) or hasattr(reasons, "tolist") else []
+    reasons += [""] * (len(flags) - len(reasons))
+    quality = _for_pupil(mod.review_quality(cur, as_of, settings=scope), setting, pupil_id) \
+        if callable(getattr(mod, "review_quality", None)) else pd.DataFrame()
+    progress = _for_pupil(mod.outcome_progress(cur, as_of, settings=scope), setting, pupil_id) \
+        if callable(getattr(mod, "outcome_progress", None)) else pd.DataFrame()
+    return RulesView(status=row, flags=pd.DataFrame({"flag": flags, "reason": reasons[: len(flags)]}),
+                     quality=quality, outcomes=progress)

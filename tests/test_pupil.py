@@ -1,0 +1,224 @@
+"""The Pupil page and senlib.pupil: finding a pupil, their record, links, and tracker text shown as text."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from senlib import pupil, store
+from senlib.errors import InputError
+from senlib.text import escape_markdown
+
+from .conftest import AS_OF
+
+ROOT = Path(__file__).resolve().parent.parent
+HOSTILE_FIRST = "<script>alert(1)</script>"
+HOSTILE_LAST = "[click](javascript:alert(1))"
+HOSTILE_OUTCOME = "![x](http://example.com/t.png) :red[big] <img src=x onerror=alert(1)>"
+SETTING = "Oakfield Primary School"
+
+
+def _add_hostile_pupil(con) -> str:
+    con.execute(
+        """INSERT INTO pupils (setting, pupil_id, first_name, last_name, date_of_birth, year_group, class, sen_status,
+               primary_need, extra) VALUES (?, 'EVIL1', ?, ?, DATE '2018-03-04', '3', '3A', 'K', 'SLCN', ?)""",
+        [SETTING, HOSTILE_FIRST, HOSTILE_LAST, json.dumps({"Notes": "<b>bold</b> **strong** =1+1", "Photo consent": "Yes"})],
+    )
+    con.execute("INSERT INTO plans (setting, pupil_id, plan_type, start_date) VALUES (?, 'EVIL1', 'sen_support', DATE '2025-09-10')",
+                [SETTING])
+    con.execute(
+        """INSERT INTO outcomes (setting, pupil_id, outcome_id, area, description, baseline, target, start_date, target_date, status)
+           VALUES (?, 'EVIL1', 'O1', 'communication_interaction', ?, 2, 8, DATE '2025-09-10', DATE '2026-09-10', 'active')""",
+        [SETTING, HOSTILE_OUTCOME])
+    for d, s in (("2025-09-10", 2), ("2025-12-10", 3), ("2026-03-10", 5)):
+        con.execute("INSERT INTO scores VALUES (?, 'EVIL1', 'O1', ?, ?, NULL)", [SETTING, d, s])
+    con.execute("""INSERT INTO reviews (setting, pupil_id, plan_type, review_date, kind, notes, progress)
+                   VALUES (?, 'EVIL1', 'sen_support', DATE '2025-12-10', 'termly', '<script>x</script>', 'expected')""", [SETTING])
+    return pupil.pupil_key(SETTING, "EVIL1")
+
+
+def _scored_pupil(con) -> tuple[str, str]:
+    return con.execute("""SELECT o.setting, o.pupil_id FROM outcomes o JOIN scores s USING (setting, pupil_id, outcome_id)
+                          JOIN pupils p USING (setting, pupil_id) WHERE p.sen_status = 'E'
+                          GROUP BY ALL HAVING count(*) >= 3 ORDER BY 1, 2 LIMIT 1""").fetchall()[0]
+
+
+# --- senlib.pupil ------------------------------------------------------------------------------
+
+
+def test_key_round_trip_and_link():
+    key = pupil.pupil_key("St Anne's | Infant", "A1")
+    assert pupil.parse_key(key) == ("St Anne's | Infant", "A1")
+    assert pupil.link("Oak School", "A/1") == "pupil?pupil=Oak%20School%7CA%2F1"
+    for bad in (None, "", "no-separator", "|A1", "Oak|"):
+        with pytest.raises(InputError):
+            pupil.parse_key(bad)
+
+
+def test_search_by_name_and_id(demo_con):
+    setting, pid = _scored_pupil(demo_con)
+    first, last = demo_con.execute("SELECT first_name, last_name FROM pupils WHERE setting = ? AND pupil_id = ?",
+                                   [setting, pid]).fetchall()[0]
+    by_id = pupil.search(demo_con, pid.lower())
+    assert by_id.iloc[0]["pupil_id"] == pid
+    by_name = pupil.search(demo_con, f"{first[:3]} {last}", limit=500)
+    assert pid in set(by_name["pupil_id"])
+    assert all(last.lower() in r.lower() for r in by_name["last_name"])
+    assert pupil.search(demo_con, "   ").empty
+    assert pupil.search(demo_con, "%").empty  # LIKE wildcards are literal
+    assert pupil.search(demo_con, pid, settings=["No such school"]).empty
+
+
+def test_record_has_profile_plans_reviews_outcomes(demo_con):
+    setting, pid = _scored_pupil(demo_con)
+    rec = pupil.record(demo_con, setting, pid, as_of=AS_OF)
+    assert rec is not None and rec.pupil_id == pid
+    fields = dict(zip(rec.profile["field"], rec.profile["value"], strict=True))
+    assert fields["SEN status"] == "EHC plan" and fields["Current plan"] == "EHC plan"
+    assert rec.current_plan == "ehcp"
+    assert "ehcp" in set(rec.plans["plan_type"]) and rec.plans["ongoing"].any()
+    assert not rec.reviews.empty and rec.reviews["review_date"].is_monotonic_decreasing
+    assert set(rec.scores["outcome_id"]) <= set(rec.outcomes["outcome_id"])
+    table = pupil.outcome_table(rec)
+    assert {"latest", "change", "share", "chart_title", "summary"} <= set(table.columns)
+    assert pupil.record(demo_con, setting, "NOPE", as_of=AS_OF) is None
+    assert pupil.record(demo_con, setting, pid, as_of=AS_OF, settings=["Elsewhere"]) is None
+
+
+def test_extra_columns_are_text_rows():
+    df = pupil.extra_columns(json.dumps({"Notes": "<b>x</b>", "Count": 3, "Nested": {"a": 1}, "Empty": None}))
+    assert list(df["column"]) == ["Notes", "Count", "Nested"]
+    assert list(df["value"]) == ["<b>x</b>", "3", '{"a": 1}']
+    assert pupil.extra_columns(None).empty
+    assert pupil.extra_columns("not json")["value"][0] == "not json"
+
+
+def test_year_group_mismatch_is_a_warning(demo_con):
+    demo_con.execute("""INSERT INTO pupils (setting, pupil_id, first_name, last_name, date_of_birth, year_group, sen_status)
+                        VALUES ('S', 'Y1', 'A', 'B', DATE '2018-03-04', '6', 'K')""")
+    rec = pupil.record(demo_con, "S", "Y1", as_of=date(2026, 11, 23))
+    assert any("does not match the date of birth" in w for w in rec.warnings)
+    assert any("primary type of need" in w for w in rec.warnings)
+
+
+def test_escape_markdown_neutralises_links_images_directives_and_html():
+    for text in (HOSTILE_FIRST, HOSTILE_LAST, HOSTILE_OUTCOME):
+        out = escape_markdown(text)
+        for ch in "[]()<>:!":
+            assert f"{ch}" not in out.replace(f"\\{ch}", "")
+    assert escape_markdown("Amelia O'Neil") == "Amelia O'Neil"
+    assert escape_markdown(None) == ""
+
+
+# --- The page ----------------------------------------------------------------------------------
+
+
+def _app(db, monkeypatch) -> AppTest:
+    monkeypatch.setenv("SENLIB_DB", str(db))
+    import ui.state
+
+    ui.state.connection.clear()
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+
+
+def _open(db, monkeypatch, key: str | None) -> AppTest:
+    at = _app(db, monkeypatch)
+    at.run()
+    if key:
+        at.query_params[pupil.QUERY_PARAM] = key
+    at.switch_page("pages/pupil.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _plotly_titles(at: AppTest) -> list[str]:
+    titles = []
+    for el in at.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        titles.append(spec["layout"]["title"]["text"])
+    return titles
+
+
+def test_page_opened_by_link_shows_the_pupil_and_scaling_charts(demo_db, monkeypatch):
+    con = store.connect(demo_db)
+    setting, pid = _scored_pupil(con)
+    n_outcomes = con.execute("SELECT count(*) FROM outcomes WHERE setting = ? AND pupil_id = ?", [setting, pid]).fetchall()[0][0]
+    con.close()
+    at = _open(demo_db, monkeypatch, pupil.pupil_key(setting, pid))
+    assert at.selectbox[0].value == pupil.pupil_key(setting, pid)
+    titles = _plotly_titles(at)
+    assert "Path through the graduated response" in titles
+    assert sum(t.startswith("O") for t in titles) == n_outcomes  # one scaling chart per outcome
+    profile = at.dataframe[0].value
+    assert pid in set(profile["value"])
+
+
+def test_page_search_then_choose(demo_db, monkeypatch):
+    con = store.connect(demo_db)
+    setting, pid = _scored_pupil(con)
+    con.close()
+    at = _open(demo_db, monkeypatch, None)
+    assert any("Search for a pupil" in i.value for i in at.info)
+    at.text_input[0].input(pid).run()
+    key = pupil.pupil_key(setting, pid)
+    assert key in at.selectbox[0].options or any(pid in o for o in at.selectbox[0].options)
+    at.selectbox[0].select(key).run()
+    assert not at.exception
+    assert at.query_params[pupil.QUERY_PARAM] == key
+    assert len(at.get("plotly_chart")) >= 2
+
+
+def test_page_bad_or_unknown_link_says_what_to_do(demo_db, monkeypatch):
+    at = _open(demo_db, monkeypatch, "nonsense")
+    assert any("does not name a pupil" in e.value for e in at.error)
+    at = _open(demo_db, monkeypatch, "Oakfield Primary School|NOPE")
+    assert any("no pupil with that ID" in w.value for w in at.warning)
+
+
+def test_tracker_text_is_shown_as_text(demo_db, monkeypatch):
+    con = store.connect(demo_db)
+    key = _add_hostile_pupil(con)
+    con.close()
+    at = _open(demo_db, monkeypatch, key)
+    header = at.header[0].value
+    assert "<script>" not in header and "\\<script\\>" in header
+    assert "](javascript" not in header
+    markdown_bodies = [m.value for m in at.markdown] + [c.value for c in at.caption] + [h.value for h in at.header]
+    for body in markdown_bodies:
+        assert "<img" not in body and "](http" not in body and ":red[" not in body, body
+    texts = [t.value for t in at.text]
+    assert HOSTILE_OUTCOME in texts  # the outcome itself, shown verbatim by st.text
+    extra = at.dataframe[-1].value
+    assert "<b>bold</b> **strong** =1+1" in set(extra["value"])
+    assert any("&lt;img" in t for t in _plotly_titles(at))  # Plotly titles escaped too
+
+
+def test_page_as_of_date_changes_the_timeline(demo_db, monkeypatch):
+    con = store.connect(demo_db)
+    setting, pid = _scored_pupil(con)
+    con.close()
+    at = _open(demo_db, monkeypatch, pupil.pupil_key(setting, pid))
+    at.date_input[0].set_value(date(2020, 1, 1)).run()
+    assert not at.exception
+    fields = dict(zip(at.dataframe[0].value["field"], at.dataframe[0].value["value"], strict=True))
+    assert fields["Current plan"] == "None"
+
+
+def test_outcome_summary_reads_well():
+    rec = pupil.PupilRecord(
+        setting="S", pupil_id="P", name="N", profile=pd.DataFrame(), current_plan=None, plans=pd.DataFrame(),
+        reviews=pd.DataFrame(), ehc_requests=pd.DataFrame(), extra=pd.DataFrame(), warnings=[],
+        outcomes=pd.DataFrame({"outcome_id": ["O1", "O2"], "description": ["x" * 80, None], "baseline": [2.0, 0.0],
+                               "target": [8.0, 5.0], "status_label": ["Active", None], "area_label": ["a", "b"]}),
+        scores=pd.DataFrame({"outcome_id": ["O1", "O1"], "score_date": pd.to_datetime(["2026-01-01", "2026-02-01"]),
+                             "score": [2.0, 5.0]}),
+    )
+    table = pupil.outcome_table(rec)
+    assert table.loc[0, "summary"] == "Baseline 2 · latest 5 · target 8 · 50% of the way to target · Active"
+    assert table.loc[1, "summary"] == "Baseline 0 · latest not scored · target 5"
+    assert table.loc[0, "chart_title"].endswith("…") and len(table.loc[0, "chart_title"]) < 65

@@ -1,0 +1,50 @@
+"""Small widgets several pages share: the as-of date, a settings filter and the no-data message."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from ui import nav
+from ui.state import AS_OF
+
+_AS_OF_WIDGET = "_as_of_widget"
+
+
+def as_of_input(container=None, *, label: str = "As of") -> date:
+    """The as-of date every page evaluates on; kept in session state so it survives moving between pages.
+
+    (A widget's own key is dropped when a page without it runs, so the value lives in AS_OF.)
+    """
+    where = container or st.sidebar
+    current = st.session_state.get(AS_OF) or date.today()
+
+    def _keep() -> None:
+        st.session_state[AS_OF] = st.session_state[_AS_OF_WIDGET]
+
+    where.date_input(label, value=current, key=_AS_OF_WIDGET, on_change=_keep, format="DD/MM/YYYY",
+                     help="Everything on the page is worked out as it stood (or will stand) on this day.")
+    value = st.session_state.get(_AS_OF_WIDGET) or current
+    st.session_state[AS_OF] = value
+    return value
+
+
+def settings_filter(all_settings: list[str], *, key: str, container=None) -> list[str] | None:
+    """A multiselect of settings for a trust; None (every setting) when there is only one or none is chosen."""
+    if len(all_settings) <= 1:
+        return None
+    where = container or st.sidebar
+    chosen = where.multiselect("Settings", all_settings, key=key, placeholder="All settings")
+    return list(chosen) or None
+
+
+def empty_state(what: str = "") -> None:
+    """Tell the user there is no data yet and where to get some: upload a tracker, or load the demo caseload."""
+    st.info(("There are no pupils in the database yet. " + what).strip() + " Upload a tracker, or load the demo "
+            "caseload with one click on the Overview page.", icon=":material/info:")
+    paths = {p.path for p in nav.PAGES}
+    cols = st.columns(2)
+    if "pages/upload.py" in paths:
+        cols[0].page_link("pages/upload.py", label="Upload a tracker", icon=":material/upload_file:")
+    cols[1].page_link("pages/overview.py", label="Load the demo caseload", icon=":material/dataset:")
