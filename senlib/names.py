@@ -127,3 +127,127 @@ def year_group_label(code: str | None) -> str:
     if code == "R":
         return "Reception"
     return f"Year {code}"
+
+
+# --- Import (issue 3) ---------------------------------------------------------------------------
+
+# Sheet name of each entity in the canonical template and in a full export.
+ENTITY_SHEETS: dict[str, str] = {
+    "pupils": "Pupils",
+    "plans": "Plans",
+    "reviews": "Reviews",
+    "outcomes": "Outcomes",
+    "scores": "Scores",
+    "ehc_requests": "EHC requests",
+}
+
+# Column headings of the canonical template (the labels a SENCo sees); keys are store columns.
+COLUMN_LABELS: dict[str, str] = {
+    "setting": "Setting",
+    "pupil_id": "Pupil ID",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "date_of_birth": "Date of birth",
+    "year_group": "Year group",
+    "class": "Class",
+    "sen_status": "SEN status",
+    "primary_need": "Primary need",
+    "secondary_need": "Secondary need",
+    "local_authority": "Local authority",
+    "key_worker": "Key worker",
+    "date_identified": "Date identified",
+    "leaving_date": "Leaving date",
+    "plan_type": "Plan type",
+    "start_date": "Start date",
+    "end_date": "End date",
+    "review_date": "Review date",
+    "held": "Held",
+    "kind": "Review kind",
+    "invitations_sent": "Invitations sent",
+    "reports_received": "Reports received",
+    "parent_attended": "Parent attended or contributed",
+    "child_contributed": "Child contributed",
+    "progress": "Progress",
+    "decision": "Decision",
+    "next_review_date": "Next review date",
+    "report_sent": "Report sent to council",
+    "la_decision_date": "Council decision date",
+    "pfa_covered": "Preparing for adulthood covered",
+    "notes": "Notes",
+    "outcome_id": "Outcome ID",
+    "area": "Area of need",
+    "description": "Description",
+    "baseline": "Baseline",
+    "target": "Target",
+    "scale_min": "Scale minimum",
+    "scale_max": "Scale maximum",
+    "target_date": "Target date",
+    "status": "Status",
+    "score_date": "Score date",
+    "score": "Score",
+    "requested": "Requested",
+    "decision_date": "Decision date",
+    "final_plan_date": "Final plan date",
+}
+
+YES_NO: dict[str, str] = {"yes": "Yes", "no": "No"}
+
+IMPORT_STATUS: dict[str, str] = {"done": "Imported", "undone": "Undone"}
+
+PROBLEM_SEVERITY: dict[str, str] = {"error": "Error", "warning": "Warning"}
+
+# ---- Rules (senlib.rules): review status, milestones, escalation ----
+
+# Short plan names used inside the sentences a user reads ("EHCP last reviewed 3 Sep 2025; ...").
+PLAN_SHORT: dict[str, str] = {
+    "pupil_profile": "Pupil profile",
+    "sen_support": "SEN Support plan",
+    "my_support_plan": "My Support Plan",
+    "ehcp": "EHCP",
+    "ihcp": "IHCP",
+}
+
+# Plans that carry a review cadence, most specific first: a pupil's status follows the first in force.
+CADENCE_PLANS: list[str] = ["ehcp", "my_support_plan", "sen_support", "ihcp"]
+
+RULE_GROUPS: dict[str, str] = {
+    "cadence": "When a review is due",
+    "milestone": "Milestones around a review",
+    "quality": "Review quality",
+    "progress": "Progress judgement",
+    "escalation": "Escalation: the graduated response",
+}
+
+# State of a milestone (invitations, reports) for the next review.
+MILESTONE_STATES: dict[str, str] = {"done": "Done", "missed": "Missed", "to_come": "Still to come"}
+
+# State of a statutory clock (EHC needs assessment: 6 and 20 weeks).
+CLOCK_STATES: dict[str, str] = {
+    "on_time": "Done on time",
+    "late": "Done late",
+    "overdue": "Overdue",
+    "running": "Clock running",
+    "not_applicable": "Not applicable",
+}
+
+# Where a rule parameter in force comes from (override layers; the most specific wins).
+POLICY_SOURCES: dict[str, str] = {
+    "default": "Default policy",
+    "all_settings": "All settings",
+    "setting": "Setting",
+    "local_authority": "Local authority",
+    "setting_local_authority": "Setting, for one local authority",
+}
+
+# Quality checks of a held review (DESIGN §3 "Review quality").
+REVIEW_CHECKS: dict[str, str] = {
+    "held_on_time": "Held on time",
+    "invitations_in_time": "Invitations in time",
+    "reports_in_time": "Reports in time",
+    "parents_involved": "Parents attended or contributed",
+    "child_contributed": "Child contributed",
+    "next_date_set": "Next date set",
+    "outcomes_scored": "Outcomes scored",
+}
+
+PROGRESS_SOURCES: dict[str, str] = {"recorded": "Recorded at the review", "derived": "Judged from scaling scores"}

@@ -144,6 +144,24 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        3,
+        "import: remembered column mappings and before-images of non-pupil rows",
+        """
+        CREATE TABLE import_mappings (        -- a SENCo's column mapping, reused for the next file with the same headers
+            signature       VARCHAR PRIMARY KEY,  -- hash of the sheet's normalised headers
+            headers         JSON NOT NULL,        -- the headers, in sheet order
+            mapping         JSON NOT NULL,        -- header -> canonical field ("" = keep as extra, "-" = ignore)
+            entity          VARCHAR,
+            updated_at      TIMESTAMP DEFAULT current_timestamp
+        );
+        CREATE TABLE import_row_changes (     -- before-images of plans/reviews/outcomes/scores/ehc_requests rows an import updated
+            import_id       BIGINT NOT NULL,
+            table_name      VARCHAR NOT NULL,
+            before          JSON NOT NULL
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

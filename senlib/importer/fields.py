@@ -1,0 +1,170 @@
+"""The canonical columns of each entity: name, kind of value, whether required, and the note
+the template shows under the heading. One place, so template, importer and export agree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..names import COLUMN_LABELS, ENTITY_SHEETS
+
+
+@dataclass(frozen=True)
+class Field:
+    """A canonical column. `kind` drives normalisation: text, id, name, date, year, bool,
+    number, or code:<vocabulary> (see synonyms.VALUE_SYNONYMS)."""
+
+    name: str
+    kind: str = "text"
+    required: bool = False
+    note: str = ""
+    template: bool = True  # False: understood in trackers but not a template column
+
+    @property
+    def vocab(self) -> str | None:
+        return self.kind.split(":", 1)[1] if self.kind.startswith("code:") else None
+
+    @property
+    def label(self) -> str:
+        return COLUMN_LABELS.get(self.name, TRACKER_LABELS.get(self.name, self.name.replace("_", " ").capitalize()))
+
+
+# Labels of columns only a one-row-per-pupil tracker has (they become plans and reviews).
+TRACKER_LABELS: dict[str, str] = {
+    "name": "Name",
+    "plan_start": "Plan start date",
+    "plan_end": "Plan end date",
+    "last_review_date": "Last review date",
+    "review_kind": "Review kind",
+}
+
+_SETTING = Field("setting", note="The school or setting. Leave blank to use the one chosen when importing.")
+_PUPIL = Field("pupil_id", "id", True, "Required. UPN or the setting's own pupil id; the same id in every sheet.")
+_DATE = "Date, day first: 04/03/2025."
+
+ENTITIES: dict[str, list[Field]] = {
+    "pupils": [
+        _SETTING,
+        _PUPIL,
+        Field("first_name", note="Forename."),
+        Field("last_name", note="Surname."),
+        Field("date_of_birth", "date", note=_DATE),
+        Field("year_group", "year", note="N1, N2, R, 1 to 14."),
+        Field("class", note="Class or form."),
+        Field("sen_status", "code:sen_status", note="N no SEN, K SEN Support, E EHC plan."),
+        Field("primary_need", "code:need", note="Census code, e.g. ASD, SLCN, SPLD; needed for K and E."),
+        Field("secondary_need", "code:need", note="Census code, optional."),
+        Field("local_authority", note="Council maintaining the EHC plan."),
+        Field("key_worker", note="Adult who leads the pupil's support."),
+        Field("date_identified", "date", note="Date added to the SEN register. " + _DATE),
+        Field("leaving_date", "date", note="Only when the pupil has left. " + _DATE),
+        # One-row-per-pupil trackers: these become plans and reviews.
+        Field("name", "name", template=False),
+        Field("plan_type", "code:plan_type", template=False),
+        Field("plan_start", "date", template=False),
+        Field("plan_end", "date", template=False),
+        Field("last_review_date", "date", template=False),
+        Field("next_review_date", "date", template=False),
+        Field("review_kind", "code:review_kind", template=False),
+        Field("progress", "code:progress", template=False),
+        Field("decision", "code:decision", template=False),
+        Field("parent_attended", "bool", template=False),
+        Field("child_contributed", "bool", template=False),
+        Field("invitations_sent", "date", template=False),
+        Field("reports_received", "date", template=False),
+    ],
+    "plans": [
+        _SETTING,
+        _PUPIL,
+        Field("plan_type", "code:plan_type", True, "Required. pupil_profile, sen_support, my_support_plan, ehcp or ihcp."),
+        Field("start_date", "date", note="For an EHC plan: the date it was issued. " + _DATE),
+        Field("end_date", "date", note="Blank while the plan is current. " + _DATE),
+        Field("local_authority", note="Council maintaining an EHC plan."),
+    ],
+    "reviews": [
+        _SETTING,
+        _PUPIL,
+        Field("plan_type", "code:plan_type", note="The plan reviewed (see Plans)."),
+        Field("review_date", "date", True, "Required. Date held, or the date planned if not held yet. " + _DATE),
+        Field("held", "bool", note="Yes if the review has taken place, No if it is planned."),
+        Field("kind", "code:review_kind", note="termly, annual, interim, transition or pcp."),
+        Field("invitations_sent", "date", note=_DATE),
+        Field("reports_received", "date", note=_DATE),
+        Field("parent_attended", "bool", note="Yes / No."),
+        Field("child_contributed", "bool", note="Yes / No: the child's views were recorded."),
+        Field("progress", "code:progress", note="more, expected or less (than expected)."),
+        Field("decision", "code:decision", note="reduce, maintain, increase, specialist_advice, early_years_forum, "
+              "request_ehc_assessment, amend or cease."),
+        Field("next_review_date", "date", note=_DATE),
+        Field("report_sent", "date", note="EHC plan: review report sent to the council. " + _DATE),
+        Field("la_decision_date", "date", note="EHC plan: council's decision. " + _DATE),
+        Field("pfa_covered", "bool", note="EHC plan from Year 9: Yes / No."),
+        Field("notes", note="Free text."),
+    ],
+    "outcomes": [
+        _SETTING,
+        _PUPIL,
+        Field("outcome_id", "text", True, "Required. Short id unique for the pupil, e.g. O1."),
+        Field("area", "code:area", note="communication_interaction, cognition_learning, semh, sensory_physical or pfa."),
+        Field("description", note="The outcome in words."),
+        Field("baseline", "number", note="Score at the start."),
+        Field("target", "number", note="Score that means achieved."),
+        Field("scale_min", "number", note="Bottom of the scale (default 0)."),
+        Field("scale_max", "number", note="Top of the scale (default 10)."),
+        Field("start_date", "date", note=_DATE),
+        Field("target_date", "date", note=_DATE),
+        Field("status", "code:outcome_status", note="active, achieved, partly_achieved, not_achieved or discontinued."),
+    ],
+    "scores": [
+        _SETTING,
+        _PUPIL,
+        Field("outcome_id", "text", True, "Required. The outcome scored (see Outcomes)."),
+        Field("score_date", "date", True, "Required. " + _DATE),
+        Field("score", "number", True, "Required. A number on the outcome's scale."),
+    ],
+    "ehc_requests": [
+        _SETTING,
+        _PUPIL,
+        Field("requested", "date", True, "Required. Date the request for EHC needs assessment was made. " + _DATE),
+        Field("decision_date", "date", note=_DATE),
+        Field("decision", "code:ehc_decision", note="agreed or refused."),
+        Field("final_plan_date", "date", note=_DATE),
+        Field("local_authority", note="Council the request went to."),
+    ],
+}
+
+# Columns of each store table that the template carries (import_id and timestamps are bookkeeping).
+TEMPLATE_COLUMNS: dict[str, list[Field]] = {e: [f for f in fs if f.template] for e, fs in ENTITIES.items()}
+
+# Key columns: a row with the same key is the same row (re-import updates it, never duplicates it).
+KEYS: dict[str, list[str]] = {
+    "pupils": ["setting", "pupil_id"],
+    "plans": ["setting", "pupil_id", "plan_type", "start_date"],
+    "reviews": ["setting", "pupil_id", "plan_type", "review_date"],
+    "outcomes": ["setting", "pupil_id", "outcome_id"],
+    "scores": ["setting", "pupil_id", "outcome_id", "score_date"],
+    "ehc_requests": ["setting", "pupil_id", "requested"],
+}
+
+SQL_TYPES: dict[str, str] = {"date": "DATE", "bool": "BOOLEAN", "number": "DOUBLE"}
+
+
+def field(entity: str, name: str) -> Field:
+    """The field `name` of `entity`."""
+    for f in ENTITIES[entity]:
+        if f.name == name:
+            return f
+    raise KeyError(f"{entity}.{name}")
+
+
+def sql_type(f: Field) -> str:
+    """DuckDB type of a normalised field."""
+    return SQL_TYPES.get(f.kind, "VARCHAR")
+
+
+def sheet_entity(sheet_name: str) -> str | None:
+    """The entity a sheet holds when it is named like a template sheet ('Reviews', 'EHC requests')."""
+    key = sheet_name.strip().lower().replace("_", " ")
+    for entity, label in ENTITY_SHEETS.items():
+        if key in (label.lower(), entity.replace("_", " ")):
+            return entity
+    return None

@@ -1,0 +1,285 @@
+"""Writing an accepted upload into the store in one transaction, and undoing it.
+
+Pupils: new ones are added; for known ones, every non-blank value that differs replaces the old one
+(latest wins) and the old value is kept in `pupil_changes`; a blank cell never erases anything.
+Plans, reviews, outcomes, scores and EHC requests are matched on their key (fields.KEYS): new rows
+are added, changed rows are updated with a before-image in `import_row_changes`. Nothing is deleted.
+Undo puts back exactly what the import changed.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from .. import store
+from ..errors import InputError
+from .fields import ENTITIES, KEYS, sql_type
+from .normalise import ident, q
+from .problems import ImportRefused, refuse
+
+PUPIL_FIELDS = ["first_name", "last_name", "date_of_birth", "year_group", "class", "sen_status", "primary_need",
+                "secondary_need", "local_authority", "key_worker", "date_identified", "leaving_date"]
+CHILD_TABLES = ["plans", "reviews", "outcomes", "scores", "ehc_requests"]
+NEW_PUPIL = "(new pupil)"
+GRADUATED = ("pupil_profile", "sen_support", "my_support_plan", "ehcp")   # an IHCP runs alongside these
+
+
+def _value_columns(table: str) -> list[str]:
+    return [f.name for f in ENTITIES[table] if f.name not in KEYS[table]]
+
+
+def accepted_tables(cur: duckdb.DuckDBPyConnection, tables: dict[str, str], rejected: str, prefix: str) -> dict[str, str]:
+    """Stage rows without errors, one per key (the first wins; duplicates were checked to agree)."""
+    out = {}
+    for entity, table in tables.items():
+        name = f"{prefix}_acc_{entity}"
+        key = ", ".join(ident(k) for k in KEYS[entity])
+        cur.execute(f"""CREATE TEMP TABLE {name} AS SELECT s.*, m.import_id FROM {table} s JOIN {prefix}_fmap m USING (_file)
+            WHERE s.pupil_id IS NOT NULL AND s.setting IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM {rejected} r WHERE r._file = s._file AND r._sheet = s._sheet AND r._row = s._row)
+            QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY s._file, s._sheet, s._row) = 1""")
+        out[entity] = name
+    return out
+
+
+def load_pupils(cur: duckdb.DuckDBPyConnection, acc: str) -> None:
+    """Upsert pupils, recording every changed field's old value (and each new pupil) for undo."""
+    key = "p.setting = a.setting AND p.pupil_id = a.pupil_id"
+    merged_extra = "CASE WHEN a.r_extra IS NULL THEN p.extra ELSE json_merge_patch(coalesce(p.extra, '{}'), a.r_extra) END"
+    diffs = [f"""SELECT a.import_id, a.setting, a.pupil_id, {q(f)} AS field, CAST(p.{ident(f)} AS VARCHAR) AS old_value,
+                 CAST(a.{ident(f)} AS VARCHAR) AS new_value
+             FROM {acc} a JOIN pupils p ON {key}
+             WHERE a.{ident(f)} IS NOT NULL AND a.{ident(f)} IS DISTINCT FROM p.{ident(f)}""" for f in PUPIL_FIELDS]
+    diffs.append(f"""SELECT a.import_id, a.setting, a.pupil_id, 'extra', CAST(p.extra AS VARCHAR), CAST({merged_extra} AS VARCHAR)
+             FROM {acc} a JOIN pupils p ON {key}
+             WHERE a.r_extra IS NOT NULL AND CAST({merged_extra} AS VARCHAR) IS DISTINCT FROM CAST(p.extra AS VARCHAR)""")
+    cur.execute(f"CREATE TEMP TABLE {acc}_chg AS {' UNION ALL '.join(diffs)}")
+    cur.execute(f"""INSERT INTO pupil_changes (import_id, setting, pupil_id, field, old_value, new_value)
+        SELECT import_id, setting, pupil_id, field, old_value, new_value FROM {acc}_chg
+        UNION ALL
+        SELECT DISTINCT c.import_id, c.setting, c.pupil_id, 'import_id', CAST(p.import_id AS VARCHAR), CAST(c.import_id AS VARCHAR)
+        FROM {acc}_chg c JOIN pupils p ON p.setting = c.setting AND p.pupil_id = c.pupil_id""")
+    sets = ", ".join(f"{ident(f)} = coalesce(a.{ident(f)}, p.{ident(f)})" for f in PUPIL_FIELDS)
+    cur.execute(f"""UPDATE pupils p SET {sets}, extra = {merged_extra}, import_id = a.import_id, updated_at = current_timestamp
+        FROM {acc} a WHERE {key} AND EXISTS (SELECT 1 FROM {acc}_chg c WHERE c.setting = a.setting AND c.pupil_id = a.pupil_id)""")
+    cur.execute(f"""CREATE TEMP TABLE {acc}_new AS SELECT a.* FROM {acc} a
+        WHERE NOT EXISTS (SELECT 1 FROM pupils p WHERE {key})""")
+    cols = ", ".join(ident(f) for f in PUPIL_FIELDS)
+    cur.execute(f"""INSERT INTO pupils (setting, pupil_id, {cols}, extra, import_id)
+        SELECT setting, pupil_id, {cols}, CASE WHEN r_extra IS NOT NULL THEN json_merge_patch('{{}}', r_extra) END, import_id
+        FROM {acc}_new""")
+    cur.execute(f"""INSERT INTO pupil_changes (import_id, setting, pupil_id, field)
+        SELECT import_id, setting, pupil_id, {q(NEW_PUPIL)} FROM {acc}_new""")
+
+
+def tracker_rows(cur: duckdb.DuckDBPyConnection, acc: str, today: date) -> tuple[str, str]:
+    """Plans and reviews from a one-row-per-pupil tracker (plan type, plan start, last/next review...)."""
+    plan_type = "coalesce(plan_type, CASE sen_status WHEN 'K' THEN 'sen_support' WHEN 'E' THEN 'ehcp' END)"
+    plans, reviews = f"{acc}_tplans", f"{acc}_treviews"
+    cur.execute(f"""CREATE TEMP TABLE {plans} AS
+        SELECT a._file, a._sheet, a._row, a.import_id, a.setting, a.pupil_id, {plan_type} AS plan_type,
+               coalesce(a.plan_start, (SELECT max(p.start_date) FROM plans p WHERE p.setting = a.setting
+                   AND p.pupil_id = a.pupil_id AND p.plan_type = {plan_type} AND p.end_date IS NULL)) AS start_date,
+               a.plan_end AS end_date,
+               CASE WHEN {plan_type} = 'ehcp' THEN a.local_authority END AS local_authority
+        FROM {acc} a WHERE a._tracker AND {plan_type} IS NOT NULL""")
+    kind = f"coalesce(a.review_kind, CASE WHEN {plan_type} = 'ehcp' THEN 'annual' ELSE 'termly' END)"
+    common = (f"a._file, a._sheet, a._row, a.import_id, a.setting, a.pupil_id, {plan_type} AS plan_type, {kind} AS kind")
+    cur.execute(f"""CREATE TEMP TABLE {reviews} AS
+        SELECT {common}, a.last_review_date AS review_date, TRUE AS held, a.invitations_sent, a.reports_received,
+               a.parent_attended, a.child_contributed, a.progress, a.decision, a.next_review_date
+        FROM {acc} a WHERE a._tracker AND a.last_review_date IS NOT NULL
+        UNION ALL BY NAME
+        SELECT {common}, a.next_review_date AS review_date, FALSE AS held
+        FROM {acc} a WHERE a._tracker AND a.next_review_date IS NOT NULL
+          AND a.next_review_date > coalesce(a.last_review_date, DATE '1900-01-01')""")
+    return plans, reviews
+
+
+def upsert(cur: duckdb.DuckDBPyConnection, table: str, src: str, today: date) -> None:
+    """Add rows whose key is new; update rows whose key exists and whose values differ (before-image kept)."""
+    key = " AND ".join(f"t.{ident(k)} IS NOT DISTINCT FROM s.{ident(k)}" for k in KEYS[table])
+    present = {r[0] for r in cur.execute(f"SELECT column_name FROM (DESCRIBE {src})").fetchall()}
+    values = [v for v in _value_columns(table) if v in present]
+    changed = " OR ".join(f"(s.{ident(v)} IS NOT NULL AND s.{ident(v)} IS DISTINCT FROM t.{ident(v)})" for v in values) or "FALSE"
+    cur.execute(f"""INSERT INTO import_row_changes (import_id, table_name, before)
+        SELECT s.import_id, {q(table)}, to_json(t) FROM {table} t JOIN {src} s ON {key} WHERE {changed}""")
+    if values:
+        sets = ", ".join(f"{ident(v)} = coalesce(s.{ident(v)}, t.{ident(v)})" for v in values)
+        cur.execute(f"UPDATE {table} t SET {sets}, import_id = s.import_id FROM {src} s WHERE {key} AND ({changed})")
+    cols = [c for c in KEYS[table] + values]
+    defaults = {"held": f"coalesce(s.held, s.review_date <= DATE {q(today.isoformat())})",
+                "scale_min": "coalesce(s.scale_min, 0)", "scale_max": "coalesce(s.scale_max, 10)"}
+    select = ", ".join(defaults.get(c, f"s.{ident(c)}") for c in cols)
+    if table == "reviews" and "held" not in cols:
+        cols.append("held")
+        select += ", " + defaults["held"]
+    cur.execute(f"""INSERT INTO {table} ({', '.join(ident(c) for c in cols)}, import_id)
+        SELECT {select}, s.import_id FROM {src} s WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {key})""")
+
+
+def close_superseded_plans(cur: duckdb.DuckDBPyConnection, tplans: str, today: date) -> None:
+    """A tracker that moves a pupil to a new plan (e.g. SEN Support -> EHCP) ends the open plan it replaces."""
+    end = f"coalesce(s.start_date, DATE {q(today.isoformat())})"
+    match = f"""t.setting = s.setting AND t.pupil_id = s.pupil_id AND t.end_date IS NULL AND t.plan_type <> s.plan_type
+        AND t.plan_type IN {GRADUATED} AND s.plan_type IN {GRADUATED} AND coalesce(t.start_date, DATE '1900-01-01') <= {end}"""
+    cur.execute(f"""INSERT INTO import_row_changes (import_id, table_name, before)
+        SELECT s.import_id, 'plans', to_json(t) FROM plans t JOIN {tplans} s ON {match}""")
+    cur.execute(f"UPDATE plans t SET end_date = {end}, import_id = s.import_id FROM {tplans} s WHERE {match}")
+
+
+def write_import_records(cur: duckdb.DuckDBPyConnection, workbooks: list, user: str | None, settings: list[str | None]) -> list[int]:
+    """One row in `imports` per file, with the original bytes; returns their ids."""
+    ids = []
+    for wb, setting in zip(workbooks, settings, strict=True):
+        ids.append(cur.execute("""INSERT INTO imports (user_name, file_name, file_sha256, file_bytes, setting, summary, warnings)
+            VALUES (?, ?, ?, ?, ?, '{}', '[]') RETURNING import_id""",
+                               [user, wb.file_name, wb.sha256, wb.data, setting]).fetchall()[0][0])
+    return ids
+
+
+def summarise(cur: duckdb.DuckDBPyConnection, import_id: int) -> dict:
+    """What one import added and changed, table by table."""
+    rows = cur.execute("""SELECT count(*) FILTER (WHERE field = ?), count(DISTINCT (setting, pupil_id)) FILTER (WHERE field <> ?)
+        FROM pupil_changes WHERE import_id = ?""", [NEW_PUPIL, NEW_PUPIL, import_id]).fetchall()[0]
+    fields = dict(cur.execute("""SELECT field, count(*) FROM pupil_changes WHERE import_id = ? AND field NOT IN (?, 'import_id')
+        GROUP BY ALL ORDER BY 2 DESC""", [import_id, NEW_PUPIL]).fetchall())
+    out = {"pupils": {"added": rows[0], "changed": rows[1], "fields_changed": fields}}
+    for t in CHILD_TABLES:
+        written = cur.execute(f"SELECT count(*) FROM {t} WHERE import_id = ?", [import_id]).fetchall()[0][0]
+        changed = cur.execute("SELECT count(*) FROM import_row_changes WHERE import_id = ? AND table_name = ?",
+                              [import_id, t]).fetchall()[0][0]
+        out[t] = {"added": max(written - changed, 0), "changed": changed}
+    return out
+
+
+def touched_pupils_sql(import_id_expr: str) -> str:
+    """(setting, pupil_id) of every pupil an import wrote anything about."""
+    parts = [f"SELECT setting, pupil_id FROM pupil_changes WHERE import_id = {import_id_expr}"]
+    parts += [f"SELECT setting, pupil_id FROM {t} WHERE import_id = {import_id_expr}" for t in CHILD_TABLES]
+    parts.append(f"""SELECT json_extract_string(before, '$.setting'), json_extract_string(before, '$.pupil_id')
+                     FROM import_row_changes WHERE import_id = {import_id_expr}""")
+    return " UNION ".join(parts)
+
+
+def undo(con: duckdb.DuckDBPyConnection, import_id: int, user: str | None = None) -> dict:
+    """Put the database back as it was before import `import_id` (refused if a later import built on it)."""
+    cur = con.cursor()
+    row = cur.execute("SELECT status, file_name FROM imports WHERE import_id = ?", [import_id]).fetchall()
+    if not row:
+        raise InputError(f"There is no import number {import_id}.", fix="List the imports with `python -m senlib imports`.")
+    status, file_name = row[0]
+    if status == "undone":
+        raise InputError(f"Import {import_id} ({file_name}) has already been undone.")
+    later = cur.execute(f"""SELECT DISTINCT i.import_id FROM imports i, ({touched_pupils_sql('i.import_id')}) l
+        WHERE i.import_id > ? AND i.status = 'done'
+          AND (l.setting, l.pupil_id) IN (SELECT (setting, pupil_id) FROM ({touched_pupils_sql(str(int(import_id)))}))
+        ORDER BY 1 DESC""", [import_id]).fetchall()
+    if later:
+        ids = ", ".join(str(r[0]) for r in later)
+        raise InputError(f"Import {import_id} ({file_name}) cannot be undone on its own: later import(s) {ids} changed the "
+                         "same pupils.", fix=f"Undo import(s) {ids} first (newest first), then this one.")
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        restored = _restore_pupils(cur, import_id)
+        for t in CHILD_TABLES:
+            cur.execute(f"DELETE FROM {t} WHERE import_id = ?", [import_id])
+            types = cur.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
+                                "ORDER BY ordinal_position", [t]).fetchall()
+            struct = json.dumps({c: ty for c, ty in types})
+            cur.execute(f"""INSERT INTO {t} BY NAME SELECT unnest(json_transform(before, {q(struct)}))
+                FROM import_row_changes WHERE import_id = ? AND table_name = ?""", [import_id, t])
+        cur.execute("UPDATE imports SET status = 'undone', undone_at = current_timestamp WHERE import_id = ?", [import_id])
+        store.audit(cur, "undo", user, {"import_id": import_id, "file": file_name, **restored})
+        cur.execute("COMMIT")
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+    return {"import_id": import_id, "file": file_name, **restored}
+
+
+def _restore_pupils(cur: duckdb.DuckDBPyConnection, import_id: int) -> dict:
+    removed = cur.execute(f"""DELETE FROM pupils WHERE (setting, pupil_id) IN (
+        SELECT (setting, pupil_id) FROM pupil_changes WHERE import_id = ? AND field = {q(NEW_PUPIL)}) RETURNING 1""",
+                          [import_id]).fetchall()
+    types = dict(cur.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'pupils'").fetchall())
+    restored = 0
+    for f in PUPIL_FIELDS + ["extra", "import_id"]:
+        n = cur.execute(f"""UPDATE pupils p SET {ident(f)} = CAST(c.old_value AS {types[f]}) FROM (
+                SELECT setting, pupil_id, arg_min(old_value, rowid) AS old_value FROM pupil_changes
+                WHERE import_id = ? AND field = ? GROUP BY ALL) c
+            WHERE p.setting = c.setting AND p.pupil_id = c.pupil_id RETURNING 1""", [import_id, f]).fetchall()
+        restored += len(n) if f != "import_id" else 0
+    return {"pupils_removed": len(removed), "values_restored": restored}
+
+
+def confirm_leavers(con: duckdb.DuckDBPyConnection, import_id: int, pupil_ids: list[str], leaving_date: date,
+                    user: str | None = None) -> int:
+    """Give the pupils an import listed as possible leavers a leaving date (recorded, so undo reverts it)."""
+    cur = con.cursor()
+    row = cur.execute("SELECT summary, status FROM imports WHERE import_id = ?", [import_id]).fetchall()
+    if not row:
+        raise InputError(f"There is no import number {import_id}.")
+    summary = json.loads(row[0][0] or "{}")
+    listed = {(p["setting"], p["pupil_id"]) for p in summary.get("possible_leavers", [])}
+    chosen = [k for k in listed if k[1] in set(pupil_ids)]
+    unknown = set(pupil_ids) - {k[1] for k in listed}
+    if unknown:
+        raise InputError(f"{len(unknown)} pupil(s) were not listed as possible leavers by import {import_id}: "
+                         f"{', '.join(sorted(unknown)[:5])}.", fix="Choose pupils from the import's list of possible leavers.")
+    if row[0][1] != "done":
+        raise InputError(f"Import {import_id} has been undone; its list of possible leavers no longer applies.")
+    if not chosen:
+        return 0
+    keys = pd.DataFrame(chosen, columns=["setting", "pupil_id"])
+    cur.register("leaver_keys", keys)
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        cur.execute("""INSERT INTO pupil_changes (import_id, setting, pupil_id, field, old_value, new_value)
+            SELECT ?, p.setting, p.pupil_id, 'leaving_date', CAST(p.leaving_date AS VARCHAR), CAST(?::DATE AS VARCHAR)
+            FROM pupils p JOIN leaver_keys k USING (setting, pupil_id)""", [import_id, leaving_date])
+        n = cur.execute("""UPDATE pupils p SET leaving_date = ?::DATE, updated_at = current_timestamp FROM leaver_keys k
+            WHERE p.setting = k.setting AND p.pupil_id = k.pupil_id RETURNING 1""", [leaving_date]).fetchall()
+        summary["leavers_confirmed"] = sorted(set(summary.get("leavers_confirmed", [])) | {k[1] for k in chosen})
+        cur.execute("UPDATE imports SET summary = ? WHERE import_id = ?", [json.dumps(summary, default=str), import_id])
+        store.audit(cur, "confirm_leavers", user, {"import_id": import_id, "pupils": len(n), "leaving_date": leaving_date})
+        cur.execute("COMMIT")
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+    finally:
+        cur.unregister("leaver_keys")
+    return len(n)
+
+
+def list_imports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every import, newest first, with what it added and changed."""
+    df = con.cursor().execute("""SELECT import_id, created_at, user_name, file_name, setting, status, undone_at, summary,
+            json_array_length(warnings) AS problems
+        FROM imports ORDER BY import_id DESC""").df()
+    summaries = df["summary"].map(lambda s: json.loads(s) if s else {})
+    df["pupils_added"] = summaries.map(lambda s: s.get("pupils", {}).get("added", 0))
+    df["pupils_changed"] = summaries.map(lambda s: s.get("pupils", {}).get("changed", 0))
+    df["rows_added"] = summaries.map(lambda s: sum(v.get("added", 0) for k, v in s.items() if k in CHILD_TABLES))
+    df["possible_leavers"] = summaries.map(lambda s: len(s.get("possible_leavers", [])))
+    return df.drop(columns=["summary"])
+
+
+def import_summary(con: duckdb.DuckDBPyConnection, import_id: int) -> dict:
+    """The stored summary of one import (what it added and changed, possible leavers)."""
+    row = con.cursor().execute("SELECT summary FROM imports WHERE import_id = ?", [import_id]).fetchall()
+    if not row:
+        raise InputError(f"There is no import number {import_id}.")
+    return json.loads(row[0][0] or "{}")
+
+
+def column_types(table: str) -> dict[str, str]:
+    """DuckDB type of each canonical column of an entity (for exports and checks)."""
+    return {f.name: sql_type(f) for f in ENTITIES[table]}
+
+
+__all__ = ["undo", "confirm_leavers", "list_imports", "import_summary", "ImportRefused", "refuse"]

@@ -1,0 +1,216 @@
+"""Workbooks the importer writes: the canonical template, a full export of the database in the
+template's format (which imports back to the same data), and rejected rows with their reasons.
+
+Written with openpyxl in write-only mode. Text that Excel would run as a formula (= + - @ at the
+start) is written as text, so an export is safe to open.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from ..names import (
+    AREAS,
+    DECISIONS,
+    EHC_DECISIONS,
+    ENTITY_SHEETS,
+    NEEDS,
+    OUTCOME_STATUS,
+    PLAN_TYPES,
+    PROGRESS,
+    REVIEW_KINDS,
+    SEN_STATUS,
+)
+from .fields import TEMPLATE_COLUMNS, Field
+from .normalise import ident
+
+LISTS_SHEET = "Lists"
+README_SHEET = "Read me"
+FIRST_DATA_ROW = 3          # row 1 headings, row 2 notes
+VALIDATION_ROWS = 5000
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+VOCABS: dict[str, dict[str, str]] = {
+    "sen_status": SEN_STATUS, "need": NEEDS, "plan_type": PLAN_TYPES, "review_kind": REVIEW_KINDS, "progress": PROGRESS,
+    "decision": DECISIONS, "area": AREAS, "outcome_status": OUTCOME_STATUS, "ehc_decision": EHC_DECISIONS,
+}
+HEAD_FONT, HEAD_FILL = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
+NOTE_FONT, NOTE_FILL = Font(italic=True, color="444444", size=9), PatternFill("solid", fgColor="EEF3F8")
+
+EXAMPLES: dict[str, dict[str, object]] = {
+    "pupils": {"pupil_id": "EXAMPLE-1", "first_name": "Sam", "last_name": "Example", "date_of_birth": date(2015, 3, 4),
+               "year_group": "6", "class": "6B", "sen_status": "K", "primary_need": "SLCN", "key_worker": "Mrs Jones",
+               "date_identified": date(2022, 10, 3)},
+    "plans": {"pupil_id": "EXAMPLE-1", "plan_type": "sen_support", "start_date": date(2022, 10, 3)},
+    "reviews": {"pupil_id": "EXAMPLE-1", "plan_type": "sen_support", "review_date": date(2025, 11, 20), "held": True,
+                "kind": "termly", "parent_attended": True, "child_contributed": True, "progress": "expected",
+                "decision": "maintain", "next_review_date": date(2026, 3, 12)},
+    "outcomes": {"pupil_id": "EXAMPLE-1", "outcome_id": "O1", "area": "communication_interaction",
+                 "description": "Sam will take turns in a small-group conversation for five minutes", "baseline": 2,
+                 "target": 8, "scale_min": 0, "scale_max": 10, "start_date": date(2025, 9, 8),
+                 "target_date": date(2026, 7, 17), "status": "active"},
+    "scores": {"pupil_id": "EXAMPLE-1", "outcome_id": "O1", "score_date": date(2025, 11, 20), "score": 4},
+    "ehc_requests": {"pupil_id": "EXAMPLE-1", "requested": date(2025, 1, 15), "decision_date": date(2025, 2, 26),
+                     "decision": "agreed", "final_plan_date": date(2025, 6, 2), "local_authority": "Northmoor Council"},
+}
+
+
+def _cell(ws, value: object, **style) -> WriteOnlyCell:
+    if isinstance(value, pd.Timestamp):
+        value = value.date()
+    if isinstance(value, float) and pd.isna(value):
+        value = None
+    c = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        c.data_type = "s"  # never a formula
+    if isinstance(value, (date, datetime)):
+        c.number_format = "DD/MM/YYYY"
+    for k, v in style.items():
+        setattr(c, k, v)
+    return c
+
+
+def _sheet(wb: Workbook, entity: str, fields: list[Field], extra: list[str], with_validation: bool = True):
+    ws = wb.create_sheet(ENTITY_SHEETS[entity])
+    headings = [f.label for f in fields] + extra
+    for i, h in enumerate(headings, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = max(12, min(40, len(h) + 4))
+    ws.freeze_panes = "C3"
+    ws.append([_cell(ws, h, font=HEAD_FONT, fill=HEAD_FILL) for h in headings])
+    notes = [f.note for f in fields] + ["Your own column: kept with the pupil."] * len(extra)
+    ws.append([_cell(ws, n, font=NOTE_FONT, fill=NOTE_FILL, alignment=Alignment(wrap_text=True, vertical="top"))
+               for n in notes])
+    if with_validation:
+        _validations(ws, fields)
+    return ws
+
+
+def _validations(ws, fields: list[Field]) -> None:
+    """A drop-down list (data validation) on every coded column, from the Lists sheet."""
+    vocab_cols = {v: i for i, v in enumerate(VOCABS)}
+    for i, f in enumerate(fields, start=1):
+        col = get_column_letter(i)
+        rng = f"{col}{FIRST_DATA_ROW}:{col}{VALIDATION_ROWS}"
+        if f.vocab in VOCABS:
+            letter = get_column_letter(vocab_cols[f.vocab] * 3 + 1)
+            n = len(VOCABS[f.vocab])
+            dv = DataValidation(type="list", formula1=f"={LISTS_SHEET}!${letter}$2:${letter}${n + 1}", allow_blank=True,
+                                showErrorMessage=True, errorStyle="warning", errorTitle=f.label,
+                                error=f"Choose a code from the list (see the {LISTS_SHEET} sheet).")
+        elif f.kind == "bool":
+            dv = DataValidation(type="list", formula1='"Yes,No"', allow_blank=True)
+        elif f.kind == "year":
+            dv = DataValidation(type="list", formula1='"N1,N2,R,1,2,3,4,5,6,7,8,9,10,11,12,13,14"', allow_blank=True,
+                                showErrorMessage=True, errorStyle="warning")
+        else:
+            continue
+        dv.add(rng)
+        ws.data_validations.append(dv)
+
+
+def _lists_sheet(wb: Workbook) -> None:
+    ws = wb.create_sheet(LISTS_SHEET)
+    heads, columns = [], []
+    for vocab, codes in VOCABS.items():
+        heads += [f"{vocab.replace('_', ' ').capitalize()} code", "Meaning", None]
+        columns.append(list(codes.items()))
+    ws.append([_cell(ws, h, font=Font(bold=True)) if h else None for h in heads])
+    for r in range(max(len(c) for c in columns)):
+        row: list = []
+        for col in columns:
+            row += [col[r][0], col[r][1], None] if r < len(col) else [None, None, None]
+        ws.append(row)
+
+
+def _readme(wb: Workbook) -> None:
+    ws = wb.create_sheet(README_SHEET)
+    for line in [
+        "SEN caseload template",
+        "One sheet per kind of record. Row 1 holds the column headings (keep them), row 2 explains each column,",
+        "row 3 is an example (its Pupil ID starts with EXAMPLE, so it is never imported). Type or paste your data below.",
+        "Dates are day first: 04/03/2025 is 4 March 2025. Coded columns have drop-down lists; the codes are on the Lists sheet.",
+        "Only Pupil ID is required on the Pupils sheet. Extra columns of your own are kept with each pupil.",
+        "Import with the Upload page, or: python -m senlib import this-file.xlsx --setting \"Your school\"",
+    ]:
+        ws.append([line])
+
+
+def write_template(target: str | io.BufferedIOBase | None = None) -> bytes:
+    """The canonical template: one sheet per entity, notes row, drop-down lists, an example row."""
+    wb = Workbook(write_only=True)
+    _readme(wb)
+    for entity, fields in TEMPLATE_COLUMNS.items():
+        ws = _sheet(wb, entity, fields, [])
+        ex = EXAMPLES[entity]
+        ws.append([_cell(ws, ex.get(f.name), font=Font(italic=True, color="7F7F7F")) for f in fields])
+    _lists_sheet(wb)
+    return _save(wb, target)
+
+
+def export_workbook(con: duckdb.DuckDBPyConnection, target: str | io.BufferedIOBase | None = None,
+                    settings: list[str] | None = None) -> bytes:
+    """Every record in the template's format; importing it into an empty database gives the same data."""
+    cur = con.cursor()
+    where, params = ("WHERE setting IN (SELECT unnest(?::VARCHAR[]))", [list(settings)]) if settings else ("", [])
+    wb = Workbook(write_only=True)
+    _readme(wb)
+    for entity, fields in TEMPLATE_COLUMNS.items():
+        cols = ", ".join(ident(f.name) for f in fields)
+        order = ", ".join(ident(c) for c in [f.name for f in fields][:4])
+        extra_keys: list[str] = []
+        if entity == "pupils":
+            extra_keys = [r[0] for r in cur.execute(
+                f"SELECT DISTINCT unnest(json_keys(extra)) AS k FROM pupils {where} ORDER BY k", params).fetchall()]
+            extra_sql = "".join(f", json_extract_string(extra, {_json_path(k)})" for k in extra_keys)
+            rows = cur.execute(f"SELECT {cols}{extra_sql} FROM pupils {where} ORDER BY setting, pupil_id", params).fetchall()
+        else:
+            rows = cur.execute(f"SELECT {cols} FROM {entity} {where} ORDER BY {order}", params).fetchall()
+        ws = _sheet(wb, entity, fields, extra_keys)
+        for row in rows:
+            ws.append([_cell(ws, v) for v in row])
+    _lists_sheet(wb)
+    return _save(wb, target)
+
+
+def _json_path(key: str) -> str:
+    return "'$.\"" + key.replace("'", "''").replace('"', '\\"') + "\"'"
+
+
+def rejected_workbook(rejected: dict[tuple[str, str], pd.DataFrame], target: str | io.BufferedIOBase | None = None) -> bytes:
+    """The rows that were not imported, sheet by sheet, each with the reason: fix them and upload this file."""
+    wb = Workbook(write_only=True)
+    used: set[str] = set()
+    for (_file, sheet), df in rejected.items():
+        base = "".join(ch for ch in f"{sheet}" if ch not in "[]:*?/\\")[:28] or "Sheet"
+        name, n = base, 1
+        while name in used:
+            n += 1
+            name = f"{base[:26]} {n}"
+        used.add(name)
+        ws = wb.create_sheet(name)
+        ws.append([_cell(ws, h, font=Font(bold=True)) for h in df.columns])
+        for row in df.itertuples(index=False):
+            ws.append([_cell(ws, None if (v is None or (isinstance(v, float) and pd.isna(v))) else v) for v in row])
+    if not used:
+        wb.create_sheet("Rejected rows").append(["No rows were rejected."])
+    return _save(wb, target)
+
+
+def _save(wb: Workbook, target) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = buf.getvalue()
+    if isinstance(target, str):
+        with open(target, "wb") as fh:
+            fh.write(data)
+    elif target is not None:
+        target.write(data)
+    return data

@@ -1,0 +1,220 @@
+"""Checks on the staged rows, as SQL: each check returns the rows it fails with a message and a fix.
+
+Errors reject a row (and block the import unless the SENCo imports valid rows only); warnings are
+reported and never block. Pupils are checked first so that rows of other sheets can be checked
+against the pupils that will exist after the import.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from ..names import COLUMN_LABELS
+from .fields import ENTITIES, KEYS, Field
+from .headers import SheetPlan
+from .normalise import Stage, ident, q
+from .problems import ERROR, WARNING
+from .synonyms import accepted_values
+
+COLUMNS = ["severity", "_file", "_sheet", "_row", "field", "value", "message", "fix"]
+EARLIEST, LATEST_YEARS, OLDEST_PUPIL = date(1995, 1, 1), 5, 30
+DATE_FIX = "Write dates day first, for example 04/03/2025 for 4 March 2025, or use an Excel date."
+
+
+def _label(name: str) -> str:
+    from .fields import TRACKER_LABELS
+
+    return COLUMN_LABELS.get(name, TRACKER_LABELS.get(name, name.replace("_", " ").capitalize())).lower()
+
+
+def _select(table: str, severity: str, fld: str | None, value: str, message: str, fix: str, where: str) -> str:
+    return (f"SELECT {q(severity)} AS severity, _file, _sheet, _row, {q(fld) if fld else 'NULL'} AS field, "
+            f"CAST({value} AS VARCHAR) AS value, {message} AS message, {q(fix)} AS fix FROM {table} WHERE {where}")
+
+
+def _parse_checks(table: str, fields: list[Field], today: date) -> list[str]:
+    out = []
+    t = f"DATE {q(today.isoformat())}"
+    for f in fields:
+        r, v = ident("r_" + f.name), ident(f.name)
+        label = _label(f.name)
+        if f.kind == "date":
+            out.append(_select(table, ERROR, f.name, r, q(f"This is not a date the importer can read ({label})"), DATE_FIX,
+                               f"{r} IS NOT NULL AND {v} IS NULL"))
+            if f.name == "date_of_birth":
+                out.append(_select(table, ERROR, f.name, r, q("The date of birth is in the future"),
+                                   "Check the date of birth; dates are read day first (04/03/2015 is 4 March 2015).",
+                                   f"{v} > {t}"))
+                out.append(_select(table, ERROR, f.name, r, q(f"The date of birth makes the pupil over {OLDEST_PUPIL}"),
+                                   "Check the year of the date of birth.", f"{v} < {t} - INTERVAL {OLDEST_PUPIL} YEAR"))
+            else:
+                out.append(_select(table, ERROR, f.name, r, q(f"Impossible date ({label}): before 1995 or more than "
+                                                           f"{LATEST_YEARS} years ahead"),
+                                   "Check the year; " + DATE_FIX,
+                                   f"({v} < DATE {q(EARLIEST.isoformat())} OR {v} > {t} + INTERVAL {LATEST_YEARS} YEAR)"))
+        elif f.kind == "year":
+            out.append(_select(table, ERROR, f.name, r, q("This is not a year group"),
+                               "Use N1, N2, R (Reception) or a year from 1 to 14, e.g. 'Year 6', 'Y6' or '6'.",
+                               f"{r} IS NOT NULL AND {v} IS NULL"))
+        elif f.kind == "number":
+            out.append(_select(table, ERROR, f.name, r, q(f"This is not a number ({label})"), "Write a number, e.g. 4 or 4.5.",
+                               f"{r} IS NOT NULL AND {v} IS NULL"))
+        elif f.kind == "bool" or f.vocab:
+            vocab = f.vocab or "bool"
+            out.append(_select(table, ERROR, f.name, r, q(f"Unknown {label}"),
+                               f"Use one of: {accepted_values(vocab)}.", f"{r} IS NOT NULL AND {v} IS NULL"))
+    return out
+
+
+def _duplicates(table: str, entity: str) -> list[str]:
+    key = KEYS[entity]
+    data = [f.name for f in ENTITIES[entity] if f.name not in key]
+    keyed = " AND ".join(f"{ident(k)} IS NOT NULL" for k in key if k in ("setting", "pupil_id"))
+    part = ", ".join(ident(k) for k in key)
+    what = "Pupil" if entity == "pupils" else "The same " + {"plans": "plan", "reviews": "review", "outcomes": "outcome",
+                                                             "scores": "score", "ehc_requests": "EHC request"}[entity] + " of pupil"
+    body = f"""(SELECT *, count(DISTINCT hash({', '.join(ident(d) for d in data)})) OVER w AS _versions,
+                   row_number() OVER (PARTITION BY {part} ORDER BY _file, _sheet, _row) AS _nth,
+                   string_agg(_sheet || ' row ' || _row, ', ') OVER w AS _where,
+                   count(*) OVER w AS _copies
+            FROM {table} WHERE {keyed} WINDOW w AS (PARTITION BY {part}))"""
+    return [
+        _select(body, ERROR, "pupil_id", "pupil_id",
+                f"'{what} ' || pupil_id || ' appears ' || _copies || ' times in this upload with different details (' || _where || ')'",
+                "Keep one row per pupil (or correct the id if these are different pupils), then upload again.",
+                "_versions > 1"),
+        _select(body, WARNING, "pupil_id", "pupil_id",
+                f"'{what} ' || pupil_id || ' appears ' || _copies || ' times with the same details (' || _where || '); imported once'",
+                "Nothing to do; delete the repeated row to keep the tracker tidy.", "_versions = 1 AND _nth > 1"),
+    ]
+
+
+def check(cur: duckdb.DuckDBPyConnection, stage: Stage, plans: list[tuple[int, SheetPlan]], today: date) -> pd.DataFrame:
+    """All problems of the staged upload, as a table with the COLUMNS above."""
+    frames: list[pd.DataFrame] = [_sheet_problems(stage, plans)]
+    t = f"DATE {q(today.isoformat())}"
+    if "pupils" in stage.tables:
+        p = stage.tables["pupils"]
+        sql = _parse_checks(p, ENTITIES["pupils"], today)
+        sql.append(_select(p, ERROR, "pupil_id", "coalesce(r_name, r_last_name, r_first_name)", q("This row has no pupil id"),
+                           "Add the pupil's UPN or your own pupil id, or delete the row if it is not a pupil.",
+                           "pupil_id IS NULL AND _has_id"))
+        sql.append(_select(p, ERROR, "pupil_id", "coalesce(r_name, r_last_name, r_first_name)",
+                           q("This row has no pupil id and no name with a date of birth to identify the pupil"),
+                           "Add a Pupil ID (UPN) column, or fill in the pupil's name and date of birth.",
+                           "pupil_id IS NULL AND NOT _has_id"))
+        for fld in ("last_review_date", "plan_start", "date_identified", "next_review_date", "leaving_date",
+                    "invitations_sent", "reports_received"):
+            sql.append(_select(p, ERROR, fld, ident("r_" + fld), q(f"The {_label(fld)} is before the pupil's date of birth"),
+                               "Check both dates; dates are read day first (04/03/2015 is 4 March 2015).",
+                               f"{ident(fld)} < date_of_birth"))
+        sql.append(_select(p, WARNING, "next_review_date", "r_next_review_date",
+                           q("The next review date is before the last review date"), "Check both review dates.",
+                           "next_review_date < last_review_date"))
+        from ..schoolyear import sql_year_code, sql_year_index
+
+        derived = sql_year_code(sql_year_index("date_of_birth", t))
+        sql.append(_select(p, WARNING, "year_group", "r_year_group",
+                           f"'The year group does not match the date of birth (' || strftime(date_of_birth, '%d/%m/%Y') || "
+                           f"' is ' || coalesce(CASE {derived} WHEN 'R' THEN 'Reception' WHEN 'N1' THEN 'Nursery 1' "
+                           f"WHEN 'N2' THEN 'Nursery 2' ELSE 'Year ' || {derived} END, 'outside school age') || ' this school year)'",
+                           "Check the year group and the date of birth. A pupil taught out of their year group is fine: "
+                           "nothing to do.", f"year_group IS NOT NULL AND date_of_birth IS NOT NULL AND year_group IS DISTINCT FROM {derived}"))
+        sql.append(_select(p, WARNING, "primary_need", "r_sen_status",
+                           "'A pupil on the SEN register (' || sen_status || ') should have a primary need'",
+                           "Add the census code of the pupil's primary need, e.g. ASD, SLCN, SEMH, SPLD, MLD.",
+                           "sen_status IN ('K', 'E') AND primary_need IS NULL AND r_primary_need IS NULL"))
+        sql.append(_select(p, ERROR, "setting", "r_setting", q("It is not known which setting (school) this pupil belongs to"),
+                           "Choose the setting when importing (the Setting box, or --setting on the command line), or add a "
+                           "Setting column.", "setting IS NULL"))
+        sql += _duplicates(p, "pupils")
+        frames.append(_run(cur, sql))
+    pupil_errors = _error_keys(frames, "pupils", stage)
+    for entity, table in stage.tables.items():
+        if entity == "pupils":
+            continue
+        fields = ENTITIES[entity]
+        sql = _parse_checks(table, fields, today)
+        for f in fields:
+            if f.required and f.name not in ("setting",):
+                sql.append(_select(table, ERROR, f.name, "NULL", q(f"The {_label(f.name)} is blank"),
+                                   f"Fill in the {_label(f.name)} (it is required), or delete the row.",
+                                   f"{ident('r_' + f.name)} IS NULL"))
+        sql.append(_select(table, ERROR, "setting", "r_setting", q("It is not known which setting (school) this row belongs to"),
+                           "Choose the setting when importing, or add a Setting column.", "setting IS NULL"))
+        known = _known_pupils_sql(stage, pupil_errors)
+        sql.append(_select(f"{table} x", ERROR, "pupil_id", "pupil_id",
+                           "'There is no pupil ' || pupil_id || ' in this upload or in the database'",
+                           "Check the pupil id; add the pupil to the Pupils sheet (or import them first).",
+                           f"pupil_id IS NOT NULL AND setting IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ({known}) k "
+                           f"WHERE k.setting = x.setting AND k.pupil_id = x.pupil_id)"))
+        date_col = {"plans": "start_date", "reviews": "review_date", "outcomes": "start_date", "scores": "score_date",
+                    "ehc_requests": "requested"}[entity]
+        sql.append(_select(f"{table} x", ERROR, date_col, ident("r_" + date_col),
+                           q(f"The {_label(date_col)} is before the pupil's date of birth"),
+                           "Check the date; dates are read day first (04/03/2015 is 4 March 2015).",
+                           f"{ident(date_col)} < (SELECT min(k.date_of_birth) FROM ({known}) k WHERE k.setting = x.setting "
+                           f"AND k.pupil_id = x.pupil_id)"))
+        sql += _duplicates(table, entity)
+        frames.append(_run(cur, sql))
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=COLUMNS)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _run(cur: duckdb.DuckDBPyConnection, sql: list[str]) -> pd.DataFrame:
+    if not sql:
+        return pd.DataFrame(columns=COLUMNS)
+    return cur.execute(" UNION ALL ".join(f"({s})" for s in sql)).df()
+
+
+def _error_keys(frames: list[pd.DataFrame], entity: str, stage: Stage) -> pd.DataFrame:
+    rows = [f[(f["severity"] == ERROR) & f["_row"].notna()][["_file", "_sheet", "_row"]] for f in frames if len(f)]
+    return pd.concat(rows, ignore_index=True).drop_duplicates() if rows else pd.DataFrame(columns=["_file", "_sheet", "_row"])
+
+
+def _known_pupils_sql(stage: Stage, pupil_errors: pd.DataFrame) -> str:
+    """Pupils that will exist after the import: valid pupil rows of this upload, and the database's."""
+    db = "SELECT setting, pupil_id, date_of_birth FROM pupils"
+    if "pupils" not in stage.tables:
+        return db
+    name = f"{stage.prefix}_pupil_errors"
+    stage.cur.register(name, pupil_errors.astype({"_file": "int64", "_row": "int64"}) if len(pupil_errors) else
+                       pd.DataFrame({"_file": pd.Series(dtype="int64"), "_sheet": pd.Series(dtype="str"),
+                                     "_row": pd.Series(dtype="int64")}))
+    stage.views.append(name)
+    p = stage.tables["pupils"]
+    return (f"SELECT setting, pupil_id, date_of_birth FROM {p} s WHERE pupil_id IS NOT NULL AND setting IS NOT NULL "
+            f"AND NOT EXISTS (SELECT 1 FROM {name} e WHERE e._file = s._file AND e._sheet = s._sheet AND e._row = s._row) "
+            f"UNION ALL {db}")
+
+
+def _sheet_problems(stage: Stage, plans: list[tuple[int, SheetPlan]]) -> pd.DataFrame:
+    """Whole-sheet problems: a required column missing (the row checks then reject each row)."""
+    rows = []
+    for file_idx, plan in plans:
+        if plan.entity is None or plan.entity not in stage.tables:
+            continue
+        mapped = set(plan.fields())
+        missing = []
+        if plan.entity == "pupils":
+            if "pupil_id" not in mapped and not ({"name", "last_name"} & mapped and "date_of_birth" in mapped):
+                missing.append(("pupil_id", "There is no pupil id column (UPN, Pupil ID, Student ID...)",
+                                "Add a column headed 'Pupil ID' or 'UPN' with each pupil's id, or map one of the columns "
+                                "to Pupil ID in the preview."))
+            elif "pupil_id" not in mapped:
+                rows.append((WARNING, file_idx, plan.sheet, None, "pupil_id",
+                             None, "There is no pupil id column: pupils are identified by name and date of birth",
+                             "Add a 'UPN' or 'Pupil ID' column if you can, so a pupil whose name changes is not counted twice."))
+        else:
+            for f in ENTITIES[plan.entity]:
+                if f.required and f.name not in mapped:
+                    missing.append((f.name, f"There is no {_label(f.name)} column on this {plan.entity.replace('_', ' ')} sheet",
+                                    f"Add a column headed '{f.label}', or map one of the columns to it in the preview."))
+        for fld, message, fix in missing:  # its rows are rejected by the row checks ("... is blank")
+            rows.append((ERROR, file_idx, plan.sheet, None, fld, None, message, fix))
+    return pd.DataFrame(rows, columns=COLUMNS)
