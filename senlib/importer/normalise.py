@@ -34,6 +34,7 @@ def ident(name: str) -> str:
 
 
 _BLANK_LIST = ", ".join(q(b) for b in BLANKS)
+_SPACES = "' \t\n\r' || chr(160)"
 # Pupil-sheet columns that make a one-row-per-pupil tracker, whose rows also become plans and reviews.
 TRACKER_FIELDS = {"plan_type", "plan_start", "plan_end", "last_review_date", "next_review_date", "review_kind", "progress",
                   "decision", "parent_attended", "child_contributed", "invitations_sent", "reports_received"}
@@ -41,8 +42,8 @@ TRACKER_FIELDS = {"plan_type", "plan_start", "plan_end", "last_review_date", "ne
 
 def clean_sql(col: str) -> str:
     """A cell's text, trimmed (also of non-breaking spaces); null when it means 'nothing recorded'."""
-    t = f"trim(replace({col}, chr(160), ' '))"
-    return f"CASE WHEN lower({t}) IN ({_BLANK_LIST}) THEN NULL ELSE {t} END"
+    t = f"trim({col}, {_SPACES})"
+    return f"CASE WHEN list_contains([{_BLANK_LIST}], lower({t})) THEN NULL ELSE {t} END"
 
 
 def _map_literal(pairs: dict[str, str]) -> str:
@@ -148,6 +149,7 @@ def build_stage(cur: duckdb.DuckDBPyConnection, items: list[tuple[int, SheetPlan
     """Create one temp table per entity from the sheets to import; return their names."""
     prefix = "imp_" + uuid.uuid4().hex[:10]
     selects: dict[str, list[str]] = {}
+    lookups: list[str] = []
     views: list[str] = []
     for n, (file_idx, plan, sheet) in enumerate(items):
         entity = plan.entity
@@ -159,45 +161,68 @@ def build_stage(cur: duckdb.DuckDBPyConnection, items: list[tuple[int, SheetPlan
         cur.register(view, data)
         views.append(view)
         mapped = plan.fields()
+        used = [c for c in plan.columns if c.field != IGNORE]
+        k = {c.index: ident(f"k{c.index}") for c in used}        # cleaned cell of column c
         cols = []
         for f in ENTITIES[entity]:
             c = mapped.get(f.name)
-            cols.append(f"{clean_sql(ident(f'c{c.index}')) if c else 'CAST(NULL AS VARCHAR)'} AS {ident('r_' + f.name)}")
+            cols.append(f"{k[c.index] if c else 'CAST(NULL AS VARCHAR)'} AS {ident('r_' + f.name)}")
         extras = [c for c in plan.columns if c.field is None]
         if entity == "pupils":
             if extras:
-                entries = ", ".join(f"struct_pack(k := {q(c.header)}, v := {clean_sql(ident(f'c{c.index}'))})" for c in extras)
+                entries = ", ".join(f"struct_pack(k := {q(c.header)}, v := {k[c.index]})" for c in extras)
                 cols.append(f"nullif(to_json(map_from_entries(list_filter([{entries}], lambda x: x.v IS NOT NULL))), '{{}}') AS r_extra")
             else:
                 cols.append("CAST(NULL AS VARCHAR) AS r_extra")
-        used = [c for c in plan.columns if c.field != IGNORE]
-        any_cell = "coalesce(" + ", ".join(clean_sql(ident(f"c{c.index}")) for c in used) + ")" if used else "NULL"
+        any_cell = "coalesce(" + ", ".join(k.values()) + ")" if used else "NULL"
         ident_cell = "coalesce(" + ", ".join(
-            [clean_sql(ident(f"c{mapped[k].index}")) for k in ("pupil_id", "name", "last_name", "first_name") if k in mapped]
-            + [any_cell]) + ")"
+            [k[mapped[f].index] for f in ("pupil_id", "name", "last_name", "first_name") if f in mapped] + [any_cell]) + ")"
         note = (templates_notes or {}).get(entity)
         skip_note = skip_example = ""
         if "pupil_id" in mapped:
-            id_cell = clean_sql(ident(f"c{mapped['pupil_id'].index}"))
+            id_cell = k[mapped["pupil_id"].index]
             skip_example = f" OR upper({id_cell}) LIKE 'EXAMPLE%'"
             if note:
                 skip_note = f" OR {id_cell} = {q(note)}"
+        trimmed = ", ".join(f"trim({ident(f'c{c.index}')}, {_SPACES}) AS {ident(f't{c.index}')}" for c in used)
+        cleaned = ", ".join(f"CASE WHEN list_contains([{_BLANK_LIST}], lower({ident(f't{c.index}')})) "
+                            f"THEN NULL ELSE {ident(f't{c.index}')} END AS {k[c.index]}" for c in used)
         selects.setdefault(entity, []).append(f"""
             SELECT {file_idx} AS _file, {q(plan.sheet)} AS _sheet, _row, {'TRUE' if 'pupil_id' in mapped else 'FALSE'} AS _has_id,
                 {'TRUE' if set(mapped) & TRACKER_FIELDS else 'FALSE'} AS _tracker,
                 {', '.join(cols)}
-            FROM {view}
-            WHERE {any_cell} IS NOT NULL
-              AND NOT (coalesce(regexp_matches({ident_cell}, {q(NOT_A_PUPIL)}, 'i'), FALSE){skip_note}{skip_example})""")
+                , ({any_cell} IS NULL OR coalesce(regexp_matches({ident_cell}, {q(NOT_A_PUPIL)}, 'i'), FALSE){skip_note}{skip_example})
+                  AS _drop
+            FROM (SELECT _row, {cleaned} FROM (SELECT _row, {trimmed} FROM {view}))""")
     tables = {}
     for entity, parts in selects.items():
         table = f"{prefix}_{entity}"
+        raw = f"{table}_raw"
         union = " UNION ALL BY NAME ".join(f"({p})" for p in parts)
-        fields = [f for f in ENTITIES[entity]]
-        norm = [f"{norm_sql(f, ident('r_' + f.name))} AS {ident(f.name)}" for f in fields if f.name not in ("setting",)]
-        setting = f"coalesce(regexp_replace(r_setting, '\\s+', ' ', 'g'), {q(default_setting) if default_setting else 'NULL'}) AS setting"
-        cur.execute(f"CREATE TEMP TABLE {table} AS SELECT *, {setting}, {', '.join(norm)} FROM ({union})")
+        cur.execute(f"CREATE TEMP TABLE {raw} AS {union}")
+        # Coded values, dates and year groups repeat a lot: normalise each distinct text once, then join.
+        joins, norm = [], []
+        for n, f in enumerate(ENTITIES[entity]):
+            if f.name == "setting":
+                continue
+            r = ident("r_" + f.name)
+            if f.kind in ("text", "id", "name"):
+                norm.append(f"{norm_sql(f, 's.' + r)} AS {ident(f.name)}")
+                continue
+            lk = f"{table}_lk{n}"
+            cur.execute(f"CREATE TEMP TABLE {lk} AS SELECT raw, {norm_sql(f, 'raw')} AS v "
+                        f"FROM (SELECT DISTINCT {r} AS raw FROM {raw} WHERE {r} IS NOT NULL)")
+            lookups.append(lk)
+            joins.append(f"LEFT JOIN {lk} ON {lk}.raw = s.{r}")
+            norm.append(f"{lk}.v AS {ident(f.name)}")
+        setting = (f"coalesce(regexp_replace(s.r_setting, '\\s+', ' ', 'g'), "
+                   f"{q(default_setting) if default_setting else 'NULL'}) AS setting")
+        cur.execute(f"CREATE TEMP TABLE {table} AS SELECT s.* EXCLUDE (_drop), {setting}, {', '.join(norm)} "
+                    f"FROM {raw} s {' '.join(joins)} WHERE NOT s._drop")
+        cur.execute(f"DROP TABLE {raw}")
         tables[entity] = table
+    for lk in lookups:
+        cur.execute(f"DROP TABLE {lk}")
     if "pupils" in tables:
         _derive_pupil_columns(cur, tables["pupils"])
     return Stage(cur, prefix, tables, views)

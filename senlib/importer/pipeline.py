@@ -174,12 +174,14 @@ def _problem_table(raw: pd.DataFrame, upload: Upload) -> pd.DataFrame:
     """Problems with file names and column headings as the SENCo sees them."""
     if raw.empty:
         return pd.DataFrame(columns=PROBLEM_COLUMNS)
-    headers = {(i, p.sheet, c.field): c.header for i, p in upload.plans for c in p.columns if c.field}
-    df = raw.copy()
-    df["file"] = df["_file"].map(lambda i: upload.workbooks[int(i)].file_name)
-    keys = list(zip(df["_file"].astype(int), df["_sheet"], df["field"], strict=True))
-    df["column"] = [headers.get(k) for k in keys] if len(df) < 200_000 else None
-    df["column"] = df["column"].fillna(df["field"].map(_field_label))
+    headers = pd.DataFrame([(i, p.sheet, c.field, c.header) for i, p in upload.plans for c in p.columns if c.field],
+                           columns=["_file", "_sheet", "field", "column"])
+    df = raw.merge(headers.astype({"_file": raw["_file"].dtype}), how="left", on=["_file", "_sheet", "field"])
+    names = pd.Series([w.file_name for w in upload.workbooks])
+    df["file"] = names.reindex(df["_file"].astype(int)).to_numpy()
+    labels = df["field"].map(_field_label) if df["column"].isna().any() else None
+    if labels is not None:
+        df["column"] = df["column"].fillna(labels)
     df["sheet"] = df["_sheet"]
     df["row"] = df["_row"].astype("Int64")
     order = df["severity"].map({ERROR: 0, WARNING: 1})

@@ -76,11 +76,14 @@ def _duplicates(table: str, entity: str) -> list[str]:
     part = ", ".join(ident(k) for k in key)
     what = "Pupil" if entity == "pupils" else "The same " + {"plans": "plan", "reviews": "review", "outcomes": "outcome",
                                                              "scores": "score", "ehc_requests": "EHC request"}[entity] + " of pupil"
-    body = f"""(SELECT *, count(DISTINCT hash({', '.join(ident(d) for d in data)})) OVER w AS _versions,
-                   row_number() OVER (PARTITION BY {part} ORDER BY _file, _sheet, _row) AS _nth,
-                   string_agg(_sheet || ' row ' || _row, ', ') OVER w AS _where,
-                   count(*) OVER w AS _copies
-            FROM {table} WHERE {keyed} WINDOW w AS (PARTITION BY {part}))"""
+    # Group first (cheap), then look only at the keys that occur more than once.
+    body = f"""(SELECT t.*, d._versions, d._copies, d._where,
+                   row_number() OVER (PARTITION BY {', '.join('t.' + ident(k) for k in key)} ORDER BY t._file, t._sheet, t._row) AS _nth
+            FROM {table} t JOIN (
+                SELECT {part}, count(DISTINCT hash({', '.join(ident(d) for d in data)})) AS _versions, count(*) AS _copies,
+                       string_agg(_sheet || ' row ' || _row, ', ' ORDER BY _file, _sheet, _row) AS _where
+                FROM {table} WHERE {keyed} GROUP BY {part} HAVING count(*) > 1) d
+              ON {' AND '.join(f't.{ident(k)} IS NOT DISTINCT FROM d.{ident(k)}' for k in key)})"""
     return [
         _select(body, ERROR, "pupil_id", "pupil_id",
                 f"'{what} ' || pupil_id || ' appears ' || _copies || ' times in this upload with different details (' || _where || ')'",
@@ -111,6 +114,11 @@ def check(cur: duckdb.DuckDBPyConnection, stage: Stage, plans: list[tuple[int, S
             sql.append(_select(p, ERROR, fld, ident("r_" + fld), q(f"The {_label(fld)} is before the pupil's date of birth"),
                                "Check both dates; dates are read day first (04/03/2015 is 4 March 2015).",
                                f"{ident(fld)} < date_of_birth"))
+        sql.append(_select(p, WARNING, "last_review_date", "coalesce(r_progress, r_decision, r_parent_attended, r_child_contributed)",
+                           q("Review details (progress, decision, attendance) are not recorded because there is no last review date"),
+                           "Fill in the date of the last review, then upload again.",
+                           "_tracker AND last_review_date IS NULL AND coalesce(r_progress, r_decision, r_parent_attended, "
+                           "r_child_contributed) IS NOT NULL"))
         sql.append(_select(p, WARNING, "next_review_date", "r_next_review_date",
                            q("The next review date is before the last review date"), "Check both review dates.",
                            "next_review_date < last_review_date"))

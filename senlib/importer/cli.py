@@ -1,0 +1,183 @@
+"""Command line: import, imports, undo, leavers, template, export (registered with senlib.cli)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from .. import store
+from ..cli import EXIT_OK, EXIT_REFUSED, command, parse_date
+from ..errors import InputError
+from . import confirm_leavers, export_workbook, import_files, list_imports, undo, write_template
+from .problems import ImportRefused
+
+
+def _import_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", metavar="FILE", help="tracker files: .xlsx .xlsm .xls .ods .csv")
+    p.add_argument("--setting", default=None, help="the school or setting the files are for (needed unless the files have a "
+                                                   "Setting column or the database has one setting)")
+    p.add_argument("--dry-run", action="store_true", help="check and report, but write nothing")
+    p.add_argument("--accept-valid-rows", action="store_true", help="import the rows without errors and skip the others")
+    p.add_argument("--partial", action="store_true", help="the files are not the whole register: do not list possible leavers")
+    p.add_argument("--rejected", metavar="OUT.xlsx", default=None, help="write the rejected rows, with reasons, to this file")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--user", default=None, help="name recorded with the import")
+
+
+def _problem_line(r: dict) -> str:
+    place = ", ".join(x for x in [r.get("file"), f"sheet '{r['sheet']}'" if r.get("sheet") else None,
+                                  f"row {r['row']}" if r.get("row") is not None else None,
+                                  f"column '{r['column']}'" if r.get("column") else None] if x)
+    value = f" (value: '{r['value']}')" if r.get("value") not in (None, "") else ""
+    return f"  {r['severity'].upper()} {place}: {r['message']}{value}. How to fix: {r['fix']}"
+
+
+def _records(df) -> list[dict]:
+    return [{k: (None if v != v else v) for k, v in r.items()} for r in df.astype(object).to_dict("records")]  # NaN -> None
+
+
+@command("import", "import SENCo tracker files (all-or-nothing; undo with `undo`)", _import_args)
+def run_import(args: argparse.Namespace) -> int:
+    files = []
+    for name in args.files:
+        path = Path(name)
+        if not path.is_file():
+            raise InputError(f"There is no file {name}.", fix="Check the file name and folder.")
+        files.append((path.name, path.read_bytes()))
+    con = store.connect(args.db)
+    try:
+        result = import_files(con, files, setting=args.setting, user=args.user, dry_run=args.dry_run,
+                              accept_valid_rows=args.accept_valid_rows, full_register=not args.partial)
+    except ImportRefused as exc:
+        table = getattr(exc, "table", None)
+        rows = _records(table) if table is not None else [
+            {"severity": p.severity, "file": p.file, "sheet": p.sheet, "row": p.row, "column": p.column, "value": p.value,
+             "message": p.message, "fix": p.fix} for p in exc.problems]
+        if args.rejected and getattr(exc, "rejected", None):
+            from . import rejected_workbook
+
+            rejected_workbook(exc.rejected, args.rejected)
+        if args.json:
+            print(json.dumps({"imported": False, "message": exc.message, "problems": rows}, default=str, indent=1))
+        else:
+            print(f"Not imported: {exc.message}", file=sys.stderr)
+            for r in rows:
+                print(_problem_line(r), file=sys.stderr)
+            if exc.fix:
+                print(f"How to fix: {exc.fix}", file=sys.stderr)
+        return EXIT_REFUSED
+    if args.rejected and result.rejected:
+        from . import rejected_workbook
+
+        rejected_workbook(result.rejected, args.rejected)
+    if args.json:
+        print(json.dumps({"imported": not result.dry_run, "dry_run": result.dry_run, "import_ids": result.import_ids,
+                          "files": result.files, "totals": result.totals(), "summaries": result.summaries,
+                          "skipped_sheets": result.skipped, "problems": _records(result.problems),
+                          "possible_leavers": _records(result.possible_leavers), "timings": result.timings},
+                         default=str, indent=1))
+        return EXIT_OK
+    verb = "Would import (dry run, nothing written)" if result.dry_run else "Imported"
+    ids = "" if result.dry_run else f" as import {', '.join(map(str, result.import_ids))}"
+    print(f"{verb} {', '.join(result.files)}{ids}:")
+    for table, c in result.totals().items():
+        if c["added"] or c["changed"]:
+            print(f"  {table.replace('_', ' ')}: {c['added']:,} added, {c['changed']:,} changed")
+    if not any(c["added"] or c["changed"] for c in result.totals().values()):
+        print("  nothing new: the database already holds all of this")
+    for file, sheet, reason in result.skipped:
+        print(f"  skipped sheet '{sheet}' of {file}: {reason}")
+    if len(result.errors):
+        n_rows = sum(len(df) for df in result.rejected.values())
+        print(f"{n_rows} row(s) with errors were not imported:")
+        for r in _records(result.errors):
+            print(_problem_line(r))
+    if len(result.warnings):
+        print(f"{len(result.warnings)} warning(s):")
+        for r in _records(result.warnings.head(200)):
+            print(_problem_line(r))
+        if len(result.warnings) > 200:
+            print(f"  ... and {len(result.warnings) - 200} more (use --json to see all)")
+    if len(result.possible_leavers):
+        print(f"{len(result.possible_leavers)} pupil(s) are in the database but not in this upload; if they have left, confirm with"
+              f" `python -m senlib leavers {result.import_ids[-1]} --all` (or list their ids):")
+        for r in _records(result.possible_leavers.head(50)):
+            print(f"  {r['setting']}: {r['pupil_id']} {r['first_name'] or ''} {r['last_name'] or ''}")
+    return EXIT_OK
+
+
+@command("imports", "list the imports, newest first", lambda p: p.add_argument("--json", action="store_true"))
+def run_imports(args: argparse.Namespace) -> int:
+    con = store.connect(args.db)
+    df = list_imports(con)
+    if args.json:
+        print(json.dumps(_records(df), default=str, indent=1))
+        return EXIT_OK
+    if df.empty:
+        print("No imports yet.")
+        return EXIT_OK
+    for r in _records(df):
+        print(f"{r['import_id']:>5}  {str(r['created_at'])[:16]}  {r['status']:<6}  {r['file_name']}  ({r['setting'] or '-'}): "
+              f"{r['pupils_added']} pupils added, {r['pupils_changed']} changed, {r['rows_added']} other rows added")
+    return EXIT_OK
+
+
+def _undo_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("import_id", type=int, metavar="IMPORT_ID", help="the number shown by `imports`")
+    p.add_argument("--user", default=None)
+
+
+@command("undo", "undo an import: put the database back as it was before it", _undo_args)
+def run_undo(args: argparse.Namespace) -> int:
+    con = store.connect(args.db)
+    r = undo(con, args.import_id, args.user)
+    print(f"Undid import {r['import_id']} ({r['file']}): {r['pupils_removed']} pupils removed, "
+          f"{r['values_restored']} values put back; its plans, reviews, outcomes, scores and requests were removed or restored.")
+    return EXIT_OK
+
+
+def _leavers_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("import_id", type=int, metavar="IMPORT_ID")
+    p.add_argument("pupil_ids", nargs="*", metavar="PUPIL_ID", help="pupils who have left (from the import's list)")
+    p.add_argument("--all", action="store_true", help="every pupil the import listed as a possible leaver")
+    p.add_argument("--date", type=parse_date, default=None, help="leaving date YYYY-MM-DD (default today)")
+    p.add_argument("--user", default=None)
+
+
+@command("leavers", "confirm pupils an import listed as possible leavers (gives them a leaving date)", _leavers_args)
+def run_leavers(args: argparse.Namespace) -> int:
+    from . import import_summary
+
+    con = store.connect(args.db)
+    listed = [p["pupil_id"] for p in import_summary(con, args.import_id).get("possible_leavers", [])]
+    ids = listed if args.all else args.pupil_ids
+    if not ids:
+        print(f"Import {args.import_id} lists {len(listed)} possible leaver(s): {', '.join(listed[:50]) or 'none'}.")
+        return EXIT_OK
+    n = confirm_leavers(con, args.import_id, ids, args.date or date.today(), args.user)
+    print(f"{n} pupil(s) given a leaving date of {(args.date or date.today()).strftime('%d/%m/%Y')}.")
+    return EXIT_OK
+
+
+@command("template", "write the blank import template (one sheet per record type)",
+         lambda p: p.add_argument("out", metavar="OUT.xlsx"))
+def run_template(args: argparse.Namespace) -> int:
+    write_template(args.out)
+    print(f"Template written to {args.out}.")
+    return EXIT_OK
+
+
+def _export_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("out", metavar="OUT.xlsx")
+    p.add_argument("--setting", action="append", default=None, help="only this setting (repeat for several)")
+
+
+@command("export", "export the database in the template's format (imports back to the same data)", _export_args)
+def run_export(args: argparse.Namespace) -> int:
+    con = store.connect(args.db, read_only=True)
+    export_workbook(con, args.out, settings=args.setting)
+    print(f"Exported to {args.out}.")
+    return EXIT_OK
