@@ -2,11 +2,16 @@
 
 from datetime import date
 
-import plotly.express as px
 import streamlit as st
 
-from senlib import caseload, demo, store
-from ui.state import cursor
+from senlib import caseload, charts, demo, store
+from ui.state import cursor, data_version
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _overview(version: tuple) -> dict:
+    return caseload.overview(cursor())
+
 
 st.title("SEN caseload overview")
 cur = cursor()
@@ -24,7 +29,7 @@ if store.is_empty(cur):
             st.rerun()
     st.stop()
 
-counts = caseload.overview(cur)
+counts = _overview(data_version())
 by_status = counts["by_status"].set_index("sen_status")["pupils"]
 c1, c2, c3 = st.columns(3)
 c1.metric("Pupils on roll", f"{int(by_status.sum()):,}")
@@ -34,18 +39,18 @@ c3.metric("EHC plans (E)", f"{int(by_status.get('E', 0)):,}")
 left, right = st.columns(2)
 with left:
     need = counts["by_need"]
-    fig = px.bar(need, y="need", x="pupils", color="status", orientation="h",
-                 title="Pupils on the SEN register by primary need",
-                 labels={"need": "Primary need", "pupils": "Pupils", "status": "SEN status"},
-                 color_discrete_sequence=["#0072B2", "#E69F00"])
-    fig.update_layout(yaxis={"categoryorder": "total ascending"})
+    order = list(need.groupby("need")["pupils"].sum().sort_values(ascending=False).index)
+    fig = charts.bar(need, x="pupils", y="need", color="status", orientation="h", barmode="stack", order=order,
+                     title="Pupils on the SEN register by primary need", x_title="Pupils", y_title="Primary need",
+                     legend_title="SEN status", color_map={"SEN Support": charts.OKABE_ITO["blue"],
+                                                           "EHC plan": charts.OKABE_ITO["orange"]},
+                     text=False, height=160 + 34 * len(order))
     st.plotly_chart(fig, width="stretch")
     with st.expander("Table: pupils by primary need"):
         st.dataframe(need[["need", "status", "pupils"]], hide_index=True, width="stretch")
 with right:
     plans = counts["by_plan"]
-    fig = px.bar(plans, x="plan", y="pupils", title="Pupils by current plan",
-                 labels={"plan": "Plan type", "pupils": "Pupils"}, color_discrete_sequence=["#009E73"])
+    fig = charts.bar(plans, x="plan", y="pupils", title="Pupils by current plan", x_title="Plan type", y_title="Pupils")
     st.plotly_chart(fig, width="stretch")
     with st.expander("Table: pupils by current plan"):
         st.dataframe(plans[["plan", "pupils"]], hide_index=True, width="stretch")

@@ -39,8 +39,9 @@ c = st.columns(5)
 c[0].metric("Outcomes", f"{h['outcomes']:,}", help=f"{h['pupils']:,} pupils; {h['scored']:,} outcomes scored")
 c[1].metric("On track", charts.number(h["on_track_share"], percent=True),
             help="Target reached, or not stalled and at least as far towards it as the time passed towards the target date.")
-c[2].metric("Mean change since baseline", charts.number(h["mean_change"]), help="Latest score minus baseline, in scale points.")
-c[3].metric("Median share of the way to target", charts.number(h["median_share"], percent=True))
+c[2].metric("Mean change", charts.number(h["mean_change"]), help="Latest score minus baseline, in scale points.")
+c[3].metric("Way to target", charts.number(h["median_share"], percent=True),
+            help="Median share of the way from baseline to target reached so far.")
 c[4].metric("Stalled outcomes", f"{h['stalled_outcomes']:,}", help=f"{h['stalled_pupils']:,} pupils. Score not risen since the one before.")
 if result["source"] != "rules":
     st.caption("Stalled outcomes are worked out by a stand-in for the `stalled_outcome` rule until the rules engine is installed.")

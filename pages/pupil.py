@@ -11,7 +11,7 @@ from senlib.text import escape_markdown
 from ui.state import PUPIL_SEARCH, cursor, data_version
 from ui.widgets import as_of_input, empty_state
 
-DATE = st.column_config.DateColumn(format="DD/MM/YYYY")
+STATUS_BADGE = {"overdue": "red", "due_soon": "orange", "on_track": "green"}
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -19,14 +19,22 @@ def _search(version: tuple, text: str):
     return pupil.search(cursor(), text)
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def _lookup(version: tuple, key: str):
+    try:
+        return pupil.lookup(cursor(), *pupil.parse_key(key))
+    except InputError:
+        return pupil.search(cursor(), "")
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def _record(version: tuple, setting: str, pupil_id: str, as_of: date):
     return pupil.record(cursor(), setting, pupil_id, as_of=as_of)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _rules(version: tuple, setting: str, pupil_id: str, as_of: date):
-    return pupil.rules_view(cursor(), setting, pupil_id, as_of=as_of)
+@st.cache_data(max_entries=8, show_spinner="Checking the rules…")
+def _rules(version: tuple, setting: str, as_of: date):
+    return pupil.rules_frames(cursor(), as_of, setting)
 
 
 st.title("Pupil")
@@ -41,7 +49,8 @@ text = st.text_input("Find a pupil", key=PUPIL_SEARCH, placeholder="Type part of
 found = _search(version, text)
 labels = dict(zip(found["key"], found["label"], strict=True))
 if key and key not in labels:
-    labels = {key: key.replace(pupil.KEY_SEP, " · ")} | labels
+    linked = _lookup(version, key)
+    labels = {key: linked["label"].iloc[0] if len(linked) else key.replace(pupil.KEY_SEP, " · ")} | labels
 if text and found.empty:
     st.caption("No pupil's name or ID contains all of those words.")
 choice = st.selectbox("Pupil", list(labels), index=list(labels).index(key) if key in labels else None,
@@ -72,19 +81,18 @@ left.dataframe(rec.profile, hide_index=True, width="stretch", height=35 * len(re
 with right:
     # Flags with reasons, review status and review quality come from the rules engine (issue 4).
     st.subheader("Review status and flags", anchor=False)
-    view = _rules(version, setting, pupil_id, as_of)
+    view = pupil.rules_view(_rules(version, setting, as_of), setting, pupil_id)
     if view is None:
         st.info("Flags with their reasons, the review status and review quality checks appear here once the rules "
                 "engine is installed.", icon=":material/rule:")
     else:
-        code = view.status.get("status")
-        st.badge(charts.status_word(code), color={"overdue": "red", "due_soon": "orange", "on_track": "green"}.get(code, "gray"))
-        when = {k: view.status.get(k) for k in ("due_date", "invite_by", "reports_by")}
-        st.text("  ".join(f"{k.replace('_', ' ').capitalize()}: {v:%d/%m/%Y}" for k, v in when.items() if v is not None and v == v))
+        st.badge(charts.status_word(view.status), color=STATUS_BADGE.get(view.status, "gray"))
+        st.text("\n".join(t for t in (view.reason, view.milestones) if t))
         if view.flags.empty:
             st.caption("No flags on this date.")
         else:
-            st.dataframe(view.flags, hide_index=True, width="stretch", column_config={"flag": "Flag", "reason": "Why"})
+            st.dataframe(view.flags, hide_index=True, width="stretch", column_order=["flag", "reason", "source"],
+                         column_config={"flag": "Flag", "reason": "Why", "source": "Source"})
 
     st.subheader("Path through the graduated response", anchor=False)
     if rec.plans.empty:
@@ -106,8 +114,10 @@ else:
               for c, label in pupil.REVIEW_COLUMNS.items()}
     st.dataframe(rec.reviews[list(pupil.REVIEW_COLUMNS)], hide_index=True, width="stretch", column_config=config)
     if view is not None and not view.quality.empty:
-        st.caption("Review quality checks")
-        st.dataframe(view.quality, hide_index=True, width="stretch")
+        st.caption("Quality checks of each review held (blank: not known from the tracker)")
+        st.dataframe(view.quality, hide_index=True, width="stretch", column_config={
+            c: st.column_config.DateColumn(label, format="DD/MM/YYYY") if c == "review_date" else label
+            for c, label in pupil.QUALITY_COLUMNS.items()})
 
 st.subheader("Outcomes and progress scaling", anchor=False)
 if rec.outcomes.empty:
@@ -115,7 +125,7 @@ if rec.outcomes.empty:
 table = pupil.outcome_table(rec)
 order = {label: i for i, label in enumerate(AREAS.values())}
 for area_label, group in sorted(table.groupby("area_label"), key=lambda g: order.get(g[0], 99)):
-    st.markdown(f"#### {escape_markdown(area_label)}")
+    st.markdown(f"##### {escape_markdown(area_label)}")
     cols = st.columns(2)
     for i, o in enumerate(group.itertuples()):
         with cols[i % 2]:
@@ -131,9 +141,11 @@ with st.expander("Table: outcomes and scores"):
 
 if not rec.ehc_requests.empty:
     st.subheader("EHC needs assessment requests", anchor=False)
-    st.dataframe(rec.ehc_requests, hide_index=True, width="stretch",
-                 column_config={c: st.column_config.DateColumn(format="DD/MM/YYYY")
-                                for c in ("requested", "decision_date", "final_plan_date")})
+    st.dataframe(rec.ehc_requests, hide_index=True, width="stretch", column_config={
+        "requested": st.column_config.DateColumn("Requested", format="DD/MM/YYYY"),
+        "decision_date": st.column_config.DateColumn("Council decided", format="DD/MM/YYYY"), "decision": "Decision",
+        "final_plan_date": st.column_config.DateColumn("Final plan issued", format="DD/MM/YYYY"),
+        "local_authority": "Local authority"})
 
 st.subheader("Other columns from the tracker", anchor=False)
 if rec.extra.empty:

@@ -104,11 +104,27 @@ def plain(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
-def _plain_column(df: pd.DataFrame, col: str | None) -> pd.DataFrame:
+def wrap(label: str, width: int = 24) -> str:
+    """An (already escaped) axis label broken onto lines of about `width` characters, so long
+    need names fit beside a narrow chart instead of being cut off under the axis title."""
+    words, lines, line = str(label).split(" "), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return "<br>".join(lines)
+
+
+def _plain_column(df: pd.DataFrame, col: str | None, *, wrap_at: int | None = None) -> pd.DataFrame:
     if col is None or col not in df or not (pd.api.types.is_object_dtype(df[col]) or pd.api.types.is_string_dtype(df[col])):
         return df
     out = df.copy()
     out[col] = out[col].map(plain)
+    if wrap_at:
+        out[col] = out[col].map(lambda v: wrap(v, wrap_at))
     return out
 
 
@@ -142,8 +158,11 @@ def style(fig: go.Figure, *, title: str, x_title: str, y_title: str, legend_titl
         font={"family": FONT, "size": 13},
         margin={"l": 10, "r": 10, "t": 60, "b": 10},
         legend_title_text=plain(legend_title) if legend_title else None,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0},
         hoverlabel={"font_family": FONT},
     )
+    if any(getattr(t, "showlegend", None) for t in fig.data):
+        fig.update_layout(margin={"t": 95}, title={"y": 0.98, "yanchor": "top", "yref": "container"})
     fig.update_xaxes(title_text=plain(x_title), automargin=True)
     fig.update_yaxes(title_text=plain(y_title), automargin=True)
     if height:
@@ -174,7 +193,8 @@ def bar(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title: 
     """
     _guard(df)
     cat, val = (x, y) if orientation == "v" else (y, x)
-    data = _plain_column(_plain_column(df, cat), color)
+    wrap_at = 24 if orientation == "h" else None
+    data = _plain_column(_plain_column(df, cat, wrap_at=wrap_at), color)
     groups: Iterable[tuple[object, pd.DataFrame]] = data.groupby(color, sort=False, observed=True) if color else [(None, data)]
     fig = go.Figure()
     for i, (name, part) in enumerate(groups):
@@ -194,7 +214,7 @@ def bar(df: pd.DataFrame, x: str, y: str, *, title: str, x_title: str, y_title: 
         axis(tickformat=".0%", rangemode="tozero")
     if order is not None:
         cat_axis = fig.update_xaxes if orientation == "v" else fig.update_yaxes
-        escaped = [plain(o) for o in order]
+        escaped = [wrap(plain(o), wrap_at) if wrap_at else plain(o) for o in order]
         cat_axis(categoryorder="array", categoryarray=escaped if orientation == "v" else list(reversed(escaped)))
     elif orientation == "h":
         fig.update_yaxes(categoryorder="total ascending")
@@ -321,7 +341,10 @@ def scaling_chart(scores: pd.DataFrame, *, baseline: float | None, target: float
                           annotation_text=f"{name} {value:g}", annotation_position="top left",
                           annotation_font={"size": 11, "color": line_colour})
     if target_date is not None and not pd.isna(target_date):
-        fig.add_vline(x=pd.Timestamp(target_date).timestamp() * 1000, line_dash="dot", line_color=GREY)
+        x = pd.Timestamp(target_date).timestamp() * 1000
+        fig.add_vline(x=x, line_dash="dot", line_color=GREY)
+        fig.add_annotation(x=x, y=1.0, yref="paper", yanchor="bottom", text="target date", showarrow=False,
+                           font={"size": 11, "color": GREY})
     pad = (scale_max - scale_min) * 0.05 or 0.5
     fig.update_yaxes(range=[scale_min - pad, scale_max + pad], zeroline=False)
     dates = pd.to_datetime(data["score_date"])

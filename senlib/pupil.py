@@ -100,6 +100,18 @@ def search(cur: duckdb.DuckDBPyConnection, text: str, *, settings: list[str] | N
     return df
 
 
+def lookup(cur: duckdb.DuckDBPyConnection, setting: str, pupil_id: str, *, settings: list[str] | None = None) -> pd.DataFrame:
+    """The one pupil named by a link, in the same shape as `search` (empty if unknown or not visible)."""
+    where, extra = _settings_clause(settings)
+    df = cur.execute(
+        f"""SELECT setting, pupil_id, first_name, last_name, year_group, sen_status,
+                   coalesce(leaving_date <= current_date, false) AS "left"
+            FROM pupils WHERE setting = ? AND pupil_id = ? {where}""", [setting, pupil_id] + extra).df()
+    df["key"] = [pupil_key(s, p) for s, p in zip(df["setting"], df["pupil_id"], strict=True)]
+    df["label"] = [_label(r) for r in df.to_dict("records")]
+    return df
+
+
 def _label(row: dict) -> str:
     name = full_name(row.get("first_name"), row.get("last_name"), last_first=True)
     parts = [name, str(row["pupil_id"]), str(row["setting"])]
@@ -330,15 +342,34 @@ def _summary(row: dict) -> str:
 
 # --- Flags, review status and review quality: from the rules engine (senlib.rules), when installed ---------
 
+# Review quality checks of senlib.rules.review_quality shown on the Pupil page, with their headings.
+QUALITY_COLUMNS: dict[str, str] = {
+    "review_date": "Review",
+    "plan": "Plan",
+    "held_on_time": "Held on time",
+    "invitations_in_time": "Invitations in time",
+    "reports_in_time": "Reports in time",
+    "parents_involved": "Parents involved",
+    "child_contributed": "Child's views",
+    "next_date_set": "Next date set",
+    "outcomes_scored": "Outcomes scored",
+    "invitations_statutory": "Statutory invitations (EHCP)",
+    "report_sent_in_time": "Report to council in time (EHCP)",
+    "la_decision_in_time": "Council decision in time (EHCP)",
+    "pfa_covered": "Preparing for adulthood (EHCP)",
+    "checks": "Checks passed",
+}
+
 
 @dataclass
 class RulesView:
     """What the rules engine says about one pupil on the as-of date."""
 
-    status: dict            # pupil_status row: status, due_date, days_overdue, invite_by, reports_by, ...
-    flags: pd.DataFrame     # flag, reason
-    quality: pd.DataFrame   # review_quality rows for this pupil (one per review)
-    outcomes: pd.DataFrame  # outcome_progress rows for this pupil
+    status: str | None      # overdue / due_soon / on_track / not_applicable
+    reason: str             # the rule's sentence for the status, from the pupil's own dates
+    milestones: str         # 'Review due 16/02/2027 · invitations by 14/12/2026 (to come) · ...'
+    flags: pd.DataFrame     # flag (rule title), reason, source, rule
+    quality: pd.DataFrame   # one row per held review, QUALITY_COLUMNS
 
 
 def _rules():
@@ -356,31 +387,64 @@ def rules_available() -> bool:
     return _rules() is not None
 
 
+def rules_frames(cur: duckdb.DuckDBPyConnection, as_of: date, setting: str) -> dict | None:
+    """The rules engine's pupil_status and review_quality for one whole setting (cache this: one
+    evaluation serves every pupil of the setting), plus the rule titles; None without senlib.rules."""
+    mod = _rules()
+    if mod is None:
+        return None
+    scope = [setting]
+    titles: dict[str, str] = {}
+    if callable(getattr(mod, "default_policy", None)):
+        titles = {rid: rule.title for rid, rule in mod.default_policy().rules.items()}
+    quality = mod.review_quality(cur, as_of, settings=scope) if callable(getattr(mod, "review_quality", None)) else None
+    return {"status": mod.pupil_status(cur, as_of, settings=scope), "quality": quality, "titles": titles}
+
+
 def _for_pupil(df: pd.DataFrame | None, setting: str, pupil_id: str) -> pd.DataFrame:
     if df is None or not isinstance(df, pd.DataFrame):
         return pd.DataFrame()
     if {"setting", "pupil_id"} <= set(df.columns):
         df = df[(df["setting"] == setting) & (df["pupil_id"] == pupil_id)]
-    return df.drop(columns=[c for c in ("setting", "pupil_id") if c in df.columns]).reset_index(drop=True)
+    return df.reset_index(drop=True)
 
 
-def rules_view(cur: duckdb.DuckDBPyConnection, setting: str, pupil_id: str, *, as_of: date,
-               settings: list[str] | None = None) -> RulesView | None:
-    """The rules engine's status, flags (with reasons), review quality and outcome progress for one pupil;
-    None when senlib.rules is not installed. The engine is evaluated for the pupil's setting only."""
-    mod = _rules()
-    if mod is None or (settings is not None and setting not in settings):
+def _as_list(value: object) -> list:
+    if value is None:
+        return []
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def rules_view(frames: dict | None, setting: str, pupil_id: str) -> RulesView | None:
+    """One pupil's status, milestones, flags with reasons and review quality, out of `rules_frames`."""
+    if frames is None:
         return None
-    scope = [setting]
-    status = _for_pupil(mod.pupil_status(cur, as_of, settings=scope), setting, pupil_id)
+    status = _for_pupil(frames.get("status"), setting, pupil_id)
     row = status.iloc[0].to_dict() if not status.empty else {}
-    flags, reasons = row.get("flags"), row.get("flag_reasons")
-    flags = list(flags) if isinstance(flags, (list, tuple)) or hasattr(flags, "tolist") else []
-    reasons = list(reasons) if isinstance(reasons, (list, tuple)) or hasattr(reasons, "tolist") else []
-    reasons += [""] * (len(flags) - len(reasons))
-    quality = _for_pupil(mod.review_quality(cur, as_of, settings=scope), setting, pupil_id) \
-        if callable(getattr(mod, "review_quality", None)) else pd.DataFrame()
-    progress = _for_pupil(mod.outcome_progress(cur, as_of, settings=scope), setting, pupil_id) \
-        if callable(getattr(mod, "outcome_progress", None)) else pd.DataFrame()
-    return RulesView(status=row, flags=pd.DataFrame({"flag": flags, "reason": reasons[: len(flags)]}),
-                     quality=quality, outcomes=progress)
+    flags, reasons, sources = (_as_list(row.get(c)) for c in ("flags", "flag_reasons", "flag_sources"))
+    titles = frames.get("titles") or {}
+    flag_rows = [{"flag": titles.get(f, f), "reason": reasons[i] if i < len(reasons) else "",
+                  "source": sources[i] if i < len(sources) else "", "rule": f} for i, f in enumerate(flags)]
+    parts = []
+    for col, label, state in (("due_date", "Review due", None), ("invite_by", "invitations by", "invite_state"),
+                              ("reports_by", "reports by", "reports_state")):
+        value = row.get(col)
+        if value is not None and not pd.isna(value):
+            extra = row.get(state) if state else None
+            parts.append(f"{label} {_fmt_date(value)}" + (f" ({str(extra).replace('_', ' ')})" if isinstance(extra, str) else ""))
+    quality = _for_pupil(frames.get("quality"), setting, pupil_id)
+    if not quality.empty:
+        quality = quality.sort_values("review_date", ascending=False)
+        if {"checks_passed", "checks_known"} <= set(quality.columns):
+            quality["checks"] = [f"{p} of {k}" if not pd.isna(k) else "" for p, k in
+                                 zip(quality["checks_passed"], quality["checks_known"], strict=True)]
+        quality = quality[[c for c in QUALITY_COLUMNS if c in quality.columns]]
+        quality = quality.dropna(axis=1, how="all")
+        for col in quality.columns:
+            if col not in ("review_date", "plan", "checks"):
+                quality[col] = quality[col].astype("boolean")
+    return RulesView(status=row.get("status"), reason=str(row.get("status_reason") or ""),
+                     milestones=" · ".join(parts), quality=quality.reset_index(drop=True),
+                     flags=pd.DataFrame(flag_rows, columns=["flag", "reason", "source", "rule"]))

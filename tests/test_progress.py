@@ -155,3 +155,18 @@ def test_overview_loads_demo_data_with_one_click(empty_db, monkeypatch):
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Pupils on roll"].replace(",", "")) > 1000
+
+
+@pytest.mark.skipif(progress.rules_module() is None, reason="senlib.rules is not installed yet")
+def test_rules_engine_is_used_and_agrees_with_the_stand_in(demo_con, monkeypatch):
+    """One definition of stalled: the rules engine's. The stand-in must agree while both exist."""
+    with_rules = progress.outcome_progress(demo_con, AS_OF)
+    assert set(with_rules["source"]) == {"rules"}
+    monkeypatch.setattr(progress, "rules_module", lambda: None)
+    stand_in = progress.outcome_progress(demo_con, AS_OF)
+    keys = ["setting", "pupil_id", "outcome_id"]
+    both = with_rules.merge(stand_in, on=keys, suffixes=("_r", "_s"))
+    assert len(both) == len(with_rules) == len(stand_in)
+    for col in ("latest", "change", "stalled", "on_track"):
+        a, b = both[f"{col}_r"], both[f"{col}_s"]
+        assert ((a == b) | (a.isna() & b.isna())).all(), col

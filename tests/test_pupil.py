@@ -222,3 +222,52 @@ def test_outcome_summary_reads_well():
     assert table.loc[0, "summary"] == "Baseline 2 · latest 5 · target 8 · 50% of the way to target · Active"
     assert table.loc[1, "summary"] == "Baseline 0 · latest not scored · target 5"
     assert table.loc[0, "chart_title"].endswith("…") and len(table.loc[0, "chart_title"]) < 65
+
+
+# --- The rules engine's part of the page ---------------------------------------------------------
+
+needs_rules = pytest.mark.skipif(not pupil.rules_available(), reason="senlib.rules is not installed yet")
+
+
+@needs_rules
+def test_rules_view_has_status_flags_and_quality(demo_con):
+    frames = pupil.rules_frames(demo_con, AS_OF, SETTING)
+    status = frames["status"]
+    flagged = status[status["flags"].map(len) > 0].iloc[0]
+    view = pupil.rules_view(frames, flagged["setting"], flagged["pupil_id"])
+    assert view.status in ("overdue", "due_soon", "on_track", "not_applicable")
+    assert len(view.flags) == len(flagged["flags"]) and view.flags["reason"].str.len().gt(0).all()
+    assert not view.flags["flag"].str.contains("_").all()  # rule titles, not ids
+    held = status[status["reviews_held"] > 0].iloc[0]
+    view = pupil.rules_view(frames, held["setting"], held["pupil_id"])
+    assert not view.quality.empty and "held_on_time" in view.quality.columns
+    assert str(view.quality["held_on_time"].dtype) == "boolean"
+    assert pupil.rules_view(frames, SETTING, "NOPE").flags.empty
+    assert pupil.rules_view(None, SETTING, "X") is None
+
+
+@needs_rules
+def test_page_shows_flags_with_reasons(demo_db, monkeypatch):
+    from senlib import rules
+
+    con = store.connect(demo_db)
+    status = rules.pupil_status(con, AS_OF)
+    row = status[status["flags"].map(len) > 0].iloc[0]
+    con.close()
+    at = _open(demo_db, monkeypatch, pupil.pupil_key(row["setting"], row["pupil_id"]))
+    at.date_input[0].set_value(AS_OF).run()
+    flags = [df.value for df in at.dataframe if "reason" in df.value.columns]
+    assert flags and list(flags[0]["reason"]) == list(row["flag_reasons"])
+
+
+def test_page_without_rules_engine_says_where_flags_will_be(demo_db, monkeypatch):
+    import streamlit as st
+
+    monkeypatch.setattr(pupil, "_rules", lambda: None)
+    st.cache_data.clear()
+    con = store.connect(demo_db)
+    setting, pid = _scored_pupil(con)
+    con.close()
+    at = _open(demo_db, monkeypatch, pupil.pupil_key(setting, pid))
+    assert any("once the rules engine is installed" in i.value for i in at.info)
+    st.cache_data.clear()

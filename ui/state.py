@@ -27,8 +27,9 @@ def cursor() -> duckdb.DuckDBPyConnection:
 
 def data_version() -> tuple:
     """A cheap fingerprint of the data, to key st.cache_data results: it changes with every import,
-    undo, demo load or rule change (each writes the audit log) and with row counts."""
-    return cursor().execute(
+    undo, demo load or rule change (each writes the audit log), with row counts, and with the database file."""
+    counts = cursor().execute(
         "SELECT (SELECT count(*) FROM audit), (SELECT max(logged_at) FROM audit), (SELECT count(*) FROM pupils),"
         " (SELECT count(*) FROM reviews), (SELECT count(*) FROM scores)"
     ).fetchall()[0]
+    return (str(store.db_path()), *counts)
