@@ -39,7 +39,8 @@ def csv_bytes(rows: list[list], encoding: str = "utf-8", bom: bool = False, sep:
 
 def ods(rows: list[list]) -> bytes:
     buf = io.BytesIO()
-    pd.DataFrame(rows).to_excel(buf, engine="odf", header=False, index=False, sheet_name="Register")
+    width = max(len(r) for r in rows)
+    pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows]).to_excel(buf, engine="odf", header=False, index=False, sheet_name="Register")
     return buf.getvalue()
 
 

@@ -181,9 +181,9 @@ def build_stage(cur: duckdb.DuckDBPyConnection, items: list[tuple[int, SheetPlan
         skip_note = skip_example = ""
         if "pupil_id" in mapped:
             id_cell = k[mapped["pupil_id"].index]
-            skip_example = f" OR upper({id_cell}) LIKE 'EXAMPLE%'"
+            skip_example = f" OR coalesce(upper({id_cell}) LIKE 'EXAMPLE%', FALSE)"
             if note:
-                skip_note = f" OR {id_cell} = {q(note)}"
+                skip_note = f" OR coalesce({id_cell} = {q(note)}, FALSE)"
         trimmed = ", ".join(f"trim({ident(f'c{c.index}')}, {_SPACES}) AS {ident(f't{c.index}')}" for c in used)
         cleaned = ", ".join(f"CASE WHEN list_contains([{_BLANK_LIST}], lower({ident(f't{c.index}')})) "
                             f"THEN NULL ELSE {ident(f't{c.index}')} END AS {k[c.index]}" for c in used)
