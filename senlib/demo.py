@@ -4,7 +4,7 @@ Vectorised with numpy (no Python loop per pupil) so a million pupils take second
 Proportions follow the national picture: about 13% of roll on SEN Support, 4-5% with
 an EHCP, primary needs in census proportions; plan histories climb the graduated
 response (SEN Support -> My Support Plan -> EHC request -> EHCP) and some step down.
-About one plan in eight is reviewed late, so the demo has overdue reviews to find.
+About one plan in seven is reviewed late and one in ten has missed its last review, so the demo has overdue reviews to find.
 """
 
 from __future__ import annotations
@@ -273,13 +273,13 @@ def build_reviews(rng: np.random.Generator, pupils: pd.DataFrame, plans: pd.Data
     under5_at_issue = (pt == "ehcp") & (start - pupils["_dob"].to_numpy()[pidx] < 5 * 365)
     interval = np.where(annual, rng.integers(320, 360, P), rng.integers(85, 118, P))
     interval = np.where(under5_at_issue, rng.integers(150, 178, P), interval)
-    late = rng.random(P) < 0.12
+    late = rng.random(P) < 0.15
     interval = np.where(late, (interval * rng.uniform(1.2, 1.6, P)).astype(int), interval)
     current = end < 0
     eff_end = np.where(current, as_of_day, np.minimum(end, as_of_day))
     count = np.clip((eff_end - start) // interval, 0, 12)
     count = np.where(pt == "pupil_profile", np.minimum(count, 1), count)
-    count = np.where(current & (rng.random(P) < 0.05), np.maximum(count - 1, 0), count)
+    count = np.where(current & (rng.random(P) < 0.10), np.maximum(count - 1, 0), count)
 
     r = np.repeat(np.arange(P), count)
     k = np.arange(len(r)) - np.repeat(np.cumsum(count) - count, count)
