@@ -299,10 +299,10 @@ def _file_settings(cur: duckdb.DuckDBPyConnection, stage: Stage, setting: str | 
 
 
 def _possible_leavers(cur: duckdb.DuckDBPyConnection, staged_pupils: str, today: date) -> pd.DataFrame:
-    """Pupils on roll in a setting this upload covers who are not in it: perhaps they have left."""
+    """Pupils with no leaving date in a setting this upload covers who are not in it: perhaps they have left."""
     return cur.execute(f"""SELECT p.setting, p.pupil_id, p.first_name, p.last_name, p.year_group, p.sen_status
         FROM pupils p
         WHERE p.setting IN (SELECT DISTINCT setting FROM {staged_pupils} WHERE setting IS NOT NULL)
-          AND (p.leaving_date IS NULL OR p.leaving_date > DATE {q(today.isoformat())})
+          AND p.leaving_date IS NULL
           AND NOT EXISTS (SELECT 1 FROM {staged_pupils} s WHERE s.setting = p.setting AND s.pupil_id = p.pupil_id)
         ORDER BY p.setting, p.last_name, p.first_name, p.pupil_id""").df()
