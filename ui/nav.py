@@ -24,6 +24,7 @@ class PageSpec:
 
 PAGES: list[PageSpec] = [
     PageSpec("pages/overview.py", "Overview", ":material/dashboard:", STAFF),
+    PageSpec("pages/caseload.py", "Caseload", ":material/groups:", STAFF),
     PageSpec("pages/pupil.py", "Pupil", ":material/person:", STAFF),
     PageSpec("pages/progress.py", "Progress", ":material/trending_up:", STAFF, section="Leadership"),
 ]

@@ -12,6 +12,17 @@ AS_OF = "as_of"
 USER = "user"
 PUPIL_SEARCH = "pupil_search"          # pages/pupil.py: the text typed in the search box
 PROGRESS_SETTINGS = "progress_settings"  # pages/progress.py: settings chosen in the filter
+CASELOAD_SETTINGS = "caseload_settings"    # pages/caseload.py: settings chosen in the filter
+CASELOAD_SEARCH = "caseload_search"        # pages/caseload.py: name or ID typed in the search box
+CASELOAD_EVERYONE = "caseload_everyone"    # pages/caseload.py: include pupils not on the SEN register
+CASELOAD_FILTER = "caseload_filter_"       # pages/caseload.py: prefix; + filter column (senlib.register.FILTERS)
+CASELOAD_OPEN = "caseload_open"            # pages/caseload.py: the Open button clicked in the table
+UPCOMING_SETTINGS = "upcoming_settings"    # pages/upcoming.py: settings chosen in the filter
+UPCOMING_WEEKS = "upcoming_weeks"          # pages/upcoming.py: how many weeks ahead
+UPCOMING_NAMES = "upcoming_names"          # pages/upcoming.py: full names (not initials) in the calendar file
+UPCOMING_OPEN = "upcoming_open"            # pages/upcoming.py: the Open button clicked in a table
+ESCALATIONS_SETTINGS = "escalations_settings"  # pages/escalations.py: settings chosen in the filter
+ESCALATIONS_OPEN = "escalations_open_"     # pages/escalations.py: prefix; + rule id, the Open button clicked
 
 
 @st.cache_resource(show_spinner=False)
