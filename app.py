@@ -1,15 +1,19 @@
-"""Entry point: page config and navigation by role. Nothing else lives here."""
+"""Entry point: page config, sign-in, and navigation by role. Nothing else lives here."""
 
 from pathlib import Path
 
 import streamlit as st
 
-from ui import nav
+from ui import auth
 
 st.set_page_config(page_title="SEN caseload", page_icon=str(Path(__file__).parent / "ui" / "static" / "favicon.png"), layout="wide")
 
-role = nav.SENCO  # local mode: a single SENCo on 127.0.0.1 (sign-in arrives with the roles issue)
+viewer = auth.gate()  # sign-in, or local mode; never returns for someone who may see nothing
 sections: dict[str, list] = {}
-for i, spec in enumerate(nav.pages_for(role)):
+for i, spec in enumerate(auth.pages_for(viewer)):
     sections.setdefault(spec.section, []).append(st.Page(spec.path, title=spec.title, icon=spec.icon, default=i == 0))
-st.navigation(sections).run()
+if not sections:  # a role with no page yet (governors, until their report exists)
+    sections = {"": [st.Page(auth.render_nothing_yet, title="Nothing yet", url_path="welcome", default=True)]}
+page = st.navigation(sections)
+auth.sidebar(viewer)
+page.run()

@@ -1,0 +1,178 @@
+"""Sign-in and the current viewer: the only place the UI learns who is using it.
+
+app.py calls `gate()` at the top of every run. With `[auth]` in `.streamlit/secrets.toml`
+people sign in with OpenID Connect (`st.login`) and get a role from `[roles]`; without it the
+app is a single local SENCo and only runs on a loopback address. Pages call `current_viewer()`
+and pass the Viewer to senlib, which enforces the role again in its queries.
+
+Whatever blocks a user (sign-in needed, no role, bad configuration) is shown through
+`st.navigation` with that one page, so no page of the app is registered for them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import streamlit as st
+
+from senlib import access, store
+from senlib.access import Viewer
+from senlib.errors import SenlibError
+from ui import nav, state
+
+_LOG = logging.getLogger(__name__)
+_AUDITED = "_signed_in_audited"  # session-state key: the sign-in already written to the audit log
+
+# Pages that expose the whole database (every setting): not for a user limited to some settings.
+FULL_ACCESS_PAGES = frozenset({"pages/backup.py", "pages/audit.py"})
+
+
+def secrets_config() -> dict[str, Any]:
+    """`.streamlit/secrets.toml` as a dict; {} when there is none. A file that exists but does not
+    parse raises AccessConfigError, so a typo never silently turns sign-in off."""
+    try:
+        return st.secrets.to_dict()
+    except Exception as exc:  # Streamlit raises its own error type for a missing or unreadable file
+        files = [p for p in st.config.get_option("secrets.files") or [] if os.path.exists(p)]
+        if files:
+            raise access.AccessConfigError(f"The secrets file cannot be read: {exc}",
+                                           fix="Correct .streamlit/secrets.toml (it is TOML; compare with .streamlit/secrets.example.toml).") from None
+        return {}
+
+
+def providers(auth: Mapping[str, Any]) -> list[str | None]:
+    """Sign-in providers in `[auth]`: None for the unnamed one, else each `[auth.NAME]` with a client_id."""
+    if not auth:
+        return []
+    found: list[str | None] = [None] if "client_id" in auth else []
+    found += [name for name, value in auth.items() if isinstance(value, Mapping) and "client_id" in value]
+    return found
+
+
+PROVIDER_LABELS = {"microsoft": "Microsoft", "entra": "Microsoft", "google": "Google"}
+
+
+def _render_sign_in(names: list[str | None]) -> None:
+    st.title("SEN caseload")
+    st.write("Sign in with your school account to see the SEN caseload.")
+    for name in names:
+        label = "Sign in" if name is None else f"Sign in with {PROVIDER_LABELS.get(name.lower(), name)}"
+        if st.button(label, type="primary", key=f"login_{name}"):
+            st.login(name) if name else st.login()
+
+
+def _render_refusal(email: str | None) -> None:
+    st.title("You do not have access to this dashboard")
+    if email:
+        st.write("You are signed in as")
+        st.code(email, language=None)  # shown as text, never as Markdown
+    else:
+        st.write("Your account did not give an email address this dashboard can check.")
+    st.write("The SEN caseload holds sensitive information about children, so only people the school has "
+             "named can open it. If you should have access, ask your SENCo or the school's IT administrator "
+             "to add your email address to the dashboard's list of users.")
+    if st.button("Sign out"):
+        st.logout()
+
+
+def _render_problem(message: str) -> None:
+    st.title("The dashboard cannot start")
+    st.error(message)
+
+
+def _render_nothing_yet() -> None:
+    st.title("Nothing to show yet")
+    st.info("There is no page for your role yet. The governors' report will appear here.")
+
+
+def _block(render: Callable[[], None], title: str) -> None:
+    """Show one page and nothing else: no other page is registered, so no URL reaches one."""
+    st.navigation([st.Page(render, title=title, url_path="welcome", default=True)], position="hidden").run()
+    st.stop()
+
+
+def _audit_once(viewer_name: str, action: str, detail: dict[str, Any]) -> None:
+    """Write a sign-in (or refusal) once per browser session."""
+    marker = (viewer_name, action)
+    if st.session_state.get(_AUDITED) == marker:
+        return
+    try:
+        store.audit(state.cursor(), action, viewer_name, detail)
+    except SenlibError as exc:  # the pages will report a broken database; do not hide them behind this
+        _LOG.warning("sign-in not audited: %s", exc)
+        return
+    st.session_state[_AUDITED] = marker
+
+
+def gate() -> Viewer:
+    """Who is using the app, or (never returning) the sign-in, refusal or configuration page."""
+    try:
+        config = secrets_config()
+        access.check_roles_config(config.get("roles"))
+        access.allowed_settings(None, config.get("settings_access"))
+    except SenlibError as exc:
+        problem = str(exc)
+        _block(lambda: _render_problem(problem), "Configuration problem")
+    auth = config.get("auth") or {}
+    names = providers(auth)
+    if not names:
+        refusal = access.local_mode_refusal(st.config.get_option("server.address"))
+        if refusal:
+            _LOG.error(refusal)
+            _block(lambda: _render_problem(refusal), "Sign-in not configured")
+        viewer = access.local_viewer()
+        _audit_once(viewer.name, "sign_in", {"role": viewer.role, "mode": "local"})
+    else:
+        if not st.user.is_logged_in:
+            _block(lambda: _render_sign_in(names), "Sign in")
+        email = access.email_from_claims(st.user.to_dict())
+        found = access.viewer_for(email, config)
+        if found is None:
+            _audit_once(email or "(no email)", "sign_in_refused", {"reason": "no role"})
+            _block(lambda: _render_refusal(email), "No access")
+        viewer = found
+        _audit_once(viewer.name, "sign_in", {"role": viewer.role, "settings": sorted(viewer.settings) if viewer.settings is not None else "all"})
+    st.session_state[state.USER] = viewer
+    return viewer
+
+
+def current_viewer() -> Viewer:
+    """The viewer of this run, set by app.py's gate(); pages pass it to every senlib query."""
+    viewer = st.session_state.get(state.USER)
+    if not isinstance(viewer, Viewer):
+        st.error("Open the dashboard from its home page to sign in.")
+        st.stop()
+    return viewer
+
+
+def pages_for(viewer: Viewer) -> list[nav.PageSpec]:
+    """The pages this viewer may open: by role, less whole-database pages for a user limited to some settings."""
+    pages = nav.pages_for(viewer.role)
+    if viewer.settings is not None:
+        pages = [p for p in pages if p.path not in FULL_ACCESS_PAGES]
+    return pages
+
+
+def sidebar(viewer: Viewer) -> None:
+    """Say who is signed in (or that this is local mode) and offer sign-out."""
+    with st.sidebar:
+        st.divider()
+        if viewer.local:
+            st.caption(f"**Local mode** — sign-in is off. You are the SENCo on this computer "
+                       f"(the app listens on {st.config.get_option('server.address')} only).")
+            return
+        st.caption(f"Signed in as **{viewer.label}**")
+        st.text(viewer.email or "")  # as text: an address is never Markdown
+        if viewer.settings is not None:
+            st.caption("Settings you can see")
+            st.text(", ".join(sorted(viewer.settings)) or "none")
+        if st.button("Sign out", key="sign_out"):
+            st.logout()
+
+
+def render_nothing_yet() -> None:
+    """Placeholder page for a role that has no page yet (governors, until their report exists)."""
+    _render_nothing_yet()
