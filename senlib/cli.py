@@ -96,7 +96,7 @@ def _load_commands() -> None:
     """Import the modules that register further subcommands (import, status, report...)."""
     import importlib
 
-    for module in ("senlib.importer.cli", "senlib.rules.cli", "senlib.reports.cli"):
+    for module in ("senlib.importer.cli", "senlib.rules.cli", "senlib.reports.cli", "senlib.backup_cli"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:
