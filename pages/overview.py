@@ -10,7 +10,17 @@ from ui.state import cursor, data_version
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _overview(version: tuple) -> dict:
-    return caseload.overview(cursor())
+    counts = caseload.overview(cursor())
+    need = counts["by_need"]
+    order = list(need.groupby("need")["pupils"].sum().sort_values(ascending=False).index)
+    counts["need_fig"] = charts.to_spec(charts.bar(
+        need, x="pupils", y="need", color="status", orientation="h", barmode="stack", order=order, text=False,
+        title="Pupils on the SEN register by primary need", x_title="Pupils", y_title="Primary need",
+        legend_title="SEN status", height=160 + 34 * len(order),
+        color_map={"SEN Support": charts.OKABE_ITO["blue"], "EHC plan": charts.OKABE_ITO["orange"]}))
+    counts["plan_fig"] = charts.to_spec(charts.bar(counts["by_plan"], x="plan", y="pupils", title="Pupils by current plan",
+                                                   x_title="Plan type", y_title="Pupils"))
+    return counts
 
 
 st.title("SEN caseload overview")
@@ -39,18 +49,11 @@ c3.metric("EHC plans (E)", f"{int(by_status.get('E', 0)):,}")
 left, right = st.columns(2)
 with left:
     need = counts["by_need"]
-    order = list(need.groupby("need")["pupils"].sum().sort_values(ascending=False).index)
-    fig = charts.bar(need, x="pupils", y="need", color="status", orientation="h", barmode="stack", order=order,
-                     title="Pupils on the SEN register by primary need", x_title="Pupils", y_title="Primary need",
-                     legend_title="SEN status", color_map={"SEN Support": charts.OKABE_ITO["blue"],
-                                                           "EHC plan": charts.OKABE_ITO["orange"]},
-                     text=False, height=160 + 34 * len(order))
-    st.plotly_chart(fig, width="stretch")
+    st.plotly_chart(charts.from_spec(counts["need_fig"]), width="stretch")
     with st.expander("Table: pupils by primary need"):
         st.dataframe(need[["need", "status", "pupils"]], hide_index=True, width="stretch")
 with right:
     plans = counts["by_plan"]
-    fig = charts.bar(plans, x="plan", y="pupils", title="Pupils by current plan", x_title="Plan type", y_title="Pupils")
-    st.plotly_chart(fig, width="stretch")
+    st.plotly_chart(charts.from_spec(counts["plan_fig"]), width="stretch")
     with st.expander("Table: pupils by current plan"):
         st.dataframe(plans[["plan", "pupils"]], hide_index=True, width="stretch")

@@ -13,8 +13,23 @@ from ui.widgets import as_of_input, empty_state, settings_filter
 @st.cache_data(max_entries=32, show_spinner="Working out progress…")
 def _progress(version: tuple, as_of: date, settings: tuple[str, ...] | None) -> dict:
     df = progress.outcome_progress(cursor(), as_of, settings=list(settings) if settings else None)
-    return {"headline": progress.headline(df), "source": df["source"].iloc[0] if len(df) else "",
-            "by": {d: progress.summary_by(df, d) for d in progress.DIMENSIONS}, "stalled": progress.stalled_pupils(df)}
+    by = {d: progress.summary_by(df, d) for d in progress.DIMENSIONS}
+    return {"headline": progress.headline(df), "source": df["source"].iloc[0] if len(df) else "", "by": by,
+            "figures": {d: [charts.to_spec(f) for f in _figures(d, by[d])] for d in progress.DIMENSIONS},
+            "stalled": progress.stalled_pupils(df)}
+
+
+def _figures(dim: str, summary: pd.DataFrame) -> list:
+    label = progress.DIMENSIONS[dim][0]
+    measures = summary.melt(id_vars=[dim], value_vars=["on_track_share", "median_share"], var_name="measure")
+    measures["measure"] = measures["measure"].map({"on_track_share": "Outcomes on track",
+                                                   "median_share": "Median share of the way to target"})
+    order, height = list(summary[dim]), 160 + 28 * len(summary)
+    return [charts.bar(measures, x="value", y=dim, color="measure", orientation="h", percent=True, order=order,
+                       title=f"On track and share of the way to target by {label.lower()}", height=height,
+                       x_title="Share of outcomes", y_title=label, legend_title="Measure"),
+            charts.bar(summary, x="mean_change", y=dim, orientation="h", order=order, height=height,
+                       title=f"Mean change since baseline by {label.lower()}", x_title="Scale points", y_title=label)]
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -50,18 +65,8 @@ for tab, (dim, (label, _)) in zip(st.tabs([f"By {v[0].lower()}" for v in progres
                                   progress.DIMENSIONS.items(), strict=True):
     with tab:
         summary = result["by"][dim]
-        measures = summary.melt(id_vars=[dim], value_vars=["on_track_share", "median_share"], var_name="measure")
-        measures["measure"] = measures["measure"].map({"on_track_share": "Outcomes on track",
-                                                       "median_share": "Median share of the way to target"})
-        order, height = list(summary[dim]), 160 + 28 * len(summary)
-        left, right = st.columns(2)
-        left.plotly_chart(charts.bar(measures, x="value", y=dim, color="measure", orientation="h", percent=True, order=order,
-                                     title=f"On track and share of the way to target by {label.lower()}", height=height,
-                                     x_title="Share of outcomes", y_title=label, legend_title="Measure"),
-                          width="stretch", key=f"share-{dim}")
-        right.plotly_chart(charts.bar(summary, x="mean_change", y=dim, orientation="h", order=order, height=height,
-                                      title=f"Mean change since baseline by {label.lower()}", x_title="Scale points",
-                                      y_title=label), width="stretch", key=f"change-{dim}")
+        for column, spec, name in zip(st.columns(2), result["figures"][dim], ("share", "change"), strict=True):
+            column.plotly_chart(charts.from_spec(spec), width="stretch", key=f"{name}-{dim}")
         with st.expander(f"Table: progress by {label.lower()}"):
             st.dataframe(summary, hide_index=True, width="stretch", column_config={
                 dim: label, "outcomes": "Outcomes", "pupils": "Pupils", "stalled": "Stalled outcomes",

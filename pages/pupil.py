@@ -1,5 +1,6 @@
 """Pupil: one pupil's record. Open from a search here or a link `pupil?pupil=SETTING|ID` from any page."""
 
+import logging
 from datetime import date
 
 import streamlit as st
@@ -32,8 +33,20 @@ def _record(version: tuple, setting: str, pupil_id: str, as_of: date):
     return pupil.record(cursor(), setting, pupil_id, as_of=as_of)
 
 
-@st.cache_data(max_entries=8, show_spinner="Checking the rules…")
+@st.cache_data(max_entries=64, show_spinner=False)
+def _figures(version: tuple, setting: str, pupil_id: str, as_of: date) -> dict:
+    rec = _record(version, setting, pupil_id, as_of)
+    figs = {"timeline": charts.to_spec(charts.plan_timeline(rec.plans, as_of=as_of))} if not rec.plans.empty else {}
+    for o in pupil.outcome_table(rec).itertuples():
+        figs[o.outcome_id] = charts.to_spec(charts.scaling_chart(
+            rec.scores[rec.scores["outcome_id"] == o.outcome_id], baseline=o.baseline, target=o.target,
+            scale_min=o.scale_min, scale_max=o.scale_max, title=o.chart_title, area=o.area, target_date=o.target_date))
+    return figs
+
+
+@st.cache_resource(max_entries=8, show_spinner="Checking the rules…")
 def _rules(version: tuple, setting: str, as_of: date):
+    """The whole setting's rule results, shared (not copied) between runs: read, never changed."""
     return pupil.rules_frames(cursor(), as_of, setting)
 
 
@@ -71,6 +84,7 @@ if rec is None:
                "Search for them by name above.")
     st.stop()
 
+figs = _figures(version, setting, pupil_id, as_of)
 st.header(escape_markdown(rec.name), anchor=False)
 for warning in rec.warnings:
     st.warning(warning, icon=":material/warning:")
@@ -81,24 +95,31 @@ left.dataframe(rec.profile, hide_index=True, width="stretch", height=35 * len(re
 with right:
     # Flags with reasons, review status and review quality come from the rules engine (issue 4).
     st.subheader("Review status and flags", anchor=False)
-    view = pupil.rules_view(_rules(version, setting, as_of), setting, pupil_id)
-    if view is None:
+    view, failed = None, False
+    try:
+        view = pupil.rules_view(_rules(version, setting, as_of), setting, pupil_id)
+    except Exception as exc:  # noqa: BLE001 - the rest of the record is still worth showing
+        logging.getLogger(__name__).exception("rules evaluation failed")
+        failed = True
+        st.error(f"The review rules could not be worked out for this pupil ({type(exc).__name__}). "
+                 "The rest of the record below is complete; please report this.", icon=":material/error:")
+    if view is None and not failed:
         st.info("Flags with their reasons, the review status and review quality checks appear here once the rules "
                 "engine is installed.", icon=":material/rule:")
-    else:
+    elif view is not None:
         st.badge(charts.status_word(view.status), color=STATUS_BADGE.get(view.status, "gray"))
         st.text("\n".join(t for t in (view.reason, view.milestones) if t))
         if view.flags.empty:
             st.caption("No flags on this date.")
-        else:
-            st.dataframe(view.flags, hide_index=True, width="stretch", column_order=["flag", "reason", "source"],
-                         column_config={"flag": "Flag", "reason": "Why", "source": "Source"})
+        for flag in view.flags.itertuples():
+            st.warning(escape_markdown(f"{flag.flag}: {flag.reason}"), icon=":material/flag:")
+            st.caption(escape_markdown(f"Rule {flag.rule} · {flag.source}"))
 
     st.subheader("Path through the graduated response", anchor=False)
     if rec.plans.empty:
         st.caption("No plans recorded.")
     else:
-        st.plotly_chart(charts.plan_timeline(rec.plans, as_of=as_of), width="stretch", key="timeline")
+        st.plotly_chart(charts.from_spec(figs["timeline"]), width="stretch", key="timeline")
         with st.expander("Table: plans"):
             st.dataframe(rec.plans[["plan", "start_date", "end_date", "local_authority"]], hide_index=True, width="stretch",
                          column_config={"plan": "Plan", "start_date": st.column_config.DateColumn("Start", format="DD/MM/YYYY"),
@@ -129,10 +150,7 @@ for area_label, group in sorted(table.groupby("area_label"), key=lambda g: order
     cols = st.columns(2)
     for i, o in enumerate(group.itertuples()):
         with cols[i % 2]:
-            scores = rec.scores[rec.scores["outcome_id"] == o.outcome_id]
-            st.plotly_chart(charts.scaling_chart(scores, baseline=o.baseline, target=o.target, scale_min=o.scale_min,
-                                                 scale_max=o.scale_max, title=o.chart_title, area=o.area,
-                                                 target_date=o.target_date), width="stretch", key=f"scaling-{o.outcome_id}")
+            st.plotly_chart(charts.from_spec(figs[o.outcome_id]), width="stretch", key=f"scaling-{o.outcome_id}")
             st.text(str(o.description or ""))
             st.caption(escape_markdown(o.summary))
 with st.expander("Table: outcomes and scores"):

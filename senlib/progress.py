@@ -41,8 +41,10 @@ def rules_module():
     """senlib.rules if it is installed and offers outcome_progress, else None."""
     try:
         mod = importlib.import_module("senlib.rules")
-    except ImportError:
-        return None
+    except ModuleNotFoundError as exc:  # not installed; one that fails to import is a bug and raises
+        if exc.name in ("senlib.rules", "senlib"):
+            return None
+        raise
     return mod if callable(getattr(mod, "outcome_progress", None)) else None
 
 

@@ -373,12 +373,15 @@ class RulesView:
 
 
 def _rules():
+    """senlib.rules if installed, else None. A rules module that is there but fails to import is a bug: raise."""
     try:
         import importlib
 
         mod = importlib.import_module("senlib.rules")
-    except ImportError:
-        return None
+    except ModuleNotFoundError as exc:
+        if exc.name in ("senlib.rules", "senlib"):
+            return None
+        raise
     return mod if callable(getattr(mod, "pupil_status", None)) else None
 
 

@@ -107,3 +107,15 @@ def test_number_formatting():
     assert charts.number(1234.0) == "1,234"
     assert charts.number(2.25) == "2.2" or charts.number(2.25) == "2.3"
     assert charts.number(None) == ""
+
+
+def test_figures_are_valid_plotly_and_survive_the_spec_round_trip():
+    """Builders skip Plotly's per-property validation for speed; check the whole spec validates here."""
+    import plotly.graph_objects as go
+
+    for fig in _all_figures():
+        spec = charts.to_spec(fig)
+        go.Figure(spec)  # raises on any invalid property
+        again = charts.from_spec(spec)
+        assert again.layout.title.text == fig.layout.title.text
+        assert len(again.data) == len(fig.data)
