@@ -5,6 +5,7 @@ from datetime import date
 import streamlit as st
 
 from senlib import caseload, charts, demo, store
+from ui.auth import current_viewer
 from ui.state import cursor, data_version
 
 
@@ -28,7 +29,9 @@ cur = cursor()
 if store.is_empty(cur):
     st.info("There are no pupils in the database yet. Upload a tracker, or load a fictional demo caseload "
             "(three schools, 1,500 pupils) to look around.")
-    if st.button("Load demo data", type="primary", icon=":material/dataset:"):
+    if not current_viewer().can_write:
+        st.caption("Only the SENCo can upload trackers or load demo data.")
+    elif st.button("Load demo data", type="primary", icon=":material/dataset:"):
         try:
             with st.spinner("Writing the demo caseload…"):
                 demo.generate(cur, settings=3, pupils=1500, as_of=date.today())

@@ -6,13 +6,15 @@ import pandas as pd
 import streamlit as st
 
 from senlib import caseload, charts, exports, progress, store
+from senlib.access import Viewer
+from ui.auth import current_viewer
 from ui.state import PROGRESS_SETTINGS, cursor, data_version
 from ui.widgets import as_of_input, empty_state, settings_filter
 
 
 @st.cache_data(max_entries=32, show_spinner="Working out progress…")
-def _progress(version: tuple, as_of: date, settings: tuple[str, ...] | None) -> dict:
-    df = progress.outcome_progress(cursor(), as_of, settings=list(settings) if settings else None)
+def _progress(version: tuple, viewer: Viewer, as_of: date, settings: tuple[str, ...] | None) -> dict:
+    df = progress.outcome_progress(cursor(), as_of, settings=list(settings) if settings else None, viewer=viewer)
     by = {d: progress.summary_by(df, d) for d in progress.DIMENSIONS}
     return {"headline": progress.headline(df), "source": df["source"].iloc[0] if len(df) else "", "by": by,
             "figures": {d: [charts.to_spec(f) for f in _figures(d, by[d])] for d in progress.DIMENSIONS},
@@ -33,17 +35,21 @@ def _figures(dim: str, summary: pd.DataFrame) -> list:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def _settings(version: tuple) -> list[str]:
-    return caseload.settings_list(cursor())
+def _settings(version: tuple, viewer: Viewer) -> list[str]:
+    return [s for s in caseload.settings_list(cursor()) if viewer.may_see_setting(s)]
 
 
 st.title("Outcome progress")
+viewer = current_viewer()
+if not viewer.is_staff:  # senlib refuses too; say it plainly
+    st.error("Outcome progress by pupil is only shown to the SENCo and senior leaders.")
+    st.stop()
 if store.is_empty(cursor()):
     empty_state("Progress needs outcomes and their scaling scores.")
     st.stop()
 version, as_of = data_version(), as_of_input()
-chosen = settings_filter(_settings(version), key=PROGRESS_SETTINGS)
-result = _progress(version, as_of, tuple(chosen) if chosen else None)
+chosen = settings_filter(_settings(version, viewer), key=PROGRESS_SETTINGS)
+result = _progress(version, viewer, as_of, tuple(chosen) if chosen else None)
 h = result["headline"]
 if h["outcomes"] == 0:
     st.info("No outcomes are recorded for pupils on roll on this date. Add outcomes and scaling scores to a tracker "

@@ -6,9 +6,11 @@ from datetime import date
 import streamlit as st
 
 from senlib import charts, pupil, store
+from senlib.access import Viewer
 from senlib.errors import InputError
 from senlib.names import AREAS
 from senlib.text import escape_markdown
+from ui.auth import current_viewer
 from ui.state import PUPIL_SEARCH, cursor, data_version
 from ui.widgets import as_of_input, empty_state
 
@@ -16,26 +18,26 @@ STATUS_BADGE = {"overdue": "red", "due_soon": "orange", "on_track": "green"}
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _search(version: tuple, text: str):
-    return pupil.search(cursor(), text)
+def _search(version: tuple, viewer: Viewer, text: str):
+    return pupil.search(cursor(), text, viewer=viewer)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _lookup(version: tuple, key: str):
+def _lookup(version: tuple, viewer: Viewer, key: str):
     try:
-        return pupil.lookup(cursor(), *pupil.parse_key(key))
+        return pupil.lookup(cursor(), *pupil.parse_key(key), viewer=viewer)
     except InputError:
-        return pupil.search(cursor(), "")
+        return pupil.search(cursor(), "", viewer=viewer)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _record(version: tuple, setting: str, pupil_id: str, as_of: date):
-    return pupil.record(cursor(), setting, pupil_id, as_of=as_of)
+def _record(version: tuple, viewer: Viewer, setting: str, pupil_id: str, as_of: date):
+    return pupil.record(cursor(), setting, pupil_id, as_of=as_of, viewer=viewer)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _figures(version: tuple, setting: str, pupil_id: str, as_of: date) -> dict:
-    rec = _record(version, setting, pupil_id, as_of)
+def _figures(version: tuple, viewer: Viewer, setting: str, pupil_id: str, as_of: date) -> dict:
+    rec = _record(version, viewer, setting, pupil_id, as_of)
     figs = {"timeline": charts.to_spec(charts.plan_timeline(rec.plans, as_of=as_of))} if not rec.plans.empty else {}
     for o in pupil.outcome_table(rec).itertuples():
         figs[o.outcome_id] = charts.to_spec(charts.scaling_chart(
@@ -45,12 +47,16 @@ def _figures(version: tuple, setting: str, pupil_id: str, as_of: date) -> dict:
 
 
 @st.cache_resource(max_entries=8, show_spinner="Checking the rules…")
-def _rules(version: tuple, setting: str, as_of: date):
+def _rules(version: tuple, viewer: Viewer, setting: str, as_of: date):
     """The whole setting's rule results, shared (not copied) between runs: read, never changed."""
-    return pupil.rules_frames(cursor(), as_of, setting)
+    return pupil.rules_frames(cursor(), as_of, setting, viewer=viewer)
 
 
 st.title("Pupil")
+viewer = current_viewer()
+if not viewer.is_staff:  # senlib refuses too; say it plainly
+    st.error("Pupil records are only shown to the SENCo and senior leaders.")
+    st.stop()
 if store.is_empty(cursor()):
     empty_state("There is no pupil to show.")
     st.stop()
@@ -59,10 +65,10 @@ version, as_of = data_version(), as_of_input()
 # Choose a pupil: the link's ?pupil= if any, else a search.
 key = st.query_params.get(pupil.QUERY_PARAM)
 text = st.text_input("Find a pupil", key=PUPIL_SEARCH, placeholder="Type part of a name or a pupil ID")
-found = _search(version, text)
+found = _search(version, viewer, text)
 labels = dict(zip(found["key"], found["label"], strict=True))
 if key and key not in labels:
-    linked = _lookup(version, key)
+    linked = _lookup(version, viewer, key)
     labels = {key: linked["label"].iloc[0] if len(linked) else key.replace(pupil.KEY_SEP, " · ")} | labels
 if text and found.empty:
     st.caption("No pupil's name or ID contains all of those words.")
@@ -78,13 +84,13 @@ try:
 except InputError as exc:
     st.error(str(exc))
     st.stop()
-rec = _record(version, setting, pupil_id, as_of)
+rec = _record(version, viewer, setting, pupil_id, as_of)
 if rec is None:
     st.warning("There is no pupil with that ID in that setting (they may have been removed by undoing an import). "
                "Search for them by name above.")
     st.stop()
 
-figs = _figures(version, setting, pupil_id, as_of)
+figs = _figures(version, viewer, setting, pupil_id, as_of)
 st.header(escape_markdown(rec.name), anchor=False)
 for warning in rec.warnings:
     st.warning(warning, icon=":material/warning:")
@@ -97,7 +103,7 @@ with right:
     st.subheader("Review status and flags", anchor=False)
     view, failed = None, False
     try:
-        view = pupil.rules_view(_rules(version, setting, as_of), setting, pupil_id)
+        view = pupil.rules_view(_rules(version, viewer, setting, as_of), setting, pupil_id)
     except Exception as exc:  # noqa: BLE001 - the rest of the record is still worth showing
         logging.getLogger(__name__).exception("rules evaluation failed")
         failed = True

@@ -20,8 +20,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from .access import Viewer
 from .names import AREAS, NEEDS, PLAN_TYPES, YEAR_GROUPS, year_group_label
-from .pupil import PLAN_RANK, full_name, link, pupil_key
+from .pupil import PLAN_RANK, full_name, link, pupil_key, scope_settings
 from .schoolyear import sql_year_code, sql_year_index
 
 # The dimensions leaders break progress down by: column, label, order of categories (None: by size).
@@ -115,7 +116,8 @@ def _from_rules(mod, cur: duckdb.DuckDBPyConnection, as_of: date, settings: list
     return df[PER_OUTCOME_COLUMNS]
 
 
-def outcome_progress(cur: duckdb.DuckDBPyConnection, as_of: date, *, settings: list[str] | None = None) -> pd.DataFrame:
+def outcome_progress(cur: duckdb.DuckDBPyConnection, as_of: date, *, settings: list[str] | None = None,
+                     viewer: Viewer | None = None) -> pd.DataFrame:
     """Per outcome progress on `as_of`, with the pupil's year group, need, current plan and 'on track'.
 
     Columns: PER_OUTCOME_COLUMNS plus first_name, last_name, year_group, primary_need, sen_status,
@@ -123,6 +125,7 @@ def outcome_progress(cur: duckdb.DuckDBPyConnection, as_of: date, *, settings: l
     area_label, year_label, plan_label, need_label; `source` says whether the rules engine or
     the stand-in computed it.
     """
+    settings = scope_settings(viewer, settings)  # pupil-level rows: staff only, their settings only
     mod = rules_module()
     base = _from_rules(mod, cur, as_of, settings) if mod else _outcome_progress_fallback(cur, as_of, settings)
     pupils = _pupil_dimensions(cur, as_of, settings)

@@ -2,7 +2,8 @@
 
 Why a module: the Pupil page, links from other pages (`?pupil=SETTING|ID`) and reports all
 need the same lookups, with the same rules for who may be seen (a `settings` list limits
-a user in a trust to some settings; None means all). Nothing here imports streamlit; every
+a user in a trust to some settings; None means all; a `viewer` (senlib.access) is checked to be
+staff and narrows the settings to theirs). Nothing here imports streamlit; every
 value that came from a tracker is returned as data, never as markup.
 """
 
@@ -16,6 +17,7 @@ from urllib.parse import quote
 import duckdb
 import pandas as pd
 
+from .access import Viewer, require_staff
 from .errors import InputError
 from .names import (
     AREAS,
@@ -61,6 +63,17 @@ def link(setting: str, pupil_id: str) -> str:
     return f"{PAGE_URL}?{QUERY_PARAM}={quote(pupil_key(setting, pupil_id), safe='')}"
 
 
+def scope_settings(viewer: Viewer | None, settings: list[str] | None = None) -> list[str] | None:
+    """The settings a query may read: `settings` (None: all) narrowed to the viewer's. Raises
+    AccessDenied for a viewer who may not see pupil records (governors)."""
+    if viewer is None:
+        return settings
+    require_staff(viewer)
+    if viewer.settings is None:
+        return settings
+    return sorted(viewer.settings) if settings is None else [s for s in settings if s in viewer.settings]
+
+
 def _settings_clause(settings: list[str] | None, column: str = "setting") -> tuple[str, list]:
     if settings is None:
         return "", []
@@ -72,11 +85,13 @@ def _like(word: str) -> str:
     return f"%{escaped}%"
 
 
-def search(cur: duckdb.DuckDBPyConnection, text: str, *, settings: list[str] | None = None, limit: int = 50) -> pd.DataFrame:
+def search(cur: duckdb.DuckDBPyConnection, text: str, *, settings: list[str] | None = None, limit: int = 50,
+           viewer: Viewer | None = None) -> pd.DataFrame:
     """Pupils whose name or id contains every word typed (case-insensitive); exact id matches first.
 
     Returns setting, pupil_id, first_name, last_name, year_group, sen_status, left (bool), key, label.
     """
+    settings = scope_settings(viewer, settings)
     words = [w for w in (text or "").split() if w]
     if not words:
         return pd.DataFrame(columns=["setting", "pupil_id", "first_name", "last_name", "year_group", "sen_status",
@@ -100,8 +115,10 @@ def search(cur: duckdb.DuckDBPyConnection, text: str, *, settings: list[str] | N
     return df
 
 
-def lookup(cur: duckdb.DuckDBPyConnection, setting: str, pupil_id: str, *, settings: list[str] | None = None) -> pd.DataFrame:
+def lookup(cur: duckdb.DuckDBPyConnection, setting: str, pupil_id: str, *, settings: list[str] | None = None,
+           viewer: Viewer | None = None) -> pd.DataFrame:
     """The one pupil named by a link, in the same shape as `search` (empty if unknown or not visible)."""
+    settings = scope_settings(viewer, settings)
     where, extra = _settings_clause(settings)
     df = cur.execute(
         f"""SELECT setting, pupil_id, first_name, last_name, year_group, sen_status,
@@ -152,8 +169,9 @@ class PupilRecord:
 
 
 def record(cur: duckdb.DuckDBPyConnection, setting: str, pupil_id: str, *, as_of: date,
-           settings: list[str] | None = None) -> PupilRecord | None:
+           settings: list[str] | None = None, viewer: Viewer | None = None) -> PupilRecord | None:
     """The pupil's whole record, or None if there is no such pupil (or the user may not see their setting)."""
+    settings = scope_settings(viewer, settings)
     if settings is not None and setting not in settings:
         return None
     rows = cur.execute("SELECT * FROM pupils WHERE setting = ? AND pupil_id = ?", [setting, pupil_id]).df()
@@ -390,11 +408,12 @@ def rules_available() -> bool:
     return _rules() is not None
 
 
-def rules_frames(cur: duckdb.DuckDBPyConnection, as_of: date, setting: str) -> dict | None:
+def rules_frames(cur: duckdb.DuckDBPyConnection, as_of: date, setting: str, *, viewer: Viewer | None = None) -> dict | None:
     """The rules engine's pupil_status and review_quality for one whole setting (cache this: one
     evaluation serves every pupil of the setting), plus the rule titles; None without senlib.rules."""
     mod = _rules()
-    if mod is None:
+    allowed = scope_settings(viewer)
+    if mod is None or (allowed is not None and setting not in allowed):
         return None
     scope = [setting]
     titles: dict[str, str] = {}

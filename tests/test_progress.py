@@ -170,3 +170,15 @@ def test_rules_engine_is_used_and_agrees_with_the_stand_in(demo_con, monkeypatch
     for col in ("latest", "change", "stalled", "on_track"):
         a, b = both[f"{col}_r"], both[f"{col}_s"]
         assert ((a == b) | (a.isna() & b.isna())).all(), col
+
+
+def test_progress_is_scoped_to_the_viewer(demo_con):
+    from senlib.access import AccessDenied, Viewer
+
+    with pytest.raises(AccessDenied):
+        progress.outcome_progress(demo_con, AS_OF, viewer=Viewer(role="governor", email="g@school.org"))
+    one = demo_con.execute("SELECT min(setting) FROM pupils").fetchall()[0][0]
+    limited = Viewer(role="leader", email="h@school.org", settings=frozenset({one}))
+    assert set(progress.outcome_progress(demo_con, AS_OF, viewer=limited)["setting"]) == {one}
+    # A filter cannot widen what the viewer may see.
+    assert progress.outcome_progress(demo_con, AS_OF, settings=["Somewhere else"], viewer=limited).empty

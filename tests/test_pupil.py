@@ -272,3 +272,24 @@ def test_page_without_rules_engine_says_where_flags_will_be(demo_db, monkeypatch
     at = _open(demo_db, monkeypatch, pupil.pupil_key(setting, pid))
     assert any("once the rules engine is installed" in i.value for i in at.info)
     st.cache_data.clear()
+
+
+def test_queries_are_scoped_to_the_viewer(demo_con):
+    from senlib.access import AccessDenied, Viewer
+
+    setting, pid = _scored_pupil(demo_con)
+    other = demo_con.execute("SELECT min(setting) FROM pupils WHERE setting <> ?", [setting]).fetchall()[0][0]
+    governor = Viewer(role="governor", email="gov@school.org")
+    for call in (lambda v: pupil.search(demo_con, pid, viewer=v),
+                 lambda v: pupil.record(demo_con, setting, pid, as_of=AS_OF, viewer=v),
+                 lambda v: pupil.lookup(demo_con, setting, pid, viewer=v)):
+        with pytest.raises(AccessDenied):
+            call(governor)
+    elsewhere = Viewer(role="leader", email="head@other.org", settings=frozenset({other}))
+    assert pupil.search(demo_con, pid, viewer=elsewhere).empty
+    assert pupil.lookup(demo_con, setting, pid, viewer=elsewhere).empty
+    assert pupil.record(demo_con, setting, pid, as_of=AS_OF, viewer=elsewhere) is None
+    assert pupil.rules_frames(demo_con, AS_OF, setting, viewer=elsewhere) is None
+    mine = Viewer(role="leader", email="head@here.org", settings=frozenset({setting}))
+    assert pupil.record(demo_con, setting, pid, as_of=AS_OF, viewer=mine).pupil_id == pid
+    assert set(pupil.search(demo_con, "a", viewer=mine, limit=500)["setting"]) == {setting}
