@@ -27,6 +27,8 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/caseload.py", "Caseload", ":material/groups:", STAFF),
     PageSpec("pages/pupil.py", "Pupil", ":material/person:", STAFF),
     PageSpec("pages/progress.py", "Progress", ":material/trending_up:", STAFF, section="Leadership"),
+    PageSpec("pages/audit.py", "Audit log", ":material/history:", (SENCO,), section="Administration"),
+    PageSpec("pages/backup.py", "Backup and restore", ":material/backup:", (SENCO,), section="Administration"),
 ]
 
 

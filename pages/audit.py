@@ -1,0 +1,55 @@
+"""Audit log (SENCo): who signed in, imported, undid, changed rules, exported, backed up and restored, and when."""
+
+from datetime import date
+
+import streamlit as st
+
+from senlib import access, auditlog, exports, store
+from ui.auth import current_viewer
+from ui.state import cursor
+
+st.title("Audit log")
+viewer = current_viewer()
+try:
+    access.require_whole_database(viewer)
+except access.AccessDenied as exc:
+    st.error(str(exc))
+    st.stop()
+cur = cursor()
+users, actions, first, last = auditlog.options(cur, viewer)
+if not actions:
+    st.info("Nothing has been recorded yet. Sign-ins, imports, undos, rule changes, exports, backups and restores "
+            "appear here as they happen.")
+    st.stop()
+
+c1, c2, c3 = st.columns([2, 2, 2])
+period = c1.date_input("Between", value=(first, last), min_value=first, max_value=max(last, date.today()), format="DD/MM/YYYY")
+chosen_actions = c2.multiselect("Actions", actions, format_func=lambda a: auditlog.ACTION_LABELS.get(a, a), placeholder="All actions")
+chosen_users = c3.multiselect("People", users, format_func=lambda u: u or "(none)", placeholder="Everyone")
+text = st.text_input("Search the details", placeholder="e.g. a file name or a pupil ID")
+since, until = (period[0], period[1]) if isinstance(period, tuple) and len(period) == 2 else (period[0] if period else None, None)
+flt = auditlog.AuditFilter(since=since, until=until, users=tuple(chosen_users) or None,
+                           actions=tuple(chosen_actions) or None, text=text or None)
+frame = auditlog.for_people(auditlog.entries(cur, viewer, flt))
+st.caption(f"{len(frame):,} entries, newest first.")
+if frame.empty:
+    st.info("No entries match these filters. Widen the dates or clear the filters.")
+    st.stop()
+
+
+def _exported(fmt: str) -> None:
+    store.audit(cursor(), "export", viewer.name, {"what": "audit log", "format": fmt, "rows": len(frame)})
+
+
+d1, d2, _ = st.columns([1, 1, 4])
+stamp = f"{date.today():%Y-%m-%d}"
+d1.download_button("Export CSV", data=lambda: exports.to_csv(frame), file_name=f"audit-log-{stamp}.csv",
+                   mime="text/csv", icon=":material/download:", on_click=_exported, args=("csv",))
+d2.download_button("Export Excel", data=lambda: exports.to_xlsx(frame, sheet_name="Audit log"), file_name=f"audit-log-{stamp}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
+                   on_click=_exported, args=("xlsx",))
+SHOWN = 5000
+if len(frame) > SHOWN:
+    st.caption(f"Showing the newest {SHOWN:,}; the export has all {len(frame):,}.")
+st.dataframe(frame.head(SHOWN), hide_index=True, width="stretch",
+             column_config={"When": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm:ss")})
