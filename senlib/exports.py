@@ -191,7 +191,10 @@ def review_events(df: pd.DataFrame, *, label: str = "pupil", milestones: dict[st
     milestones = milestones or REVIEW_MILESTONES
     events: list[CalendarEvent] = []
     for row in df.to_dict("records"):
-        who = str(row.get(label) or "")
+        who = row.get(label)
+        if _missing(who):  # e.g. straight from rules.pupil_status: first_name, last_name
+            who = " ".join(str(row[c]) for c in ("first_name", "last_name") if c in row and not _missing(row[c]))
+        who = str(who or "")
         lines = [f"{c.replace('_', ' ').capitalize()}: {row[c]}" for c in detail if c in row and not _missing(row[c])]
         for col, what in milestones.items():
             if col not in row or _missing(row[col]):

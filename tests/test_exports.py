@@ -206,3 +206,9 @@ def test_render_png_returns_one_png_per_figure():
     images = exports.render_png(figs, width=300, height=200, scale=1)
     assert len(images) == 2
     assert all(img.startswith(b"\x89PNG") for img in images)
+
+
+def test_review_events_name_the_pupil_from_first_and_last_name():
+    df = _upcoming().drop(columns=["pupil"]).assign(first_name=["Ada", "Tom"], last_name=["Lovelace", None])
+    summaries = {e.summary for e in exports.review_events(df)}
+    assert "Review due: Ada Lovelace" in summaries and "Review due: Tom" in summaries
