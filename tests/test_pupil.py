@@ -293,3 +293,8 @@ def test_queries_are_scoped_to_the_viewer(demo_con):
     mine = Viewer(role="leader", email="head@here.org", settings=frozenset({setting}))
     assert pupil.record(demo_con, setting, pid, as_of=AS_OF, viewer=mine).pupil_id == pid
     assert set(pupil.search(demo_con, "a", viewer=mine, limit=500)["setting"]) == {setting}
+
+
+def test_page_on_empty_database_says_what_to_do(empty_db, monkeypatch):
+    at = _open(empty_db, monkeypatch, None)
+    assert any("no pupils" in i.value.lower() and "demo" in i.value.lower() for i in at.info)
