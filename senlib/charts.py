@@ -174,8 +174,10 @@ def style(fig: go.Figure, *, title: str, x_title: str, y_title: str, legend_titl
     )
     if any(getattr(t, "showlegend", None) for t in fig.data):
         fig.update_layout(margin={"t": 95}, title={"y": 0.98, "yanchor": "top", "yref": "container"})
-    fig.update_xaxes(title_text=plain(x_title), automargin=True)
-    fig.update_yaxes(title_text=plain(y_title), automargin=True)
+    # An explicit standoff with automargin makes Plotly widen the margin for the axis title too,
+    # instead of drawing the title over long category labels.
+    fig.update_xaxes(title_text=plain(x_title), automargin=True, title_standoff=8)
+    fig.update_yaxes(title_text=plain(y_title), automargin=True, title_standoff=8)
     if height:
         fig.update_layout(height=height)
     return fig

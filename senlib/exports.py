@@ -442,7 +442,7 @@ def to_html(report: Report, *, charts: bool = True, generated: datetime | None =
                     cap = f"<figcaption>{esc(block.caption)}</figcaption>" if block.caption else ""
                     parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{esc(title)}">{cap}</figure>')
                 if block.table is not None:
-                    parts.append(_html_table(block.table, block.caption or title))
+                    parts.append(_html_table(block.table, f"Table: {block.caption or title}"))
         parts.append("</section>")
     foot = f"Generated {generated:%d/%m/%Y %H:%M} by the {PRODUCT}."
     if report.footnote:
@@ -473,7 +473,8 @@ def to_pdf(report: Report, *, charts: bool = True, generated: datetime | None = 
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
-    images, note = _render_report_charts(report, charts)
+    img_w, img_h = 760, 400  # drawn smaller than on screen, so the text stays readable at A4 width
+    images, note = _render_report_charts(report, charts, width=img_w, height=img_h)
     generated = generated or datetime.now()
     font = _unicode_font()
 
@@ -558,8 +559,7 @@ def to_pdf(report: Report, *, charts: bool = True, generated: datetime | None = 
                 table(block.frame, block.caption)
             elif isinstance(block, Chart):
                 if id(block) in images:
-                    img_h = width * 450 / 900
-                    if pdf.will_page_break(img_h + 8):
+                    if pdf.will_page_break(width * img_h / img_w + 8):
                         pdf.add_page()
                     pdf.image(io.BytesIO(images[id(block)]), w=width, alt_text=clean(_figure_title(block.figure)))
                     if block.caption:
