@@ -5,12 +5,12 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from senlib import charts, exports, pupil, register, store
+from senlib import charts, exports, register, store
 from senlib.charts import STATUS_COLOURS, STATUS_ORDER
 from senlib.rules import default_policy
-from ui.senco import remember, restore, settings_list, status_frame
+from ui.senco import open_button, open_clicked_pupil, remember, restore, scope, status_frame
 from ui.state import CASELOAD_EVERYONE, CASELOAD_FILTER, CASELOAD_OPEN, CASELOAD_SEARCH, CASELOAD_SETTINGS, cursor, data_version
-from ui.widgets import as_of_input, empty_state, settings_filter
+from ui.widgets import as_of_input, empty_state
 
 Settings = tuple[str, ...] | None
 
@@ -42,10 +42,7 @@ if store.is_empty(cursor()):
     empty_state("The caseload lists every pupil on the SEN register with their review status.")
     st.stop()
 version, as_of = data_version(), as_of_input()
-all_settings = settings_list(version)
-restore(CASELOAD_SETTINGS, all_settings)
-chosen_settings = settings_filter(all_settings, key=CASELOAD_SETTINGS)
-settings: Settings = tuple(chosen_settings) if chosen_settings else None
+settings = scope(version, CASELOAD_SETTINGS)
 
 top = st.columns([3, 2], vertical_alignment="bottom")
 restore(CASELOAD_SEARCH)
@@ -65,7 +62,7 @@ with st.expander("Filters", expanded=True, icon=":material/filter_list:"):
         chosen[col] = cols[i % 4].multiselect(spec.label, options[col], key=key, placeholder="All",
                                               format_func=lambda v, c=col: register.describe(c, v))
     st.button("Clear filters and search", on_click=_clear_filters, icon=":material/filter_list_off:", type="tertiary")
-remember(CASELOAD_SETTINGS, CASELOAD_SEARCH, CASELOAD_EVERYONE, *(CASELOAD_FILTER + c for c in register.FILTERS))
+remember(CASELOAD_SEARCH, CASELOAD_EVERYONE, *(CASELOAD_FILTER + c for c in register.FILTERS))
 
 key = tuple((c, tuple(v)) for c, v in chosen.items() if v)
 shown, n = _table(version, as_of, settings, everyone, key, search.strip())
@@ -82,35 +79,30 @@ if shown.empty:
     st.stop()
 
 titles = {rid: rule.title for rid, rule in default_policy().rules.items()}
-order = ["open", "pupil", "pupil_id", "setting", "year", "class", "sen", "primary_need", "plan", "status", "due_date",
-         "days_overdue", "next_review", "key_worker", "local_authority", "flags", "status_reason"]
-if len(all_settings) <= 1:
+order = ["open", "pupil", "status", "due_date", "days_overdue", "year", "class", "plan", "primary_need", "key_worker", "flags",
+         "next_review", "sen", "local_authority", "pupil_id", "setting", "status_reason"]
+if shown["setting"].nunique() <= 1:
     order.remove("setting")
 table = shown.assign(open="Open", status=shown["status"].map(lambda s: [s]))[order]  # send only what is shown
 st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 640), row_height=35, column_config={
-                 "open": st.column_config.ButtonColumn("", type="tertiary", key=CASELOAD_OPEN, pinned=True,
-                                                       help="Open the pupil's record"),
-                 "pupil": st.column_config.TextColumn("Pupil", pinned=True),
-                 "pupil_id": "Pupil ID", "setting": "Setting", "year": "Year group", "class": "Class", "sen": "SEN status",
-                 "primary_need": st.column_config.TextColumn("Need", help="Primary type of need (census code)"),
-                 "plan": "Plan",
-                 "status": st.column_config.MultiselectColumn("Review status", options=STATUS_ORDER, format_func=charts.status_word,
-                                                              color=[STATUS_COLOURS[s] for s in STATUS_ORDER]),
-                 "due_date": st.column_config.DateColumn("Review due by", format="DD/MM/YYYY"),
-                 "days_overdue": st.column_config.NumberColumn("Days overdue", format="%d"),
-                 "next_review": st.column_config.DateColumn("Next review", format="DD/MM/YYYY",
-                                                            help="Scheduled, or agreed at the last review; else the due date."),
-                 "key_worker": "Key worker", "local_authority": "Local authority",
-                 "flags": st.column_config.MultiselectColumn("Flags", options=list(titles), format_func=lambda r: titles.get(r, r)),
-                 "status_reason": st.column_config.TextColumn("Why", width="large"),
-             })
-st.caption("Press **Open** to see a pupil's record. The Review status and Flags come from the rules as of "
+    "open": open_button(CASELOAD_OPEN),
+    "pupil": "Pupil", "pupil_id": "Pupil ID", "setting": "Setting", "year": "Year group", "class": "Class", "sen": "SEN status",
+    "primary_need": st.column_config.TextColumn("Need", help="Primary type of need (census code)"),
+    "plan": "Plan",
+    "status": st.column_config.MultiselectColumn("Review status", options=STATUS_ORDER, format_func=charts.status_word,
+                                                 color=[STATUS_COLOURS[s] for s in STATUS_ORDER]),
+    "due_date": st.column_config.DateColumn("Review due by", format="DD/MM/YYYY"),
+    "days_overdue": st.column_config.NumberColumn("Days overdue", format="%d"),
+    "next_review": st.column_config.DateColumn("Next review", format="DD/MM/YYYY",
+                                               help="Scheduled, or agreed at the last review; else the due date."),
+    "key_worker": "Key worker", "local_authority": "Local authority",
+    "flags": st.column_config.MultiselectColumn("Flags", options=list(titles), format_func=lambda r: titles.get(r, r)),
+    "status_reason": st.column_config.TextColumn("Why this status", width="large"),
+})
+st.caption("Press **Open** to see a pupil's record. The review status and flags come from the rules as of "
            f"{as_of:%d/%m/%Y}; the Pupil page explains each one.")
 st.download_button("Download this table as Excel", icon=":material/download:", on_click="ignore",
                    data=lambda: exports.to_xlsx(register.export_frame(shown), sheet_name="Caseload"),
                    file_name=f"caseload-{as_of:%Y-%m-%d}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-click = st.session_state.get(CASELOAD_OPEN)
-if click is not None and 0 <= click["row"] < len(shown):
-    st.switch_page("pages/pupil.py", query_params={pupil.QUERY_PARAM: shown["key"].iloc[click["row"]]})
+open_clicked_pupil(CASELOAD_OPEN, shown["key"])

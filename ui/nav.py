@@ -25,8 +25,11 @@ class PageSpec:
 PAGES: list[PageSpec] = [
     PageSpec("pages/overview.py", "Overview", ":material/dashboard:", STAFF),
     PageSpec("pages/caseload.py", "Caseload", ":material/groups:", STAFF),
+    PageSpec("pages/upcoming.py", "Upcoming reviews", ":material/event_upcoming:", STAFF),
     PageSpec("pages/pupil.py", "Pupil", ":material/person:", STAFF),
     PageSpec("pages/progress.py", "Progress", ":material/trending_up:", STAFF, section="Leadership"),
+    PageSpec("pages/compliance.py", "Compliance", ":material/fact_check:", STAFF, section="Leadership"),
+    PageSpec("pages/governors.py", "Governors' report", ":material/summarize:", ALL_ROLES, section="Reports"),
     PageSpec("pages/audit.py", "Audit log", ":material/history:", (SENCO,), section="Administration"),
     PageSpec("pages/backup.py", "Backup and restore", ":material/backup:", (SENCO,), section="Administration"),
 ]

@@ -14,9 +14,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from senlib import caseload
+from senlib import access, caseload, pupil
 from senlib.rules import pupil_status
+from ui.auth import current_viewer
 from ui.state import cursor
+from ui.widgets import settings_filter
 
 _KEPT = "_kept_"
 
@@ -24,13 +26,31 @@ _KEPT = "_kept_"
 @st.cache_resource(max_entries=8, show_spinner="Checking the rules…")
 def status_frame(version: tuple, as_of: date, settings: tuple[str, ...] | None) -> pd.DataFrame:
     """Every pupil's review status and flags on `as_of` (senlib.rules.pupil_status). Shared: read it, never change it."""
-    return pupil_status(cursor(), as_of, settings=list(settings) if settings else None)
+    return pupil_status(cursor(), as_of, settings=None if settings is None else list(settings))
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def settings_list(version: tuple) -> list[str]:
     """Every setting with pupils, for the trust filter."""
     return caseload.settings_list(cursor())
+
+
+def scope(version: tuple, key: str) -> tuple[str, ...] | None:
+    """The settings a page evaluates: those chosen in the sidebar filter, never beyond what the signed-in
+    viewer may see (None: every setting). Stops the page, saying why, for a viewer who may not see pupils."""
+    viewer = current_viewer()
+    try:
+        access.require_staff(viewer)
+    except access.AccessDenied as exc:
+        st.error(str(exc))
+        st.stop()
+    visible = [s for s in settings_list(version) if viewer.may_see_setting(s)]
+    restore(key, visible)
+    chosen = settings_filter(visible, key=key)
+    remember(key)
+    if chosen:
+        return tuple(chosen)
+    return None if viewer.settings is None else tuple(sorted(viewer.settings))
 
 
 def restore(key: str, allowed: Iterable[str] | None = None) -> None:
@@ -56,3 +76,21 @@ def remember(*keys: str) -> None:
     for key in keys:
         if key in st.session_state:
             st.session_state[_KEPT + key] = st.session_state[key]
+
+
+def open_clicked_pupil(click_key: str, keys: pd.Series) -> None:
+    """If an Open button of a table was pressed this run, go to that pupil's page (same tab: the as-of date stays).
+
+    `keys` are the table's pupil keys ('SETTING|ID') in the order the rows were given to st.dataframe.
+    """
+    click = st.session_state.get(click_key)
+    if click is None:
+        return
+    row = click["row"]
+    if 0 <= row < len(keys):
+        st.switch_page("pages/pupil.py", query_params={pupil.QUERY_PARAM: str(keys.iloc[row])})
+
+
+def open_button(key: str) -> st.column_config.ButtonColumn:
+    """The first column of a list of pupils: an Open button (its cell value is the label)."""
+    return st.column_config.ButtonColumn("", type="tertiary", key=key, help="Open the pupil's record", width="small")

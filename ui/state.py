@@ -20,9 +20,13 @@ CASELOAD_OPEN = "caseload_open"            # pages/caseload.py: the Open button 
 UPCOMING_SETTINGS = "upcoming_settings"    # pages/upcoming.py: settings chosen in the filter
 UPCOMING_WEEKS = "upcoming_weeks"          # pages/upcoming.py: how many weeks ahead
 UPCOMING_NAMES = "upcoming_names"          # pages/upcoming.py: full names (not initials) in the calendar file
-UPCOMING_OPEN = "upcoming_open"            # pages/upcoming.py: the Open button clicked in a table
+UPCOMING_OPEN = "upcoming_open_"           # pages/upcoming.py: prefix; + table name, the Open button clicked
 ESCALATIONS_SETTINGS = "escalations_settings"  # pages/escalations.py: settings chosen in the filter
 ESCALATIONS_OPEN = "escalations_open_"     # pages/escalations.py: prefix; + rule id, the Open button clicked
+COMPLIANCE_SETTINGS = "compliance_settings"  # pages/compliance.py: settings chosen in the filter
+COMPLIANCE_PLANS = "compliance_plans"        # pages/compliance.py: plan types chosen in the filter
+COMPLIANCE_YEARS = "compliance_years"        # pages/compliance.py: year groups chosen in the filter
+GOVERNORS_SETTINGS = "governors_settings"    # pages/governors.py: settings the report covers
 
 
 @st.cache_resource(show_spinner=False)

@@ -1,0 +1,117 @@
+"""Upcoming reviews (SENCo): the next weeks' reviews and their milestones, this week's to-do list, a calendar file."""
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from senlib import charts, exports, store, upcoming
+from senlib.charts import OKABE_ITO, STATUS_COLOURS
+from senlib.names import MILESTONE_STATES
+from ui.senco import open_button, open_clicked_pupil, remember, restore, scope, status_frame
+from ui.state import UPCOMING_NAMES, UPCOMING_OPEN, UPCOMING_SETTINGS, UPCOMING_WEEKS, cursor, data_version
+from ui.widgets import as_of_input, empty_state
+
+STATE_COLOURS = {"missed": STATUS_COLOURS["overdue"], "to_come": charts.GREY, "done": STATUS_COLOURS["on_track"]}
+KIND_COLOURS = {"overdue": STATUS_COLOURS["overdue"], "missed": STATUS_COLOURS["due_soon"], "this_week": OKABE_ITO["sky_blue"]}
+PRIORITY_COLOURS = {"overdue": STATUS_COLOURS["overdue"], "this_week": OKABE_ITO["sky_blue"], "later": charts.GREY}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _upcoming(version: tuple, as_of: date, settings: tuple[str, ...] | None, weeks: int) -> dict:
+    status = status_frame(version, as_of, settings)
+    ms = upcoming.milestones(status, as_of)
+    td = upcoming.todo(ms, as_of)
+    rv = upcoming.reviews(status, as_of, weeks)
+    return {"milestones": ms, "todo": td, "reviews": rv, "summary": upcoming.summary(rv, td)}
+
+
+def _pills(label: str, words: dict[str, str], colours: dict[str, str], help: str | None = None):
+    """A column of one coloured word per row (the cell holds a one-item list of the code)."""
+    return st.column_config.MultiselectColumn(label, options=list(words), format_func=lambda c: words.get(c, c),
+                                              color=[colours[c] for c in words], help=help)
+
+
+def _one(series: pd.Series) -> list:
+    return [[v] if isinstance(v, str) else [] for v in series]
+
+
+st.title("Upcoming reviews")
+if store.is_empty(cursor()):
+    empty_state("This page lists the reviews coming up, with invitation and report deadlines, and makes a calendar file.")
+    st.stop()
+version, as_of = data_version(), as_of_input()
+settings = scope(version, UPCOMING_SETTINGS)
+if UPCOMING_WEEKS not in st.session_state:
+    st.session_state[UPCOMING_WEEKS] = upcoming.DEFAULT_WEEKS
+restore(UPCOMING_WEEKS)
+weeks = st.select_slider("Weeks ahead", options=upcoming.WEEK_CHOICES, key=UPCOMING_WEEKS,
+                         help="Reviews whose meeting falls within this many weeks of the as-of date.")
+remember(UPCOMING_WEEKS)
+
+data = _upcoming(version, as_of, settings, weeks)
+td, rv, n = data["todo"], data["reviews"], data["summary"]
+m = st.columns(4)
+m[0].metric(f"Reviews in the next {weeks} weeks", f"{n['reviews']:,}", help="Including overdue reviews and any with a step to do this week.")
+m[1].metric(charts.status_word("overdue"), f"{n['overdue']:,}", help="Reviews past their due date and not held.")
+m[2].metric("Missed steps", f"{n['missed']:,}", help="Invitations or reports whose date has passed and which are not recorded as done.")
+m[3].metric("Due in the next 7 days", f"{n['this_week']:,}")
+
+st.subheader("To do this week", anchor=False)
+if td.empty:
+    st.success("Nothing is overdue, missed or due in the next 7 days.", icon=":material/check_circle:")
+else:
+    st.caption("Overdue reviews first, then steps that were missed (not recorded as done in the tracker), then what "
+               "falls in the next 7 days.")
+    todo_table = pd.DataFrame({"open": "Open", "kind": _one(td["kind"]), "when": td["when"], "what": td["what"],
+                               "date": td["date"], "pupil": td["pupil"], "year": td["year"], "plan": td["plan"],
+                               "key_worker": td["key_worker"], "setting": td["setting"]})
+    st.dataframe(todo_table, hide_index=True, width="stretch", height=min(38 + 35 * len(todo_table), 460), column_config={
+        "open": open_button(UPCOMING_OPEN + "todo"),
+        "kind": _pills("", upcoming.TODO_KINDS, KIND_COLOURS), "when": "When", "what": "To do",
+        "date": st.column_config.DateColumn("Date", format="DD/MM/YYYY"), "pupil": "Pupil", "year": "Year group",
+        "plan": "Plan", "key_worker": "Key worker", "setting": "Setting"})
+    open_clicked_pupil(UPCOMING_OPEN + "todo", td["key"])
+
+st.subheader(f"Reviews in the next {weeks} weeks", anchor=False)
+if rv.empty:
+    st.info(f"No review falls in the next {weeks} weeks. Choose more weeks ahead, or a later as-of date.", icon=":material/event_available:")
+    st.stop()
+review_table = pd.DataFrame({
+    "open": "Open", "priority": _one(rv["priority"]), "pupil": rv["pupil"], "review": rv["review"],
+    "basis": rv["review_basis"].map({"scheduled": "Scheduled", "agreed": "Agreed at last review", "due_date": "No date set"}),
+    "due_date": rv["due_date"], "invite_by": rv["invite_by"], "invite_state": _one(rv["invite_state"]),
+    "invite_statutory_by": rv["invite_statutory_by"], "reports_by": rv["reports_by"], "reports_state": _one(rv["reports_state"]),
+    "next_step": rv["next_step"], "year": rv["year"], "plan": rv["plan"], "key_worker": rv["key_worker"], "setting": rv["setting"]})
+day = st.column_config.DateColumn
+st.dataframe(review_table, hide_index=True, width="stretch", height=min(38 + 35 * len(review_table), 640), column_config={
+    "open": open_button(UPCOMING_OPEN + "reviews"),
+    "priority": _pills("", upcoming.PRIORITY, PRIORITY_COLOURS), "pupil": "Pupil",
+    "review": day("Review", format="DD/MM/YYYY", help="The meeting date: scheduled, or agreed at the last review; else the due date."),
+    "basis": "Review date is", "due_date": day("Must be held by", format="DD/MM/YYYY"),
+    "invite_by": day("Invitations by", format="DD/MM/YYYY", help="Invitations and the current plan (good practice: 6 weeks before)."),
+    "invite_state": _pills("Invitations", MILESTONE_STATES, STATE_COLOURS),
+    "invite_statutory_by": day("Statutory invitations by", format="DD/MM/YYYY", help="EHC plans: at least 2 weeks before (SEND Regulations 2014, reg. 20)."),
+    "reports_by": day("Reports by", format="DD/MM/YYYY", help="EHC plans: reports and advice circulated at least 2 weeks before."),
+    "reports_state": _pills("Reports", MILESTONE_STATES, STATE_COLOURS), "next_step": "Next step",
+    "year": "Year group", "plan": "Plan", "key_worker": "Key worker", "setting": "Setting"})
+open_clicked_pupil(UPCOMING_OPEN + "reviews", rv["key"])
+
+st.subheader("Download", anchor=False)
+restore(UPCOMING_NAMES)
+full_names = st.toggle("Full names in the calendar", key=UPCOMING_NAMES,
+                       help="Off: each entry names the pupil by initials and ID, safer in a calendar that syncs to a phone "
+                            "or is shared. On: full names.")
+remember(UPCOMING_NAMES)
+ms = data["milestones"]
+left, right = st.columns(2)
+left.download_button("Calendar (.ics) for Outlook or Google", icon=":material/calendar_month:", on_click="ignore",
+                     data=lambda: upcoming.calendar(ms, rv, as_of, weeks=weeks, full_names=full_names),
+                     file_name=f"sen-reviews-{as_of:%Y-%m-%d}.ics", mime="text/calendar")
+right.download_button("Reviews as Excel", icon=":material/download:", on_click="ignore",
+                      data=lambda: exports.to_xlsx(upcoming.export_frame(rv), sheet_name="Upcoming reviews"),
+                      file_name=f"upcoming-reviews-{as_of:%Y-%m-%d}.xlsx",
+                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+st.caption("The calendar has one all-day entry for each step still to come (invitations, statutory invitations, reports, "
+           "the review) of the reviews listed; missed steps stay on the to-do list above. Importing the same file twice "
+           "does not double the entries.")

@@ -1,0 +1,243 @@
+"""Upcoming reviews: the next weeks' reviews with their milestones, what to do this week, and a calendar file.
+
+Why a module: the SENCo's week is organised around review milestones (invitations 6 weeks
+before, statutory invitations and reports 2 weeks before an EHCP review, the review itself).
+The rules engine dates each milestone for each pupil (`pupil_status`); this module turns
+those dates into a to-do list and a calendar, with the same meaning on screen and in the .ics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+
+from .exports import CalendarEvent, stable_uid, to_ics
+from .names import MILESTONE_STATES, PLAN_SHORT, year_group_label
+from .pupil import full_name, pupil_key
+
+DEFAULT_WEEKS = 6
+WEEK_CHOICES = [1, 2, 3, 4, 6, 8, 10, 12]
+THIS_WEEK_DAYS = 7  # "this week": today and the next six days
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A dated step around a review: where its date is, what it is called, and the rule that sets it."""
+
+    column: str
+    what: str            # the action, as a to-do item and a calendar title
+    rule: str | None     # the rule id in senlib/rules/policy.toml that dates it
+
+
+# In the order they fall before (and at) a review.
+MILESTONES: dict[str, Milestone] = {m.column: m for m in (
+    Milestone("invite_by", "Send invitations and the current plan", "invite_good_practice"),
+    Milestone("invite_statutory_by", "Last day for statutory invitations (EHCP)", "invite_statutory"),
+    Milestone("reports_by", "Reports and advice due (EHCP)", "advice_before"),
+    Milestone("review", "Review meeting", None),
+    Milestone("due_date", "Review must be held by", None),
+)}
+
+# What a review row says when no meeting date is recorded: its date is the latest it may be held.
+REVIEW_BY_BASIS: dict[str, str] = {
+    "scheduled": "Review meeting",
+    "agreed": "Review meeting (date agreed at the last review)",
+    "due_date": "Review due (no meeting date recorded yet)",
+}
+
+# Priority of a review in the list: what the SENCo acts on first.
+PRIORITY: dict[str, str] = {"overdue": "Overdue", "this_week": "To do this week", "later": "Coming up"}
+
+
+def _ts(value: object) -> pd.Timestamp | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return pd.Timestamp(value).normalize()
+
+
+def initials(first: object, last: object) -> str:
+    """'Ada Lovelace' -> 'A.L.': enough for a shared or synced calendar, which should not carry full names."""
+    parts = [str(p).strip() for p in (first, last) if p is not None and not pd.isna(p) and str(p).strip()]
+    return "".join(f"{p[0].upper()}." for p in parts) or "?"
+
+
+def milestones(status: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """One row per dated milestone of every pupil whose review is running (status overdue, due soon or on track).
+
+    Columns: setting, pupil_id, key, pupil ("Last, First"), initials, first_name, last_name, year, plan,
+    key_worker, status, days_overdue, milestone (MILESTONES key), what, rule, date, state
+    (done / missed / to_come), days (date - as_of).
+    A review's meeting is dated by `next_review` (scheduled, else agreed, else the due date); the due date is
+    a milestone of its own only when the meeting is set for another day. Statutory invitations are done when
+    invitations are; a review not held by its due date is missed.
+    """
+    ts = pd.Timestamp(as_of)
+    rows: list[dict] = []
+    live = status[status["status"].isin(["overdue", "due_soon", "on_track"])]
+    for r in live.to_dict("records"):
+        base = {
+            "setting": r["setting"], "pupil_id": r["pupil_id"], "key": pupil_key(r["setting"], r["pupil_id"]),
+            "pupil": full_name(r.get("first_name"), r.get("last_name"), last_first=True),
+            "initials": initials(r.get("first_name"), r.get("last_name")),
+            "first_name": r.get("first_name"), "last_name": r.get("last_name"),
+            "year": year_group_label(r["year_group"]) if isinstance(r.get("year_group"), str) else "Not recorded",
+            "plan": PLAN_SHORT.get(r.get("plan_type"), "No plan") if isinstance(r.get("plan_type"), str) else "No plan",
+            "key_worker": r.get("key_worker"), "status": r["status"], "days_overdue": r.get("days_overdue"),
+        }
+        due, review = _ts(r.get("due_date")), _ts(r.get("next_review"))
+        dated: list[tuple[str, pd.Timestamp | None, object, str]] = [
+            ("invite_by", _ts(r.get("invite_by")), r.get("invite_state"), MILESTONES["invite_by"].what),
+            ("invite_statutory_by", _ts(r.get("invite_statutory_by")), r.get("invite_state"), MILESTONES["invite_statutory_by"].what),
+            ("reports_by", _ts(r.get("reports_by")), r.get("reports_state"), MILESTONES["reports_by"].what),
+            ("review", review, None, REVIEW_BY_BASIS.get(r.get("next_review_basis") or "", "Review meeting")),
+        ]
+        if due is not None and due != review:
+            dated.append(("due_date", due, None, MILESTONES["due_date"].what))
+        for col, day, recorded, what in dated:
+            if day is None:
+                continue
+            # Done only when the tracker says so (statutory invitations: when invitations were sent); else the date decides.
+            state = "done" if recorded == "done" else ("missed" if ts > day else "to_come")
+            rows.append({**base, "milestone": col, "what": what, "rule": MILESTONES[col].rule, "date": day,
+                         "state": state, "days": int((day - ts).days)})
+    columns = ["setting", "pupil_id", "key", "pupil", "initials", "first_name", "last_name", "year", "plan", "key_worker",
+               "status", "days_overdue", "milestone", "what", "rule", "date", "state", "days"]
+    out = pd.DataFrame(rows, columns=columns)
+    out["date"] = pd.to_datetime(out["date"])
+    return out
+
+
+# Kinds of to-do item, in the order the list shows them.
+TODO_KINDS: dict[str, str] = {"overdue": "Review overdue", "missed": "Missed", "this_week": "Due this week"}
+
+
+def todo(ms: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """What to do this week: every milestone not done that falls in the next seven days, or was missed.
+
+    A pupil whose review is overdue gets one line, the review itself, rather than one per missed step.
+    Adds `kind` (TODO_KINDS: overdue reviews first, then missed steps, then this week's, each oldest first)
+    and `when`: 'Overdue by 5 days', 'Missed (3 days ago)', 'Today', 'Tomorrow', 'In 4 days'.
+    """
+    items = ms[(ms["state"] != "done") & (ms["days"] < THIS_WEEK_DAYS)]
+    overdue = items["status"] == "overdue"
+    review_missed = items["milestone"].isin(["review", "due_date"]) & (items["state"] == "missed")
+    held_over = (items[overdue & review_missed].sort_values("days").drop_duplicates("key")
+                 .assign(what="Review overdue: arrange it now", milestone="due_date", kind="overdue"))
+    rest = items[~overdue].assign(kind=lambda d: d["state"].map({"missed": "missed"}).fillna("this_week"))
+    out = pd.concat([held_over, rest], ignore_index=True) if len(held_over) else rest
+    rank = {k: i for i, k in enumerate(TODO_KINDS)}
+    out = out.assign(_k=out["kind"].map(rank)).sort_values(["_k", "days", "pupil"], kind="stable").drop(columns="_k")
+    out["when"] = [_when(d, k) for d, k in zip(out["days"], out["kind"], strict=True)]
+    return out.reset_index(drop=True)
+
+
+def _when(days: int, kind: str) -> str:
+    if kind == "overdue":
+        return f"Overdue by {-days} day{'s' if days != -1 else ''}"
+    if kind == "missed" or days < 0:
+        ago = -days
+        return "Missed (today)" if ago == 0 else f"Missed ({ago} day{'s' if ago != 1 else ''} ago)"
+    if days == 0:
+        return "Today"
+    if days == 1:
+        return "Tomorrow"
+    return f"In {days} days"
+
+
+def reviews(status: pd.DataFrame, as_of: date, weeks: int = DEFAULT_WEEKS) -> pd.DataFrame:
+    """One row per pupil whose review falls within `weeks` of `as_of`, or is overdue, or has something to do this week.
+
+    Columns: key, setting, pupil_id, pupil, initials, first_name, last_name, year, plan, key_worker, status,
+    days_overdue, review (meeting date), review_basis, due_date, invite_by, invite_state, invite_statutory_by,
+    reports_by, reports_state, next_step (the earliest action not done), next_step_date, priority
+    (overdue / this_week / later). Sorted overdue first, then this week's, then by the next step's date.
+    """
+    ms = milestones(status, as_of)
+    horizon = pd.Timestamp(as_of) + pd.Timedelta(weeks=weeks)
+    todo_keys = set(todo(ms, as_of)["key"])
+    review_dates = ms[ms["milestone"] == "review"].set_index("key")["date"]
+    keys = set(review_dates[review_dates <= horizon].index) | todo_keys | set(ms.loc[ms["status"] == "overdue", "key"])
+    live = status[status["status"].isin(["overdue", "due_soon", "on_track"])]
+    live = live.assign(key=[pupil_key(s, p) for s, p in zip(live["setting"], live["pupil_id"], strict=True)])
+    live = live[live["key"].isin(keys)]
+    first = ms[ms["key"].isin(keys)].drop_duplicates("key").set_index("key")
+    pending = ms[(ms["state"] != "done") & ms["key"].isin(keys)].sort_values(["date"]).drop_duplicates("key").set_index("key")
+    out = pd.DataFrame({
+        "key": live["key"].to_numpy(),
+        "setting": live["setting"].to_numpy(), "pupil_id": live["pupil_id"].to_numpy(),
+        "review": pd.to_datetime(live["next_review"]).to_numpy(), "review_basis": live["next_review_basis"].to_numpy(),
+        "due_date": pd.to_datetime(live["due_date"]).to_numpy(),
+        "invite_by": pd.to_datetime(live["invite_by"]).to_numpy(), "invite_state": live["invite_state"].to_numpy(),
+        "invite_statutory_by": pd.to_datetime(live["invite_statutory_by"]).to_numpy(),
+        "reports_by": pd.to_datetime(live["reports_by"]).to_numpy(), "reports_state": live["reports_state"].to_numpy(),
+    })
+    for col in ("pupil", "initials", "first_name", "last_name", "year", "plan", "key_worker", "status", "days_overdue"):
+        out[col] = out["key"].map(first[col])
+    out["next_step"] = out["key"].map(pending["what"])
+    out["next_step_date"] = pd.to_datetime(out["key"].map(pending["date"]))
+    late = out["status"] == "overdue"  # the one thing to do: hold the review
+    out.loc[late, "next_step"] = "Review overdue: arrange it now"
+    out.loc[late, "next_step_date"] = out.loc[late, "due_date"]
+    out["priority"] = ["overdue" if s == "overdue" else "this_week" if k in todo_keys else "later"
+                       for s, k in zip(out["status"], out["key"], strict=True)]
+    order = {p: i for i, p in enumerate(PRIORITY)}
+    out = out.assign(_p=out["priority"].map(order)).sort_values(["_p", "next_step_date", "review", "pupil"], na_position="last")
+    return out.drop(columns="_p").reset_index(drop=True)
+
+
+def summary(rv: pd.DataFrame, td: pd.DataFrame) -> dict[str, int]:
+    """Figures above the lists: reviews listed, overdue, actions this week, missed milestones."""
+    kinds = td["kind"].value_counts()
+    return {"reviews": len(rv), "overdue": int((rv["priority"] == "overdue").sum()),
+            "this_week": int(kinds.get("this_week", 0)), "missed": int(kinds.get("missed", 0))}
+
+
+def calendar_events(ms: pd.DataFrame, rv: pd.DataFrame, as_of: date, *, full_names: bool = False) -> list[CalendarEvent]:
+    """One all-day event per milestone still to come (dated today or later, not done) of the reviews listed.
+
+    Titles carry initials and the pupil ID unless `full_names` (a calendar syncs to phones and is shared
+    more easily than the dashboard). Missed milestones are left out: they are on the to-do list, not in the future.
+    UIDs are stable, so importing an updated file again moves events rather than duplicating them.
+    """
+    keep = ms[ms["key"].isin(set(rv["key"])) & (ms["state"] != "done") & (ms["days"] >= 0)].sort_values(["date", "pupil"])
+    events = []
+    for r in keep.to_dict("records"):
+        who = (full_name(r["first_name"], r["last_name"]) if full_names else r["initials"]) + f" ({r['pupil_id']})"
+        details = [f"Pupil: {who}", f"Setting: {r['setting']}", f"Plan: {r['plan']}", f"Year group: {r['year']}"]
+        if isinstance(r.get("key_worker"), str) and r["key_worker"]:
+            details.append(f"Key worker: {r['key_worker']}")
+        if isinstance(r.get("rule"), str):
+            details.append(f"Rule: {r['rule']}")
+        day = pd.Timestamp(r["date"]).date()
+        events.append(CalendarEvent(uid=stable_uid(r["setting"], r["pupil_id"], r["milestone"], day.isoformat()),
+                                    day=day, summary=f"{r['what']}: {who}", description="\n".join(details),
+                                    categories=("SEN review",)))
+    return events
+
+
+def calendar(ms: pd.DataFrame, rv: pd.DataFrame, as_of: date, *, weeks: int = DEFAULT_WEEKS, full_names: bool = False) -> bytes:
+    """The .ics file of `calendar_events`, named for the period it covers."""
+    end = as_of + timedelta(weeks=weeks)
+    name = f"SEN reviews {as_of:%d/%m/%Y} to {end:%d/%m/%Y}"
+    return to_ics(calendar_events(ms, rv, as_of, full_names=full_names), name=name)
+
+
+def state_word(state: object) -> str:
+    """'missed' -> 'Missed'; blank where there is no such milestone."""
+    return MILESTONE_STATES.get(state, "") if isinstance(state, str) else ""
+
+
+def export_frame(rv: pd.DataFrame) -> pd.DataFrame:
+    """The reviews list as exported to Excel, with headings and plain words."""
+    out = pd.DataFrame({
+        "Priority": rv["priority"].map(PRIORITY), "Pupil": rv["pupil"], "Pupil ID": rv["pupil_id"], "Setting": rv["setting"],
+        "Year group": rv["year"], "Plan": rv["plan"], "Key worker": rv["key_worker"],
+        "Review": rv["review"], "Review date is": rv["review_basis"].map(
+            {"scheduled": "Scheduled", "agreed": "Agreed at last review", "due_date": "Due date (none set)"}),
+        "Must be held by": rv["due_date"], "Invitations by": rv["invite_by"], "Invitations": rv["invite_state"].map(state_word),
+        "Statutory invitations by": rv["invite_statutory_by"], "Reports by": rv["reports_by"],
+        "Reports": rv["reports_state"].map(state_word), "Next step": rv["next_step"], "Next step by": rv["next_step_date"],
+    })
+    return out
