@@ -32,5 +32,8 @@ lint: $(VENV)/.dev-installed
 demo: $(VENV)/.installed
 	$(PY) -m senlib demo --db $(DB) --replace
 
+bench: $(VENV)/.dev-installed
+	@for f in benchmarks/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
 clean:
 	rm -rf $(VENV) .pytest_cache

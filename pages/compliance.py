@@ -1,0 +1,130 @@
+"""Compliance (senior leaders): are reviews held on time, where not, and is it getting better?"""
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from senlib import charts, compliance, store
+from senlib.access import Viewer
+from ui.auth import current_viewer
+from ui.senco import remember, restore, settings_list
+from ui.state import COMPLIANCE_PLANS, COMPLIANCE_SETTINGS, COMPLIANCE_YEARS, cursor, data_version
+from ui.widgets import as_of_input, empty_state, settings_filter
+
+Settings = tuple[str, ...] | None
+
+
+@st.cache_data(max_entries=16, show_spinner="Checking every pupil's reviews…")
+def _evaluate(version: tuple, viewer: Viewer, as_of: date, settings: Settings) -> compliance.Compliance:
+    return compliance.evaluate(cursor(), as_of, settings, viewer=viewer)
+
+
+@st.cache_data(max_entries=128, show_spinner="Working out the rules at each month end of the last year…")
+def _month_end(version: tuple, viewer: Viewer, day: date, settings: Settings) -> pd.DataFrame:
+    """One trend point; cached per date, so moving the as-of date re-evaluates only the dates that changed."""
+    return compliance.status_counts(cursor(), day, settings, viewer=viewer)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _view(version: tuple, viewer: Viewer, as_of: date, settings: Settings, filters: compliance.Filters) -> dict:
+    c = _evaluate(version, viewer, as_of, settings)
+    days = compliance.month_ends(as_of)
+    counts = {d: _month_end(version, viewer, d, settings) for d in days[:-1]} | {as_of: c.status}
+    trend = compliance.trend(counts, filters, as_of=as_of)
+    return {"headline": compliance.headline(c, filters), "heat": compliance.heatmap_table(c, filters),
+            "by": {d: compliance.by_dimension(c, d, filters) for d in compliance.BREAKDOWNS},
+            "trend": trend, "quality": compliance.quality_table(c, filters),
+            "quality_by_plan": compliance.quality_by_plan(c, filters), "since": c.quality_since,
+            "figures": compliance.figures(c, filters, trend)}
+
+
+def _chart(view: dict, key: str, table: pd.DataFrame, caption: str, config: dict | None = None) -> None:
+    """A chart with its table under it (the table alternative), or a note when there is nothing to draw."""
+    spec = view["figures"].get(key)
+    if spec is None:
+        st.caption(f"{caption}: nothing to show for this choice.")
+        return
+    st.plotly_chart(charts.from_spec(spec), width="stretch", key=f"chart-{key}")
+    with st.expander(f"Table: {caption.lower()}", icon=":material/table:"):
+        st.dataframe(table, hide_index=True, width="stretch", column_config=config)
+
+
+RATE = st.column_config.NumberColumn("On time", format="percent", help="Pupils whose review is not overdue")
+COUNTS = {"pupils": "Pupils with a review clock", "on_time": "On time", "overdue": "Overdue", "due_soon": "Due soon",
+          "on_track": "On track"}
+
+st.title("Review compliance")
+viewer = current_viewer()
+if store.is_empty(cursor()):
+    empty_state("Compliance shows whether every pupil's plan is reviewed on time.")
+    st.stop()
+version, as_of = data_version(), as_of_input()
+all_settings = [s for s in settings_list(version) if viewer.may_see_setting(s)]
+restore(COMPLIANCE_SETTINGS, all_settings)
+chosen = settings_filter(all_settings, key=COMPLIANCE_SETTINGS)
+settings: Settings = tuple(chosen) if chosen else None
+options = compliance.options(_evaluate(version, viewer, as_of, settings))
+restore(COMPLIANCE_PLANS, options["plan_types"])
+restore(COMPLIANCE_YEARS, options["year_groups"])
+cols = st.columns(2)
+plans = cols[0].multiselect("Plan type", options["plan_types"], key=COMPLIANCE_PLANS, format_func=compliance.plan_label,
+                            placeholder="All plan types")
+years = cols[1].multiselect("Year group", options["year_groups"], key=COMPLIANCE_YEARS, format_func=compliance.year_label,
+                            placeholder="All year groups")
+remember(COMPLIANCE_SETTINGS, COMPLIANCE_PLANS, COMPLIANCE_YEARS)
+filters = compliance.Filters(tuple(plans) or None, tuple(years) or None)
+view = _view(version, viewer, as_of, settings, filters)
+h = view["headline"]
+if h["pupils"] == 0:
+    st.info("No pupil has a review due under the rules on this date for this choice: nobody is on SEN Support, a My "
+            "Support Plan, an EHC plan or a healthcare plan. Try another date or clear the filters.",
+            icon=":material/info:")
+    st.stop()
+
+st.caption(f"On {as_of:%d %B %Y}. A review is **on time** when it is not overdue: the date it was due under the review "
+           "rules has not passed, or a review has been held since.")
+m = st.columns(5)
+m[0].metric("Reviews on time", charts.number(h["rate"], percent=True),
+            help=f"{h['on_time']:,} of {h['pupils']:,} pupils with a review clock: their review is not overdue.")
+m[1].metric("Overdue", f"{h['overdue']:,}", help="Pupils whose review date has passed with no review held since.")
+m[2].metric("Due soon", f"{h['due_soon']:,}", help="Reviews falling due within the invitation window (6 weeks by default).")
+m[3].metric("Reviews held this school year", f"{h['reviews_held']:,}",
+            help=f"Since {h['year_start']:%d/%m/%Y}" if h["year_start"] is not None else None)
+m[4].metric("Required this school year", f"{h['reviews_required']:,}",
+            delta=f"{charts.number(h['held_share'], percent=True)} held" if h["reviews_required"] else None, delta_color="off",
+            help=f"Required by now: {h['required_to_date']:,}. Share held counts at most the required number per plan.")
+if not h["register_filtered_by_year"]:
+    st.caption("Reviews held and required this school year cover every year group: the rules count them by plan type only.")
+
+st.subheader("Where reviews are late", anchor=False)
+heat = view["heat"].rename(columns={"plan": "Plan type", "year": "Year group", **COUNTS})
+_chart(view, "heatmap", heat, "On time by plan type and year group", {"rate": RATE})
+
+tabs = st.tabs([f"By {label.lower()}" for label in compliance.BREAKDOWNS.values()])
+for tab, (dim, label) in zip(tabs, compliance.BREAKDOWNS.items(), strict=True):
+    with tab:
+        table = view["by"][dim].rename(columns={"label": label, **COUNTS})
+        _chart(view, dim, table, f"On time by {label.lower()}", {"rate": RATE})
+        if dim == "local_authority":
+            st.caption("The council whose rules apply: the EHC plan's council, else the setting's.")
+
+st.subheader("Over the last 12 months", anchor=False)
+trend = view["trend"][["label", "pupils", "on_time", "overdue", "rate"]].rename(
+    columns={"label": "Month end", **COUNTS})
+_chart(view, "trend", trend, "On time at each month end", {"rate": RATE})
+st.caption("Each point is the rules worked out on the records as they stood at that month end; the last point is the "
+           "as-of date.")
+
+st.subheader("Quality of the reviews held", anchor=False)
+quality = view["quality"].drop(columns=["code"]).rename(columns={"check": "Check", "known": "Reviews judged",
+                                                                 "passed": "Met the check"})
+_chart(view, "quality", quality, f"Review quality since {view['since']:%d/%m/%Y}",
+       {"rate": st.column_config.NumberColumn("Rate", format="percent")})
+if len(view["quality_by_plan"]) and len(view["quality_by_plan"].columns) > 1:
+    with st.expander("Table: review quality by plan type", icon=":material/table:"):
+        st.dataframe(view["quality_by_plan"], hide_index=True, width="stretch",
+                     column_config={c: st.column_config.NumberColumn(c, format="percent")
+                                    for c in view["quality_by_plan"].columns if c != "Check"})
+st.caption("A review counts towards a rate only when the check can be judged from what was recorded (for example, "
+           "'reports in time' needs the date the reports arrived).")

@@ -1,0 +1,84 @@
+"""Governors' report: aggregates only, small counts suppressed; on screen, as PDF and as HTML.
+
+Every role may open it. The page receives nothing but the report object senlib.governors builds
+from aggregates (no pupil rows), so what a governor sees here is exactly what the PDF and HTML hold.
+"""
+
+from datetime import date
+
+import streamlit as st
+
+from senlib import charts, governors, privacy, store
+from senlib.access import Viewer
+from ui.auth import current_viewer
+from ui.senco import remember, restore, settings_list
+from ui.state import GOVERNORS_SETTINGS, cursor, data_version
+from ui.widgets import as_of_input, settings_filter
+
+Settings = tuple[str, ...] | None
+
+
+@st.cache_data(max_entries=16, show_spinner="Preparing the report…")
+def _report(version: tuple, viewer: Viewer, as_of: date, settings: Settings) -> governors.GovernorsReport:
+    return governors.governors_report(cursor(), as_of, settings, viewer=viewer)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _pdf(version: tuple, viewer: Viewer, as_of: date, settings: Settings) -> bytes:
+    return governors.to_pdf(_report(version, viewer, as_of, settings))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _html(version: tuple, viewer: Viewer, as_of: date, settings: Settings) -> bytes:
+    return governors.to_html(_report(version, viewer, as_of, settings))
+
+
+def _block(block: governors.Text | governors.Table | governors.Chart, key: str) -> None:
+    if isinstance(block, governors.Text):
+        st.text(block.text)  # as text, never Markdown
+    elif isinstance(block, governors.Table):
+        if block.caption:
+            st.caption(block.caption)
+        st.dataframe(block.frame, hide_index=True, width="content")
+    else:
+        st.plotly_chart(charts.from_spec(block.spec), width="stretch", key=key)
+        if block.caption:
+            st.caption(block.caption)
+        with st.expander(f"Table: {block.table.caption.lower()}", icon=":material/table:"):
+            st.dataframe(block.table.frame, hide_index=True, width="content")
+
+
+st.title("Governors' report")
+viewer = current_viewer()
+if store.is_empty(cursor()):
+    st.info("There are no pupils in the database yet, so there is nothing to report. The SENCo uploads the school's "
+            "tracker (or loads the demo caseload on the Overview page); the report then appears here.",
+            icon=":material/info:")
+    st.stop()
+version, as_of = data_version(), as_of_input()
+all_settings = [s for s in settings_list(version) if viewer.may_see_setting(s)]
+restore(GOVERNORS_SETTINGS, all_settings)
+chosen = settings_filter(all_settings, key=GOVERNORS_SETTINGS)
+remember(GOVERNORS_SETTINGS)
+settings: Settings = tuple(chosen) if chosen else None
+report = _report(version, viewer, as_of, settings)
+
+st.caption(report.subtitle)
+downloads = st.columns([1, 1, 3])
+stem = governors.file_stem(report)
+downloads[0].download_button("Download PDF", data=lambda v=version, w=viewer, a=as_of, s=settings: _pdf(v, w, a, s), file_name=f"{stem}.pdf",
+                             mime="application/pdf", icon=":material/picture_as_pdf:", on_click="ignore", type="primary")
+downloads[1].download_button("Download HTML", data=lambda v=version, w=viewer, a=as_of, s=settings: _html(v, w, a, s), file_name=f"{stem}.html",
+                             mime="text/html", icon=":material/download:", on_click="ignore")
+if report.headlines:
+    cols = st.columns(len(report.headlines))
+    for col, h in zip(cols, report.headlines, strict=True):
+        col.metric(h.label, h.value, help=h.note or None)
+        if h.note:
+            col.caption(h.note)
+for i, section in enumerate(report.sections):
+    st.subheader(section.heading, anchor=False)
+    for j, block in enumerate(section.blocks):
+        _block(block, key=f"gov-{i}-{j}")
+st.caption(report.footnote)
+st.caption(f"Suppression threshold: {report.threshold} ({privacy.small_label(report.threshold)!r}).")

@@ -1,0 +1,426 @@
+"""Review compliance for senior leaders: are reviews held on time, where not, and is it getting better?
+
+Everything here is an aggregate: per-pupil rule results (senlib.rules) are reduced to counts on
+the server, so a page never receives pupil rows and no chart carries more than a few hundred
+points, even at 100,000 pupils.
+
+Terms, as a head teacher reads them:
+- a pupil *has a review clock* when a cadence rule applies on the date (status is not
+  `not_applicable`);
+- *on time* means not overdue (on track, or due soon but not yet late); the *on-time rate* is
+  on time / pupils with a review clock;
+- *reviews held against required* comes from `rules.register_summary` (this school year).
+
+The evaluation is split so that filters and the trend are cheap:
+`evaluate` runs the rules once for an as-of date and keeps counts grouped finely (setting,
+plan type, year group, class, need, council, status); `view` applies the plan-type and
+year-group filters to those counts in pandas. The trend needs the rules at each of the last 12
+month ends: `status_counts` gives one date's counts, which a caller caches per date, so moving
+the as-of date re-evaluates only the dates that changed (past month ends stay cached).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pandas as pd
+
+from . import access, charts, rules
+from .access import Viewer
+from .names import CADENCE_PLANS, NEEDS, PLAN_TYPES, REVIEW_CHECKS, YEAR_GROUPS, year_group_label
+from .rules.evaluate import status_sql
+from .rules.query import run
+
+NOT_RECORDED = "Not recorded"
+# Dimensions of the status counts (besides setting, plan type and year group), with their labels.
+BREAKDOWNS: dict[str, str] = {"setting": "Setting", "class": "Class", "need": "Primary need",
+                              "local_authority": "Local authority"}
+STATUS_COLUMNS = ["overdue", "due_soon", "on_track"]
+# The review-quality checks shown, the four the issue names first.
+QUALITY_CHECKS: list[str] = ["parents_involved", "child_contributed", "reports_in_time", "invitations_in_time",
+                             "held_on_time", "next_date_set", "outcomes_scored"]
+QUALITY_WINDOW_DAYS = 365
+_GROUP = ["setting", "plan_type", "year_group"]
+# Columns of rules.pupil_status that status_columns may select (see its docstring).
+PUPIL_STATUS_COLUMNS = frozenset({
+    "setting", "pupil_id", "year_group", "class", "sen_status", "primary_need", "plan_type", "local_authority",
+    "policy_la", "status", "days_overdue", "due_date", "last_review", "held_this_year", "flags", "has_left",
+})
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a leader narrowed the page to; None means everything."""
+
+    plan_types: tuple[str, ...] | None = None
+    year_groups: tuple[str, ...] | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.plan_types or self.year_groups)
+
+
+@dataclass
+class Compliance:
+    """One as-of date's aggregates: every frame holds counts, never pupils."""
+
+    as_of: date
+    status: pd.DataFrame      # setting, plan_type, year_group, class, need, local_authority, status, pupils
+    quality: pd.DataFrame     # setting, plan_type, year_group, check, passed, known
+    register: pd.DataFrame    # rules.register_summary: one row per plan type and 'all'
+    quality_since: date = field(default_factory=date.today)
+
+
+# ------------------------------------------------------------------------------------------- dates
+
+
+def month_ends(as_of: date, n: int = 12) -> list[date]:
+    """The n dates of the trend, oldest first: the last day of each of the n-1 months before `as_of`'s
+    month, then `as_of` itself (the current month so far; a later date would count reviews not yet due
+    as overdue). If `as_of` is a month's last day it is simply the last of n month ends."""
+    out = [as_of]
+    day = as_of.replace(day=1) - timedelta(days=1)
+    while len(out) < n:
+        out.append(day)
+        day = day.replace(day=1) - timedelta(days=1)
+    return sorted(out)
+
+
+# -------------------------------------------------------------------------------------- evaluation
+
+
+def status_columns(cur, day: date, settings: Sequence[str] | None, columns: Sequence[str]) -> pd.DataFrame:
+    """Some columns of `rules.pupil_status` for `day`, evaluated lean.
+
+    Why not call pupil_status and pick columns: it also builds every pupil's status sentence and
+    milestones, which costs more than half the time at 100,000 pupils. Selecting from its statement
+    (`rules.evaluate.status_sql`, run by `rules.query.run` exactly as pupil_status runs it) lets DuckDB
+    skip what is not asked for, so the result is the rules' own, only cheaper. `columns` must be
+    pupil_status column names (they are checked against it).
+    """
+    unknown = [c for c in columns if c not in PUPIL_STATUS_COLUMNS]
+    if unknown:
+        raise ValueError(f"not pupil_status columns: {unknown}")
+    cols = ", ".join(f'"{c}"' for c in columns)
+
+    def build(scope) -> str:
+        return f"SELECT {cols} FROM ({status_sql(scope)}) AS pupil_status"
+
+    return run(cur, day, None if settings is None else list(settings), build)
+
+
+def _group_status(df: pd.DataFrame, detail: bool) -> pd.DataFrame:
+    """Per-pupil status rows reduced to counts: pupils with a review clock by setting, plan type,
+    year group (with `detail`: class, primary need, council) and status. Missing values read 'Not recorded'."""
+    df = df[df["status"] != "not_applicable"]
+    cols = [*_GROUP, *(["class", "need", "local_authority"] if detail else []), "status"]
+    frame = pd.DataFrame({
+        "setting": df["setting"], "plan_type": df["plan_type"], "year_group": df["year_group"],
+        "class": df["class"] if detail else None, "need": df["primary_need"].map(NEEDS) if detail else None,
+        "local_authority": df["policy_la"] if detail else None, "status": df["status"],
+    }, index=df.index)[cols]
+    frame = _fill(frame)
+    if frame.empty:
+        return pd.DataFrame(columns=[*cols, "pupils"])
+    out = frame.groupby(cols, observed=True).size().rename("pupils").reset_index()
+    out["pupils"] = out["pupils"].astype(int)
+    return out
+
+
+def _fill(frame: pd.DataFrame) -> pd.DataFrame:
+    """Blank and missing grouping values become 'Not recorded', so they are counted, not dropped."""
+    out = frame.copy()
+    for col in out.columns:
+        if col in ("status", "passed", "known"):
+            continue
+        values = out[col].astype(object)
+        blank = values.isna() | (values.astype(str).str.strip() == "")
+        out[col] = values.where(~blank, NOT_RECORDED).astype(str)
+    return out
+
+
+def status_counts(cur, day: date, settings: Sequence[str] | None = None, *, detail: bool = False,
+                  viewer: Viewer | None = None) -> pd.DataFrame:
+    """Pupils by review status on `day`, grouped by setting, plan type and year group (and with `detail`,
+    by class, primary need and council too). Pupils with no review clock are left out. One trend point.
+
+    Columns: setting, plan_type, year_group, [class, need, local_authority,] status, pupils.
+    `local_authority` is the council whose rules apply: the EHC plan's council, else the setting's.
+    """
+    scope = scope_for(viewer, settings, access.STAFF)
+    cols = [*_GROUP, "status", *(["class", "primary_need", "policy_la"] if detail else [])]
+    return _group_status(status_columns(cur, day, scope, cols), detail)
+
+
+def quality_counts(cur, as_of: date, settings: Sequence[str] | None, year_groups: pd.DataFrame,
+                   since: date) -> pd.DataFrame:
+    """Review-quality checks of reviews held from `since` to `as_of`: per setting, plan type of the
+    review and the pupil's year group on `as_of`, how many reviews passed each check and how many
+    could be judged (a check with no data recorded is not counted either way).
+
+    `year_groups` maps (setting, pupil_id) to year_group. Columns: setting, plan_type, year_group,
+    check, passed, known.
+    """
+    q = rules.review_quality(cur, as_of, settings=None if settings is None else list(settings), since=since)
+    if q.empty:
+        return pd.DataFrame(columns=[*_GROUP, "check", "passed", "known"])
+    q = q.merge(year_groups, on=["setting", "pupil_id"], how="left")
+    parts = []
+    for check in QUALITY_CHECKS:
+        values = q[check].astype("boolean")
+        part = pd.DataFrame({"setting": q["setting"], "plan_type": q["plan_type"], "year_group": q["year_group"],
+                             "passed": values.fillna(False).astype(int), "known": values.notna().astype(int)})
+        part = _fill(part).groupby(_GROUP).sum(numeric_only=True).reset_index()
+        part["check"] = check
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)[[*_GROUP, "check", "passed", "known"]]
+
+
+def scope_for(viewer: Viewer | None, settings: Sequence[str] | None, roles: Sequence[str]) -> list[str] | None:
+    """The settings a viewer's query may read: `settings` (None: all) narrowed to the viewer's own.
+    Raises AccessDenied for a role not in `roles`. An empty list means none at all (the rules read it so)."""
+    chosen = None if settings is None else list(settings)
+    if viewer is None:
+        return chosen
+    access.require_role(viewer, *roles)
+    if viewer.settings is None:
+        return chosen
+    return sorted(viewer.settings) if chosen is None else [s for s in chosen if s in viewer.settings]
+
+
+def evaluate(cur, as_of: date, settings: Sequence[str] | None = None, *, viewer: Viewer | None = None) -> Compliance:
+    """Everything the page shows for one as-of date, before filters: status counts, review quality
+    (reviews held in the 12 months to `as_of`) and reviews held this school year against required.
+
+    With `viewer`: SENCos and senior leaders only, and only their settings."""
+    scope = scope_for(viewer, settings, access.STAFF)
+    df = status_columns(cur, as_of, scope, ["setting", "pupil_id", *_GROUP[1:], "class", "primary_need", "policy_la", "status"])
+    status = _group_status(df, detail=True)
+    year_groups = df[["setting", "pupil_id", "year_group"]]
+    since = as_of - timedelta(days=QUALITY_WINDOW_DAYS - 1)
+    quality = quality_counts(cur, as_of, scope, year_groups, since)
+    register = rules.register_summary(cur, as_of, settings=scope)
+    return Compliance(as_of=as_of, status=status, quality=quality, register=register, quality_since=since)
+
+
+# ------------------------------------------------------------------------------------------- views
+
+
+def _filter(df: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    out = df
+    if filters.plan_types:
+        out = out[out["plan_type"].isin(filters.plan_types)]
+    if filters.year_groups:
+        out = out[out["year_group"].isin(filters.year_groups)]
+    return out
+
+
+def _wide(status: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Counts per status as columns, with pupils, on_time and rate, one row per `by` group."""
+    if status.empty:
+        return pd.DataFrame(columns=[*by, *STATUS_COLUMNS, "pupils", "on_time", "rate"])
+    wide = status.pivot_table(index=by, columns="status", values="pupils", aggfunc="sum", fill_value=0,
+                              observed=True, dropna=False)
+    wide = wide.reindex(columns=STATUS_COLUMNS, fill_value=0).reset_index()
+    wide.columns.name = None
+    wide["pupils"] = wide[STATUS_COLUMNS].sum(axis=1)
+    wide = wide[wide["pupils"] > 0]
+    wide["on_time"] = wide["on_track"] + wide["due_soon"]
+    wide["rate"] = wide["on_time"] / wide["pupils"]
+    return wide.reset_index(drop=True)
+
+
+def plan_label(code: object) -> str:
+    """A plan type as a reader knows it."""
+    return PLAN_TYPES.get(code, str(code)) if isinstance(code, str) else NOT_RECORDED
+
+
+def year_label(code: object) -> str:
+    """'Year 6', 'Reception', 'Nursery 1'; 'Not recorded' when the year group is unknown."""
+    return year_group_label(code) if isinstance(code, str) and code != NOT_RECORDED else NOT_RECORDED
+
+
+def plan_order(codes: Iterable[object]) -> list[str]:
+    """Plan types in the order of the graduated response, most specific first (as the rules rank them)."""
+    present = {c for c in codes if isinstance(c, str)}
+    return [c for c in CADENCE_PLANS if c in present] + sorted(present - set(CADENCE_PLANS))
+
+
+def year_order(codes: Iterable[object]) -> list[str]:
+    """Year groups in school order (nursery first), 'Not recorded' last."""
+    present = set(codes)
+    return [y for y in YEAR_GROUPS if y in present] + sorted(str(y) for y in present - set(YEAR_GROUPS))
+
+
+def headline(c: Compliance, filters: Filters = Filters()) -> dict[str, object]:
+    """The figures at the top: pupils with a review clock, on time, overdue, due soon, on-time rate; and
+    reviews held this school year against required (all plans, or the chosen plan types).
+
+    `register_filtered_by_year` is False when a year-group filter is set: register_summary counts
+    by plan type only, so those two figures then cover every year group (the page says so).
+    """
+    s = _filter(c.status, filters)
+    by = s.groupby("status")["pupils"].sum() if len(s) else pd.Series(dtype=int)
+    pupils = int(by.sum())
+    overdue, due_soon, on_track = (int(by.get(k, 0)) for k in STATUS_COLUMNS)
+    reg = c.register
+    rows = reg[reg["plan_type"].isin(filters.plan_types)] if filters.plan_types else reg[reg["plan_type"] == "all"]
+    held = int(rows["reviews_held"].sum()) if len(rows) else 0
+    counted = int(rows["reviews_counted"].sum()) if len(rows) else 0
+    required = int(rows["reviews_required"].sum()) if len(rows) else 0
+    to_date = int(rows["required_to_date"].sum()) if len(rows) else 0
+    return {
+        "pupils": pupils, "on_time": on_track + due_soon, "overdue": overdue, "due_soon": due_soon,
+        "on_track": on_track, "rate": (on_track + due_soon) / pupils if pupils else float("nan"),
+        "reviews_held": held, "reviews_counted": counted, "reviews_required": required,
+        "required_to_date": to_date, "held_share": counted / required if required else float("nan"),
+        "register_filtered_by_year": not filters.year_groups,
+        "year_start": reg["year_start"].iloc[0] if len(reg) else None,
+    }
+
+
+def heatmap_table(c: Compliance, filters: Filters = Filters()) -> pd.DataFrame:
+    """On-time rate per plan type x year group: plan, year, pupils, on_time, overdue, due_soon, rate."""
+    wide = _wide(_filter(c.status, filters), ["plan_type", "year_group"])
+    if wide.empty:
+        return pd.DataFrame(columns=["plan", "year", "pupils", "on_time", "overdue", "due_soon", "rate"])
+    plans, years = plan_order(wide["plan_type"]), year_order(wide["year_group"])
+    wide["_p"] = wide["plan_type"].map({p: i for i, p in enumerate(plans)})
+    wide["_y"] = wide["year_group"].map({y: i for i, y in enumerate(years)}).fillna(len(years))
+    wide = wide.sort_values(["_p", "_y"])
+    out = pd.DataFrame({"plan": wide["plan_type"].map(plan_label), "year": wide["year_group"].map(year_label),
+                        "pupils": wide["pupils"], "on_time": wide["on_time"], "overdue": wide["overdue"],
+                        "due_soon": wide["due_soon"], "rate": wide["rate"]})
+    return out.reset_index(drop=True)
+
+
+def by_dimension(c: Compliance, dimension: str, filters: Filters = Filters()) -> pd.DataFrame:
+    """On-time rate by one of BREAKDOWNS, lowest rate first (where to look first).
+
+    Classes are named with their setting when more than one setting is in view, since two schools
+    may both have a class called 'Oak'. Columns: label, pupils, on_time, overdue, due_soon, on_track, rate.
+    """
+    if dimension not in BREAKDOWNS:
+        raise ValueError(f"unknown dimension {dimension!r}; use one of {', '.join(BREAKDOWNS)}")
+    s = _filter(c.status, filters)
+    by = ["setting", "class"] if dimension == "class" else [dimension]
+    wide = _wide(s, by)
+    if wide.empty:
+        return pd.DataFrame(columns=["label", "pupils", "on_time", "overdue", "due_soon", "on_track", "rate"])
+    if dimension == "class":
+        several = wide["setting"].nunique() > 1
+        wide["label"] = [f"{st} · {cl}" if several else str(cl) for st, cl in zip(wide["setting"], wide["class"], strict=True)]
+    else:
+        wide["label"] = wide[dimension].astype(str)
+    wide = wide.sort_values(["rate", "pupils", "label"], ascending=[True, False, True])
+    return wide[["label", "pupils", "on_time", "overdue", "due_soon", "on_track", "rate"]].reset_index(drop=True)
+
+
+def trend(counts: dict[date, pd.DataFrame], filters: Filters = Filters(), as_of: date | None = None) -> pd.DataFrame:
+    """The on-time rate at each date of `counts` (status_counts per date, e.g. at month_ends()).
+
+    Columns: date, label ('Oct 2026', or '23 Nov 2026 (as of)' for a date that is not a month end),
+    pupils, on_time, overdue, rate.
+    """
+    rows = []
+    for day in sorted(counts):
+        s = _filter(counts[day], filters)
+        by = s.groupby("status")["pupils"].sum() if len(s) else pd.Series(dtype=int)
+        pupils = int(by.sum())
+        on_time = int(by.get("on_track", 0) + by.get("due_soon", 0))
+        month_end = (day + timedelta(days=1)).day == 1
+        label = f"{day:%b %Y}" if month_end and day != as_of else f"{day.day} {day:%b %Y}" + (" (as of)" if day == as_of else "")
+        rows.append({"date": pd.Timestamp(day), "label": label, "pupils": pupils, "on_time": on_time,
+                     "overdue": int(by.get("overdue", 0)), "rate": on_time / pupils if pupils else float("nan")})
+    return pd.DataFrame(rows, columns=["date", "label", "pupils", "on_time", "overdue", "rate"])
+
+
+def quality_table(c: Compliance, filters: Filters = Filters()) -> pd.DataFrame:
+    """Review quality rates of reviews held in the window: check (label), reviews judged, passed, rate.
+
+    The rate is over reviews where the check could be judged (e.g. 'reports in time' needs the date
+    reports arrived); `known` says how many that was, so a rate from a handful of reviews shows as such.
+    """
+    q = _filter(c.quality, filters)
+    if q.empty:
+        return pd.DataFrame(columns=["check", "code", "known", "passed", "rate"])
+    g = q.groupby("check")[["passed", "known"]].sum().reindex(QUALITY_CHECKS).fillna(0).astype(int).reset_index()
+    g["rate"] = (g["passed"] / g["known"]).where(g["known"] > 0)
+    g["code"] = g["check"]
+    g["check"] = g["code"].map(REVIEW_CHECKS)
+    return g[["check", "code", "known", "passed", "rate"]]
+
+
+def quality_by_plan(c: Compliance, filters: Filters = Filters()) -> pd.DataFrame:
+    """Quality rates per check (rows) and plan type (columns), for the table under the chart."""
+    q = _filter(c.quality, filters)
+    if q.empty:
+        return pd.DataFrame(columns=["Check"])
+    g = q.groupby(["check", "plan_type"], dropna=False)[["passed", "known"]].sum().reset_index()
+    g["rate"] = (g["passed"] / g["known"]).where(g["known"] > 0)
+    wide = g.pivot(index="check", columns="plan_type", values="rate")
+    wide = wide.reindex(index=[k for k in QUALITY_CHECKS if k in wide.index],
+                        columns=plan_order(wide.columns))
+    wide.columns = [plan_label(p) for p in wide.columns]
+    wide.index = [REVIEW_CHECKS[k] for k in wide.index]
+    return wide.rename_axis("Check").reset_index()
+
+
+def options(c: Compliance) -> dict[str, list[str]]:
+    """Choices for the filters: plan types and year groups that occur on the date, in reading order."""
+    return {"plan_types": plan_order(c.status["plan_type"]), "year_groups": year_order(c.status["year_group"])}
+
+
+# ------------------------------------------------------------------------------------------ charts
+
+TOP_CATEGORIES = 20  # bars per chart: the categories with the lowest on-time rate (the table has them all)
+
+
+def _rate_bars(table: pd.DataFrame, label: str, title: str) -> dict:
+    """Horizontal bars of on-time rate, lowest first, at most TOP_CATEGORIES of them."""
+    shown = table.head(TOP_CATEGORIES)
+    if len(table) > TOP_CATEGORIES:
+        title = f"{title} ({TOP_CATEGORIES} lowest of {len(table):,})"
+    fig = charts.bar(shown, x="rate", y="label", orientation="h", percent=True, order=list(shown["label"]),
+                     title=title, x_title="Reviews on time (share of pupils)", y_title=label,
+                     height=150 + 30 * max(len(shown), 1))
+    fig.update_xaxes(range=[0, 1.05])
+    return charts.to_spec(fig)
+
+
+def figures(c: Compliance, filters: Filters, trend_table: pd.DataFrame) -> dict[str, dict]:
+    """Every chart of the page as a plain spec (charts.to_spec), built from the aggregates only.
+
+    Keys: heatmap, trend, quality, and one per BREAKDOWNS key. Empty aggregates give no key.
+    """
+    out: dict[str, dict] = {}
+    heat = heatmap_table(c, filters)
+    if len(heat):
+        plans, years = list(dict.fromkeys(heat["plan"])), list(dict.fromkeys(heat["year"]))
+        years = [year_label(y) for y in year_order(c.status["year_group"]) if year_label(y) in years]
+        out["heatmap"] = charts.to_spec(charts.heatmap(
+            heat, x="year", y="plan", z="rate", counts="pupils", x_order=years, y_order=plans,
+            title="Reviews on time by plan type and year group", x_title="Year group", y_title="Plan type",
+            z_title="On time", height=170 + 60 * len(plans)))
+    for dim, label in BREAKDOWNS.items():
+        table = by_dimension(c, dim, filters)
+        if len(table):
+            out[dim] = _rate_bars(table, label, f"Reviews on time by {label.lower()}")
+    if len(trend_table) and trend_table["pupils"].sum():
+        fig = charts.line(trend_table, x="date", y="rate", percent=True, title="Reviews on time at each month end",
+                          x_title="Month end", y_title="Reviews on time (share of pupils)", height=360)
+        fig.update_traces(customdata=trend_table[["pupils", "on_time"]].to_numpy(),
+                          hovertemplate="%{x|%d %b %Y}: %{y:.0%} (%{customdata[1]:,} of %{customdata[0]:,} pupils)<extra></extra>")
+        fig.update_xaxes(tickformat="%b %Y", dtick="M1")
+        out["trend"] = charts.to_spec(fig)
+    quality = quality_table(c, filters)
+    if len(quality) and quality["known"].sum():
+        data = quality.dropna(subset=["rate"])
+        fig = charts.bar(data, x="rate", y="check", orientation="h", percent=True, order=list(data["check"]),
+                         title=f"Review quality: reviews held since {c.quality_since:%d/%m/%Y}",
+                         x_title="Share of reviews meeting the check", y_title="Check", height=150 + 34 * len(data))
+        fig.update_xaxes(range=[0, 1.05])
+        out["quality"] = charts.to_spec(fig)
+    return out

@@ -1,0 +1,338 @@
+"""The governors' report (senlib.governors): aggregates only, no pupil identifiers anywhere (report object,
+HTML, PDF text), small counts suppressed with no recovery by subtraction, trend against last term; and the page."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import re
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+from streamlit.testing.v1 import AppTest
+
+from senlib import governors, privacy, store
+from senlib.access import AccessDenied, Viewer
+
+from .conftest import AS_OF
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = privacy.small_label()
+HIDDEN = {SMALL, privacy.SECONDARY_LABEL}
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def _strings(obj, out: list[str]) -> list[str]:
+    """Every string anywhere in the report object: fields, tables (cells, columns, index), chart specs."""
+    if isinstance(obj, str):
+        out.append(obj)
+    elif isinstance(obj, pd.DataFrame):
+        out.extend(str(v) for v in obj.to_numpy().ravel())
+        out.extend(str(c) for c in obj.columns)
+        out.extend(str(i) for i in obj.index)
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        for f in dataclasses.fields(obj):
+            _strings(getattr(obj, f.name), out)
+    elif isinstance(obj, dict):
+        out.append(json.dumps(obj, default=str))
+    elif isinstance(obj, list | tuple | set):
+        for v in obj:
+            _strings(v, out)
+    elif isinstance(obj, date | int | float | bool) or obj is None:
+        out.append(str(obj))
+    else:
+        raise AssertionError(f"unexpected object in the report: {type(obj)}")
+    return out
+
+
+def _identifiers(con) -> dict[str, set[str]]:
+    rows = con.execute("SELECT pupil_id, first_name, last_name, date_of_birth FROM pupils").fetchall()
+    return {
+        "ids": {r[0] for r in rows},
+        "names": {n for r in rows for n in (r[1], r[2]) if n},
+        "dobs": {f(r[3]) for r in rows if r[3] for f in (lambda d: d.isoformat(), lambda d: d.strftime("%d/%m/%Y"))},
+    }
+
+
+def _assert_no_identifiers(text: str, ids: dict[str, set[str]]) -> None:
+    leaked_ids = [i for i in ids["ids"] if i in text]
+    assert not leaked_ids, leaked_ids[:5]
+    words = set(re.findall(r"[A-Za-z][A-Za-z'\-]+", text))
+    assert not (words & ids["names"]), sorted(words & ids["names"])[:5]
+    leaked_dobs = [d for d in ids["dobs"] if d in text]
+    assert not leaked_dobs, leaked_dobs[:5]
+
+
+def _report_text(report: governors.GovernorsReport) -> str:
+    return "\n".join(_strings(report, []))
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+@pytest.fixture(scope="module")
+def demo_report(demo_db_template, tmp_path_factory):
+    """The report on the demo caseload, and the pupils' identifiers to look for."""
+    import shutil
+
+    path = tmp_path_factory.mktemp("gov") / "demo.duckdb"
+    shutil.copy(demo_db_template, path)
+    con = store.connect(path)
+    report = governors.governors_report(con, AS_OF)
+    ids = _identifiers(con)
+    yield con, report, ids
+    con.close()
+
+
+@pytest.fixture
+def small_school(tmp_path):
+    """A small setting: 6 SPLD pupils on SEN Support, 2 ASD with EHC plans, 1 HI on SEN Support, 20 with no SEN."""
+    con = store.connect(tmp_path / "small.duckdb")
+    con.execute("INSERT INTO settings VALUES ('Oak', 'primary', 'Northmoor Council')")
+    rows = [(f"K{i}", "K", "SPLD") for i in range(6)] + [("E0", "E", "ASD"), ("E1", "E", "ASD"), ("H0", "K", "HI")]
+    rows += [(f"N{i}", "N", None) for i in range(20)]
+    for pid, status, need in rows:
+        con.execute("""INSERT INTO pupils (setting, pupil_id, first_name, last_name, date_of_birth, year_group, sen_status,
+                                           primary_need, date_identified) VALUES ('Oak', ?, 'Zed', 'Quorn', DATE '2017-04-04', '4', ?, ?,
+                                           DATE '2025-09-01')""", [pid, status, need])
+        if status == "K":
+            con.execute("INSERT INTO plans VALUES ('Oak', ?, 'sen_support', DATE '2025-09-01', NULL, NULL, NULL)", [pid])
+        if status == "E":
+            con.execute("INSERT INTO plans VALUES ('Oak', ?, 'ehcp', DATE '2026-06-01', NULL, 'Northmoor Council', NULL)", [pid])
+    # Two SPLD pupils reviewed recently (on time); the other K pupils never reviewed since 01/09/2025: overdue.
+    for pid in ("K0", "K1"):
+        con.execute("INSERT INTO reviews (setting, pupil_id, plan_type, review_date) VALUES ('Oak', ?, 'sen_support', DATE '2026-10-15')", [pid])
+    con.execute("INSERT INTO ehc_requests VALUES ('Oak', 'K2', DATE '2026-09-20', DATE '2026-10-30', 'agreed', NULL, 'Northmoor Council', NULL)")
+    yield con
+    con.close()
+
+
+# -------------------------------------------------------------------------------------------- units
+
+
+@pytest.mark.parametrize(("as_of", "expected"), [
+    (date(2026, 11, 23), date(2026, 8, 31)), (date(2026, 9, 1), date(2026, 8, 31)), (date(2027, 1, 5), date(2026, 12, 31)),
+    (date(2027, 3, 31), date(2026, 12, 31)), (date(2027, 4, 1), date(2027, 3, 31)), (date(2027, 8, 31), date(2027, 3, 31)),
+])
+def test_previous_term_end(as_of, expected):
+    assert governors.previous_term_end(as_of) == expected
+
+
+def test_report_has_every_section(demo_report):
+    _, report, _ = demo_report
+    headings = [s.heading for s in report.sections]
+    assert headings == ["Pupils on the SEN register", "Review compliance", "Progress towards outcomes", "Escalations",
+                        "EHC needs assessment requests", "Compared with the end of last term"]
+    assert [h.label for h in report.headlines][:2] == ["SEN Support (K)", "EHC plans (E)"]
+    assert report.previous_term_end == date(2026, 8, 31)
+
+
+def test_no_identifier_in_the_report_object(demo_report):
+    _, report, ids = demo_report
+    _assert_no_identifiers(_report_text(report), ids)
+
+
+def test_report_holds_only_text_tables(demo_report):
+    """Every table a governor receives is text (published counts), never numbers a page could re-aggregate."""
+    _, report, _ = demo_report
+    for section in report.sections:
+        for block in section.blocks:
+            table = block.table if isinstance(block, governors.Chart) else block if isinstance(block, governors.Table) else None
+            if table is not None:
+                assert all(isinstance(v, str) for v in table.frame.to_numpy().ravel()), section.heading
+
+
+def test_counts_agree_with_the_register(demo_report):
+    con, report, _ = demo_report
+    k, e = con.execute("""SELECT count(*) FILTER (sen_status = 'K'), count(*) FILTER (sen_status = 'E') FROM pupils
+                          WHERE leaving_date IS NULL OR leaving_date > ?""", [AS_OF]).fetchall()[0]
+    heads = {h.label: h.value for h in report.headlines}
+    assert heads["SEN Support (K)"] == f"{k:,}" and heads["EHC plans (E)"] == f"{e:,}"
+
+
+def _frame(report, heading: str, index: int = 0) -> pd.DataFrame:
+    section = next(s for s in report.sections if s.heading == heading)
+    tables = [b.table if isinstance(b, governors.Chart) else b for b in section.blocks
+              if isinstance(b, governors.Chart | governors.Table)]
+    return tables[index].frame
+
+
+def test_small_counts_are_suppressed_and_cannot_be_recovered(small_school):
+    report = governors.governors_report(small_school, AS_OF)
+    reg = _frame(report, "Pupils on the SEN register").set_index("Primary need")
+    # HI has 1 pupil, ASD 2: both shown as 'fewer than 5'; SPLD 6 would give HI away from the K total: hidden too.
+    assert reg.loc["Hearing impairment", "SEN Support (K)"] == SMALL
+    assert reg.loc["Autistic spectrum disorder", "EHC plan (E)"] == SMALL
+    assert "1" not in reg.to_numpy().ravel() and "2" not in reg.to_numpy().ravel()
+    _assert_no_single_hidden(reg)
+    comp = _frame(report, "Review compliance").set_index("Pupils")
+    _assert_no_single_hidden(comp[["Review not overdue", "Review overdue", "Total"]])
+    # The K and E totals appear in both tables: they must read the same (one protected cell).
+    assert comp.loc["SEN Support (K)", "Total"] == reg.loc["Total", "SEN Support (K)"]
+    assert comp.loc["EHC plan (E)", "Total"] == reg.loc["Total", "EHC plan (E)"]
+    # A percentage is never published from a hidden count.
+    for _, row in comp.iterrows():
+        if row["Review not overdue"] in HIDDEN or row["Total"] in HIDDEN:
+            assert row["Not overdue"] == ""
+    req = _frame(report, "EHC needs assessment requests").set_index("Requests for an EHC needs assessment")["Number"]
+    assert req.loc["Made this school year"] == SMALL and req.loc["Council agreed to assess"] == SMALL
+    text = _report_text(report)
+    assert "Zed" not in text and "Quorn" not in text and "K2" not in text
+
+
+def _assert_no_single_hidden(table: pd.DataFrame) -> None:
+    """No row or column (with its total) has exactly one hidden count: none can be recovered by subtraction."""
+    for _, row in table.iterrows():
+        assert sum(v in HIDDEN for v in row) != 1, row.to_dict()
+    for col in table.columns:
+        assert sum(v in HIDDEN for v in table[col]) != 1, col
+
+
+def test_trend_matches_a_report_at_the_end_of_last_term(demo_report):
+    con, report, _ = demo_report
+    then = governors.governors_report(con, report.previous_term_end)
+    trend = _frame(report, "Compared with the end of last term").set_index("Measure")
+    last_term = trend.columns[0]
+    assert last_term.startswith("End of last term (31/08/2026)")
+    heads = {h.label: h.value for h in then.headlines}
+    assert trend.loc["Pupils on SEN Support (K)", last_term] == heads["SEN Support (K)"]
+    assert trend.loc["Pupils with an EHC plan (E)", last_term] == heads["EHC plans (E)"]
+    assert trend.loc["Reviews not overdue", last_term] == heads["Reviews not overdue"]
+    now = trend.columns[1]
+    assert trend.loc["Pupils on SEN Support (K)", now] == {h.label: h.value for h in report.headlines}["SEN Support (K)"]
+
+
+def test_html_and_pdf_have_no_identifiers(demo_report):
+    _, report, ids = demo_report
+    html = governors.to_html(report, charts=False)
+    parser = _Text()
+    parser.feed(html.decode("utf-8"))
+    assert "script" not in parser.tags
+    text = "\n".join(parser.parts)
+    assert "SEN report for governors" in text and "Review compliance" in text
+    _assert_no_identifiers(html.decode("utf-8"), ids)
+    pdf = governors.to_pdf(report)  # with the charts drawn (kaleido and Chromium), as the page serves it
+    assert pdf.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(pdf))
+    pdf_text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "SEN report for governors" in pdf_text and "Review compliance" in pdf_text
+    _assert_no_identifiers(pdf_text, ids)
+    images = sum(len(page.images) for page in reader.pages)
+    assert images >= 4, "the charts should be drawn into the PDF"
+
+
+def test_empty_and_scoped_reports(demo_con, empty_db):
+    con = store.connect(empty_db)
+    try:
+        empty = governors.governors_report(con, AS_OF)
+    finally:
+        con.close()
+    assert empty.empty and not empty.headlines
+    assert governors.to_pdf(empty, charts=False).startswith(b"%PDF")
+    settings = [s for (s,) in demo_con.execute("SELECT DISTINCT setting FROM pupils ORDER BY 1").fetchall()]
+    governor = Viewer(role="governor", email="chair@gmail.com", settings=frozenset(settings[:1]))
+    scoped = governors.governors_report(demo_con, AS_OF, viewer=governor)
+    assert scoped.scope == settings[0]
+    assert governors.governors_report(demo_con, AS_OF, viewer=Viewer(role="governor", email="x@y.org", settings=frozenset())).empty
+
+
+def test_role_is_checked():
+    @dataclasses.dataclass(frozen=True)
+    class Nobody:
+        role: str = "parent"
+
+    with pytest.raises(AccessDenied):
+        governors.governors_report(None, AS_OF, viewer=Nobody())  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------------------- page
+
+AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "x" * 32, "client_id": "dashboard",
+        "client_secret": "secret", "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+ROLES = {"senco": ["senco@oak.sch.uk"], "leader": ["@oak.sch.uk"], "governor": ["chair@gmail.com"]}
+
+
+def _app(db, monkeypatch, email: str | None = None) -> AppTest:
+    monkeypatch.setenv("SENLIB_DB", str(db))
+    import ui.state
+
+    ui.state.connection.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    if email:
+        at.secrets["auth"] = AUTH
+        at.secrets["roles"] = ROLES
+        at.user = {"is_logged_in": True, "email": email}
+    at.session_state["as_of"] = AS_OF
+    return at
+
+
+def _download(button) -> bytes:
+    """The bytes a click on a download button would fetch (eager or deferred)."""
+    from streamlit import runtime
+
+    mgr = runtime.get_instance().media_file_mgr
+    proto = button.proto
+    url = mgr.execute_deferred(proto.deferred_file_id) if proto.deferred_file_id else proto.url
+    file = mgr.read_file(url.rsplit("/", 1)[-1])
+    assert file is not None, url
+    return file.content
+
+
+def test_page_downloads_parse(demo_db, monkeypatch):
+    at = _app(demo_db, monkeypatch)
+    at.run()
+    at.switch_page("pages/governors.py").run()
+    assert not at.exception, at.exception
+    values = {m.label: m.value for m in at.metric}
+    assert "SEN Support (K)" in values
+    buttons = {b.label: b for b in at.get("download_button")}
+    pdf = _download(buttons["Download PDF"])
+    assert pdf.startswith(b"%PDF")
+    assert "SEN report for governors" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    html = _download(buttons["Download HTML"]).decode("utf-8")
+    parser = _Text()
+    parser.feed(html)
+    assert "Review compliance" in "".join(parser.parts)
+    at.date_input(key="_as_of_widget").set_value(date(2026, 3, 1)).run()
+    assert not at.exception, at.exception
+    assert {m.label: m.value for m in at.metric} != values
+
+
+def test_governor_sees_only_the_report(demo_db, monkeypatch, demo_db_template):
+    con = store.connect(demo_db_template, read_only=True)
+    ids = _identifiers(con)
+    con.close()
+    at = _app(demo_db, monkeypatch, email="chair@gmail.com")
+    at.run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["Governors' report"]
+    shown = "\n".join(str(e.value) for kind in ("text", "caption", "markdown", "metric") for e in at.get(kind))
+    shown += "\n".join(df.value.to_csv() for df in at.get("arrow_data_frame"))
+    _assert_no_identifiers(shown, ids)
+    with pytest.raises(Exception):  # noqa: B017 - the compliance page is not registered for a governor
+        at.switch_page("pages/compliance.py").run()
+
+
+def test_page_empty_database(empty_db, monkeypatch):
+    at = _app(empty_db, monkeypatch)
+    at.run()
+    at.switch_page("pages/governors.py").run()
+    assert not at.exception
+    assert any("nothing to report" in i.value for i in at.info)
