@@ -8,7 +8,7 @@ import streamlit as st
 from senlib import charts, exports, register, store
 from senlib.charts import STATUS_COLOURS, STATUS_ORDER
 from senlib.rules import default_policy
-from ui.senco import open_button, open_clicked_pupil, remember, restore, scope, status_frame
+from ui.senco import open_button, open_clicked_pupil, scope, status_frame
 from ui.state import CASELOAD_EVERYONE, CASELOAD_FILTER, CASELOAD_OPEN, CASELOAD_SEARCH, CASELOAD_SETTINGS, cursor, data_version
 from ui.widgets import as_of_input, empty_state
 
@@ -45,10 +45,9 @@ version, as_of = data_version(), as_of_input()
 settings = scope(version, CASELOAD_SETTINGS)
 
 top = st.columns([3, 2], vertical_alignment="bottom")
-restore(CASELOAD_SEARCH)
-restore(CASELOAD_EVERYONE)
-search = top[0].text_input("Search by name or pupil ID", key=CASELOAD_SEARCH, placeholder="Type part of a name or an ID")
-everyone = top[1].toggle("Include everyone", key=CASELOAD_EVERYONE,
+search = top[0].text_input("Search by name or pupil ID", key=CASELOAD_SEARCH, placeholder="Type part of a name or an ID",
+                          persist_state="session")
+everyone = top[1].toggle("Include everyone", key=CASELOAD_EVERYONE, persist_state="session",
                          help="Off: pupils on the SEN register (SEN Support, EHC plan, or a plan in force). "
                               "On: every pupil, including those with no SEN and those who have left.")
 
@@ -57,12 +56,9 @@ chosen: dict[str, list[str]] = {}
 with st.expander("Filters", expanded=True, icon=":material/filter_list:"):
     cols = st.columns(4)
     for i, (col, spec) in enumerate(register.FILTERS.items()):
-        key = CASELOAD_FILTER + col
-        restore(key, options[col])
-        chosen[col] = cols[i % 4].multiselect(spec.label, options[col], key=key, placeholder="All",
-                                              format_func=lambda v, c=col: register.describe(c, v))
+        chosen[col] = cols[i % 4].multiselect(spec.label, options[col], key=CASELOAD_FILTER + col, placeholder="All",
+                                              format_func=lambda v, c=col: register.describe(c, v), persist_state="session")
     st.button("Clear filters and search", on_click=_clear_filters, icon=":material/filter_list_off:", type="tertiary")
-remember(CASELOAD_SEARCH, CASELOAD_EVERYONE, *(CASELOAD_FILTER + c for c in register.FILTERS))
 
 key = tuple((c, tuple(v)) for c, v in chosen.items() if v)
 shown, n = _table(version, as_of, settings, everyone, key, search.strip())
@@ -84,7 +80,8 @@ order = ["open", "pupil", "status", "due_date", "days_overdue", "year", "class",
 if shown["setting"].nunique() <= 1:
     order.remove("setting")
 table = shown.assign(open="Open", status=shown["status"].map(lambda s: [s]))[order]  # send only what is shown
-st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 640), row_height=35, column_config={
+st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 640), row_height=35, placeholder="",
+             column_config={
     "open": open_button(CASELOAD_OPEN),
     "pupil": "Pupil", "pupil_id": "Pupil ID", "setting": "Setting", "year": "Year group", "class": "Class", "sen": "SEN status",
     "primary_need": st.column_config.TextColumn("Need", help="Primary type of need (census code)"),

@@ -8,7 +8,7 @@ import streamlit as st
 from senlib import charts, exports, store, upcoming
 from senlib.charts import OKABE_ITO, STATUS_COLOURS
 from senlib.names import MILESTONE_STATES
-from ui.senco import open_button, open_clicked_pupil, remember, restore, scope, status_frame
+from ui.senco import open_button, open_clicked_pupil, scope, status_frame
 from ui.state import UPCOMING_NAMES, UPCOMING_OPEN, UPCOMING_SETTINGS, UPCOMING_WEEKS, cursor, data_version
 from ui.widgets import as_of_input, empty_state
 
@@ -42,12 +42,10 @@ if store.is_empty(cursor()):
     st.stop()
 version, as_of = data_version(), as_of_input()
 settings = scope(version, UPCOMING_SETTINGS)
-if UPCOMING_WEEKS not in st.session_state:
-    st.session_state[UPCOMING_WEEKS] = upcoming.DEFAULT_WEEKS
-restore(UPCOMING_WEEKS)
-weeks = st.select_slider("Weeks ahead", options=upcoming.WEEK_CHOICES, key=UPCOMING_WEEKS,
-                         help="Reviews whose meeting falls within this many weeks of the as-of date.")
-remember(UPCOMING_WEEKS)
+weeks = st.segmented_control("Weeks ahead", upcoming.WEEK_CHOICES, default=upcoming.DEFAULT_WEEKS, required=True,
+                             key=UPCOMING_WEEKS, persist_state="session", format_func=lambda w: f"{w} week{'s' if w > 1 else ''}",
+                             help="List the reviews whose meeting falls within this many weeks of the as-of date.")
+weeks = weeks or upcoming.DEFAULT_WEEKS
 
 data = _upcoming(version, as_of, settings, weeks)
 td, rv, n = data["todo"], data["reviews"], data["summary"]
@@ -66,7 +64,8 @@ else:
     todo_table = pd.DataFrame({"open": "Open", "kind": _one(td["kind"]), "when": td["when"], "what": td["what"],
                                "date": td["date"], "pupil": td["pupil"], "year": td["year"], "plan": td["plan"],
                                "key_worker": td["key_worker"], "setting": td["setting"]})
-    st.dataframe(todo_table, hide_index=True, width="stretch", height=min(38 + 35 * len(todo_table), 460), column_config={
+    st.dataframe(todo_table, hide_index=True, width="stretch", height=min(38 + 35 * len(todo_table), 460), placeholder="",
+                 column_config={
         "open": open_button(UPCOMING_OPEN + "todo"),
         "kind": _pills("", upcoming.TODO_KINDS, KIND_COLOURS), "when": "When", "what": "To do",
         "date": st.column_config.DateColumn("Date", format="DD/MM/YYYY"), "pupil": "Pupil", "year": "Year group",
@@ -84,7 +83,8 @@ review_table = pd.DataFrame({
     "invite_statutory_by": rv["invite_statutory_by"], "reports_by": rv["reports_by"], "reports_state": _one(rv["reports_state"]),
     "next_step": rv["next_step"], "year": rv["year"], "plan": rv["plan"], "key_worker": rv["key_worker"], "setting": rv["setting"]})
 day = st.column_config.DateColumn
-st.dataframe(review_table, hide_index=True, width="stretch", height=min(38 + 35 * len(review_table), 640), column_config={
+st.dataframe(review_table, hide_index=True, width="stretch", height=min(38 + 35 * len(review_table), 640), placeholder="",
+             column_config={
     "open": open_button(UPCOMING_OPEN + "reviews"),
     "priority": _pills("", upcoming.PRIORITY, PRIORITY_COLOURS), "pupil": "Pupil",
     "review": day("Review", format="DD/MM/YYYY", help="The meeting date: scheduled, or agreed at the last review; else the due date."),
@@ -98,11 +98,9 @@ st.dataframe(review_table, hide_index=True, width="stretch", height=min(38 + 35 
 open_clicked_pupil(UPCOMING_OPEN + "reviews", rv["key"])
 
 st.subheader("Download", anchor=False)
-restore(UPCOMING_NAMES)
-full_names = st.toggle("Full names in the calendar", key=UPCOMING_NAMES,
+full_names = st.toggle("Full names in the calendar", key=UPCOMING_NAMES, persist_state="session",
                        help="Off: each entry names the pupil by initials and ID, safer in a calendar that syncs to a phone "
                             "or is shared. On: full names.")
-remember(UPCOMING_NAMES)
 ms = data["milestones"]
 left, right = st.columns(2)
 left.download_button("Calendar (.ics) for Outlook or Google", icon=":material/calendar_month:", on_click="ignore",

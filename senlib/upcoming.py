@@ -124,7 +124,7 @@ def todo(ms: pd.DataFrame, as_of: date) -> pd.DataFrame:
     overdue = items["status"] == "overdue"
     review_missed = items["milestone"].isin(["review", "due_date"]) & (items["state"] == "missed")
     held_over = (items[overdue & review_missed].sort_values("days").drop_duplicates("key")
-                 .assign(what="Review overdue: arrange it now", milestone="due_date", kind="overdue"))
+                 .assign(what="Arrange the review now", milestone="due_date", kind="overdue"))
     rest = items[~overdue].assign(kind=lambda d: d["state"].map({"missed": "missed"}).fillna("this_week"))
     out = pd.concat([held_over, rest], ignore_index=True) if len(held_over) else rest
     rank = {k: i for i, k in enumerate(TODO_KINDS)}
@@ -178,7 +178,7 @@ def reviews(status: pd.DataFrame, as_of: date, weeks: int = DEFAULT_WEEKS) -> pd
     out["next_step"] = out["key"].map(pending["what"])
     out["next_step_date"] = pd.to_datetime(out["key"].map(pending["date"]))
     late = out["status"] == "overdue"  # the one thing to do: hold the review
-    out.loc[late, "next_step"] = "Review overdue: arrange it now"
+    out.loc[late, "next_step"] = "Arrange the review now"
     out.loc[late, "next_step_date"] = out.loc[late, "due_date"]
     out["priority"] = ["overdue" if s == "overdue" else "this_week" if k in todo_keys else "later"
                        for s, k in zip(out["status"], out["key"], strict=True)]

@@ -26,6 +26,7 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/overview.py", "Overview", ":material/dashboard:", STAFF),
     PageSpec("pages/caseload.py", "Caseload", ":material/groups:", STAFF),
     PageSpec("pages/upcoming.py", "Upcoming reviews", ":material/event_upcoming:", STAFF),
+    PageSpec("pages/escalations.py", "Escalations", ":material/stairs:", STAFF),
     PageSpec("pages/pupil.py", "Pupil", ":material/person:", STAFF),
     PageSpec("pages/progress.py", "Progress", ":material/trending_up:", STAFF, section="Leadership"),
     PageSpec("pages/compliance.py", "Compliance", ":material/fact_check:", STAFF, section="Leadership"),

@@ -1,0 +1,72 @@
+"""Escalations (SENCo): pupils the graduated response says to move on, grouped by what is suggested, each with why."""
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from senlib import escalations, exports, store
+from senlib.text import escape_markdown
+from ui.senco import open_button, open_clicked_pupil, scope, status_frame
+from ui.state import ESCALATIONS_OPEN, ESCALATIONS_SETTINGS, cursor, data_version
+from ui.widgets import as_of_input, empty_state
+
+ROW = 66  # px: three lines of text
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _escalations(version: tuple, as_of: date, settings: tuple[str, ...] | None) -> dict:
+    flags = escalations.flagged(status_frame(version, as_of, settings))
+    summaries = escalations.rule_summaries(cursor(), settings)
+    return {"flags": flags, "groups": escalations.groups(flags, summaries), "counts": escalations.counts(flags)}
+
+
+st.title("Escalations")
+if store.is_empty(cursor()):
+    empty_state("This page lists pupils whose reviews suggest a next step in the graduated response.")
+    st.stop()
+version, as_of = data_version(), as_of_input()
+settings = scope(version, ESCALATIONS_SETTINGS)
+data = _escalations(version, as_of, settings)
+flags: pd.DataFrame = data["flags"]
+n = data["counts"]
+
+st.caption(f"What the graduated response suggests for each pupil, from the reviews and scores recorded up to {as_of:%d/%m/%Y}. "
+           "A suggestion is for the SENCo to consider with the family and staff, not a decision.")
+m = st.columns(3)
+m[0].metric("Pupils to consider", f"{n['pupils']:,}", help="Pupils with at least one suggestion.")
+m[1].metric("Suggestions", f"{n['flags']:,}", help="A pupil may have more than one.")
+packs = flags[flags["rule"] == escalations.EHC_REQUEST]
+m[2].metric("EHC request evidence ready", f"{int(packs['evidence_ready'].fillna(False).sum()):,} of {len(packs):,}" if len(packs) else "–",
+            help=f"Pupils for whom an EHC needs assessment request is suggested and who have a My Support Plan with at least "
+                 f"{escalations.MIN_APDR_CYCLES} APDR cycles reviewed under it.")
+if flags.empty:
+    st.success("No escalation is suggested for any pupil on this date.", icon=":material/check_circle:")
+
+empty = []
+for group in data["groups"]:
+    if group.pupils.empty:
+        empty.append(group.title)
+        continue
+    st.subheader(f"{group.title} ({group.pupils['key'].nunique():,})", anchor=False)
+    st.caption(escape_markdown(group.summary))
+    st.caption(f"Rule `{group.rule}` · Source: {escape_markdown(group.source)}")
+    p = group.pupils
+    columns = ["open", "pupil", "reason"] + (["evidence"] if group.rule == escalations.EHC_REQUEST else [])
+    columns += ["year", "plan", "key_worker"] + (["setting"] if p["setting"].nunique() > 1 else [])
+    table = p.assign(open="Open")[columns]
+    # Rows tall enough for the reason sentence to wrap onto three lines: it is what the SENCo reads.
+    st.dataframe(table, hide_index=True, width="stretch", height=min(38 + ROW * len(table), 520), row_height=ROW,
+                 placeholder="", column_config={
+        "open": open_button(ESCALATIONS_OPEN + group.rule), "pupil": "Pupil", "year": "Year group", "plan": "Plan",
+        "key_worker": "Key worker", "reason": st.column_config.TextColumn("Why", width=560),
+        "evidence": st.column_config.TextColumn("Evidence pack", width="medium"), "setting": "Setting"})
+    open_clicked_pupil(ESCALATIONS_OPEN + group.rule, p["key"])
+if empty and not flags.empty:
+    st.caption("Nothing suggested on this date for: " + "; ".join(empty) + ".")
+
+if not flags.empty:
+    st.download_button("Download all as Excel", icon=":material/download:", on_click="ignore",
+                       data=lambda: exports.to_xlsx(escalations.export_frame(flags), sheet_name="Escalations"),
+                       file_name=f"escalations-{as_of:%Y-%m-%d}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,102 @@
+"""Escalations (senlib.escalations): flags regrouped by what is suggested, the EHC request evidence pack, the export."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from senlib import escalations, exports
+
+from .conftest import AS_OF
+from .senco_status import status_frame
+
+POLICY_ORDER = ["consider_pcp_msp", "consider_ehc_request", "early_years_forum", "consider_reducing", "targets_not_smart",
+                "stalled_outcome", "amend_ehcp"]
+
+
+@pytest.fixture
+def status() -> pd.DataFrame:
+    return status_frame(
+        {"pupil_id": "S1", "first_name": "Ada", "last_name": "Lovelace",
+         "flags": ["invite_good_practice", "consider_pcp_msp", "stalled_outcome"],
+         "flag_reasons": ["invitations late", "two reviews less than expected", "O1 3 → 3"],
+         "flag_sources": ["Guidance 001", "Guidance 004", "Guidance 001 (scaling)"]},
+        {"pupil_id": "M1", "first_name": "Alan", "last_name": "Turing", "plan_type": "my_support_plan",
+         "plan_start": "2026-01-10", "reviews_held": 3, "flags": ["consider_ehc_request"],
+         "flag_reasons": ["MSP cycles less than expected"], "flag_sources": ["Guidance 004, 003"]},
+        {"pupil_id": "M2", "first_name": "Grace", "last_name": "Hopper", "plan_type": "my_support_plan",
+         "plan_start": "2026-06-01", "reviews_held": 1, "flags": ["consider_ehc_request"],
+         "flag_reasons": ["<b>MSP</b> [x](javascript:alert(1))"], "flag_sources": ["Guidance 004, 003"]},
+        {"pupil_id": "K1", "first_name": "Only", "last_name": "Milestones", "flags": ["invite_good_practice"],
+         "flag_reasons": ["x"], "flag_sources": ["y"]},
+        {"pupil_id": "L1", "first_name": "Has", "last_name": "Left", "has_left": True, "flags": ["consider_reducing"],
+         "flag_reasons": ["x"], "flag_sources": ["y"]},
+    )
+
+
+def test_rules_in_the_order_of_the_graduated_response():
+    assert escalations.escalation_rules() == POLICY_ORDER
+
+
+def test_only_escalation_flags_of_pupils_on_roll(status):
+    f = escalations.flagged(status)
+    assert list(zip(f["rule"], f["pupil_id"], strict=True)) == [
+        ("consider_pcp_msp", "S1"), ("consider_ehc_request", "M2"), ("consider_ehc_request", "M1"), ("stalled_outcome", "S1")]
+    s1 = f[(f["pupil_id"] == "S1") & (f["rule"] == "stalled_outcome")].iloc[0]
+    assert s1["reason"] == "O1 3 → 3" and s1["source"] == "Guidance 001 (scaling)"  # each flag keeps its own sentence
+    assert s1["title"] == "Outcome stalled" and s1["pupil"] == "Lovelace, Ada" and s1["key"] == "Oak School|S1"
+    assert f.loc[f["pupil_id"] == "M2", "reason"].iloc[0] == "<b>MSP</b> [x](javascript:alert(1))"  # data, never markup
+    assert escalations.counts(f) == {"pupils": 3, "flags": 4}
+
+
+def test_ehc_request_evidence_pack(status):
+    f = escalations.flagged(status).set_index("pupil_id")
+    assert bool(f.loc["M1", "evidence_ready"])
+    assert f.loc["M1", "evidence"] == "Ready: My Support Plan since 10/01/2026 and 3 APDR cycles reviewed under it"
+    assert not bool(f.loc["M2", "evidence_ready"])
+    assert "1 APDR cycle reviewed" in f.loc["M2", "evidence"] and "at least 2 needed" in f.loc["M2", "evidence"]
+    assert pd.isna(f[f["rule"] == "consider_pcp_msp"].loc["S1", "evidence_ready"])
+
+
+@pytest.mark.parametrize(("plan", "cycles", "ready"), [
+    ("my_support_plan", 2, True), ("my_support_plan", None, False), ("sen_support", 5, False), (None, 3, False)])
+def test_evidence_needs_a_my_support_plan_and_two_cycles(plan, cycles, ready):
+    assert escalations.evidence(plan, None, cycles)[0] is ready
+
+
+def test_groups_cover_every_rule_with_its_sentence_and_source(status):
+    groups = escalations.groups(escalations.flagged(status))
+    assert [g.rule for g in groups] == POLICY_ORDER
+    by = {g.rule: g for g in groups}
+    assert len(by["consider_ehc_request"].pupils) == 2 and by["amend_ehcp"].pupils.empty
+    assert by["consider_pcp_msp"].title == "Consider a PCP meeting and My Support Plan"
+    assert "2 reviews" in by["consider_pcp_msp"].summary and "{" not in by["consider_pcp_msp"].summary
+    assert by["consider_pcp_msp"].source == "Guidance 004"
+
+
+def test_summaries_follow_a_settings_own_values(demo_con):
+    from senlib.rules import set_override
+
+    setting = demo_con.execute("SELECT min(setting) FROM pupils").fetchall()[0][0]
+    set_override(demo_con, "consider_pcp_msp", "reviews", 3, setting=setting, user="test")
+    assert "last 3 reviews" in escalations.rule_summaries(demo_con, [setting])["consider_pcp_msp"]
+    assert "last 2 reviews" in escalations.rule_summaries(demo_con, None)["consider_pcp_msp"]
+
+
+def test_export(status):
+    data = exports.to_xlsx(escalations.export_frame(escalations.flagged(status)), sheet_name="Escalations")
+    ws = load_workbook(io.BytesIO(data))["Escalations"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Suggested", "Pupil", "Pupil ID") and rows[0][-2:] == ("Rule", "Source")
+    assert rows[1][0] == "Consider a PCP meeting and My Support Plan" and rows[1][-2] == "consider_pcp_msp"
+
+
+def test_demo_escalations(demo_con):
+    from senlib.rules import pupil_status
+
+    f = escalations.flagged(pupil_status(demo_con, AS_OF))
+    assert len(f) > 0 and set(f["rule"]) <= set(POLICY_ORDER)
+    assert (f["reason"].str.len() > 20).all()
