@@ -1,0 +1,185 @@
+"""Rules layer, cadence: when each plan's next review is due, its status, and the milestones before it.
+
+sen_support_termly / msp_termly: no gap over N months since the last review (or the plan's start).
+ehcp_annual: within 12 months of issue, then of the last review.
+ehcp_under5: every 6 months while the child is under 5 on the date the review falls due, so a
+    review missed before the 5th birthday stays missed, and from the birthday the annual clock runs.
+ihcp_annual: at least every 12 months.
+phase_transfer: in a transfer year, a review in that school year by 12 weeks before 15 February
+    (31 March for post-16), if that is sooner than the plan's own cadence.
+Status: overdue after the due date; due_soon from the invitation window (invite_good_practice) up to it.
+"""
+
+from __future__ import annotations
+
+from ..names import PLAN_SHORT
+from .facts import SCHOOL_YEAR_START, birthday, plus_months
+from .policy import default_policy
+from .query import CTE, Scope, plans_of
+from .sentences import compile_sentence, count_text, date_text, lit
+
+CADENCE_RULES = ["sen_support_termly", "msp_termly", "ehcp_annual", "ehcp_under5", "ihcp_annual", "phase_transfer"]
+POLICY_JOIN = "JOIN stg_policy pol ON pol.setting_key = {a}.setting_key AND pol.la_key = {a}.la_key"
+
+
+def plan_label(col: str) -> str:
+    """SQL: the short plan name used in sentences ('EHCP', 'SEN Support plan')."""
+    whens = " ".join(f"WHEN '{k}' THEN {lit(v)}" for k, v in PLAN_SHORT.items())
+    return f"(CASE {col} {whens} ELSE {col} END)"
+
+
+def year_label(col: str) -> str:
+    """SQL: 'Nursery 2', 'Reception', 'Year 6' from a year-group code."""
+    return (f"(CASE WHEN {col} IN ('N1', 'N2') THEN 'Nursery ' || right({col}, 1) "
+            f"WHEN {col} = 'R' THEN 'Reception' WHEN {col} IS NULL THEN NULL ELSE 'Year ' || {col} END)")
+
+
+def ordinal(col: str) -> str:
+    """SQL: 1st, 2nd, 3rd, 4th ... for small whole numbers."""
+    return (f"(CAST({col} AS VARCHAR) || CASE WHEN {col} % 100 IN (11, 12, 13) THEN 'th' WHEN {col} % 10 = 1 THEN 'st' "
+            f"WHEN {col} % 10 = 2 THEN 'nd' WHEN {col} % 10 = 3 THEN 'rd' ELSE 'th' END)")
+
+
+def due_in(col: str) -> str:
+    """SQL: 'today', 'tomorrow', 'in 12 days' for a due date on or after the as-of date."""
+    return (f"(CASE WHEN {col} = $as_of THEN 'today' WHEN {col} - $as_of = 1 THEN 'tomorrow' "
+            f"ELSE 'in ' || {count_text(f'({col} - $as_of)', 'days')} END)")
+
+
+def since(alias: str = "c") -> str:
+    """SQL: when the clock started, in words: 'last reviewed 3 Sep 2025' / 'issued 3 Sep 2025, not reviewed since'."""
+    a = alias
+    return f"""(CASE
+        WHEN {a}.last_review IS NOT NULL THEN 'last reviewed ' || {date_text(f'{a}.last_review')}
+        WHEN {a}.plan_start IS NULL THEN 'not reviewed, and no start date recorded'
+        WHEN {a}.start_kind = 'issued' THEN 'issued ' || {date_text(f'{a}.plan_start')} || ', not reviewed since'
+        WHEN {a}.start_kind = 'identified' THEN 'no plan recorded; on the SEN register since '
+             || {date_text(f'{a}.plan_start')} || ', not reviewed since'
+        ELSE 'started ' || {date_text(f'{a}.plan_start')} || ', not reviewed since' END)"""
+
+
+def status_fields(alias: str = "c") -> dict[str, str]:
+    """Placeholders a cadence sentence may use, as SQL over rule_status."""
+    a = alias
+    return {
+        "plan": plan_label(f"{a}.plan_type"),
+        "since": since(a),
+        "due_date": date_text(f"{a}.due_date"),
+        "overdue_by": count_text(f"{a}.days_overdue", "days"),
+        "due_in": due_in(f"{a}.due_date"),
+        "birthday": f"{ordinal('pol.ehcp_under5__age_years')} || ' birthday ' || {date_text(f'{a}.young_birthday')}",
+        "year_group": year_label(f"{a}.year_group"),
+        "deadline": date_text(f"{a}.amend_by"),
+        "last_review": date_text(f"{a}.last_review"),
+        "as_of": date_text("$as_of"),
+    }
+
+
+def status_reason(alias: str = "c") -> str:
+    """SQL: the sentence explaining a plan's status, chosen by its cadence rule and status."""
+    policy = default_policy()
+    fields = status_fields(alias)
+    whens = []
+    for rule_id in CADENCE_RULES:
+        rule = policy.rules[rule_id]
+        say = {k: compile_sentence(t, fields, rule, where=f"{rule_id}.say.{k}") for k, t in rule.say.items()}
+        unknown = say.get("unknown", lit("No review date can be worked out"))
+        whens.append(f"""WHEN '{rule_id}' THEN CASE
+                WHEN {alias}.due_date IS NULL THEN {unknown}
+                WHEN {alias}.status = 'overdue' THEN {say['overdue']}
+                WHEN {alias}.status = 'due_soon' THEN {say['due_soon']}
+                ELSE {say['on_track']} END""")
+    return f"(CASE {alias}.cadence_rule {' '.join(whens)} END)"
+
+
+def under_five(plan: str, clock_from: str, dob: str) -> str:
+    """SQL: rule ehcp_under5 applies: an EHCP whose shorter review would fall due before the child's birthday."""
+    return (f"coalesce({plan} = 'ehcp' AND {plus_months(clock_from, 'pol.ehcp_under5__months')}"
+            f" < {birthday(dob, 'pol.ehcp_under5__age_years')}, FALSE)")
+
+
+def every_months(plan: str, under5: str) -> str:
+    """SQL: the longest gap in months between two reviews of a plan, from the policy in force."""
+    return f"""(CASE {plan}
+                   WHEN 'ehcp' THEN if({under5}, pol.ehcp_under5__months, pol.ehcp_annual__months)
+                   WHEN 'my_support_plan' THEN pol.msp_termly__max_gap_months
+                   WHEN 'sen_support' THEN pol.sen_support_termly__max_gap_months
+                   WHEN 'ihcp' THEN pol.ihcp_annual__months END)"""
+
+
+def rule_source(col: str) -> str:
+    """SQL: the source of the rule named in `col`."""
+    whens = " ".join(f"WHEN '{r.id}' THEN {lit(r.source)}" for r in default_policy().rules.values())
+    return f"(CASE {col} {whens} END)"
+
+
+def cadence(scope: Scope) -> list[CTE]:
+    """CTEs rule_clock, rule_status, rule_milestones: one row per evaluated plan."""
+    return [
+        ("rule_clock", f"""
+        -- the clock of each evaluated plan: from the last review, else from the plan's start;
+        -- ehcp_under5 applies when the shorter review falls due before the child's birthday
+        SELECT s.*, h.reviews_held, h.held_this_year, h.last_review, h.last_next_date, h.last_report_sent,
+               h.last_la_decision, h.last_pfa_covered, h.last_decision, h.recent_progress,
+               h.recent_reviews[1:{scope.lookback}] AS recent_reviews,
+               n.planned_review, n.planned_invitations, n.planned_reports,
+               greatest(h.last_review, s.plan_start) AS clock_from,
+               {birthday('s.dob', 'pol.ehcp_under5__age_years')} AS young_birthday,
+               {under_five('s.plan_type', 'greatest(h.last_review, s.plan_start)', 's.dob')} AS under5,
+               {every_months('s.plan_type', 'under5')} AS every_months,
+               {plus_months('greatest(h.last_review, s.plan_start)', 'every_months')} AS regular_due,
+               -- phase_transfer: a transfer year for this setting's phase, and the deadlines of this school year
+               s.plan_type = 'ehcp' AND coalesce(list_contains(
+                   if(s.phase = 'infant', pol.phase_transfer__infant_transfer_years, pol.phase_transfer__transfer_years),
+                   s.year_group), FALSE) AS transfer_year,
+               if(list_contains(pol.phase_transfer__post16_years, s.year_group),
+                  pol.phase_transfer__post16_amend_by, pol.phase_transfer__amend_by) AS amend_md,
+               make_date(year({SCHOOL_YEAR_START}) + 1, CAST(left(amend_md, 2) AS INTEGER),
+                         CAST(right(amend_md, 2) AS INTEGER)) AS amend_by,
+               amend_by - 7 * pol.phase_transfer__review_weeks AS transfer_review_by,
+               coalesce(h.last_review >= {SCHOOL_YEAR_START}, FALSE) AS transfer_review_held
+        FROM fct_subjects s
+        LEFT JOIN fct_progress_recent h ON h.pk = s.pk AND h.plan_type = s.plan_type
+        LEFT JOIN fct_next n ON n.pk = s.pk AND n.plan_type = s.plan_type
+        {POLICY_JOIN.format(a='s')}"""),
+        ("rule_due", f"""
+        -- the due date and the rule that sets it; the status on the as-of date
+        SELECT c.*,
+               c.transfer_year AND NOT c.transfer_review_held
+                   AND (c.regular_due IS NULL OR c.transfer_review_by < c.regular_due) AS transfer_binds,
+               if(transfer_binds, c.transfer_review_by, c.regular_due) AS due_date,
+               CASE WHEN transfer_binds THEN 'phase_transfer'
+                    WHEN c.plan_type = 'ehcp' THEN if(c.under5, 'ehcp_under5', 'ehcp_annual')
+                    WHEN c.plan_type = 'my_support_plan' THEN 'msp_termly'
+                    WHEN c.plan_type = 'sen_support' THEN 'sen_support_termly'
+                    ELSE 'ihcp_annual' END AS cadence_rule,
+               CASE WHEN due_date IS NULL OR $as_of > due_date THEN 'overdue'
+                    WHEN $as_of >= due_date - 7 * pol.invite_good_practice__weeks THEN 'due_soon'
+                    ELSE 'on_track' END AS status,
+               if(due_date IS NULL, NULL, greatest($as_of - due_date, 0)) AS days_overdue
+        FROM rule_clock c
+        {POLICY_JOIN.format(a='c')}"""),
+        ("rule_status", f"""
+        -- each status with its sentence and source, and the milestones before the next review
+        SELECT c.*,
+               {status_reason('c')} AS status_reason,
+               {rule_source('c.cadence_rule')} AS status_source,
+               coalesce(c.planned_review, if(c.last_next_date >= $as_of, c.last_next_date, NULL), c.due_date) AS next_review,
+               CASE WHEN c.planned_review IS NOT NULL THEN 'scheduled'
+                    WHEN c.last_next_date >= $as_of THEN 'agreed'
+                    WHEN c.due_date IS NOT NULL THEN 'due_date' END AS next_review_basis,
+               if(list_contains({plans_of('invite_good_practice')}, c.plan_type),
+                  next_review - 7 * pol.invite_good_practice__weeks, NULL) AS invite_by,
+               if(list_contains({plans_of('invite_statutory')}, c.plan_type),
+                  next_review - 7 * pol.invite_statutory__weeks, NULL) AS invite_statutory_by,
+               if(list_contains({plans_of('advice_before')}, c.plan_type),
+                  next_review - 7 * pol.advice_before__weeks, NULL) AS reports_by,
+               coalesce(c.planned_review = next_review AND c.planned_invitations IS NOT NULL, FALSE) AS invitations_sent,
+               coalesce(c.planned_review = next_review AND c.planned_reports IS NOT NULL, FALSE) AS reports_received,
+               CASE WHEN invite_by IS NULL THEN NULL WHEN invitations_sent THEN 'done'
+                    WHEN $as_of > invite_by THEN 'missed' ELSE 'to_come' END AS invite_state,
+               CASE WHEN reports_by IS NULL THEN NULL WHEN reports_received THEN 'done'
+                    WHEN $as_of > reports_by THEN 'missed' ELSE 'to_come' END AS reports_state
+        FROM rule_due c
+        {POLICY_JOIN.format(a='c')}"""),
+    ]

@@ -1,0 +1,123 @@
+"""The rules evaluated for an as-of date: the functions pages and the command line call.
+
+Each takes a DuckDB cursor, the as-of date and `settings` (None: every setting; else only
+these, the access scope of a trust user) and returns a pandas DataFrame. Evaluation is one
+SQL statement (staging -> facts -> rules -> marts), never a Python loop per pupil.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from .cadence import cadence
+from .facts import facts
+from .flags import flags, outcome_rules
+from .marts import REGISTER_SUMMARY, outcome_progress_select, pupil_status_select, register, request_clocks
+from .quality import quality, quality_select
+from .query import Scope, run, with_ctes
+from .staging import staging
+
+
+def status_sql(scope: Scope) -> str:
+    """The whole pupil_status statement (also handy to read: it is the policy, in SQL)."""
+    return with_ctes([*staging(scope), *facts(scope), *cadence(scope), *outcome_rules(scope), *flags(scope)],
+                     pupil_status_select())
+
+
+def pupil_status(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every pupil's review status on `as_of`, with the rule, the sentence and the source behind it.
+
+    One row per pupil in scope (not_applicable ones included), ordered by setting, pupil_id. Columns:
+    setting, pupil_id, first_name, last_name, date_of_birth;
+    year_group (recorded, else derived from the date of birth), recorded_year_group, derived_year_group,
+    year_group_mismatch (recorded and derived disagree); class, key_worker, sen_status (N/K/E),
+    primary_need, secondary_need (census codes);
+    plan_type (the plan whose cadence applies: ehcp / my_support_plan / sen_support / ihcp; None if none),
+    local_authority (the EHCP's council as recorded), policy_la (the council whose policy applies: the
+    EHCP's, else the setting's);
+    cadence_rule (rule id), plan_start (issue/start date; date identified where no plan is recorded),
+    last_review, due_date, status (overdue / due_soon / on_track / not_applicable), days_overdue (0 when
+    not overdue; None when not applicable or no date is known), days_to_due (due_date - as_of),
+    status_reason (sentence from the pupil's own dates), status_source;
+    next_review (the scheduled review, else the date agreed at the last review, else the due date),
+    next_review_basis (scheduled / agreed / due_date), invite_by, invite_state (done / missed / to_come),
+    invite_statutory_by (EHCP), reports_by (EHCP), reports_state; reviews_held (of this plan since it
+    started), held_this_year;
+    flags (list of rule ids, in policy order), flag_reasons (list of sentences), flag_sources (list);
+    leaving_date, has_left.
+    """
+    return run(cur, as_of, settings, status_sql)
+
+
+def review_quality(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None,
+                   *, since: date | None = None) -> pd.DataFrame:
+    """Every review held on or before `as_of` (and on or after `since`, if given) with its quality checks.
+
+    One row per held review. Columns: setting, pupil_id, first_name, last_name, plan_type, plan (label),
+    kind, review_date, previous_review, plan_start, due_date (when it was due under the cadence then in
+    force); checks, each TRUE / FALSE / None where unknown: held_on_time, invitations_in_time (good
+    practice weeks), reports_in_time, parents_involved, child_contributed, next_date_set,
+    outcomes_scored (a score within review_quality.score_window_days; None if the pupil has no
+    outcomes); EHCP only: invitations_statutory, report_sent_in_time, la_decision_in_time, pfa_required,
+    pfa_covered; the recorded dates invitations_sent, reports_received, next_review_date, report_sent,
+    la_decision_date; progress (recorded, else judged from scores), progress_source (recorded /
+    derived / None), average_gain, decision, local_authority (policy council); checks_passed and
+    checks_known (out of the seven core checks).
+    """
+    def build(scope: Scope) -> str:
+        return with_ctes([*staging(scope), *facts(scope)[:2], *quality(scope)], quality_select(since is not None))
+
+    return run(cur, as_of, settings, build, {"since": since} if since else None)
+
+
+def ehc_request_clocks(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every request for an EHC needs assessment made on or before `as_of`, with its two statutory clocks.
+
+    Columns: setting, pupil_id, first_name, last_name, local_authority, requested;
+    decision_due (6 weeks, rule ehc_assess_decision), decision_date, decision (agreed / refused),
+    decision_state (on_time / late / overdue / running), decision_reason (sentence);
+    final_due (20 weeks, rule ehc_final_plan), final_plan_date, final_state (on_time / late / overdue /
+    running / not_applicable when refused), final_reason; decision_rule, final_rule, decision_source,
+    final_source.
+    """
+    def build(scope: Scope) -> str:
+        return with_ctes([*staging(scope), *facts(scope), *request_clocks(scope)],
+                         "SELECT * FROM mart_requests ORDER BY setting, pupil_id, requested")
+
+    return run(cur, as_of, settings, build)
+
+
+def register_summary(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None) -> pd.DataFrame:
+    """Reviews held this school year (1 September to `as_of`) against the number the rules require.
+
+    One row for all plans (plan_type 'all', first) and one per plan type. Columns: plan_type, plan
+    (label), pupils (plans evaluated, an IHCP alongside another plan counted too), reviews_required (for
+    the whole school year, pro rata for plans started during it), required_to_date (pro rata to as_of),
+    reviews_held, reviews_counted (held, capped at each plan's requirement), reviews_still_needed,
+    pupils_complete, pupils_behind (held fewer than required to date), share_held
+    (reviews_counted / reviews_required), year_start, year_end.
+    """
+    def build(scope: Scope) -> str:
+        return with_ctes([*staging(scope), *facts(scope), *cadence(scope), *register(scope)], REGISTER_SUMMARY)
+
+    return run(cur, as_of, settings, build)
+
+
+def outcome_progress(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None) -> pd.DataFrame:
+    """Per outcome of a pupil on roll: baseline, target, latest score, change, share of the way, stalled.
+
+    Scores after `as_of` are ignored; discontinued outcomes are left out. Columns: setting, pupil_id,
+    first_name, last_name, year_group, plan_type, primary_need, sen_status, outcome_id, area, description,
+    baseline, target, scale_min, scale_max, start_date, target_date, status, n_scores, latest_score,
+    latest_score_date, previous_score, change (latest - baseline), change_since_previous, share_to_target
+    ((latest - baseline) / (target - baseline)), reached, stalled (rule stalled_outcome: not moved towards
+    the target over its last N scores), stalled_rule, stalled_reason (sentence), stalled_source.
+    """
+    def build(scope: Scope) -> str:
+        return with_ctes([*staging(scope), *facts(scope)], outcome_progress_select())
+
+    return run(cur, as_of, settings, build)

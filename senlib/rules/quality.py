@@ -1,0 +1,95 @@
+"""Review quality (DESIGN §3): per held review, each check as TRUE / FALSE, NULL where unknown.
+
+Checks: held on time (against the cadence in force at the time), invitations in time,
+reports in time, parents attended or contributed, the child contributed, next date set,
+outcomes scored; for an EHCP also the statutory invitation notice, report to the council,
+council decision and (from Year 9) preparing for adulthood.
+"""
+
+from __future__ import annotations
+
+from ..schoolyear import sql_year_index
+from .cadence import every_months, plan_label, under_five
+from .facts import plus_months, progress, year_code_index
+from .query import CTE, Scope
+
+CHECKS = ["held_on_time", "invitations_in_time", "reports_in_time", "parents_involved", "child_contributed",
+          "next_date_set", "outcomes_scored"]
+
+
+def quality(scope: Scope) -> list[CTE]:
+    """CTEs q_*: every held review with its plan, previous review, due date, progress and checks."""
+    return [
+        ("q_reviews", """
+        -- every held review of a pupil in scope; a review with no plan type counts for the pupil's main plan
+        SELECT r.*, coalesce(r.plan_type, p.plan_type) AS review_plan, p.first_name, p.last_name, p.dob,
+               p.year_index, p.setting_key, p.la_key, p.policy_la
+        FROM stg_reviews r JOIN fct_pupils p ON p.setting = r.setting AND p.pupil_id = r.pupil_id"""),
+        ("q_sequence", """
+        -- the start of the plan of that type in force at the review, and the review before it
+        SELECT q.* EXCLUDE (plan_type), q.review_plan AS plan_type, q.plan_type AS recorded_plan_type,
+               pl.start_date AS plan_start,
+               lag(q.review_date) OVER (PARTITION BY q.setting, q.pupil_id, q.review_plan
+                                        ORDER BY q.review_date, q.kind NULLS LAST) AS previous_review
+        FROM q_reviews q
+        ASOF LEFT JOIN (SELECT setting, pupil_id, plan_type, start_date FROM stg_plans WHERE start_date IS NOT NULL) pl
+             ON pl.setting = q.setting AND pl.pupil_id = q.pupil_id AND pl.plan_type = q.review_plan
+            AND q.review_date >= pl.start_date"""),
+        *progress("q_sequence", "q"),
+        ("q_scored", """
+        -- the score nearest after each review (within the window), and whether the pupil has outcomes at all
+        SELECT q.setting, q.pupil_id, q.plan_type, q.review_date,
+               max(s.score_date) AS nearest_score
+        FROM q_sequence q
+        JOIN stg_policy pol ON pol.setting_key = q.setting_key AND pol.la_key = q.la_key
+        JOIN stg_scores s ON s.setting = q.setting AND s.pupil_id = q.pupil_id
+             AND s.score_date BETWEEN q.review_date - pol.review_quality__score_window_days
+                                  AND q.review_date + pol.review_quality__score_window_days
+        GROUP BY ALL"""),
+        ("q_checks", f"""
+        SELECT q.*,
+               greatest(q.previous_review, q.plan_start) AS clock_from,
+               {under_five('q.plan_type', 'greatest(q.previous_review, q.plan_start)', 'q.dob')} AS under5,
+               {plus_months('greatest(q.previous_review, q.plan_start)', every_months('q.plan_type', 'under5'))} AS due_date,
+               q.review_date <= due_date AS held_on_time,
+               q.invitations_sent <= q.review_date - 7 * pol.invite_good_practice__weeks AS invitations_in_time,
+               if(q.plan_type = 'ehcp', q.invitations_sent <= q.review_date - 7 * pol.invite_statutory__weeks, NULL)
+                   AS invitations_statutory,
+               q.reports_received <= q.review_date - 7 * pol.advice_before__weeks AS reports_in_time,
+               q.parent_attended AS parents_involved,
+               q.child_contributed,
+               q.next_review_date IS NOT NULL AS next_date_set,
+               CASE WHEN sc.nearest_score IS NOT NULL THEN TRUE WHEN oc.pupil_id IS NOT NULL THEN FALSE END AS outcomes_scored,
+               if(q.plan_type = 'ehcp',
+                  CASE WHEN q.report_sent IS NOT NULL THEN q.report_sent <= q.review_date + 7 * pol.report_after__weeks
+                       WHEN $as_of > q.review_date + 7 * pol.report_after__weeks THEN FALSE END, NULL) AS report_sent_in_time,
+               if(q.plan_type = 'ehcp',
+                  CASE WHEN q.la_decision_date IS NOT NULL THEN q.la_decision_date <= q.review_date + 7 * pol.la_decision__weeks
+                       WHEN $as_of > q.review_date + 7 * pol.la_decision__weeks THEN FALSE END, NULL) AS la_decision_in_time,
+               q.plan_type = 'ehcp' AND if(q.dob IS NULL, q.year_index, {sql_year_index('q.dob', 'q.review_date')})
+                   >= {year_code_index('pol.pfa_from_y9__from_year')} AS pfa_required
+        FROM q_progress q
+        JOIN stg_policy pol ON pol.setting_key = q.setting_key AND pol.la_key = q.la_key
+        LEFT JOIN q_scored sc ON sc.setting = q.setting AND sc.pupil_id = q.pupil_id AND sc.plan_type = q.plan_type
+             AND sc.review_date = q.review_date
+        LEFT JOIN (SELECT DISTINCT setting, pupil_id FROM stg_outcomes) oc
+             ON oc.setting = q.setting AND oc.pupil_id = q.pupil_id"""),
+    ]
+
+
+def quality_select(since: bool) -> str:
+    """The final SELECT of review_quality."""
+    checks = ", ".join(CHECKS)
+    passed = " + ".join(f"coalesce({c}::INTEGER, 0)" for c in CHECKS)
+    known = " + ".join(f"({c} IS NOT NULL)::INTEGER" for c in CHECKS)
+    return f"""
+SELECT setting, pupil_id, first_name, last_name, plan_type, {plan_label('plan_type')} AS plan, kind, review_date,
+       previous_review, plan_start, due_date, {checks},
+       invitations_statutory, report_sent_in_time, la_decision_in_time,
+       pfa_required, if(pfa_required, pfa_covered, NULL) AS pfa_covered,
+       invitations_sent, reports_received, next_review_date, report_sent, la_decision_date,
+       progress_judged AS progress, progress_source, average_gain, decision, policy_la AS local_authority,
+       {passed} AS checks_passed, {known} AS checks_known
+FROM q_checks
+{"WHERE review_date >= $since" if since else ""}
+ORDER BY setting, pupil_id, review_date"""

@@ -1,0 +1,107 @@
+"""Running the layered rules query: scope, parameters and the policy relation.
+
+Every evaluation is one DuckDB statement made of named CTEs in four layers:
+staging (the store as it stood on the as-of date) -> facts (what happened to each pupil)
+-> rules (each rule of the policy, with its sentence) -> marts (what a page or the CLI reads).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from ..errors import InputError
+from .policy import PolicyRelation, default_policy, policy_relation
+
+CTE = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one evaluation is about: the as-of date, the settings in scope and the policy in force."""
+
+    as_of: date
+    settings: tuple[str, ...] | None
+    policy: PolicyRelation
+    policy_name: str
+
+    @property
+    def lookback(self) -> int:
+        """How many of each plan's latest reviews the escalation rules look back over."""
+        return self.policy.lookback
+
+    @property
+    def score_window(self) -> int:
+        """How many of each outcome's latest scores are kept (stalled_outcome looks back over them)."""
+        return self.policy.score_window
+
+    def only(self, alias: str = "") -> str:
+        """SQL condition keeping rows of the settings in scope (TRUE when every setting is)."""
+        col = f"{alias}.setting" if alias else "setting"
+        return "TRUE" if self.settings is None else f"list_contains($settings, {col})"
+
+
+def rule_order(rule_id: str) -> int:
+    """Position of a rule in the policy file: flags are listed in this order."""
+    return list(default_policy().rules).index(rule_id)
+
+
+def plans_of(rule_id: str) -> str:
+    """SQL list literal of the plan types a rule applies to."""
+    return "[" + ", ".join(f"'{p}'" for p in default_policy().rules[rule_id].plans) + "]"
+
+
+INLINE = ("stg_pupils", "stg_plans", "stg_reviews", "stg_planned", "stg_outcomes", "stg_scores", "stg_requests")
+
+
+def with_ctes(ctes: Sequence[CTE], final: str) -> str:
+    """One statement: WITH every CTE, then the final SELECT. Staging CTEs are plain scans: DuckDB reads the
+    table again rather than keep a copy of it when two later steps use one."""
+    body = ",\n".join(f"{name} AS {'NOT MATERIALIZED ' if name in INLINE else ''}(\n{sql.strip()}\n)" for name, sql in ctes)
+    return f"WITH\n{body}\n{final}"
+
+
+def run(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None,
+        build: Callable[[Scope], str], extra: dict | None = None) -> pd.DataFrame:
+    """Register the policy relation, build the statement for this scope, run it, return a DataFrame."""
+    if isinstance(settings, str):
+        settings = [settings]
+    if isinstance(as_of, datetime):
+        as_of = as_of.date()
+    if not isinstance(as_of, date):
+        raise InputError(f"The as-of date must be a date, not {as_of!r}.", fix="Pass a datetime.date, e.g. date(2026, 11, 23).")
+    relation = policy_relation(cur)
+    name = f"rules_policy_{uuid.uuid4().hex[:12]}"
+    scope = Scope(as_of, None if settings is None else tuple(settings), relation, name)
+    # The as-of date is written into the statement, so date arithmetic on it is folded once, not per row.
+    sql = build(scope).replace("$as_of", f"DATE '{as_of.isoformat()}'")
+    values = {"settings": list(scope.settings or []), "ov_settings": relation.settings,
+              "ov_las": relation.local_authorities, **(extra or {})}
+    params = {k: v for k, v in values.items() if f"${k}" in sql}
+    cur.register(name, relation.table)
+    try:
+        table = cur.sql(sql, params=params).to_arrow_table()
+    finally:
+        cur.unregister(name)
+    return to_frame(table)
+
+
+def _pandas_type(t: pa.DataType) -> object:
+    if pa.types.is_list(t) or pa.types.is_struct(t):
+        return pd.ArrowDtype(t)  # lists of rule ids stay Arrow lists: iloc gives a Python list; explode works
+    if pa.types.is_boolean(t):
+        return pd.BooleanDtype()  # TRUE / FALSE / <NA> where unknown
+    if pa.types.is_integer(t):
+        return pd.Int64Dtype()
+    return None
+
+
+def to_frame(table: pa.Table) -> pd.DataFrame:
+    """Arrow result to pandas quickly: strings as pandas str, dates as datetime64, nullable ints and booleans."""
+    return table.to_pandas(types_mapper=_pandas_type, date_as_object=False)

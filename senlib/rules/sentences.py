@@ -1,0 +1,80 @@
+"""Sentences a user reads, built in SQL from each pupil's own dates.
+
+The wording lives in policy.toml (`say`); this module turns a template such as
+"{plan} {since}; must be reviewed within {months}; {overdue_by} overdue" into one SQL
+expression, so a million explanations are built in the same pass as the statuses.
+A placeholder is either one of the rule's own parameters (shown with its unit) or a
+field the calling query provides.
+"""
+
+from __future__ import annotations
+
+from string import Formatter
+
+from .policy import Param, PolicyError, Rule
+
+DATE_FORMAT = "%-d %b %Y"  # 3 Sep 2025
+
+
+def lit(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def date_text(expr: str) -> str:
+    """SQL: a date as '3 Sep 2025'."""
+    return f"strftime({expr}, '{DATE_FORMAT}')"
+
+
+def count_text(expr: str, unit: str) -> str:
+    """SQL: a count with its unit, singular for one: '1 day', '81 days'."""
+    singular = unit[:-1] if unit.endswith("s") else unit
+    return f"(CAST({expr} AS VARCHAR) || CASE WHEN ({expr}) = 1 THEN ' {singular}' ELSE ' {unit}' END)"
+
+
+def dates_text(list_expr: str) -> str:
+    """SQL: a list of dates as '3 Mar 2026, 10 Jul 2026' (oldest first)."""
+    return f"array_to_string(list_transform(list_reverse({list_expr}), lambda d: {date_text('d')}), ', ')"
+
+
+def param_text(p: Param, alias: str) -> str:
+    """SQL: a parameter in force, as a user reads it ('6 weeks', 'N2, 6, 11', '15 February')."""
+    col = f"{alias}.{p.column}"
+    if p.type in ("int", "float"):
+        if p.unit == "share":
+            return f"(format('{{:g}}', {col} * 100) || '%')"
+        number = f"CAST({col} AS VARCHAR)" if p.type == "int" else f"format('{{:g}}', {col})"
+        if not p.unit:
+            return number
+        singular = p.unit[:-1] if p.unit.endswith("s") else p.unit
+        return f"({number} || CASE WHEN {col} = 1 THEN ' {singular}' ELSE ' {p.unit}' END)"
+    if p.type in ("year_groups", "decisions"):
+        return f"coalesce(nullif(array_to_string({col}, ', '), ''), 'none')"
+    if p.type == "month_day":
+        return f"strftime(make_date(2001, CAST(left({col}, 2) AS INTEGER), CAST(right({col}, 2) AS INTEGER)), '%-d %B')"
+    return col
+
+
+def placeholders(template: str) -> list[str]:
+    """The {names} a template uses."""
+    return [name for _, name, _, _ in Formatter().parse(template) if name]
+
+
+def compile_sentence(template: str, fields: dict[str, str], rule: Rule | None = None, alias: str = "pol",
+                     where: str = "") -> str:
+    """SQL expression for a sentence template; PolicyError naming the template if a placeholder is unknown."""
+    parts: list[str] = []
+    for literal, name, _spec, _conv in Formatter().parse(template):
+        if literal:
+            parts.append(lit(literal))
+        if name is None:
+            continue
+        if rule is not None and name in rule.params:
+            parts.append(param_text(rule.params[name], alias))
+        elif name in fields:
+            parts.append(f"coalesce({fields[name]}, 'not recorded')")
+        else:
+            raise PolicyError(f"The sentence '{template}' uses an unknown placeholder {{{name}}}.",
+                              field=where or (rule.id if rule else "sentence"),
+                              fix=f"Use one of: {', '.join(sorted([*fields, *(rule.params if rule else [])]))}.")
+    return "concat(" + ", ".join(parts or ["''"]) + ")"
