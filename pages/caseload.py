@@ -9,7 +9,16 @@ from senlib import charts, exports, register, store
 from senlib.charts import STATUS_COLOURS, STATUS_ORDER
 from senlib.rules import default_policy
 from ui.senco import open_button, open_clicked_pupil, scope, status_frame
-from ui.state import CASELOAD_EVERYONE, CASELOAD_FILTER, CASELOAD_OPEN, CASELOAD_SEARCH, CASELOAD_SETTINGS, cursor, data_version
+from ui.state import (
+    CASELOAD_CLEAR,
+    CASELOAD_EVERYONE,
+    CASELOAD_FILTER,
+    CASELOAD_OPEN,
+    CASELOAD_SEARCH,
+    CASELOAD_SETTINGS,
+    cursor,
+    data_version,
+)
 from ui.widgets import as_of_input, empty_state
 
 Settings = tuple[str, ...] | None
@@ -58,7 +67,8 @@ with st.expander("Filters", expanded=True, icon=":material/filter_list:"):
     for i, (col, spec) in enumerate(register.FILTERS.items()):
         chosen[col] = cols[i % 4].multiselect(spec.label, options[col], key=CASELOAD_FILTER + col, placeholder="All",
                                               format_func=lambda v, c=col: register.describe(c, v), persist_state="session")
-    st.button("Clear filters and search", on_click=_clear_filters, icon=":material/filter_list_off:", type="tertiary")
+    st.button("Clear filters and search", on_click=_clear_filters, icon=":material/filter_list_off:", type="tertiary",
+              key=CASELOAD_CLEAR)
 
 key = tuple((c, tuple(v)) for c, v in chosen.items() if v)
 shown, n = _table(version, as_of, settings, everyone, key, search.strip())

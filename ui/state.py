@@ -17,6 +17,7 @@ CASELOAD_SEARCH = "caseload_search"        # pages/caseload.py: name or ID typed
 CASELOAD_EVERYONE = "caseload_everyone"    # pages/caseload.py: include pupils not on the SEN register
 CASELOAD_FILTER = "caseload_filter_"       # pages/caseload.py: prefix; + filter column (senlib.register.FILTERS)
 CASELOAD_OPEN = "caseload_open"            # pages/caseload.py: the Open button clicked in the table
+CASELOAD_CLEAR = "caseload_clear"          # pages/caseload.py: the button that clears filters and search
 UPCOMING_SETTINGS = "upcoming_settings"    # pages/upcoming.py: settings chosen in the filter
 UPCOMING_WEEKS = "upcoming_weeks"          # pages/upcoming.py: how many weeks ahead
 UPCOMING_NAMES = "upcoming_names"          # pages/upcoming.py: full names (not initials) in the calendar file
