@@ -77,8 +77,8 @@ if rv.empty:
     st.info(f"No review falls in the next {weeks} weeks. Choose more weeks ahead, or a later as-of date.", icon=":material/event_available:")
     st.stop()
 review_table = pd.DataFrame({
-    "open": "Open", "priority": _one(rv["priority"]), "pupil": rv["pupil"], "review": rv["review"],
-    "basis": rv["review_basis"].map({"scheduled": "Scheduled", "agreed": "Agreed at last review", "due_date": "No date set"}),
+    "open": "Open", "priority": _one(rv["priority"]), "pupil": rv["pupil"],
+    "review": rv["review"].where(rv["review_basis"] != "due_date"),  # blank: no meeting date recorded yet
     "due_date": rv["due_date"], "invite_by": rv["invite_by"], "invite_state": _one(rv["invite_state"]),
     "invite_statutory_by": rv["invite_statutory_by"], "reports_by": rv["reports_by"], "reports_state": _one(rv["reports_state"]),
     "next_step": rv["next_step"], "year": rv["year"], "plan": rv["plan"], "key_worker": rv["key_worker"], "setting": rv["setting"]})
@@ -87,8 +87,9 @@ st.dataframe(review_table, hide_index=True, width="stretch", height=min(38 + 35 
              column_config={
     "open": open_button(UPCOMING_OPEN + "reviews"),
     "priority": _pills("", upcoming.PRIORITY, PRIORITY_COLOURS), "pupil": "Pupil",
-    "review": day("Review", format="DD/MM/YYYY", help="The meeting date: scheduled, or agreed at the last review; else the due date."),
-    "basis": "Review date is", "due_date": day("Must be held by", format="DD/MM/YYYY"),
+    "review": day("Meeting", format="DD/MM/YYYY", help="The review meeting: scheduled, or agreed at the last review. "
+                  "Blank: no date recorded yet; invitations and reports are then counted back from the due date."),
+    "due_date": day("Must be held by", format="DD/MM/YYYY", help="The latest date the rules allow for this review."),
     "invite_by": day("Invitations by", format="DD/MM/YYYY", help="Invitations and the current plan (good practice: 6 weeks before)."),
     "invite_state": _pills("Invitations", MILESTONE_STATES, STATE_COLOURS),
     "invite_statutory_by": day("Statutory invitations by", format="DD/MM/YYYY", help="EHC plans: at least 2 weeks before (SEND Regulations 2014, reg. 20)."),

@@ -110,7 +110,7 @@ def milestones(status: pd.DataFrame, as_of: date) -> pd.DataFrame:
 
 
 # Kinds of to-do item, in the order the list shows them.
-TODO_KINDS: dict[str, str] = {"overdue": "Review overdue", "missed": "Missed", "this_week": "Due this week"}
+TODO_KINDS: dict[str, str] = {"overdue": "Overdue", "missed": "Missed", "this_week": "This week"}
 
 
 def todo(ms: pd.DataFrame, as_of: date) -> pd.DataFrame:
