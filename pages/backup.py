@@ -32,7 +32,10 @@ st.subheader("Restore from a backup")
 st.write("Replaces everything in the dashboard with the contents of a backup file. The file is checked first; "
          "nothing changes unless the whole restore succeeds. The audit log is kept, with the backup's entries "
          "added and the restore recorded.")
-upload = st.file_uploader("Backup file (.duckdb)", type=["duckdb"], key="restore_file")
+limit = st.config.get_option("server.maxUploadSize")
+upload = st.file_uploader("Backup file (.duckdb)", type=["duckdb"], key="restore_file",
+                          help=f"Files up to {limit} MB. For a larger backup, stop the dashboard and run "
+                               "`python -m senlib restore FILE` on this computer.")
 if upload is not None:
     with tempfile.TemporaryDirectory(prefix="senlib-upload-") as tmp:
         path = Path(tmp) / Path(upload.name).name

@@ -67,8 +67,8 @@ def _render_sign_in(names: list[str | None]) -> None:
 def _render_refusal(email: str | None) -> None:
     st.title("You do not have access to this dashboard")
     if email:
-        st.write("You are signed in as")
-        st.code(email, language=None)  # shown as text, never as Markdown
+        st.write("You are signed in as:")
+        st.text(email)  # as text, never as Markdown
     else:
         st.write("Your account did not give an email address this dashboard can check.")
     st.write("The SEN caseload holds sensitive information about children, so only people the school has "
@@ -95,12 +95,18 @@ def _block(render: Callable[[], None], title: str) -> None:
 
 
 def _audit_once(viewer_name: str, action: str, detail: dict[str, Any]) -> None:
-    """Write a sign-in (or refusal) once per browser session."""
-    marker = (viewer_name, action)
+    """Write a sign-in (or refusal) once: per sign-in at the provider (the ID token's issue time), so
+    reloading the page or opening another tab is not a new entry; once per session in local mode."""
+    marker = (viewer_name, action, detail.get("login"))
     if st.session_state.get(_AUDITED) == marker:
         return
     try:
-        store.audit(state.cursor(), action, viewer_name, detail)
+        cur = state.cursor()
+        seen = detail.get("login") is not None and cur.execute(
+            "SELECT count(*) FROM audit WHERE action = ? AND user_name = ? AND detail->>'login' = ?",
+            [action, viewer_name, str(detail["login"])]).fetchall()[0][0]
+        if not seen:
+            store.audit(cur, action, viewer_name, detail)
     except SenlibError as exc:  # the pages will report a broken database; do not hide them behind this
         _LOG.warning("sign-in not audited: %s", exc)
         return
@@ -128,13 +134,16 @@ def gate() -> Viewer:
     else:
         if not st.user.is_logged_in:
             _block(lambda: _render_sign_in(names), "Sign in")
-        email = access.email_from_claims(st.user.to_dict())
+        claims = st.user.to_dict()
+        email = access.email_from_claims(claims)
+        login = str(claims["iat"]) if claims.get("iat") else None  # identifies one sign-in at the provider
         found = access.viewer_for(email, config)
         if found is None:
-            _audit_once(email or "(no email)", "sign_in_refused", {"reason": "no role"})
+            _audit_once(email or "(no email)", "sign_in_refused", {"reason": "no role", "login": login})
             _block(lambda: _render_refusal(email), "No access")
         viewer = found
-        _audit_once(viewer.name, "sign_in", {"role": viewer.role, "settings": sorted(viewer.settings) if viewer.settings is not None else "all"})
+        _audit_once(viewer.name, "sign_in", {"role": viewer.role, "login": login,
+                                             "settings": sorted(viewer.settings) if viewer.settings is not None else "all"})
     st.session_state[state.USER] = viewer
     return viewer
 
