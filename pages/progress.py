@@ -8,7 +8,8 @@ import streamlit as st
 from senlib import caseload, charts, exports, progress, store
 from senlib.access import Viewer
 from ui.auth import current_viewer
-from ui.state import PROGRESS_SETTINGS, cursor, data_version
+from ui.senco import open_button, open_clicked_pupil, remember, restore
+from ui.state import PROGRESS_OPEN, PROGRESS_SETTINGS, cursor, data_version
 from ui.widgets import as_of_input, empty_state, settings_filter
 
 
@@ -48,7 +49,10 @@ if store.is_empty(cursor()):
     empty_state("Progress needs outcomes and their scaling scores.")
     st.stop()
 version, as_of = data_version(), as_of_input()
-chosen = settings_filter(_settings(version, viewer), key=PROGRESS_SETTINGS)
+visible = _settings(version, viewer)
+restore(PROGRESS_SETTINGS, visible)  # filters kept while the user visits a pupil and comes back
+chosen = settings_filter(visible, key=PROGRESS_SETTINGS)
+remember(PROGRESS_SETTINGS)
 result = _progress(version, viewer, as_of, tuple(chosen) if chosen else None)
 h = result["headline"]
 if h["outcomes"] == 0:
@@ -63,7 +67,7 @@ c[1].metric("On track", charts.number(h["on_track_share"], percent=True),
 c[2].metric("Mean change", charts.number(h["mean_change"]), help="Latest score minus baseline, in scale points.")
 c[3].metric("Way to target", charts.number(h["median_share"], percent=True),
             help="Median share of the way from baseline to target reached so far.")
-c[4].metric("Stalled outcomes", f"{h['stalled_outcomes']:,}", help=f"{h['stalled_pupils']:,} pupils. Score not risen since the one before.")
+c[4].metric("Stalled outcomes", f"{h['stalled_outcomes']:,}", help=f"{h['stalled_pupils']:,} pupils. Rule stalled_outcome: the scaling score has not risen over the last scores.")
 if result["source"] != "rules":
     st.caption("Stalled outcomes are worked out by a stand-in for the `stalled_outcome` rule until the rules engine is installed.")
 
@@ -85,13 +89,14 @@ stalled: pd.DataFrame = result["stalled"]
 if stalled.empty:
     st.success("No outcome has stalled on this date.")
 else:
-    shown = stalled.drop(columns=["key"])
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
-        "link": st.column_config.LinkColumn("Open", display_text="Open pupil"), "pupil": "Pupil", "setting": "Setting",
+    shown = stalled.drop(columns=["key", "link"])
+    st.dataframe(shown.assign(open="Open"), hide_index=True, width="stretch", column_config={
+        "open": open_button(PROGRESS_OPEN), "pupil": "Pupil", "setting": "Setting",
         "pupil_id": "Pupil ID", "year": "Year group", "need": "Primary need", "plan": "Current plan",
         "stalled": "Stalled outcomes", "outcomes": "Outcomes", "stalled_areas": "Areas stalled",
         "last_scored": st.column_config.DateColumn("Last scored", format="DD/MM/YYYY")},
-        column_order=["link", "pupil", "setting", "year", "need", "plan", "stalled", "outcomes", "stalled_areas", "last_scored"])
-    st.download_button("Download as Excel", data=lambda: exports.to_xlsx(shown.drop(columns=["link"]), sheet_name="Stalled outcomes"),
+        column_order=["open", "pupil", "setting", "year", "need", "plan", "stalled", "outcomes", "stalled_areas", "last_scored"])
+    open_clicked_pupil(PROGRESS_OPEN, stalled["key"])
+    st.download_button("Download as Excel", data=lambda: exports.to_xlsx(shown, sheet_name="Stalled outcomes"),
                        file_name=f"stalled-outcomes-{as_of:%Y-%m-%d}.xlsx", icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")

@@ -12,6 +12,7 @@ AS_OF = "as_of"
 USER = "user"
 PUPIL_SEARCH = "pupil_search"          # pages/pupil.py: the text typed in the search box
 PROGRESS_SETTINGS = "progress_settings"  # pages/progress.py: settings chosen in the filter
+PROGRESS_OPEN = "progress_open"          # pages/progress.py: the Open button clicked in the stalled list
 CASELOAD_SETTINGS = "caseload_settings"    # pages/caseload.py: settings chosen in the filter
 CASELOAD_SEARCH = "caseload_search"        # pages/caseload.py: name or ID typed in the search box
 CASELOAD_EVERYONE = "caseload_everyone"    # pages/caseload.py: include pupils not on the SEN register

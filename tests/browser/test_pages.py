@@ -82,3 +82,11 @@ def test_progress_page(page, demo_app):
     assert page.locator('[data-testid="stMetric"]').count() == 5
     screenshot(page, "progress")
     assert page.external_requests == []
+    # Open the first pupil of the stalled list (the table is a canvas: press its Open button by position).
+    grid = page.locator('[data-testid="stDataFrame"]').last
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 30, box["y"] + 35 + 17)
+    page.wait_for_url("**/pupil?pupil=*", timeout=30_000)
+    wait_for_app(page)
+    page.get_by_role("heading", name="Outcomes and progress scaling").wait_for()
