@@ -16,7 +16,7 @@ import pandas as pd
 from .cadence import cadence
 from .facts import facts
 from .flags import flags, outcome_rules
-from .marts import REGISTER_SUMMARY, outcome_progress_select, pupil_status_select, register, request_clocks
+from .marts import REGISTER_SUMMARY, outcome_progress_select, pupil_status_select, register, request_clocks, results
 from .quality import quality, quality_select
 from .query import Scope, run, with_ctes
 from .staging import staging
@@ -24,8 +24,8 @@ from .staging import staging
 
 def status_sql(scope: Scope) -> str:
     """The whole pupil_status statement (also handy to read: it is the policy, in SQL)."""
-    return with_ctes([*staging(scope), *facts(scope), *cadence(scope), *outcome_rules(scope), *flags(scope)],
-                     pupil_status_select())
+    return with_ctes([*staging(scope), *facts(scope), *cadence(scope), *outcome_rules(scope), *flags(scope),
+                      *results(scope)], pupil_status_select())
 
 
 def pupil_status(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None) -> pd.DataFrame:
@@ -69,7 +69,7 @@ def review_quality(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequen
     checks_known (out of the seven core checks).
     """
     def build(scope: Scope) -> str:
-        return with_ctes([*staging(scope), *facts(scope)[:2], *quality(scope)], quality_select(since is not None))
+        return with_ctes([*staging(scope), *facts(scope), *quality(scope)], quality_select(since is not None))
 
     return run(cur, as_of, settings, build, {"since": since} if since else None)
 

@@ -134,7 +134,8 @@ def facts(scope: Scope) -> list[CTE]:
                arg_max_null(r.la_decision_date, {REVIEW_ORDER}) AS last_la_decision,
                arg_max_null(r.pfa_covered, {REVIEW_ORDER}) AS last_pfa_covered,
                arg_max_null(r.decision, {REVIEW_ORDER}) AS last_decision,
-               max_by(r.progress, {REVIEW_ORDER}, {scope.lookback}) AS recorded_progress,
+               -- '-' stands for 'no judgement recorded' (max_by would skip a NULL and shift the list)
+               max_by(coalesce(r.progress, '-'), {REVIEW_ORDER}, {scope.lookback}) AS recorded_progress,
                max_by(r.review_date, {REVIEW_ORDER}, {scope.lookback + 1}) AS recent_reviews
         FROM fct_subjects s
         JOIN stg_reviews r ON r.pk = s.pk AND (r.plan_type = s.plan_type OR (r.plan_type IS NULL AND s.is_main))
@@ -145,7 +146,7 @@ def facts(scope: Scope) -> list[CTE]:
         SELECT h.pk, h.plan_type, h.setting_key, h.la_key, i AS recency,
                h.recent_reviews[i] AS review_date, h.recent_reviews[i + 1] AS previous_review
         FROM fct_history h, range(1, {scope.lookback + 1}) t(i)
-        WHERE i <= len(h.recorded_progress) AND h.recorded_progress[i] IS NULL"""),
+        WHERE i <= len(h.recorded_progress) AND h.recorded_progress[i] = '-'"""),
         ("fct_outcomes", f"""
         -- per outcome: its latest {scope.score_window} scores and their dates, newest first (same day: higher score
         -- first), and whether the target is reached (direction-aware: a target below the baseline is reached
@@ -185,7 +186,7 @@ def facts(scope: Scope) -> list[CTE]:
         -- per evaluated plan: the last reviews' progress judgements (recorded, else judged), newest first
         SELECT h.*,
                list_transform(range(1, len(h.recorded_progress) + 1),
-                              lambda i: coalesce(h.recorded_progress[i], j.judged[i])) AS recent_progress
+                              lambda i: coalesce(nullif(h.recorded_progress[i], '-'), j.judged[i])) AS recent_progress
         FROM fct_history h
         LEFT JOIN fct_judged j ON j.pk = h.pk AND j.plan_type = h.plan_type"""),
         ("fct_next", """

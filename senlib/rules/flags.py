@@ -20,6 +20,11 @@ LESS = "x = 'less'"
 AT_LEAST_EXPECTED = "x IN ('expected', 'more')"
 
 
+def sources_map() -> str:
+    """SQL MAP literal: rule id -> its source."""
+    return "MAP {" + ", ".join(f"'{r.id}': {lit(r.source)}" for r in default_policy().rules.values()) + "}"
+
+
 def _decision_label(col: str) -> str:
     whens = " ".join(f"WHEN '{k}' THEN {lit(v.lower())}" for k, v in DECISIONS.items())
     return f"(CASE {col} {whens} ELSE {col} END)"
@@ -39,13 +44,13 @@ MAIN = "rule_status c JOIN stg_policy pol ON pol.setting_key = c.setting_key AND
 
 def _flag(rule_id: str, when: str, fields: dict[str, str], *, source: str = MAIN, say: str = "flag",
           alias: str = "c") -> str:
-    """One flag rule: SELECT (pk, rule_id, rule_order, reason, source) FROM `source` WHERE the rule fires."""
+    """One flag rule: SELECT (pk, rule_id, rule_order, reason) FROM `source` WHERE the rule fires."""
     rule = default_policy().rules[rule_id]
     reason = compile_sentence(rule.say[say], fields, rule, where=f"{rule_id}.say.{say}")
     main = " AND c.is_main" if source.startswith(MAIN) else ""
     return (f"-- {rule_id}: {rule.title}\n"
             f"SELECT {alias}.pk, '{rule_id}' AS rule_id, {rule_order(rule_id)} AS rule_order,\n"
-            f"       {reason} AS reason, {lit(rule.source)} AS source\n"
+            f"       {reason} AS reason\n"
             f"FROM {source}\nWHERE {when}{main}")
 
 
@@ -190,13 +195,13 @@ def flags(scope: Scope) -> list[CTE]:
     ]
     return [
         ("rule_flags", "\nUNION ALL\n".join(selects)),
-        ("rule_flag_lists", """
+        ("rule_flag_lists", f"""
         -- per pupil: the flags raised, in the order of the policy file, with their sentences and sources
+        -- (the three lists of one group are built in the same row order, then put in policy order)
         SELECT pk,
-               list_transform(fl, lambda f: f.rule_id) AS flags,
-               list_transform(fl, lambda f: f.reason) AS flag_reasons,
-               list_transform(fl, lambda f: f.source) AS flag_sources
-        FROM (SELECT pk, list_sort(list({'rule_order': rule_order, 'rule_id': rule_id, 'reason': reason,
-                                         'source': source})) AS fl
+               list_transform(list_grade_up(orders), lambda i: ids[i]) AS flags,
+               list_transform(list_grade_up(orders), lambda i: reasons[i]) AS flag_reasons,
+               list_transform(list_grade_up(orders), lambda i: ({sources_map()})[ids[i]]) AS flag_sources
+        FROM (SELECT pk, list(rule_order) AS orders, list(rule_id) AS ids, list(reason) AS reasons
               FROM rule_flags GROUP BY pk)"""),
     ]

@@ -10,27 +10,39 @@ from .policy import default_policy
 from .query import CTE, Scope
 from .sentences import compile_sentence, count_text, date_text, lit
 
+
+def results(scope: Scope) -> list[CTE]:
+    """CTE mart_results: per pupil a rule may apply to, the status of the main plan and the flags, in one row."""
+    return [("mart_results", """
+        SELECT p.pk, p.plan_type, p.ehcp_la, p.policy_la,
+               c.cadence_rule, c.plan_start, c.last_review, c.due_date, c.status, c.days_overdue,
+               c.status_reason, c.status_source, c.next_review, c.next_review_basis, c.invite_by, c.invite_state,
+               c.invite_statutory_by, c.reports_by, c.reports_state, c.reviews_held, c.held_this_year,
+               fl.flags, fl.flag_reasons, fl.flag_sources
+        FROM fct_pupils p
+        LEFT JOIN rule_status c ON c.pk = p.pk AND c.is_main
+        LEFT JOIN rule_flag_lists fl ON fl.pk = p.pk""")]
+
+
 PUPIL_STATUS_TEMPLATE = """
 SELECT s.setting, s.pupil_id, s.first_name, s.last_name, s.dob AS date_of_birth,
        {year_group} AS year_group, s.recorded_year_group, {derived_year_group} AS derived_year_group,
        {mismatch} AS year_group_mismatch,
        s."class", s.key_worker, s.sen_status, s.primary_need, s.secondary_need,
-       p.plan_type, coalesce(p.ehcp_la, s.local_authority) AS local_authority,
-       coalesce(p.policy_la, s.local_authority, s.setting_la) AS policy_la,
-       c.cadence_rule, c.plan_start, c.last_review, c.due_date,
-       coalesce(c.status, 'not_applicable') AS status, c.days_overdue,
-       c.due_date - $as_of AS days_to_due,
-       coalesce(c.status_reason, {na_reason}) AS status_reason, c.status_source,
-       c.next_review, c.next_review_basis, c.invite_by, c.invite_state, c.invite_statutory_by,
-       c.reports_by, c.reports_state, c.reviews_held, c.held_this_year,
-       coalesce(fl.flags, []::VARCHAR[]) AS flags,
-       coalesce(fl.flag_reasons, []::VARCHAR[]) AS flag_reasons,
-       coalesce(fl.flag_sources, []::VARCHAR[]) AS flag_sources,
+       r.plan_type, coalesce(r.ehcp_la, s.local_authority) AS local_authority,
+       coalesce(r.policy_la, s.local_authority, s.setting_la) AS policy_la,
+       r.cadence_rule, r.plan_start, r.last_review, r.due_date,
+       coalesce(r.status, 'not_applicable') AS status, r.days_overdue,
+       r.due_date - $as_of AS days_to_due,
+       coalesce(r.status_reason, {na_reason}) AS status_reason, r.status_source,
+       r.next_review, r.next_review_basis, r.invite_by, r.invite_state, r.invite_statutory_by,
+       r.reports_by, r.reports_state, r.reviews_held, r.held_this_year,
+       coalesce(r.flags, []::VARCHAR[]) AS flags,
+       coalesce(r.flag_reasons, []::VARCHAR[]) AS flag_reasons,
+       coalesce(r.flag_sources, []::VARCHAR[]) AS flag_sources,
        s.leaving_date, coalesce(s.leaving_date <= $as_of, FALSE) AS has_left
 FROM stg_pupils s
-LEFT JOIN fct_pupils p ON p.pk = s.pk
-LEFT JOIN rule_status c ON c.pk = s.pk AND c.is_main
-LEFT JOIN rule_flag_lists fl ON fl.pk = s.pk"""
+LEFT JOIN mart_results r ON r.pk = s.pk"""
 
 
 def not_applicable_reason() -> str:
@@ -42,7 +54,7 @@ def not_applicable_reason() -> str:
     def s(key: str) -> str:
         return compile_sentence(say[key], fields, where=f"not_applicable.say.{key}")
 
-    return f"""CASE WHEN p.plan_type IS NOT NULL THEN NULL
+    return f"""CASE WHEN r.plan_type IS NOT NULL THEN NULL
                     WHEN s.leaving_date <= $as_of THEN {s('left')}
                     WHEN s.sen_status IN ('K', 'E') THEN {s('not_yet')}
                     ELSE {s('no_sen')} END"""
@@ -63,7 +75,7 @@ def register(scope: Scope) -> list[CTE]:
     the same up to the as-of date, rounded down.
     """
     return [("mart_register", f"""
-        SELECT c.setting, c.pupil_id, c.plan_type, c.is_main,
+        SELECT c.pk, c.plan_type, c.is_main,
                CASE c.plan_type WHEN 'sen_support' THEN pol.sen_support_termly__reviews_per_year
                                 WHEN 'my_support_plan' THEN pol.msp_termly__reviews_per_year
                                 ELSE ceil(12.0 / c.every_months) END AS per_year,

@@ -22,27 +22,26 @@ def quality(scope: Scope) -> list[CTE]:
     return [
         ("q_reviews", """
         -- every held review of a pupil in scope; a review with no plan type counts for the pupil's main plan
-        SELECT r.*, coalesce(r.plan_type, p.plan_type) AS review_plan, p.first_name, p.last_name, p.dob,
-               p.year_index, p.setting_key, p.la_key, p.policy_la
-        FROM stg_reviews r JOIN fct_pupils p ON p.setting = r.setting AND p.pupil_id = r.pupil_id"""),
+        SELECT r.*, coalesce(r.plan_type, p.plan_type) AS review_plan, p.setting, p.pupil_id, p.first_name, p.last_name,
+               p.dob, p.year_index, p.setting_key, p.la_key, p.policy_la
+        FROM stg_reviews r JOIN fct_pupils p ON p.pk = r.pk"""),
         ("q_sequence", """
         -- the start of the plan of that type in force at the review, and the review before it
         SELECT q.* EXCLUDE (plan_type), q.review_plan AS plan_type, q.plan_type AS recorded_plan_type,
                pl.start_date AS plan_start,
-               lag(q.review_date) OVER (PARTITION BY q.setting, q.pupil_id, q.review_plan
+               lag(q.review_date) OVER (PARTITION BY q.pk, q.review_plan
                                         ORDER BY q.review_date, q.kind NULLS LAST) AS previous_review
         FROM q_reviews q
-        ASOF LEFT JOIN (SELECT setting, pupil_id, plan_type, start_date FROM stg_plans WHERE start_date IS NOT NULL) pl
-             ON pl.setting = q.setting AND pl.pupil_id = q.pupil_id AND pl.plan_type = q.review_plan
+        ASOF LEFT JOIN (SELECT pk, plan_type, start_date FROM stg_plans WHERE start_date IS NOT NULL) pl
+             ON pl.pk = q.pk AND pl.plan_type = q.review_plan
             AND q.review_date >= pl.start_date"""),
         *progress("q_sequence", "q"),
         ("q_scored", """
         -- the score nearest after each review (within the window), and whether the pupil has outcomes at all
-        SELECT q.setting, q.pupil_id, q.plan_type, q.review_date,
-               max(s.score_date) AS nearest_score
+        SELECT q.pk, q.plan_type, q.review_date, max(s.score_date) AS nearest_score
         FROM q_sequence q
         JOIN stg_policy pol ON pol.setting_key = q.setting_key AND pol.la_key = q.la_key
-        JOIN stg_scores s ON s.setting = q.setting AND s.pupil_id = q.pupil_id
+        JOIN stg_scores s ON s.pk = q.pk
              AND s.score_date BETWEEN q.review_date - pol.review_quality__score_window_days
                                   AND q.review_date + pol.review_quality__score_window_days
         GROUP BY ALL"""),
@@ -59,7 +58,7 @@ def quality(scope: Scope) -> list[CTE]:
                q.parent_attended AS parents_involved,
                q.child_contributed,
                q.next_review_date IS NOT NULL AS next_date_set,
-               CASE WHEN sc.nearest_score IS NOT NULL THEN TRUE WHEN oc.pupil_id IS NOT NULL THEN FALSE END AS outcomes_scored,
+               CASE WHEN sc.nearest_score IS NOT NULL THEN TRUE WHEN oc.pk IS NOT NULL THEN FALSE END AS outcomes_scored,
                if(q.plan_type = 'ehcp',
                   CASE WHEN q.report_sent IS NOT NULL THEN q.report_sent <= q.review_date + 7 * pol.report_after__weeks
                        WHEN $as_of > q.review_date + 7 * pol.report_after__weeks THEN FALSE END, NULL) AS report_sent_in_time,
@@ -70,10 +69,8 @@ def quality(scope: Scope) -> list[CTE]:
                    >= {year_code_index('pol.pfa_from_y9__from_year')} AS pfa_required
         FROM q_progress q
         JOIN stg_policy pol ON pol.setting_key = q.setting_key AND pol.la_key = q.la_key
-        LEFT JOIN q_scored sc ON sc.setting = q.setting AND sc.pupil_id = q.pupil_id AND sc.plan_type = q.plan_type
-             AND sc.review_date = q.review_date
-        LEFT JOIN (SELECT DISTINCT setting, pupil_id FROM stg_outcomes) oc
-             ON oc.setting = q.setting AND oc.pupil_id = q.pupil_id"""),
+        LEFT JOIN q_scored sc ON sc.pk = q.pk AND sc.plan_type = q.plan_type AND sc.review_date = q.review_date
+        LEFT JOIN (SELECT DISTINCT pk FROM stg_outcomes) oc ON oc.pk = q.pk"""),
     ]
 
 

@@ -58,7 +58,7 @@ def staging(scope: Scope) -> list[CTE]:
         FROM outcomes
         WHERE coalesce(start_date <= $as_of, TRUE) AND coalesce(status, 'active') <> 'discontinued' AND {scope.only()}"""),
         ("stg_scores", f"""
-        SELECT hash(setting, pupil_id, outcome_id) AS ok, score_date, score
+        SELECT {PK} AS pk, hash(setting, pupil_id, outcome_id) AS ok, score_date, score
         FROM scores
         WHERE score_date <= $as_of AND {scope.only()}"""),
         ("stg_requests", f"""

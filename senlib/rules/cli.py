@@ -1,0 +1,117 @@
+"""`python -m senlib status`: every pupil's review status on a date, as a summary or JSON.
+
+    python -m senlib status [--db PATH] [--as-of YYYY-MM-DD] [--json] [--rows]
+
+With --json it prints one JSON object: as_of, summary (by_status, by_flag, by_plan_type) and,
+with --rows, pupils (one object per pupil). Without --json it prints a readable summary, and
+with --rows a table of the pupils whose review is overdue or due soon, or who carry a flag.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from .. import store
+from ..cli import EXIT_OK, command, parse_date
+from ..names import PLAN_TYPES, REVIEW_STATUS
+from .evaluate import pupil_status
+from .policy import default_policy
+
+# Keys of each pupil in the JSON output, in order (issue 4).
+ROW_KEYS = ["setting", "pupil_id", "first_name", "last_name", "year_group", "sen_status", "primary_need", "plan_type",
+            "local_authority", "last_review", "due_date", "status", "days_overdue", "flags"]
+DATE_KEYS = ("last_review", "due_date")
+URGENCY = {"overdue": 0, "due_soon": 1, "on_track": 2, "not_applicable": 3}
+
+
+def _args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as-of", type=parse_date, default=None, metavar="YYYY-MM-DD",
+                   help="the day to evaluate the rules on (default today)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a readable summary")
+    p.add_argument("--rows", action="store_true",
+                   help="include one entry per pupil (JSON), or a table of pupils needing attention (text)")
+
+
+def summary(df: pd.DataFrame) -> dict[str, Any]:
+    """Counts by status, by flag (rule id, in policy order) and, per plan type, by status."""
+    by_status = {s: int((df["status"] == s).sum()) for s in REVIEW_STATUS}
+    raised = df["flags"].explode().dropna().value_counts()
+    by_flag = {r: int(raised[r]) for r in default_policy().rules if r in raised.index}
+    by_plan: dict[str, dict[str, int]] = {}
+    with_plan = df[df["plan_type"].notna()]
+    for plan in [p for p in PLAN_TYPES if p in set(with_plan["plan_type"])]:
+        rows = with_plan[with_plan["plan_type"] == plan]
+        by_plan[plan] = {"pupils": len(rows), **{s: int((rows["status"] == s).sum()) for s in REVIEW_STATUS
+                                                  if s != "not_applicable"}}
+    return {"pupils": len(df), "by_status": by_status, "by_flag": by_flag, "by_plan_type": by_plan}
+
+
+def rows(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """One JSON-ready dict per pupil: dates as ISO strings, missing values as null, flags as a list."""
+    out = df[ROW_KEYS].sort_values(["setting", "pupil_id"]).copy()
+    for key in DATE_KEYS:
+        out[key] = out[key].dt.strftime("%Y-%m-%d")
+    out["days_overdue"] = out["days_overdue"].astype(object)
+    records = out.astype(object).where(out.notna(), None).to_dict("records")
+    for r in records:
+        r["flags"] = list(r["flags"]) if r["flags"] is not None else []
+        if r["days_overdue"] is not None:
+            r["days_overdue"] = int(r["days_overdue"])
+    return records
+
+
+def _text(df: pd.DataFrame, as_of: date, db: str, with_rows: bool) -> str:
+    s = summary(df)
+    lines = [f"Review status on {as_of:%-d %b %Y}: {s['pupils']:,} pupils in {df['setting'].nunique():,} settings ({db})"]
+    for status, n in s["by_status"].items():
+        lines.append(f"  {REVIEW_STATUS[status]:<16}{n:>10,}")
+    if s["by_plan_type"]:
+        lines.append("By plan:")
+        for plan, c in s["by_plan_type"].items():
+            lines.append(f"  {PLAN_TYPES[plan]:<28}{c['pupils']:>8,}   overdue {c['overdue']:,}, due soon {c['due_soon']:,},"
+                         f" on track {c['on_track']:,}")
+    rules = default_policy().rules
+    if s["by_flag"]:
+        lines.append("Flags raised (rule id: pupils):")
+        for rule_id, n in s["by_flag"].items():
+            lines.append(f"  {rule_id:<22}{n:>8,}  {rules[rule_id].title}")
+    mismatched = int(df["year_group_mismatch"].sum())
+    if mismatched:
+        lines.append(f"Year groups: {mismatched:,} recorded year groups disagree with the date of birth.")
+    if with_rows:
+        attention = df[(df["status"].isin(["overdue", "due_soon"])) | (df["flags"].list.len() > 0)].copy()
+        attention["_u"] = attention["status"].map(URGENCY)
+        attention = attention.sort_values(["_u", "due_date", "setting", "pupil_id"])
+        lines.append(f"Pupils needing attention ({len(attention):,}):")
+        for r in attention.itertuples():
+            due = "" if pd.isna(r.due_date) else f"due {r.due_date:%-d %b %Y}"
+            flags = ", ".join(r.flags) if len(r.flags) else "-"
+            lines.append(f"  {r.setting} | {r.pupil_id} | {r.first_name} {r.last_name} | {r.year_group or '?'} | "
+                         f"{r.plan_type or '-'} | {REVIEW_STATUS[r.status]} {due} | flags: {flags}")
+            lines.append(f"      {r.status_reason}")
+    return "\n".join(lines)
+
+
+@command("status", "every pupil's review status on a date (overdue, due soon, on track), with flags", _args)
+def run_status(args: argparse.Namespace) -> int:
+    as_of = args.as_of or date.today()
+    con = store.connect(args.db, read_only=True)
+    try:
+        df = pupil_status(con, as_of)
+    finally:
+        con.close()
+    if args.json:
+        out: dict[str, Any] = {"as_of": as_of.isoformat(), "summary": summary(df)}
+        if args.rows:
+            out["pupils"] = rows(df)
+        json.dump(out, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        print(_text(df, as_of, str(store.db_path(args.db)), args.rows))
+    return EXIT_OK
