@@ -1,5 +1,6 @@
 """Compliance (senior leaders): are reviews held on time, where not, and is it getting better?"""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pandas as pd
@@ -8,9 +9,9 @@ import streamlit as st
 from senlib import charts, compliance, store
 from senlib.access import Viewer
 from ui.auth import current_viewer
-from ui.senco import remember, restore, settings_list
+from ui.senco import scope
 from ui.state import COMPLIANCE_PLANS, COMPLIANCE_SETTINGS, COMPLIANCE_YEARS, cursor, data_version
-from ui.widgets import as_of_input, empty_state, settings_filter
+from ui.widgets import as_of_input, empty_state
 
 Settings = tuple[str, ...] | None
 
@@ -20,7 +21,7 @@ def _evaluate(version: tuple, viewer: Viewer, as_of: date, settings: Settings) -
     return compliance.evaluate(cursor(), as_of, settings, viewer=viewer)
 
 
-@st.cache_data(max_entries=128, show_spinner="Working out the rules at each month end of the last year…")
+@st.cache_data(max_entries=128, show_spinner=False)
 def _month_end(version: tuple, viewer: Viewer, day: date, settings: Settings) -> pd.DataFrame:
     """One trend point; cached per date, so moving the as-of date re-evaluates only the dates that changed."""
     return compliance.status_counts(cursor(), day, settings, viewer=viewer)
@@ -29,19 +30,27 @@ def _month_end(version: tuple, viewer: Viewer, day: date, settings: Settings) ->
 @st.cache_data(max_entries=64, show_spinner=False)
 def _view(version: tuple, viewer: Viewer, as_of: date, settings: Settings, filters: compliance.Filters) -> dict:
     c = _evaluate(version, viewer, as_of, settings)
-    days = compliance.month_ends(as_of)
-    counts = {d: _month_end(version, viewer, d, settings) for d in days[:-1]} | {as_of: c.status}
-    trend = compliance.trend(counts, filters, as_of=as_of)
     return {"headline": compliance.headline(c, filters), "heat": compliance.heatmap_table(c, filters),
             "by": {d: compliance.by_dimension(c, d, filters) for d in compliance.BREAKDOWNS},
-            "trend": trend, "quality": compliance.quality_table(c, filters),
-            "quality_by_plan": compliance.quality_by_plan(c, filters), "since": c.quality_since,
-            "figures": compliance.figures(c, filters, trend)}
+            "quality": compliance.quality_table(c, filters), "quality_by_plan": compliance.quality_by_plan(c, filters),
+            "since": c.quality_since, "figures": compliance.figures(c, filters)}
 
 
-def _chart(view: dict, key: str, table: pd.DataFrame, caption: str, config: dict | None = None) -> None:
+@st.cache_data(max_entries=64, show_spinner=False)
+def _trend(version: tuple, viewer: Viewer, as_of: date, settings: Settings, filters: compliance.Filters) -> dict:
+    """The last 12 month ends: computed after the rest of the page is drawn, as the first time it takes longest."""
+    c = _evaluate(version, viewer, as_of, settings)
+    past = compliance.month_ends(as_of)[:-1]
+    # Two at a time: much of each evaluation is DuckDB planning the rules statement, on one core.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        counts = dict(zip(past, pool.map(lambda d: _month_end(version, viewer, d, settings), past), strict=True))
+    counts[as_of] = c.status
+    table = compliance.trend(counts, filters, as_of=as_of)
+    return {"table": table, "figure": compliance.trend_figure(table)}
+
+
+def _chart(spec: dict | None, key: str, table: pd.DataFrame, caption: str, config: dict | None = None) -> None:
     """A chart with its table under it (the table alternative), or a note when there is nothing to draw."""
-    spec = view["figures"].get(key)
     if spec is None:
         st.caption(f"{caption}: nothing to show for this choice.")
         return
@@ -60,19 +69,13 @@ if store.is_empty(cursor()):
     empty_state("Compliance shows whether every pupil's plan is reviewed on time.")
     st.stop()
 version, as_of = data_version(), as_of_input()
-all_settings = [s for s in settings_list(version) if viewer.may_see_setting(s)]
-restore(COMPLIANCE_SETTINGS, all_settings)
-chosen = settings_filter(all_settings, key=COMPLIANCE_SETTINGS)
-settings: Settings = tuple(chosen) if chosen else None
+settings: Settings = scope(version, COMPLIANCE_SETTINGS)  # the sidebar filter, within what the viewer may see
 options = compliance.options(_evaluate(version, viewer, as_of, settings))
-restore(COMPLIANCE_PLANS, options["plan_types"])
-restore(COMPLIANCE_YEARS, options["year_groups"])
 cols = st.columns(2)
 plans = cols[0].multiselect("Plan type", options["plan_types"], key=COMPLIANCE_PLANS, format_func=compliance.plan_label,
-                            placeholder="All plan types")
+                            placeholder="All plan types", persist_state="session")
 years = cols[1].multiselect("Year group", options["year_groups"], key=COMPLIANCE_YEARS, format_func=compliance.year_label,
-                            placeholder="All year groups")
-remember(COMPLIANCE_SETTINGS, COMPLIANCE_PLANS, COMPLIANCE_YEARS)
+                            placeholder="All year groups", persist_state="session")
 filters = compliance.Filters(tuple(plans) or None, tuple(years) or None)
 view = _view(version, viewer, as_of, settings, filters)
 h = view["headline"]
@@ -99,27 +102,20 @@ if not h["register_filtered_by_year"]:
 
 st.subheader("Where reviews are late", anchor=False)
 heat = view["heat"].rename(columns={"plan": "Plan type", "year": "Year group", **COUNTS})
-_chart(view, "heatmap", heat, "On time by plan type and year group", {"rate": RATE})
+_chart(view["figures"].get("heatmap"), "heatmap", heat, "On time by plan type and year group", {"rate": RATE})
 
 tabs = st.tabs([f"By {label.lower()}" for label in compliance.BREAKDOWNS.values()])
 for tab, (dim, label) in zip(tabs, compliance.BREAKDOWNS.items(), strict=True):
     with tab:
         table = view["by"][dim].rename(columns={"label": label, **COUNTS})
-        _chart(view, dim, table, f"On time by {label.lower()}", {"rate": RATE})
+        _chart(view["figures"].get(dim), dim, table, f"On time by {label.lower()}", {"rate": RATE})
         if dim == "local_authority":
             st.caption("The council whose rules apply: the EHC plan's council, else the setting's.")
-
-st.subheader("Over the last 12 months", anchor=False)
-trend = view["trend"][["label", "pupils", "on_time", "overdue", "rate"]].rename(
-    columns={"label": "Month end", **COUNTS})
-_chart(view, "trend", trend, "On time at each month end", {"rate": RATE})
-st.caption("Each point is the rules worked out on the records as they stood at that month end; the last point is the "
-           "as-of date.")
 
 st.subheader("Quality of the reviews held", anchor=False)
 quality = view["quality"].drop(columns=["code"]).rename(columns={"check": "Check", "known": "Reviews judged",
                                                                  "passed": "Met the check"})
-_chart(view, "quality", quality, f"Review quality since {view['since']:%d/%m/%Y}",
+_chart(view["figures"].get("quality"), "quality", quality, f"Review quality since {view['since']:%d/%m/%Y}",
        {"rate": st.column_config.NumberColumn("Rate", format="percent")})
 if len(view["quality_by_plan"]) and len(view["quality_by_plan"].columns) > 1:
     with st.expander("Table: review quality by plan type", icon=":material/table:"):
@@ -128,3 +124,11 @@ if len(view["quality_by_plan"]) and len(view["quality_by_plan"].columns) > 1:
                                     for c in view["quality_by_plan"].columns if c != "Check"})
 st.caption("A review counts towards a rate only when the check can be judged from what was recorded (for example, "
            "'reports in time' needs the date the reports arrived).")
+
+st.subheader("Over the last 12 months", anchor=False)
+with st.spinner("Working out the rules at each month end of the last year…", show_time=True):
+    trend = _trend(version, viewer, as_of, settings, filters)
+table = trend["table"][["label", "pupils", "on_time", "overdue", "rate"]].rename(columns={"label": "Month end", **COUNTS})
+_chart(trend["figure"], "trend", table, "On time at each month end", {"rate": RATE})
+st.caption("Each point is the rules worked out on the records as they stood at that month end; the last point is the "
+           "as-of date.")

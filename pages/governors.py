@@ -11,7 +11,7 @@ import streamlit as st
 from senlib import charts, governors, privacy, store
 from senlib.access import Viewer
 from ui.auth import current_viewer
-from ui.senco import remember, restore, settings_list
+from ui.senco import settings_list
 from ui.state import GOVERNORS_SETTINGS, cursor, data_version
 from ui.widgets import as_of_input, settings_filter
 
@@ -57,10 +57,8 @@ if store.is_empty(cursor()):
     st.stop()
 version, as_of = data_version(), as_of_input()
 all_settings = [s for s in settings_list(version) if viewer.may_see_setting(s)]
-restore(GOVERNORS_SETTINGS, all_settings)
 chosen = settings_filter(all_settings, key=GOVERNORS_SETTINGS)
-remember(GOVERNORS_SETTINGS)
-settings: Settings = tuple(chosen) if chosen else None
+settings: Settings = tuple(chosen) if chosen else None  # None: every setting the viewer may see (senlib narrows it)
 report = _report(version, viewer, as_of, settings)
 
 st.caption(report.subtitle)

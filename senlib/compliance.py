@@ -390,10 +390,11 @@ def _rate_bars(table: pd.DataFrame, label: str, title: str) -> dict:
     return charts.to_spec(fig)
 
 
-def figures(c: Compliance, filters: Filters, trend_table: pd.DataFrame) -> dict[str, dict]:
-    """Every chart of the page as a plain spec (charts.to_spec), built from the aggregates only.
+def figures(c: Compliance, filters: Filters) -> dict[str, dict]:
+    """The charts of one as-of date as plain specs (charts.to_spec), built from the aggregates only.
 
-    Keys: heatmap, trend, quality, and one per BREAKDOWNS key. Empty aggregates give no key.
+    Keys: heatmap, quality, and one per BREAKDOWNS key; a chart with nothing to draw is left out.
+    The trend has its own builder (`trend_figure`): it needs the other month ends, which take longer.
     """
     out: dict[str, dict] = {}
     heat = heatmap_table(c, filters)
@@ -408,13 +409,6 @@ def figures(c: Compliance, filters: Filters, trend_table: pd.DataFrame) -> dict[
         table = by_dimension(c, dim, filters)
         if len(table):
             out[dim] = _rate_bars(table, label, f"Reviews on time by {label.lower()}")
-    if len(trend_table) and trend_table["pupils"].sum():
-        fig = charts.line(trend_table, x="date", y="rate", percent=True, title="Reviews on time at each month end",
-                          x_title="Month end", y_title="Reviews on time (share of pupils)", height=360)
-        fig.update_traces(customdata=trend_table[["pupils", "on_time"]].to_numpy(),
-                          hovertemplate="%{x|%d %b %Y}: %{y:.0%} (%{customdata[1]:,} of %{customdata[0]:,} pupils)<extra></extra>")
-        fig.update_xaxes(tickformat="%b %Y", dtick="M1")
-        out["trend"] = charts.to_spec(fig)
     quality = quality_table(c, filters)
     if len(quality) and quality["known"].sum():
         data = quality.dropna(subset=["rate"])
@@ -424,3 +418,15 @@ def figures(c: Compliance, filters: Filters, trend_table: pd.DataFrame) -> dict[
         fig.update_xaxes(range=[0, 1.05])
         out["quality"] = charts.to_spec(fig)
     return out
+
+
+def trend_figure(trend_table: pd.DataFrame) -> dict | None:
+    """The on-time rate at each month end as a line (a spec), or None when no pupil had a review clock."""
+    if not len(trend_table) or not trend_table["pupils"].sum():
+        return None
+    fig = charts.line(trend_table, x="date", y="rate", percent=True, title="Reviews on time at each month end",
+                      x_title="Month end", y_title="Reviews on time (share of pupils)", height=360)
+    fig.update_traces(customdata=trend_table[["pupils", "on_time"]].to_numpy(),
+                      hovertemplate="%{x|%d %b %Y}: %{y:.0%} (%{customdata[1]:,} of %{customdata[0]:,} pupils)<extra></extra>")
+    fig.update_xaxes(tickformat="%b %Y", dtick="M1")
+    return charts.to_spec(fig)
