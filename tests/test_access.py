@@ -159,3 +159,16 @@ def test_local_mode_refusal_says_how_to_configure_sign_in():
     message = access.local_mode_refusal("0.0.0.0")
     assert "[auth]" in message and "[roles]" in message and "secrets.toml" in message
     assert "every network interface" in access.local_mode_refusal(None)
+
+
+def test_the_shipped_example_secrets_are_valid():
+    import tomllib
+    from pathlib import Path
+
+    example = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit" / "secrets.example.toml").read_text())
+    assert {"redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url"} <= set(example["auth"])
+    assert access.viewer_for("j.smith@oak.sch.uk", example).role == SENCO
+    assert access.viewer_for("teacher@oak.sch.uk", example).role == LEADER
+    assert access.viewer_for("a.khan@oak.sch.uk", example).role == GOVERNOR   # named: not a leader by domain
+    assert access.viewer_for("head@ash.sch.uk", example).settings == {"Ash Primary"}
+    assert access.viewer_for("someone@gmail.com", example) is None
