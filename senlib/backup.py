@@ -79,7 +79,9 @@ def _quote(identifier: str) -> str:
 
 
 def backup_to(con: duckdb.DuckDBPyConnection, out: str | os.PathLike, viewer: Viewer) -> Path:
-    """Write a consistent copy of the whole database to `out` (replaced atomically if it exists)."""
+    """Write a consistent copy of the whole database to `out` (replaced atomically if it exists).
+
+    Works on its own cursor of `con`, so it may run on another thread than the one that owns `con`."""
     require_whole_database(viewer)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -94,13 +96,13 @@ def backup_to(con: duckdb.DuckDBPyConnection, out: str | os.PathLike, viewer: Vi
         finally:
             cur.execute(f"DETACH {alias}")
         os.replace(tmp, out)
+        store.audit(cur, "backup", viewer.name, {"file": out.name, "bytes": out.stat().st_size})
     except duckdb.Error as exc:
         raise DatabaseError(f"The backup could not be written to {out}: {exc}", fix="Check there is free disk space and try again.") from None
     finally:
         for leftover in (tmp, Path(str(tmp) + ".wal")):
             leftover.unlink(missing_ok=True)
         cur.close()
-    store.audit(con, "backup", viewer.name, {"file": out.name, "bytes": out.stat().st_size})
     return out
 
 
@@ -274,5 +276,5 @@ def _copy_in(con: duckdb.DuckDBPyConnection, source: Path, info: BackupInfo, vie
         finally:
             cur.close()
     with contextlib.suppress(duckdb.Error):  # durable already (WAL); a checkpoint just folds it in
-        con.execute("CHECKPOINT")
+        con.cursor().execute("CHECKPOINT")
     return RestoreSummary(info=info, tables=counts, audit_rows_merged=merged)
