@@ -17,7 +17,7 @@ from .fields import ENTITIES
 from .headers import SheetPlan, plan_sheet
 from .load import accepted_tables, close_superseded_plans, load_pupils, summarise, tracker_rows, upsert, write_import_records
 from .mappings import remembered_mappings
-from .normalise import Stage, build_stage, q
+from .normalise import Stage, build_stage
 from .problems import ERROR, PROBLEM_COLUMNS, WARNING, ImportRefused, Problem
 from .reading import MAX_FILE_BYTES, Workbook, read_workbook
 from .validate import check
@@ -109,7 +109,7 @@ def default_setting(con: duckdb.DuckDBPyConnection, setting: str | None) -> str 
 
 def run(con: duckdb.DuckDBPyConnection, upload: Upload, *, setting: str | None = None, user: str | None = None,
         dry_run: bool = False, accept_valid_rows: bool = False, today: date | None = None,
-        full_register: bool = True) -> ImportResult:
+        full_register: bool = True, allowed_settings: frozenset[str] | None = None) -> ImportResult:
     """Check and load a prepared upload in one transaction. Raises ImportRefused when errors block it."""
     today = today or date.today()
     timings: dict[str, float] = {}
@@ -122,7 +122,7 @@ def run(con: duckdb.DuckDBPyConnection, upload: Upload, *, setting: str | None =
     notes = {e: get_field(e, "pupil_id").note for e in ENTITIES}
     stage = build_stage(cur, items, setting, notes)
     try:
-        raw = check(cur, stage, upload.importable, today)
+        raw = check(cur, stage, upload.importable, today, allowed_settings)
         timings["validate"] = time.perf_counter() - t0
         problems = _problem_table(raw, upload)
         errors = problems[problems["severity"] == ERROR]

@@ -78,7 +78,7 @@ def read_workbook(file_name: str, data: bytes, *, max_bytes: int = MAX_FILE_BYTE
                          "so Excel features are missing and the name does not match the contents.",
                          "Rename the file to end in .csv and upload it again, or open it in Excel and save it as an "
                          "Excel Workbook (.xlsx).", file=file_name)
-        sheets = [Sheet(PurePath(file_name).stem or "CSV", _parse_csv(text))]
+        sheets = [Sheet(PurePath(file_name).stem or "CSV", _parse_csv(text, file_name))]
         fmt = "csv"
     sheets = [s for s in sheets if s.table.num_rows and s.table.num_columns]
     if not sheets:
@@ -230,14 +230,18 @@ def _binary_share(sample: bytes) -> float:
     return bad / len(sample)
 
 
-def _parse_csv(text: str) -> pa.Table:
+def _parse_csv(text: str, file_name: str = "") -> pa.Table:
     sample = text[:20000]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise refuse(f"The CSV file cannot be read ({exc}).", "Open it in Excel and save it again as CSV UTF-8, or as an Excel "
+                     "Workbook (.xlsx).", file=file_name) from None
     return _rows_to_table(rows)
 
 

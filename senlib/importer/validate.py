@@ -95,9 +95,15 @@ def _duplicates(table: str, entity: str) -> list[str]:
     ]
 
 
-def check(cur: duckdb.DuckDBPyConnection, stage: Stage, plans: list[tuple[int, SheetPlan]], today: date) -> pd.DataFrame:
+def check(cur: duckdb.DuckDBPyConnection, stage: Stage, plans: list[tuple[int, SheetPlan]], today: date,
+          allowed_settings: frozenset[str] | None = None) -> pd.DataFrame:
     """All problems of the staged upload, as a table with the COLUMNS above."""
     frames: list[pd.DataFrame] = [_sheet_problems(stage, plans)]
+    if allowed_settings is not None:
+        allowed = ", ".join(q(s) for s in sorted(allowed_settings)) or "NULL"
+        frames.append(_run(cur, [_select(t, ERROR, "setting", "setting", "'You may not import records for ' || setting",
+                                         "Import only records of the settings you look after; ask the trust's SENCo lead.",
+                                         f"setting IS NOT NULL AND setting NOT IN ({allowed})") for t in stage.tables.values()]))
     t = f"DATE {q(today.isoformat())}"
     if "pupils" in stage.tables:
         p = stage.tables["pupils"]

@@ -1,0 +1,175 @@
+"""Upload trackers (SENCo): preview with the detected mapping, check, import (all-or-nothing, or valid
+rows only), rejected rows back as Excel, confirm leavers, undo, and the template. Logic lives in senlib.importer."""
+
+import hashlib
+from datetime import date
+
+import streamlit as st
+
+from senlib import importer
+from senlib.errors import SenlibError
+from ui.auth import current_viewer
+from ui.state import connection
+
+# Session-state keys of this page.
+UPLOAD = "upload_prepared"          # (files fingerprint, importer.Upload)
+RESULT = "upload_result"            # the last ImportResult, or the ImportRefused of the last check
+FILES = "upload_files"
+
+st.title("Upload trackers")
+viewer = current_viewer()
+if not viewer.can_write:
+    st.error("Only the SENCo can upload trackers.")
+    st.stop()
+con = connection()
+cur = con.cursor()
+
+with st.sidebar:
+    st.download_button("Download the template", data=importer.write_template, file_name="sen-caseload-template.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/download:", on_click="ignore",
+                       help="One sheet per kind of record, with notes, drop-down lists and an example row.")
+
+tab_upload, tab_history = st.tabs(["Upload", "Imports and undo"])
+
+def upload_tab() -> None:
+    """Files -> preview and mapping -> check / import -> problems, rejected rows, leavers."""
+    st.write("Upload your tracker as it is (.xlsx, .xlsm, .xls, .ods or .csv): one or several files, any layout. "
+             "Check the preview, then import. Nothing is written unless the whole import succeeds, and any import "
+             "can be undone.")
+    files = st.file_uploader("Tracker files", type=["xlsx", "xlsm", "xls", "ods", "csv"], accept_multiple_files=True,
+                             key=FILES)
+    if not files:
+        st.info("Choose one or more tracker files to see a preview. No tracker yet? Download the template from the "
+                "sidebar.", icon=":material/upload_file:")
+        return
+    payload = [(f.name, f.getvalue()) for f in files]
+    fingerprint = hashlib.sha256(b"".join(hashlib.sha256(d).digest() + n.encode() for n, d in payload)).hexdigest()
+    if st.session_state.get(UPLOAD, (None,))[0] != fingerprint:
+        st.session_state.pop(RESULT, None)
+        try:
+            st.session_state[UPLOAD] = (fingerprint, importer.prepare(cur, payload))
+        except SenlibError as exc:
+            st.session_state.pop(UPLOAD, None)
+            st.error(str(exc), icon=":material/error:")
+            return
+    upload: importer.Upload = st.session_state[UPLOAD][1]
+
+    for file, sheet, reason in upload.skipped:
+        st.caption(f"Skipped sheet **{sheet}** of {file}: {reason}.")
+
+    st.subheader("Preview")
+    for file_idx, plan in upload.importable:
+        label = f"{upload.workbooks[file_idx].file_name} — sheet {plan.sheet}: {importer.ENTITY_LABELS[plan.entity]}"
+        with st.expander(label, expanded=len(upload.importable) == 1):
+            if plan.remembered:
+                st.caption("Using the mapping you chose for a file with the same headings last time.")
+            st.caption(f"Header found on row {(plan.header_row or 0) + 1}. Change what a column maps to if it is wrong; "
+                       "the choice is remembered for the next file with the same headings.")
+            choices = list(importer.field_choices(plan.entity))
+            edited = st.data_editor(
+                importer.mapping_frame(upload, file_idx, plan), hide_index=True, width="stretch",
+                key=f"map_{file_idx}_{plan.sheet}", disabled=["Heading", "Examples"],
+                column_config={"Maps to": st.column_config.SelectboxColumn("Maps to", options=choices, required=True)})
+            if importer.edit_mapping(plan, edited):
+                importer.remember_mapping(cur, plan)
+                st.session_state.pop(RESULT, None)
+                st.rerun()
+            st.dataframe(importer.sample_rows(upload, file_idx, plan), hide_index=True, width="stretch")
+
+    settings = [r[0] for r in cur.execute("SELECT setting FROM settings UNION SELECT DISTINCT setting FROM pupils "
+                                          "ORDER BY 1").fetchall() if r[0] and viewer.may_see_setting(r[0])]
+    NEW = "A new setting…"
+    left, right = st.columns(2)
+    pick = left.selectbox("Setting these files are for", settings + [NEW], index=0 if settings else None,
+                          placeholder="Choose a setting",
+                          help="Used for rows without a Setting column. A trust-wide tracker with a School column "
+                               "needs no choice here.")
+    setting = right.text_input("Name of the new setting") if pick == NEW or not settings else pick
+    full = st.checkbox("These files are the whole register of the setting (list pupils missing from them as possible leavers)",
+                       value=True)
+    valid_only = st.checkbox("Import the valid rows only (rows with errors are left out and given back as an Excel file)")
+
+    def _run(dry_run: bool):
+        try:
+            return importer.run(con, upload, setting=setting or None, user=viewer.name, dry_run=dry_run,
+                                accept_valid_rows=valid_only, full_register=full, allowed_settings=viewer.settings)
+        except SenlibError as exc:
+            return exc
+
+    c1, c2 = st.columns(2)
+    if c1.button("Check", icon=":material/fact_check:"):
+        with st.spinner("Checking…"):
+            st.session_state[RESULT] = _run(dry_run=True)
+    if c2.button("Import", type="primary", icon=":material/upload:"):
+        with st.spinner("Importing…"):
+            st.session_state[RESULT] = _run(dry_run=False)
+        st.cache_data.clear()
+
+    result = st.session_state.get(RESULT)
+    if isinstance(result, SenlibError):
+        st.error(result.message + (f" {result.fix}" if result.fix else ""), icon=":material/block:")
+        table = getattr(result, "table", None)
+        if table is not None and len(table):
+            st.dataframe(table, hide_index=True, width="stretch")
+        if getattr(result, "rejected", None):
+            st.download_button("Download the rows with errors (with a reason column)",
+                               data=importer.rejected_workbook(result.rejected), file_name="rows-with-errors.xlsx",
+                               on_click="ignore", icon=":material/download:")
+    elif result is not None:
+        if result.dry_run:
+            st.info("Check passed — nothing has been written yet. This is what Import would do:", icon=":material/check:")
+        else:
+            st.success(f"Imported as import {', '.join(map(str, result.import_ids))}.", icon=":material/check_circle:")
+        for line in importer.summary_lines(result):
+            st.write("- " + line)
+        if len(result.problems):
+            st.write(f"**{len(result.errors)} error(s), {len(result.warnings)} warning(s)** (warnings do not block):")
+            st.dataframe(result.problems, hide_index=True, width="stretch")
+        if result.rejected:
+            st.download_button("Download the rejected rows (with a reason column)",
+                               data=importer.rejected_workbook(result.rejected), file_name="rejected-rows.xlsx",
+                               on_click="ignore", icon=":material/download:")
+        if not result.dry_run and len(result.possible_leavers):
+            st.subheader("Confirm leavers")
+            st.write(f"{len(result.possible_leavers)} pupil(s) are in the database but not in this upload. Tick those who "
+                     "have left; they get a leaving date (nothing is deleted, and undo reverts it).")
+            chosen = st.multiselect("Pupils who have left", result.possible_leavers["pupil_id"].tolist(),
+                                    format_func=lambda pid: " ".join(str(x) for x in result.possible_leavers.set_index(
+                                        "pupil_id").loc[pid, ["first_name", "last_name", "year_group"]] if x is not None)
+                                    + f" ({pid})")
+            when = st.date_input("Leaving date", value=date.today(), format="DD/MM/YYYY")
+            if st.button("Confirm leavers", disabled=not chosen):
+                try:
+                    n = importer.confirm_leavers(con, result.import_ids[-1], chosen, when, viewer.name)
+                    st.success(f"{n} pupil(s) given a leaving date.")
+                    st.cache_data.clear()
+                except SenlibError as exc:
+                    st.error(str(exc))
+
+
+with tab_upload:
+    upload_tab()
+
+with tab_history:
+    imports = importer.list_imports(cur)
+    if imports.empty:
+        st.info("No imports yet.")
+    else:
+        shown = imports.rename(columns={"import_id": "Import", "created_at": "When", "user_name": "By", "file_name": "File",
+                                        "setting": "Setting", "status": "Status", "pupils_added": "Pupils added",
+                                        "pupils_changed": "Pupils changed", "rows_added": "Other rows added",
+                                        "possible_leavers": "Possible leavers", "problems": "Problems"})
+        st.dataframe(shown.drop(columns=["undone_at"]), hide_index=True, width="stretch")
+        done = imports[imports["status"] == "done"]
+        if len(done):
+            which = st.selectbox("Import to undo", done["import_id"].tolist(),
+                                 format_func=lambda i: f"{i}: {done.set_index('import_id').loc[i, 'file_name']}")
+            if st.button("Undo this import", icon=":material/undo:"):
+                try:
+                    r = importer.undo(con, int(which), viewer.name)
+                    st.success(f"Import {r['import_id']} undone: {r['pupils_removed']} pupils removed, "
+                               f"{r['values_restored']} values put back.")
+                    st.cache_data.clear()
+                except SenlibError as exc:
+                    st.error(str(exc))

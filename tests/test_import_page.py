@@ -1,0 +1,106 @@
+"""AppTest of the Upload page: empty state, preview, check, import, rejected rows, leavers, undo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from senlib import store
+from senlib.importer import edit_mapping, mapping_frame, prepare
+from tests.import_corpus import csv_bytes, messy_tracker
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = "pages/upload.py"
+GOOD = [["UPN", "Name", "DOB", "SEN", "Need"], ["P1", "Jo Bloggs", "04/03/2015", "K", "ASD"], ["P2", "Al Khan", "05/05/2015", "E", "SLCN"]]
+
+
+def _app(db, monkeypatch) -> AppTest:
+    monkeypatch.setenv("SENLIB_DB", str(db))
+    import ui.state
+
+    ui.state.connection.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def _count(db) -> int:
+    import ui.state  # the app's own connection: the file allows one per process
+
+    return ui.state.connection().cursor().execute("SELECT count(*) FROM pupils").fetchall()[0][0]
+
+
+def test_empty_state_explains_and_offers_the_template(empty_db, monkeypatch):
+    at = _app(empty_db, monkeypatch)
+    assert any("Choose one or more tracker files" in i.value for i in at.info)
+    assert any("template" in b.label.lower() for b in at.get("download_button"))
+    assert any("No imports yet" in i.value for i in at.info)
+
+
+def test_upload_check_import_and_undo(empty_db, monkeypatch):
+    at = _app(empty_db, monkeypatch)
+    at.file_uploader[0].set_value(("register.xlsx", messy_tracker(), "application/octet-stream")).run()
+    assert not at.exception, at.exception
+    assert any("Skipped sheet **Summary**" in c.value for c in at.caption)
+    at.text_input[0].set_value("Oakfield").run()
+    _button(at, "Check").click().run()
+    assert any("Check passed" in i.value for i in at.info)
+    assert _count(empty_db) == 0
+    _button(at, "Import").click().run()
+    assert not at.exception, at.exception
+    assert any("Imported as import" in s.value for s in at.success)
+    assert _count(empty_db) == 6
+    # undo from the history tab
+    _button(at, "Undo this import").click().run()
+    assert any("undone: 6 pupils removed" in s.value for s in at.success)
+    assert _count(empty_db) == 0
+
+
+def test_errors_block_then_valid_rows_only(empty_db, monkeypatch):
+    bad = GOOD + [["P3", "Ed Park", "31/02/2015", "K", "ASD"]]
+    at = _app(empty_db, monkeypatch)
+    at.file_uploader[0].set_value(("t.csv", csv_bytes(bad), "text/csv")).run()
+    at.text_input[0].set_value("Oakfield").run()
+    _button(at, "Import").click().run()
+    assert any("Nothing was imported" in e.value for e in at.error)
+    assert _count(empty_db) == 0
+    assert any("rows with errors" in b.label for b in at.get("download_button"))
+    next(c for c in at.checkbox if "valid rows only" in c.label).check().run()
+    _button(at, "Import").click().run()
+    assert _count(empty_db) == 2
+    assert any("rejected rows" in b.label for b in at.get("download_button"))
+
+
+def test_leavers_are_offered_after_a_full_reupload(empty_db, monkeypatch):
+    at = _app(empty_db, monkeypatch)
+    at.file_uploader[0].set_value(("a.csv", csv_bytes(GOOD), "text/csv")).run()
+    at.text_input[0].set_value("Oakfield").run()
+    _button(at, "Import").click().run()
+    at.file_uploader[0].set_value(("b.csv", csv_bytes(GOOD[:2]), "text/csv")).run()
+    at.selectbox[0].set_value("Oakfield").run()
+    _button(at, "Import").click().run()
+    assert any("Confirm leavers" in s.value for s in at.subheader)
+    at.multiselect[0].set_value(["P2"]).run()
+    _button(at, "Confirm leavers").click().run()
+    assert any("1 pupil(s) given a leaving date" in s.value for s in at.success)
+
+
+@pytest.mark.parametrize("new_label", ["Pupil ID"])
+def test_mapping_edit_helpers(tmp_path, new_label):
+    con = store.connect(tmp_path / "x.duckdb")
+    up = prepare(con, [("t.csv", csv_bytes([["Ref", "Child", "Birthday"], ["X1", "Jo Bloggs", "04/03/2015"]]))])
+    i, plan = up.importable[0]
+    frame = mapping_frame(up, i, plan)
+    assert frame["Maps to"].tolist() == ["(keep as an extra column)", "Name", "Date of birth"]
+    assert frame["Examples"].tolist() == ["X1", "Jo Bloggs", "04/03/2015"]
+    frame.loc[0, "Maps to"] = new_label
+    assert edit_mapping(plan, frame) and plan.mapping["Ref"] == "pupil_id"
+    assert not edit_mapping(plan, mapping_frame(up, i, plan))
