@@ -9,8 +9,18 @@ import openpyxl
 import pytest
 
 from senlib import store
-from senlib.importer import (apply_mapping, confirm_leavers, export_workbook, import_files, list_imports, prepare,
-                             remember_mapping, run, undo, write_template)
+from senlib.importer import (
+    apply_mapping,
+    confirm_leavers,
+    export_workbook,
+    import_files,
+    list_imports,
+    prepare,
+    remember_mapping,
+    run,
+    undo,
+    write_template,
+)
 from senlib.importer.fields import TEMPLATE_COLUMNS
 from senlib.names import ENTITY_SHEETS
 from tests.import_corpus import AS_OF, csv_bytes, messy_tracker
