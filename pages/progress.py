@@ -5,12 +5,12 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from senlib import caseload, charts, exports, progress, store
+from senlib import charts, exports, progress, store
 from senlib.access import Viewer
 from ui.auth import current_viewer
-from ui.senco import open_button, open_clicked_pupil, remember, restore
+from ui.senco import open_button, open_clicked_pupil, scope
 from ui.state import PROGRESS_OPEN, PROGRESS_SETTINGS, cursor, data_version
-from ui.widgets import as_of_input, empty_state, settings_filter
+from ui.widgets import as_of_input, empty_state
 
 
 @st.cache_data(max_entries=32, show_spinner="Working out progress…")
@@ -35,11 +35,6 @@ def _figures(dim: str, summary: pd.DataFrame) -> list:
                        title=f"Mean change since baseline by {label.lower()}", x_title="Scale points", y_title=label)]
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def _settings(version: tuple, viewer: Viewer) -> list[str]:
-    return [s for s in caseload.settings_list(cursor()) if viewer.may_see_setting(s)]
-
-
 st.title("Outcome progress")
 viewer = current_viewer()
 if not viewer.is_staff:  # senlib refuses too; say it plainly
@@ -49,10 +44,7 @@ if store.is_empty(cursor()):
     empty_state("Progress needs outcomes and their scaling scores.")
     st.stop()
 version, as_of = data_version(), as_of_input()
-visible = _settings(version, viewer)
-restore(PROGRESS_SETTINGS, visible)  # filters kept while the user visits a pupil and comes back
-chosen = settings_filter(visible, key=PROGRESS_SETTINGS)
-remember(PROGRESS_SETTINGS)
+chosen = scope(version, PROGRESS_SETTINGS)  # the sidebar filter, kept across pages, within the viewer's settings
 result = _progress(version, viewer, as_of, tuple(chosen) if chosen else None)
 h = result["headline"]
 if h["outcomes"] == 0:
