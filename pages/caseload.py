@@ -25,18 +25,19 @@ Settings = tuple[str, ...] | None
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _register(version: tuple, as_of: date, settings: Settings) -> pd.DataFrame:
-    return register.build(status_frame(version, as_of, settings))
+def _register(version: tuple, as_of: date, settings: Settings, everyone: bool) -> pd.DataFrame:
+    status = status_frame(version, as_of, settings)
+    return register.build(status if everyone else status[register.on_register(status)])  # the register: a fifth of a school
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _options(version: tuple, as_of: date, settings: Settings, everyone: bool) -> dict[str, list[str]]:
-    return register.options(register.apply_filters(_register(version, as_of, settings), everyone=everyone))
+    return register.options(_register(version, as_of, settings, everyone))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _table(version: tuple, as_of: date, settings: Settings, everyone: bool, chosen: tuple, search: str) -> tuple[pd.DataFrame, dict]:
-    df = register.apply_filters(_register(version, as_of, settings), dict(chosen), search=search, everyone=everyone)
+    df = register.apply_filters(_register(version, as_of, settings, everyone), dict(chosen), search=search, everyone=everyone)
     return df, register.counts(df)
 
 

@@ -22,8 +22,16 @@ def _upcoming(version: tuple, as_of: date, settings: tuple[str, ...] | None, wee
     status = status_frame(version, as_of, settings)
     ms = upcoming.milestones(status, as_of)
     td = upcoming.todo(ms, as_of)
-    rv = upcoming.reviews(status, as_of, weeks)
-    return {"milestones": ms, "todo": td, "reviews": rv, "summary": upcoming.summary(rv, td)}
+    rv = upcoming.reviews(status, as_of, weeks, ms=ms)
+    return {"todo": td, "reviews": rv, "summary": upcoming.summary(rv, td)}
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _calendar(version: tuple, as_of: date, settings: tuple[str, ...] | None, weeks: int, full_names: bool) -> bytes:
+    """Made only when the button is pressed (the milestones are many; the page's runs do not carry them)."""
+    status = status_frame(version, as_of, settings)
+    ms = upcoming.milestones(status, as_of)
+    return upcoming.calendar(ms, upcoming.reviews(status, as_of, weeks, ms=ms), as_of, weeks=weeks, full_names=full_names)
 
 
 def _pills(label: str, words: dict[str, str], colours: dict[str, str], help: str | None = None):
@@ -102,10 +110,9 @@ st.subheader("Download", anchor=False)
 full_names = st.toggle("Full names in the calendar", key=UPCOMING_NAMES, persist_state="session",
                        help="Off: each entry names the pupil by initials and ID, safer in a calendar that syncs to a phone "
                             "or is shared. On: full names.")
-ms = data["milestones"]
 left, right = st.columns(2)
 left.download_button("Calendar (.ics) for Outlook or Google", icon=":material/calendar_month:", on_click="ignore",
-                     data=lambda: upcoming.calendar(ms, rv, as_of, weeks=weeks, full_names=full_names),
+                     data=lambda: _calendar(version, as_of, settings, weeks, full_names),
                      file_name=f"sen-reviews-{as_of:%Y-%m-%d}.ics", mime="text/calendar")
 right.download_button("Reviews as Excel", icon=":material/download:", on_click="ignore",
                       data=lambda: exports.to_xlsx(upcoming.export_frame(rv), sheet_name="Upcoming reviews"),

@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from .names import PLAN_SHORT, year_group_label
-from .pupil import full_name, pupil_key
+from .register import flag_lists, flat_lists, keys, names
 from .rules import default_policy, load_policy
 
 # An EHC needs assessment request needs the My Support Plan and at least this many APDR cycles (guidance 004, 003).
@@ -29,14 +30,6 @@ COLUMNS = ["rule", "title", "key", "setting", "pupil_id", "pupil", "year", "plan
 def escalation_rules() -> list[str]:
     """The escalation rule ids, in the policy's order (the order of the graduated response)."""
     return [rid for rid, rule in default_policy().rules.items() if rule.group == "escalation"]
-
-
-def _listed(value: object) -> list:
-    if value is None:
-        return []
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    return list(value) if isinstance(value, (list, tuple)) else []
 
 
 def evidence(plan_type: object, plan_start: object, cycles: object) -> tuple[bool, str]:
@@ -55,38 +48,51 @@ def flagged(status: pd.DataFrame) -> pd.DataFrame:
     """One row per pupil and escalation flag, from a `pupil_status` frame (other flags, e.g. milestones, are left out).
 
     Columns: COLUMNS. `reason` is the engine's sentence for that pupil; `evidence` is filled for EHC
-    request suggestions only. Sorted by rule (policy order), then pupil.
+    request suggestions only. Sorted by rule (policy order), then pupil. The flags are flattened by Arrow,
+    so 100,000 pupils cost no Python loop per pupil.
     """
     rules = escalation_rules()
     titles = {rid: default_policy().rules[rid].title for rid in rules}
-    rows = []
     on_roll = status[~status["has_left"].astype("boolean").fillna(False)] if "has_left" in status else status
-    for r in on_roll.to_dict("records"):
-        flags = _listed(r.get("flags"))
-        if not any(f in titles for f in flags):
-            continue
-        reasons, sources = _listed(r.get("flag_reasons")), _listed(r.get("flag_sources"))
-        base = {
-            "key": pupil_key(r["setting"], r["pupil_id"]), "setting": r["setting"], "pupil_id": r["pupil_id"],
-            "pupil": full_name(r.get("first_name"), r.get("last_name"), last_first=True),
-            "year": year_group_label(r["year_group"]) if isinstance(r.get("year_group"), str) else "Not recorded",
-            "plan": PLAN_SHORT.get(r["plan_type"], r["plan_type"]) if isinstance(r.get("plan_type"), str) else "No plan",
-            "primary_need": r.get("primary_need"), "key_worker": r.get("key_worker"), "status": r.get("status"),
-        }
-        for i, rule in enumerate(flags):
-            if rule not in titles:
-                continue
-            ready, text = evidence(r.get("plan_type"), r.get("plan_start"), r.get("reviews_held")) if rule == EHC_REQUEST else (None, "")
-            rows.append({**base, "rule": rule, "title": titles[rule],
-                         "reason": reasons[i] if i < len(reasons) else "",
-                         "source": sources[i] if i < len(sources) else default_policy().rules[rule].source,
-                         "evidence_ready": ready, "evidence": text})
-    out = pd.DataFrame(rows, columns=COLUMNS)
+    on_roll = on_roll.reset_index(drop=True)
+    flags, rows = flat_lists(on_roll["flags"])
+    reasons, reason_rows = flat_lists(on_roll["flag_reasons"])
+    sources, source_rows = flat_lists(on_roll["flag_sources"])
+    if not (np.array_equal(rows, reason_rows) and np.array_equal(rows, source_rows)):  # lists not aligned: pair them row by row
+        reasons, sources = _aligned(on_roll, rows)
+    keep = np.isin(flags, list(titles))
+    found = pd.DataFrame({"_row": rows[keep], "rule": flags[keep], "reason": reasons[keep], "source": sources[keep]})
+    found["title"] = found["rule"].map(titles)
+    some = on_roll.iloc[found["_row"]].reset_index(drop=True)
+    years = {y: year_group_label(y) for y in some["year_group"].dropna().unique()}
+    out = pd.DataFrame({
+        "rule": found["rule"], "title": found["title"], "key": keys(some["setting"], some["pupil_id"]),
+        "setting": some["setting"], "pupil_id": some["pupil_id"], "pupil": names(some["first_name"], some["last_name"]),
+        "year": some["year_group"].map(years).fillna("Not recorded"),
+        "plan": some["plan_type"].map(PLAN_SHORT).fillna(some["plan_type"]).fillna("No plan"),
+        "primary_need": some["primary_need"], "key_worker": some["key_worker"], "status": some["status"],
+        "reason": found["reason"].fillna(""), "source": found["source"].fillna(found["rule"].map(
+            {rid: default_policy().rules[rid].source for rid in rules})),
+    })
+    checks = [evidence(p, s, n) if r == EHC_REQUEST else (None, "") for r, p, s, n in
+              zip(out["rule"], some["plan_type"], some["plan_start"], some["reviews_held"], strict=True)]
+    out["evidence_ready"] = pd.array([c[0] for c in checks], dtype="boolean")
+    out["evidence"] = [c[1] for c in checks]
     order = {rid: i for i, rid in enumerate(rules)}
     out = out.assign(_o=out["rule"].map(order)).sort_values(["_o", "pupil", "setting", "pupil_id"], kind="stable")
-    out = out.drop(columns="_o").reset_index(drop=True)
-    out["evidence_ready"] = out["evidence_ready"].astype("boolean")
-    return out
+    return out.drop(columns="_o").reset_index(drop=True)[COLUMNS]
+
+
+def _aligned(status: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Reasons and sources for each flattened flag when the engine's three lists differ in length for some pupil
+    (a sentence missing is shown blank, never shifted onto another flag)."""
+    flags, reasons, sources = (flag_lists(status[c]) for c in ("flags", "flag_reasons", "flag_sources"))
+    out_r, out_s = [], []
+    for row in sorted(set(rows.tolist())):
+        for j in range(len(flags.iloc[row])):
+            out_r.append(reasons.iloc[row][j] if j < len(reasons.iloc[row]) else None)
+            out_s.append(sources.iloc[row][j] if j < len(sources.iloc[row]) else None)
+    return np.array(out_r, dtype=object), np.array(out_s, dtype=object)
 
 
 @dataclass

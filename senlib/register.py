@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from datetime import date
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .charts import STATUS_ORDER, status_word
 from .names import NEEDS, PLAN_TYPES, REVIEW_STATUS, SEN_STATUS, YEAR_INDEX, year_group_label
-from .pupil import full_name, link, pupil_key
+from .pupil import KEY_SEP
 from .rules import default_policy, pupil_status
 
 # What a missing value is called in a filter, so "no key worker recorded" can be chosen too.
@@ -84,40 +87,79 @@ COLUMNS: dict[str, str] = {
 }
 
 
+# The columns of `pupil_status` the register uses (the rest stay out of the sort and the cache).
+INPUT_COLUMNS = ["setting", "pupil_id", "first_name", "last_name", "year_group", "class", "key_worker", "sen_status",
+                 "primary_need", "plan_type", "local_authority", "status", "days_overdue", "status_reason", "due_date",
+                 "next_review", "flags", "has_left"]
+
+
 def on_register(status: pd.DataFrame) -> pd.Series:
     """Who counts as on the SEN register: on roll, and SEN Support (K) or EHC plan (E) or any plan in force."""
     left = status["has_left"].astype("boolean").fillna(False)
     return ~left & (status["sen_status"].isin(["K", "E"]) | status["plan_type"].notna())
 
 
-def _flag_list(value: object) -> list[str]:
-    if value is None:
-        return []
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    return [str(v) for v in value] if isinstance(value, (list, tuple)) else []
+def _arrow_lists(series: pd.Series) -> pa.Array:
+    """A column of lists of text as one Arrow list array (the engine's columns already are; hand-made ones are converted)."""
+    if isinstance(series.dtype, pd.ArrowDtype):
+        arr = pa.array(series.array)
+        return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    values = [list(v) if isinstance(v, (list, tuple, np.ndarray)) else None for v in series.tolist()]
+    return pa.array(values, type=pa.list_(pa.string()))
+
+
+def flat_lists(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Every item of a column of lists, with the position of the row it came from (Arrow does it without a Python loop)."""
+    arr = _arrow_lists(series)
+    return (pc.list_flatten(arr).to_numpy(zero_copy_only=False),
+            pc.list_parent_indices(arr).to_numpy(zero_copy_only=False).astype(np.int64))
+
+
+def flag_lists(series: pd.Series) -> pd.Series:
+    """A column of lists (the engine's Arrow lists, or Python lists) as plain Python lists, [] where missing.
+    (Not every reader of a table understands Arrow list columns; plain lists also pickle and compare simply.)
+    Most pupils have no flag, so only the few items are walked in Python."""
+    items, rows = flat_lists(series)
+    out: list[list[str]] = [[] for _ in range(len(series))]
+    for row, item in zip(rows.tolist(), items.tolist(), strict=True):
+        out[row].append(item)
+    return pd.Series(out, index=series.index, dtype=object)
+
+
+def keys(setting: pd.Series, pupil_id: pd.Series) -> pd.Series:
+    """Pupil keys 'SETTING|ID' (senlib.pupil.pupil_key), a whole column at once."""
+    # Plain Python strings (object dtype): looked up and matched (isin, map) many times, faster than Arrow strings.
+    return (setting.astype(str) + KEY_SEP + pupil_id.astype(str)).astype(object)
+
+
+def names(first: pd.Series, last: pd.Series) -> pd.Series:
+    """'Last, First' for a whole column (senlib.pupil.full_name(last_first=True)), without a Python loop per pupil."""
+    f = first.astype(object).where(first.notna(), "").astype(str).str.strip()
+    la = last.astype(object).where(last.notna(), "").astype(str).str.strip()
+    both = (f != "") & (la != "")
+    out = pd.Series(np.where(both, la + ", " + f, (f + " " + la).str.strip()), index=first.index, dtype=object)
+    return out.where(out != "", "(no name recorded)")
 
 
 def build(status: pd.DataFrame) -> pd.DataFrame:
     """The register frame from a `pupil_status` frame: its codes (for filtering) plus labels (for reading).
 
-    Adds key, link (to the Pupil page), pupil ("Last, First"), year, sen, plan, status_word,
-    flags (a list of rule ids), flag_titles and on_register; sorted overdue first, then by due date.
-    The input is not changed (it may be a shared cached frame).
+    Adds key ('SETTING|ID', the Pupil page's query value), pupil ("Last, First"), year, sen, plan, status_word,
+    flags (a plain list of rule ids), flag_titles and on_register; sorted overdue first, then by due date.
+    Vectorised: 100,000 pupils take well under a second. The input is not changed (it may be a shared cached frame).
     """
-    df = status.copy()
-    df["key"] = [pupil_key(s, p) for s, p in zip(df["setting"], df["pupil_id"], strict=True)]
-    df["link"] = [link(s, p) for s, p in zip(df["setting"], df["pupil_id"], strict=True)]
-    df["pupil"] = [full_name(f, la, last_first=True) for f, la in zip(df["first_name"], df["last_name"], strict=True)]
-    df["year"] = [year_group_label(y) if isinstance(y, str) else "Not recorded" for y in df["year_group"]]
+    df = status[[c for c in INPUT_COLUMNS if c in status.columns]].copy()
+    df["key"] = keys(df["setting"], df["pupil_id"])
+    df["pupil"] = names(df["first_name"], df["last_name"])
+    years = {y: year_group_label(y) for y in df["year_group"].dropna().unique()}
+    df["year"] = df["year_group"].map(years).fillna("Not recorded")
     df["sen"] = df["sen_status"].map(SEN_STATUS).fillna("Not recorded")
     df["plan"] = df["plan_type"].map(PLAN_TYPES).fillna("No plan")
-    df["status_word"] = df["status"].map(status_word)
+    df["status_word"] = df["status"].map({s: status_word(s) for s in REVIEW_STATUS}).fillna(status_word(None))
     df["days_overdue"] = df["days_overdue"].where(df["status"] == "overdue")  # a 0 beside every on-time pupil is noise
-    # Plain Python lists (the engine returns an Arrow list column, which not every reader of a table understands).
-    df["flags"] = pd.Series([_flag_list(v) for v in df["flags"]], index=df.index, dtype=object)
+    df["flags"] = flag_lists(df["flags"])
     titles = {rid: rule.title for rid, rule in default_policy().rules.items()}
-    df["flag_titles"] = ["; ".join(titles.get(f, f) for f in fl) for fl in df["flags"]]
+    df["flag_titles"] = ["; ".join(titles.get(f, f) for f in fl) if fl else "" for fl in df["flags"]]
     df["on_register"] = on_register(df)
     df["_order"] = df["status"].map({s: i for i, s in enumerate(STATUS_ORDER)}).fillna(len(STATUS_ORDER))
     df = df.sort_values(["_order", "due_date", "last_name", "first_name", "setting", "pupil_id"],

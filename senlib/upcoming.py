@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 
 from .exports import CalendarEvent, stable_uid, to_ics
 from .names import MILESTONE_STATES, PLAN_SHORT, year_group_label
-from .pupil import full_name, pupil_key
+from .pupil import full_name
+from .register import keys, names
 
 DEFAULT_WEEKS = 6
 WEEK_CHOICES = [1, 2, 3, 4, 6, 8, 10, 12]
@@ -51,62 +53,65 @@ REVIEW_BY_BASIS: dict[str, str] = {
 PRIORITY: dict[str, str] = {"overdue": "Overdue", "this_week": "To do this week", "later": "Coming up"}
 
 
-def _ts(value: object) -> pd.Timestamp | None:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    return pd.Timestamp(value).normalize()
+def initials(first: pd.Series, last: pd.Series) -> pd.Series:
+    """'Ada', 'Lovelace' -> 'A.L.' for whole columns: enough for a shared or synced calendar, which should not
+    carry full names; '?' when no name is recorded."""
+    def letter(col: pd.Series) -> pd.Series:
+        text = col.astype(object).where(col.notna(), "").astype(str).str.strip()
+        return text.str[:1].str.upper().where(text != "", "").map(lambda c: f"{c}." if c else "")
+
+    out = letter(first) + letter(last)
+    return out.where(out != "", "?")
 
 
-def initials(first: object, last: object) -> str:
-    """'Ada Lovelace' -> 'A.L.': enough for a shared or synced calendar, which should not carry full names."""
-    parts = [str(p).strip() for p in (first, last) if p is not None and not pd.isna(p) and str(p).strip()]
-    return "".join(f"{p[0].upper()}." for p in parts) or "?"
+LIVE = ["overdue", "due_soon", "on_track"]
+COLUMNS = ["setting", "pupil_id", "key", "pupil", "initials", "first_name", "last_name", "year", "plan", "key_worker",
+           "status", "days_overdue", "milestone", "what", "rule", "date", "state", "days"]
 
 
 def milestones(status: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """One row per dated milestone of every pupil whose review is running (status overdue, due soon or on track).
 
-    Columns: setting, pupil_id, key, pupil ("Last, First"), initials, first_name, last_name, year, plan,
+    Columns: COLUMNS: setting, pupil_id, key, pupil ("Last, First"), initials, first_name, last_name, year, plan,
     key_worker, status, days_overdue, milestone (MILESTONES key), what, rule, date, state
-    (done / missed / to_come), days (date - as_of).
+    (done / missed / to_come), days (date - as_of); each pupil's milestones in the order they fall due.
     A review's meeting is dated by `next_review` (scheduled, else agreed, else the due date); the due date is
-    a milestone of its own only when the meeting is set for another day. Statutory invitations are done when
-    invitations are; a review not held by its due date is missed.
+    a milestone of its own only when the meeting is set for another day. A step is done only when the tracker
+    says so (statutory invitations: when invitations were sent), else missed once its date has passed.
     """
     ts = pd.Timestamp(as_of)
-    rows: list[dict] = []
-    live = status[status["status"].isin(["overdue", "due_soon", "on_track"])]
-    for r in live.to_dict("records"):
-        base = {
-            "setting": r["setting"], "pupil_id": r["pupil_id"], "key": pupil_key(r["setting"], r["pupil_id"]),
-            "pupil": full_name(r.get("first_name"), r.get("last_name"), last_first=True),
-            "initials": initials(r.get("first_name"), r.get("last_name")),
-            "first_name": r.get("first_name"), "last_name": r.get("last_name"),
-            "year": year_group_label(r["year_group"]) if isinstance(r.get("year_group"), str) else "Not recorded",
-            "plan": PLAN_SHORT.get(r.get("plan_type"), "No plan") if isinstance(r.get("plan_type"), str) else "No plan",
-            "key_worker": r.get("key_worker"), "status": r["status"], "days_overdue": r.get("days_overdue"),
-        }
-        due, review = _ts(r.get("due_date")), _ts(r.get("next_review"))
-        dated: list[tuple[str, pd.Timestamp | None, object, str]] = [
-            ("invite_by", _ts(r.get("invite_by")), r.get("invite_state"), MILESTONES["invite_by"].what),
-            ("invite_statutory_by", _ts(r.get("invite_statutory_by")), r.get("invite_state"), MILESTONES["invite_statutory_by"].what),
-            ("reports_by", _ts(r.get("reports_by")), r.get("reports_state"), MILESTONES["reports_by"].what),
-            ("review", review, None, REVIEW_BY_BASIS.get(r.get("next_review_basis") or "", "Review meeting")),
-        ]
-        if due is not None and due != review:
-            dated.append(("due_date", due, None, MILESTONES["due_date"].what))
-        for col, day, recorded, what in dated:
-            if day is None:
-                continue
-            # Done only when the tracker says so (statutory invitations: when invitations were sent); else the date decides.
-            state = "done" if recorded == "done" else ("missed" if ts > day else "to_come")
-            rows.append({**base, "milestone": col, "what": what, "rule": MILESTONES[col].rule, "date": day,
-                         "state": state, "days": int((day - ts).days)})
-    columns = ["setting", "pupil_id", "key", "pupil", "initials", "first_name", "last_name", "year", "plan", "key_worker",
-               "status", "days_overdue", "milestone", "what", "rule", "date", "state", "days"]
-    out = pd.DataFrame(rows, columns=columns)
+    live = status[status["status"].isin(LIVE)].reset_index(drop=True)
+    years = {y: year_group_label(y) for y in live["year_group"].dropna().unique()}
+    base = pd.DataFrame({
+        "setting": live["setting"], "pupil_id": live["pupil_id"], "key": keys(live["setting"], live["pupil_id"]),
+        "pupil": names(live["first_name"], live["last_name"]), "initials": initials(live["first_name"], live["last_name"]),
+        "first_name": live["first_name"], "last_name": live["last_name"],
+        "year": live["year_group"].map(years).fillna("Not recorded"),
+        "plan": live["plan_type"].map(PLAN_SHORT).fillna("No plan"), "key_worker": live["key_worker"],
+        "status": live["status"], "days_overdue": live["days_overdue"], "_row": live.index,
+    })
+    due = pd.to_datetime(live["due_date"]).dt.normalize()
+    review = pd.to_datetime(live["next_review"]).dt.normalize()
+    none = pd.Series(None, index=live.index, dtype=object)
+    review_what = live["next_review_basis"].map(REVIEW_BY_BASIS).fillna(MILESTONES["review"].what)
+    dated = [  # milestone, its date, the state the tracker records (if any), what it is called
+        ("invite_by", pd.to_datetime(live["invite_by"]).dt.normalize(), live["invite_state"], MILESTONES["invite_by"].what),
+        ("invite_statutory_by", pd.to_datetime(live["invite_statutory_by"]).dt.normalize(), live["invite_state"],
+         MILESTONES["invite_statutory_by"].what),
+        ("reports_by", pd.to_datetime(live["reports_by"]).dt.normalize(), live["reports_state"], MILESTONES["reports_by"].what),
+        ("review", review, none, review_what),
+        ("due_date", due.where(due != review), none, MILESTONES["due_date"].what),
+    ]
+    parts = []
+    for rank, (col, day, recorded, what) in enumerate(dated):
+        part = base.assign(milestone=col, what=what, rule=MILESTONES[col].rule, date=day, _recorded=recorded, _rank=rank)
+        parts.append(part[day.notna()])
+    out = pd.concat(parts, ignore_index=True) if parts else base.iloc[:0]
     out["date"] = pd.to_datetime(out["date"])
-    return out
+    out["state"] = np.where(out["_recorded"] == "done", "done", np.where(out["date"] < ts, "missed", "to_come"))
+    out["days"] = (out["date"] - ts).dt.days.astype(int)
+    out = out.sort_values(["_row", "_rank"], kind="stable")
+    return out[COLUMNS].reset_index(drop=True)
 
 
 # Kinds of to-do item, in the order the list shows them.
@@ -146,7 +151,7 @@ def _when(days: int, kind: str) -> str:
     return f"In {days} days"
 
 
-def reviews(status: pd.DataFrame, as_of: date, weeks: int = DEFAULT_WEEKS) -> pd.DataFrame:
+def reviews(status: pd.DataFrame, as_of: date, weeks: int = DEFAULT_WEEKS, ms: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per pupil whose review falls within `weeks` of `as_of`, or is overdue, or has something to do this week.
 
     Columns: key, setting, pupil_id, pupil, initials, first_name, last_name, year, plan, key_worker, status,
@@ -154,16 +159,16 @@ def reviews(status: pd.DataFrame, as_of: date, weeks: int = DEFAULT_WEEKS) -> pd
     reports_by, reports_state, next_step (the earliest action not done), next_step_date, priority
     (overdue / this_week / later). Sorted overdue first, then this week's, then by the next step's date.
     """
-    ms = milestones(status, as_of)
+    ms = milestones(status, as_of) if ms is None else ms
     horizon = pd.Timestamp(as_of) + pd.Timedelta(weeks=weeks)
     todo_keys = set(todo(ms, as_of)["key"])
     review_dates = ms[ms["milestone"] == "review"].set_index("key")["date"]
-    keys = set(review_dates[review_dates <= horizon].index) | todo_keys | set(ms.loc[ms["status"] == "overdue", "key"])
-    live = status[status["status"].isin(["overdue", "due_soon", "on_track"])]
-    live = live.assign(key=[pupil_key(s, p) for s, p in zip(live["setting"], live["pupil_id"], strict=True)])
-    live = live[live["key"].isin(keys)]
-    first = ms[ms["key"].isin(keys)].drop_duplicates("key").set_index("key")
-    pending = ms[(ms["state"] != "done") & ms["key"].isin(keys)].sort_values(["date"]).drop_duplicates("key").set_index("key")
+    listed = set(review_dates[review_dates <= horizon].index) | todo_keys | set(ms.loc[ms["status"] == "overdue", "key"])
+    live = status[status["status"].isin(LIVE)]
+    live = live.assign(key=keys(live["setting"], live["pupil_id"]))
+    live = live[live["key"].isin(listed)]
+    first = ms[ms["key"].isin(listed)].drop_duplicates("key").set_index("key")
+    pending = ms[(ms["state"] != "done") & ms["key"].isin(listed)].sort_values(["date"]).drop_duplicates("key").set_index("key")
     out = pd.DataFrame({
         "key": live["key"].to_numpy(),
         "setting": live["setting"].to_numpy(), "pupil_id": live["pupil_id"].to_numpy(),

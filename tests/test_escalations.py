@@ -52,6 +52,22 @@ def test_only_escalation_flags_of_pupils_on_roll(status):
     assert escalations.counts(f) == {"pupils": 3, "flags": 4}
 
 
+def test_no_flags_gives_an_empty_list(status):
+    f = escalations.flagged(status.assign(flags=[[]] * len(status), flag_reasons=[[]] * len(status), flag_sources=[[]] * len(status)))
+    assert f.empty and list(f.columns) == escalations.COLUMNS
+    assert all(g.pupils.empty for g in escalations.groups(f))
+
+
+def test_a_missing_sentence_is_blank_not_shifted(status):
+    odd = status.copy()
+    odd.at[0, "flag_reasons"] = ["invitations late"]  # three flags, one sentence
+    odd.at[0, "flag_sources"] = []
+    f = escalations.flagged(odd).set_index(["pupil_id", "rule"])
+    assert f.loc[("S1", "consider_pcp_msp"), "reason"] == "" and f.loc[("S1", "stalled_outcome"), "reason"] == ""
+    assert f.loc[("S1", "consider_pcp_msp"), "source"] == "Guidance 004"  # the rule's own source
+    assert f.loc[("M1", "consider_ehc_request"), "reason"] == "MSP cycles less than expected"
+
+
 def test_ehc_request_evidence_pack(status):
     f = escalations.flagged(status).set_index("pupil_id")
     assert bool(f.loc["M1", "evidence_ready"])

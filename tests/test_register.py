@@ -40,12 +40,22 @@ def test_build_labels_links_and_order(reg):
     first = reg.iloc[0]
     assert first["pupil"] == "Turing, Alan" and first["year"] == "Reception" and first["sen"] == "EHC plan"
     assert first["plan"] == "EHC plan" and first["status_word"] == "▲ Overdue" and first["days_overdue"] == 12
-    assert first["link"] == "pupil?pupil=Oak%20School%7CP2" and first["key"] == "Oak School|P2"
+    assert first["key"] == "Oak School|P2"
     assert first["flags"] == ["invite_good_practice", "stalled_outcome"]
     assert first["flag_titles"] == "Invitations and current plan sent (good practice); Outcome stalled"
     on_track = reg.set_index("pupil_id").loc["P1"]
     assert pd.isna(on_track["days_overdue"])  # no 0 beside every pupil who is not overdue
     assert reg.set_index("pupil_id").loc["P4", "plan"] == "No plan"
+
+
+@pytest.mark.parametrize(("first", "last", "expected"), [
+    ("Ada", "Lovelace", "Lovelace, Ada"), (" Ada ", None, "Ada"), (None, "Lovelace", "Lovelace"), (None, None, "(no name recorded)"),
+    ("", " ", "(no name recorded)")])
+def test_names_match_the_pupil_pages(first, last, expected):
+    from senlib.pupil import full_name
+
+    got = register.names(pd.Series([first], dtype=object), pd.Series([last], dtype=object)).iloc[0]
+    assert got == expected == full_name(first, last, last_first=True)
 
 
 def test_the_register_is_k_e_or_a_plan_on_roll(reg):

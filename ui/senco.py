@@ -2,8 +2,10 @@
 
 Why: the three pages read the same rules result (every pupil's status and flags), so it is
 evaluated once per (data version, as-of date, settings) and shared, not copied, between
-pages and runs; and a SENCo who filters a list, opens a pupil and comes back expects the
-filters still set (Streamlit forgets a widget's value on a page that does not show it).
+pages and runs; every page limits it to the settings the signed-in viewer may see; and a
+list of pupils opens a pupil in the same tab, so the as-of date and the filters stay.
+(The pages' own widgets keep their values with persist_state="session"; the shared settings
+filter of ui.widgets does not take that option, so its value is kept here.)
 """
 
 from __future__ import annotations
@@ -45,15 +47,15 @@ def scope(version: tuple, key: str) -> tuple[str, ...] | None:
         st.error(str(exc))
         st.stop()
     visible = [s for s in settings_list(version) if viewer.may_see_setting(s)]
-    restore(key, visible)
+    _restore(key, visible)
     chosen = settings_filter(visible, key=key)
-    remember(key)
+    _remember(key)
     if chosen:
         return tuple(chosen)
     return None if viewer.settings is None else tuple(sorted(viewer.settings))
 
 
-def restore(key: str, allowed: Iterable[str] | None = None) -> None:
+def _restore(key: str, allowed: Iterable[str] | None = None) -> None:
     """Before drawing the widget `key`: give it back the value it had when the user last left the page.
 
     With `allowed`, a list value keeps only the options that still exist (the data, the date or another filter
@@ -71,7 +73,7 @@ def restore(key: str, allowed: Iterable[str] | None = None) -> None:
         st.session_state[key] = current
 
 
-def remember(*keys: str) -> None:
+def _remember(*keys: str) -> None:
     """After drawing the widgets: keep their values for the next visit to the page."""
     for key in keys:
         if key in st.session_state:
