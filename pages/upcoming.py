@@ -40,6 +40,11 @@ def _pills(label: str, words: dict[str, str], colours: dict[str, str], help: str
                                               color=[colours[c] for c in words], help=help)
 
 
+def day(label: str, **kwargs) -> st.column_config.DateColumn:
+    """A date column wide enough for DD/MM/YYYY even when its first rows are blank."""
+    return st.column_config.DateColumn(label, format="DD/MM/YYYY", width=100, **kwargs)
+
+
 def _one(series: pd.Series) -> list:
     return [[v] if isinstance(v, str) else [] for v in series]
 
@@ -76,7 +81,7 @@ else:
                  column_config={
         "open": open_button(UPCOMING_OPEN + "todo"),
         "kind": _pills("", upcoming.TODO_KINDS, KIND_COLOURS), "when": "When", "what": "To do",
-        "date": st.column_config.DateColumn("Date", format="DD/MM/YYYY"), "pupil": "Pupil", "year": "Year group",
+        "date": day("Date"), "pupil": "Pupil", "year": "Year group",
         "plan": "Plan", "key_worker": "Key worker", "setting": "Setting"})
     open_clicked_pupil(UPCOMING_OPEN + "todo", td["key"])
 
@@ -90,18 +95,17 @@ review_table = pd.DataFrame({
     "due_date": rv["due_date"], "invite_by": rv["invite_by"], "invite_state": _one(rv["invite_state"]),
     "invite_statutory_by": rv["invite_statutory_by"], "reports_by": rv["reports_by"], "reports_state": _one(rv["reports_state"]),
     "next_step": rv["next_step"], "year": rv["year"], "plan": rv["plan"], "key_worker": rv["key_worker"], "setting": rv["setting"]})
-day = st.column_config.DateColumn
 st.dataframe(review_table, hide_index=True, width="stretch", height=min(38 + 35 * len(review_table), 640), placeholder="",
              column_config={
     "open": open_button(UPCOMING_OPEN + "reviews"),
     "priority": _pills("", upcoming.PRIORITY, PRIORITY_COLOURS), "pupil": "Pupil",
-    "review": day("Meeting", format="DD/MM/YYYY", help="The review meeting: scheduled, or agreed at the last review. "
+    "review": day("Meeting", help="The review meeting: scheduled, or agreed at the last review. "
                   "Blank: no date recorded yet; invitations and reports are then counted back from the due date."),
-    "due_date": day("Must be held by", format="DD/MM/YYYY", help="The latest date the rules allow for this review."),
-    "invite_by": day("Invitations by", format="DD/MM/YYYY", help="Invitations and the current plan (good practice: 6 weeks before)."),
+    "due_date": day("Must be held by", help="The latest date the rules allow for this review."),
+    "invite_by": day("Invitations by", help="Invitations and the current plan (good practice: 6 weeks before)."),
     "invite_state": _pills("Invitations", MILESTONE_STATES, STATE_COLOURS),
-    "invite_statutory_by": day("Statutory invitations by", format="DD/MM/YYYY", help="EHC plans: at least 2 weeks before (SEND Regulations 2014, reg. 20)."),
-    "reports_by": day("Reports by", format="DD/MM/YYYY", help="EHC plans: reports and advice circulated at least 2 weeks before."),
+    "invite_statutory_by": day("Statutory invitations by", help="EHC plans: at least 2 weeks before (SEND Regulations 2014, reg. 20)."),
+    "reports_by": day("Reports by", help="EHC plans: reports and advice circulated at least 2 weeks before."),
     "reports_state": _pills("Reports", MILESTONE_STATES, STATE_COLOURS), "next_step": "Next step",
     "year": "Year group", "plan": "Plan", "key_worker": "Key worker", "setting": "Setting"})
 open_clicked_pupil(UPCOMING_OPEN + "reviews", rv["key"])
