@@ -32,6 +32,7 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/compliance.py", "Compliance", ":material/fact_check:", STAFF, section="Leadership"),
     PageSpec("pages/governors.py", "Governors' report", ":material/summarize:", ALL_ROLES, section="Reports"),
     PageSpec("pages/upload.py", "Upload trackers", ":material/upload_file:", (SENCO,), section="Administration"),
+    PageSpec("pages/rules.py", "Rules", ":material/rule:", STAFF, section="Administration"),
     PageSpec("pages/audit.py", "Audit log", ":material/history:", (SENCO,), section="Administration"),
     PageSpec("pages/backup.py", "Backup and restore", ":material/backup:", (SENCO,), section="Administration"),
 ]

@@ -100,8 +100,8 @@ def facts(scope: Scope) -> list[CTE]:
                    WHEN pl.has_ihcp THEN 'ihcp'
                END AS plan_type,
                coalesce(pl.ehcp_la, p.local_authority, p.setting_la) AS policy_la,
-               if(list_contains($ov_settings, p.setting), p.setting, '') AS setting_key,
-               if(list_contains($ov_las, policy_la), policy_la, '') AS la_key
+               if(list_contains(CAST($ov_settings AS VARCHAR[]), p.setting), p.setting, '') AS setting_key,
+               if(list_contains(CAST($ov_las AS VARCHAR[]), policy_la), policy_la, '') AS la_key
         FROM stg_pupils p LEFT JOIN fct_plans pl ON pl.pk = p.pk
         WHERE p.sen_status IN ('K', 'E') OR pl.pk IS NOT NULL OR p.pk IN (SELECT pk FROM stg_requests)"""),
         ("fct_subjects", """
@@ -201,7 +201,7 @@ def facts(scope: Scope) -> list[CTE]:
         ("fct_requests", """
         -- EHC needs assessment requests, with the council whose policy applies
         SELECT r.*, p.first_name, p.last_name, coalesce(r.local_authority, p.policy_la) AS request_la, p.setting_key,
-               if(list_contains($ov_las, request_la), request_la, '') AS la_key, p.has_ehcp, p.ehcp_start
+               if(list_contains(CAST($ov_las AS VARCHAR[]), request_la), request_la, '') AS la_key, p.has_ehcp, p.ehcp_start
         FROM stg_requests r JOIN fct_pupils p ON p.pk = r.pk"""),
     ]
 

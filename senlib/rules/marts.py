@@ -155,9 +155,9 @@ def outcome_progress_select() -> str:
     rule = default_policy().rules["stalled_outcome"]
     n = "pol.stalled_outcome__scores"
     reason = compile_sentence(rule.say["flag"], {"outcome_list": stalled_note("o", n)}, rule, where="stalled_outcome.say.flag")
-    setting_key = "coalesce(p.setting_key, if(list_contains($ov_settings, s.setting), s.setting, ''))"
+    setting_key = "coalesce(p.setting_key, if(list_contains(CAST($ov_settings AS VARCHAR[]), s.setting), s.setting, ''))"
     la = "coalesce(s.local_authority, s.setting_la)"
-    la_key = f"coalesce(p.la_key, if(list_contains($ov_las, {la}), {la}, ''))"
+    la_key = f"coalesce(p.la_key, if(list_contains(CAST($ov_las AS VARCHAR[]), {la}), {la}, ''))"
     return f"""
 SELECT s.setting, s.pupil_id, s.first_name, s.last_name, {year_group('s')} AS year_group, p.plan_type,
        s.primary_need, s.sen_status,

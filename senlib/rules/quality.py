@@ -37,7 +37,7 @@ def quality(scope: Scope) -> list[CTE]:
             AND q.review_date >= pl.start_date"""),
         *progress("q_sequence", "q"),
         ("q_scored", """
-        -- the score nearest after each review (within the window), and whether the pupil has outcomes at all
+        -- the latest score within the window around each review
         SELECT q.pk, q.plan_type, q.review_date, max(s.score_date) AS nearest_score
         FROM q_sequence q
         JOIN stg_policy pol ON pol.setting_key = q.setting_key AND pol.la_key = q.la_key
@@ -58,7 +58,9 @@ def quality(scope: Scope) -> list[CTE]:
                q.parent_attended AS parents_involved,
                q.child_contributed,
                q.next_review_date IS NOT NULL AS next_date_set,
-               CASE WHEN sc.nearest_score IS NOT NULL THEN TRUE WHEN oc.pk IS NOT NULL THEN FALSE END AS outcomes_scored,
+               CASE WHEN sc.nearest_score IS NOT NULL THEN TRUE
+                    WHEN coalesce(oc.first_start <= q.review_date + pol.review_quality__score_window_days, oc.pk IS NOT NULL)
+                    THEN FALSE END AS outcomes_scored,
                if(q.plan_type = 'ehcp',
                   CASE WHEN q.report_sent IS NOT NULL THEN q.report_sent <= q.review_date + 7 * pol.report_after__weeks
                        WHEN $as_of > q.review_date + 7 * pol.report_after__weeks THEN FALSE END, NULL) AS report_sent_in_time,
@@ -70,7 +72,7 @@ def quality(scope: Scope) -> list[CTE]:
         FROM q_progress q
         JOIN stg_policy pol ON pol.setting_key = q.setting_key AND pol.la_key = q.la_key
         LEFT JOIN q_scored sc ON sc.pk = q.pk AND sc.plan_type = q.plan_type AND sc.review_date = q.review_date
-        LEFT JOIN (SELECT DISTINCT pk FROM stg_outcomes) oc ON oc.pk = q.pk"""),
+        LEFT JOIN (SELECT pk, min(start_date) AS first_start FROM stg_outcomes GROUP BY pk) oc ON oc.pk = q.pk"""),
     ]
 
 

@@ -44,7 +44,7 @@ class Scope:
     def only(self, alias: str = "") -> str:
         """SQL condition keeping rows of the settings in scope (TRUE when every setting is)."""
         col = f"{alias}.setting" if alias else "setting"
-        return "TRUE" if self.settings is None else f"list_contains($settings, {col})"
+        return "TRUE" if self.settings is None else f"list_contains(CAST($settings AS VARCHAR[]), {col})"
 
 
 def rule_order(rule_id: str) -> int:

@@ -1,0 +1,113 @@
+"""Rules: every rule in force, where each value comes from, and (SENCo) changing a value per setting or council."""
+
+import pandas as pd
+import streamlit as st
+
+from senlib import access, caseload
+from senlib.names import DECISIONS, POLICY_SOURCES, RULE_GROUPS, YEAR_GROUPS, year_group_label
+from senlib.rules import PolicyError, clear_override, default_policy, policy_table, set_override
+from ui.auth import current_viewer
+from ui.state import cursor
+
+ALL_SETTINGS, ANY_LA = "All settings", "Any local authority"
+_DONE = "_rules_page_done"  # the message of the last change, shown after the page reruns with the new values
+
+st.title("Rules")
+viewer = current_viewer()
+try:
+    access.require_staff(viewer)
+except access.AccessDenied as exc:
+    st.error(str(exc))
+    st.stop()
+cur = cursor()
+policy = default_policy()
+table = policy_table(cur)
+if viewer.settings is not None:  # a trust user limited to some settings sees only their overrides
+    table = table[table["setting"].isna() | table["setting"].isin(viewer.settings)]
+
+if _DONE in st.session_state:
+    st.success(st.session_state.pop(_DONE), icon=":material/check_circle:")
+st.caption("Every rule the dashboard checks, with the sentence a user sees, its values and its source. Defaults come from "
+           "the law and local-authority guidance; a setting may change a value for itself, or for the pupils of one "
+           "local authority (councils differ). The most specific value wins: local authority, then setting, then default.")
+
+for group, group_label in RULE_GROUPS.items():
+    rules = [r for r in policy.rules.values() if r.group == group]
+    st.subheader(group_label, anchor=False)
+    for rule in rules:
+        rows = table[table["rule_id"] == rule.id]
+        changed = rows[rows["origin"] != "default"]
+        with st.expander(f"{rule.title} · `{rule.id}`" + (f" · {len(changed)} change(s)" if len(changed) else "")):
+            st.write(rows["summary"].iloc[0])
+            st.caption(f"Source: {rule.source}")
+            if rule.params:
+                shown = rows[["label", "shown", "origin_label", "setting", "local_authority", "changed_by", "changed_at"]]
+                st.dataframe(shown.fillna(""), hide_index=True, width="stretch", column_config={
+                    "label": "Parameter", "shown": "Value", "origin_label": "From", "setting": "Setting",
+                    "local_authority": "Local authority", "changed_by": "Changed by", "changed_at": "Changed at"})
+
+if not viewer.can_write:
+    st.info("Only the SENCo changes rule values.", icon=":material/lock:")
+    st.stop()
+
+st.subheader("Change a value", anchor=False)
+editable = [r for r in policy.rules.values() if r.params]
+rule = st.selectbox("Rule", editable, format_func=lambda r: f"{r.title} ({r.id})")
+param = st.selectbox("Parameter", list(rule.params.values()), format_func=lambda p: p.label)
+settings = [s for s in caseload.settings_list(cur) if viewer.may_see_setting(s)]
+setting_choices = ([ALL_SETTINGS] if viewer.settings is None else []) + settings
+las = [r[0] for r in cur.execute(
+    "SELECT DISTINCT local_authority FROM (SELECT local_authority FROM settings UNION SELECT local_authority FROM pupils "
+    "UNION SELECT local_authority FROM plans) WHERE local_authority IS NOT NULL ORDER BY 1").fetchall()]
+
+current = table[(table["rule_id"] == rule.id) & (table["param"] == param.name) & (table["origin"] == "default")]["value"]
+with st.form("rule_change"):
+    c1, c2 = st.columns(2)
+    setting = c1.selectbox("For", setting_choices, help="The whole trust (all settings), or one setting.") if setting_choices else None
+    la = c2.selectbox("Pupils of", [ANY_LA, *las], accept_new_options=True,
+                      help="Any local authority, or only the pupils whose plan is maintained by one council.")
+    default = current.iloc[0] if len(current) else param.value
+    if param.type == "int":
+        value = st.number_input(f"{param.label} ({param.unit})" if param.unit else param.label, value=int(default), step=1)
+    elif param.type == "float":
+        value = st.number_input(param.label, value=float(default), step=0.1)
+    elif param.type == "year_groups":
+        value = st.multiselect(param.label, YEAR_GROUPS, default=list(default), format_func=year_group_label)
+    elif param.type == "year_group":
+        value = st.selectbox(param.label, YEAR_GROUPS, index=YEAR_GROUPS.index(default), format_func=year_group_label)
+    elif param.type == "decisions":
+        value = st.multiselect(param.label, list(DECISIONS), default=list(default), format_func=DECISIONS.get)
+    else:
+        value = st.text_input(f"{param.label}", value=str(default), help="Month and day as MM-DD, e.g. 02-15 for 15 February.")
+    save, remove = st.columns(2)
+    saved = save.form_submit_button("Save this value", type="primary", icon=":material/save:")
+    removed = remove.form_submit_button("Go back to the value below this one", icon=":material/undo:",
+                                        help="Remove the change made for exactly this setting and local authority.")
+
+if saved or removed:
+    where = {"setting": None if setting in (None, ALL_SETTINGS) else setting, "local_authority": None if la == ANY_LA else la}
+    scope_words = f"{where['setting'] or 'all settings'}, {('pupils of ' + where['local_authority']) if where['local_authority'] else 'any local authority'}"
+    try:
+        if where["setting"] is None and viewer.settings is not None:
+            raise access.AccessDenied("You may change rules only for your own settings.")
+        if saved:
+            stored = set_override(cur, rule.id, param.name, value, user=viewer.name, **where)
+            st.session_state[_DONE] = (f"Saved: {param.label} = {param.describe(stored)} ({scope_words}). "
+                                       "It applies from now on, and the change is in the audit log.")
+            st.rerun()
+        elif clear_override(cur, rule.id, param.name, user=viewer.name, **where):
+            st.session_state[_DONE] = f"Removed the change for {scope_words}: the value below it applies again."
+            st.rerun()
+        else:
+            st.info(f"There was no change to remove for {scope_words}.")
+    except (PolicyError, access.AccessDenied) as exc:
+        st.error(str(exc), icon=":material/error:")
+
+changes = table[table["origin"] != "default"]
+if len(changes):
+    st.subheader("Changes in force", anchor=False)
+    view = changes.assign(scope=changes["origin"].map(POLICY_SOURCES))[
+        ["rule_id", "label", "shown", "default_shown", "scope", "setting", "local_authority", "changed_by", "changed_at"]]
+    st.dataframe(pd.DataFrame(view).fillna(""), hide_index=True, width="stretch", column_config={
+        "rule_id": "Rule", "label": "Parameter", "shown": "Value", "default_shown": "Default", "scope": "From",
+        "setting": "Setting", "local_authority": "Local authority", "changed_by": "Changed by", "changed_at": "Changed at"})
