@@ -35,13 +35,18 @@ def _value_columns(table: str) -> list[str]:
 def accepted_tables(cur: duckdb.DuckDBPyConnection, tables: dict[str, str], rejected: str, prefix: str) -> dict[str, str]:
     """Stage rows without errors, one per key (the first wins; duplicates were checked to agree)."""
     out = {}
+    any_rejected = cur.execute(f"SELECT count(*) FROM {rejected}").fetchall()[0][0] > 0
     for entity, table in tables.items():
         name = f"{prefix}_acc_{entity}"
         key = ", ".join(ident(k) for k in KEYS[entity])
-        cur.execute(f"""CREATE TEMP TABLE {name} AS SELECT s.*, m.import_id FROM {table} s JOIN {prefix}_fmap m USING (_file)
-            WHERE s.pupil_id IS NOT NULL AND s.setting IS NOT NULL AND NOT EXISTS (
-                SELECT 1 FROM {rejected} r WHERE r._file = s._file AND r._sheet = s._sheet AND r._row = s._row)
-            QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY s._file, s._sheet, s._row) = 1""")
+        raw = ", ".join(ident("r_" + f.name) for f in ENTITIES[entity])  # the raw text is only for messages
+        dups = cur.execute(f"SELECT count(*) - count(DISTINCT ({key})) FROM {table}").fetchall()[0][0] > 0
+        not_rejected = (f"AND NOT EXISTS (SELECT 1 FROM {rejected} r WHERE r._file = s._file AND r._sheet = s._sheet "
+                        f"AND r._row = s._row)") if any_rejected else ""
+        first = f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY s._file, s._sheet, s._row) = 1" if dups else ""
+        cur.execute(f"""CREATE TEMP TABLE {name} AS SELECT s.* EXCLUDE ({raw}), m.import_id
+            FROM {table} s JOIN {prefix}_fmap m USING (_file)
+            WHERE s.pupil_id IS NOT NULL AND s.setting IS NOT NULL {not_rejected} {first}""")
         out[entity] = name
     return out
 
@@ -49,14 +54,14 @@ def accepted_tables(cur: duckdb.DuckDBPyConnection, tables: dict[str, str], reje
 def load_pupils(cur: duckdb.DuckDBPyConnection, acc: str) -> None:
     """Upsert pupils, recording every changed field's old value (and each new pupil) for undo."""
     key = "p.setting = a.setting AND p.pupil_id = a.pupil_id"
-    merged_extra = "CASE WHEN a.r_extra IS NULL THEN p.extra ELSE json_merge_patch(coalesce(p.extra, '{}'), a.r_extra) END"
+    merged_extra = "CASE WHEN a.extra IS NULL THEN p.extra ELSE json_merge_patch(coalesce(p.extra, '{}'), a.extra) END"
     diffs = [f"""SELECT a.import_id, a.setting, a.pupil_id, {q(f)} AS field, CAST(p.{ident(f)} AS VARCHAR) AS old_value,
                  CAST(a.{ident(f)} AS VARCHAR) AS new_value
              FROM {acc} a JOIN pupils p ON {key}
              WHERE a.{ident(f)} IS NOT NULL AND a.{ident(f)} IS DISTINCT FROM p.{ident(f)}""" for f in PUPIL_FIELDS]
     diffs.append(f"""SELECT a.import_id, a.setting, a.pupil_id, 'extra', CAST(p.extra AS VARCHAR), CAST({merged_extra} AS VARCHAR)
              FROM {acc} a JOIN pupils p ON {key}
-             WHERE a.r_extra IS NOT NULL AND CAST({merged_extra} AS VARCHAR) IS DISTINCT FROM CAST(p.extra AS VARCHAR)""")
+             WHERE a.extra IS NOT NULL AND CAST({merged_extra} AS VARCHAR) IS DISTINCT FROM CAST(p.extra AS VARCHAR)""")
     cur.execute(f"CREATE TEMP TABLE {acc}_chg AS {' UNION ALL '.join(diffs)}")
     cur.execute(f"""INSERT INTO pupil_changes (import_id, setting, pupil_id, field, old_value, new_value)
         SELECT import_id, setting, pupil_id, field, old_value, new_value FROM {acc}_chg
@@ -70,7 +75,7 @@ def load_pupils(cur: duckdb.DuckDBPyConnection, acc: str) -> None:
         WHERE NOT EXISTS (SELECT 1 FROM pupils p WHERE {key})""")
     cols = ", ".join(ident(f) for f in PUPIL_FIELDS)
     cur.execute(f"""INSERT INTO pupils (setting, pupil_id, {cols}, extra, import_id)
-        SELECT setting, pupil_id, {cols}, CASE WHEN r_extra IS NOT NULL THEN json_merge_patch('{{}}', r_extra) END, import_id
+        SELECT setting, pupil_id, {cols}, CASE WHEN extra IS NOT NULL THEN json_merge_patch('{{}}', extra) END, import_id
         FROM {acc}_new""")
     cur.execute(f"""INSERT INTO pupil_changes (import_id, setting, pupil_id, field)
         SELECT import_id, setting, pupil_id, {q(NEW_PUPIL)} FROM {acc}_new""")

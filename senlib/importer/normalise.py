@@ -9,6 +9,7 @@ codes go through the synonym tables.
 from __future__ import annotations
 
 import contextlib
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -16,8 +17,9 @@ from datetime import date
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from .fields import ENTITIES, Field, field
+from .fields import ENTITIES, Field, field, sql_type
 from .headers import IGNORE, SheetPlan
 from .reading import Sheet
 from .synonyms import BLANKS, NOT_A_PUPIL, YEAR_WORDS, norm_key, sql_norm_key, value_table
@@ -121,11 +123,13 @@ class Stage:
     views: list[str]
 
     def close(self) -> None:
-        for t in self.tables.values():
-            self.cur.execute(f"DROP TABLE IF EXISTS {t}")
         for v in self.views:
             with contextlib.suppress(Exception):  # already gone
                 self.cur.unregister(v)
+        for t in self.tables.values():
+            if t not in self.views:
+                with contextlib.suppress(Exception):  # rolled back with its transaction
+                    self.cur.execute(f"DROP TABLE IF EXISTS {t}")
 
 
 def name_split_sql(name: str) -> tuple[str, str]:
@@ -144,100 +148,135 @@ def name_split_sql(name: str) -> tuple[str, str]:
     return first, last
 
 
+_BLANK_ARRAY = pa.array(BLANKS, type=pa.string())
+_ARROW_TYPES = {"date": pa.date32(), "bool": pa.bool_(), "number": pa.float64()}
+
+
+def _clean(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
+    """Trim (also non-breaking spaces) and null the cells that mean 'nothing recorded' — vectorised in Arrow."""
+    t = pc.utf8_trim(col, characters=" \t\r\n\u00a0")
+    blank = pc.is_in(pc.utf8_lower(t), value_set=_BLANK_ARRAY)
+    return pc.if_else(blank, pa.scalar(None, pa.string()), t)
+
+
+def _sheet_rows(cur: duckdb.DuckDBPyConnection, n: int, file_idx: int, plan: SheetPlan, sheet: Sheet, prefix: str,
+                notes: dict[str, str] | None) -> pa.Table:
+    """One sheet's data rows as raw text per canonical field (r_<field>), blank and non-pupil rows dropped."""
+    entity = plan.entity
+    assert entity is not None and plan.header_row is not None
+    data = sheet.table.slice(plan.header_row + 1)
+    n_rows = data.num_rows
+    mapped = plan.fields()
+    used = [c for c in plan.columns if c.field != IGNORE]
+    k = {c.index: _clean(data.column(c.index)) for c in used}
+    empty = pa.nulls(n_rows, pa.string())
+    cols: dict[str, pa.ChunkedArray | pa.Array] = {
+        "_file": pa.array(np.full(n_rows, file_idx, dtype=np.int64)),
+        "_sheet": pa.array([plan.sheet] * n_rows, type=pa.string()) if n_rows else empty,
+        "_row": pa.array(np.arange(plan.header_row + 2, plan.header_row + 2 + n_rows, dtype=np.int64)),
+        "_has_id": pa.array(np.full(n_rows, "pupil_id" in mapped)),
+        "_tracker": pa.array(np.full(n_rows, bool(set(mapped) & TRACKER_FIELDS))),
+    }
+    for f in ENTITIES[entity]:
+        c = mapped.get(f.name)
+        cols["r_" + f.name] = k[c.index] if c else empty
+    if entity == "pupils":
+        extras = [c for c in plan.columns if c.field is None]
+        if extras:
+            view = f"{prefix}_x{n}"
+            cur.register(view, pa.table({f"k{i}": k[c.index] for i, c in enumerate(extras)}))
+            entries = ", ".join(f"struct_pack(k := {q(c.header)}, v := k{i})" for i, c in enumerate(extras))
+            cols["r_extra"] = cur.sql(
+                f"SELECT nullif(to_json(map_from_entries(list_filter([{entries}], lambda x: x.v IS NOT NULL))), '{{}}') "
+                f"AS r_extra FROM {view}").to_arrow_table().column(0)
+            cur.unregister(view)
+        else:
+            cols["r_extra"] = empty
+    table = pa.table(cols)
+    # Drop blank rows, totals and keys under the table, the template's notes and example rows.
+    if not used:
+        return table.slice(0, 0)
+    blank = functools.reduce(pc.and_, [pc.is_null(a) for a in k.values()])
+    who = pc.coalesce(*([k[mapped[f].index] for f in ("pupil_id", "name", "last_name", "first_name") if f in mapped]
+                        + list(k.values())))
+    drop = pc.or_(blank, pc.fill_null(pc.match_substring_regex(who, NOT_A_PUPIL, ignore_case=True), False))
+    if "pupil_id" in mapped:
+        pid = k[mapped["pupil_id"].index]
+        drop = pc.or_(drop, pc.fill_null(pc.starts_with(pc.utf8_upper(pid), "EXAMPLE"), False))
+        note = (notes or {}).get(entity)
+        if note:
+            drop = pc.or_(drop, pc.fill_null(pc.equal(pid, note), False))
+    return table.filter(pc.invert(drop))
+
+
+def _normalised(cur: duckdb.DuckDBPyConnection, f: Field, raw: pa.ChunkedArray, prefix: str) -> pa.ChunkedArray | pa.Array:
+    """Normalise a column: text vectorised in Arrow; coded values, dates and years once per distinct text in SQL."""
+    if f.kind == "id":
+        return pc.replace_substring_regex(raw, r"\s+", "")
+    if f.kind in ("text", "name"):
+        return pc.replace_substring_regex(raw, r"\s+", " ")
+    uniques = pc.unique(raw).drop_null() if raw.null_count < len(raw) else pa.array([], pa.string())
+    typ = _ARROW_TYPES.get(f.kind, pa.string())
+    if len(uniques) == 0:
+        return pa.nulls(len(raw), typ)
+    view = f"{prefix}_u"
+    cur.register(view, pa.table({"raw": uniques}))
+    looked = cur.sql(f"SELECT raw, CAST({norm_sql(f, 'raw')} AS {sql_type(f)}) AS v FROM {view}").to_arrow_table()
+    cur.unregister(view)
+    idx = pc.index_in(raw, value_set=looked.column("raw"))
+    return pc.take(looked.column("v"), idx).cast(typ)
+
+
 def build_stage(cur: duckdb.DuckDBPyConnection, items: list[tuple[int, SheetPlan, Sheet]], default_setting: str | None,
                 templates_notes: dict[str, str] | None = None) -> Stage:
-    """Create one temp table per entity from the sheets to import; return their names."""
+    """Create one temp table per entity from the sheets to import; return their names.
+
+    Cells are cleaned and looked up in Arrow (vectorised C++), each distinct coded text is normalised
+    once in SQL; DuckDB then holds the result for the checks and the load."""
     prefix = "imp_" + uuid.uuid4().hex[:10]
-    selects: dict[str, list[str]] = {}
-    lookups: list[str] = []
-    views: list[str] = []
+    parts: dict[str, list[pa.Table]] = {}
     for n, (file_idx, plan, sheet) in enumerate(items):
-        entity = plan.entity
-        assert entity is not None and plan.header_row is not None
-        data = sheet.table.slice(plan.header_row + 1)
-        rows = np.arange(plan.header_row + 2, plan.header_row + 2 + data.num_rows, dtype=np.int64)
-        data = data.append_column("_row", pa.array(rows))
-        view = f"{prefix}_v{n}"
-        cur.register(view, data)
-        views.append(view)
-        mapped = plan.fields()
-        used = [c for c in plan.columns if c.field != IGNORE]
-        k = {c.index: ident(f"k{c.index}") for c in used}        # cleaned cell of column c
-        cols = []
-        for f in ENTITIES[entity]:
-            c = mapped.get(f.name)
-            cols.append(f"{k[c.index] if c else 'CAST(NULL AS VARCHAR)'} AS {ident('r_' + f.name)}")
-        extras = [c for c in plan.columns if c.field is None]
-        if entity == "pupils":
-            if extras:
-                entries = ", ".join(f"struct_pack(k := {q(c.header)}, v := {k[c.index]})" for c in extras)
-                cols.append(f"nullif(to_json(map_from_entries(list_filter([{entries}], lambda x: x.v IS NOT NULL))), '{{}}') AS r_extra")
-            else:
-                cols.append("CAST(NULL AS VARCHAR) AS r_extra")
-        any_cell = "coalesce(" + ", ".join(k.values()) + ")" if used else "NULL"
-        ident_cell = "coalesce(" + ", ".join(
-            [k[mapped[f].index] for f in ("pupil_id", "name", "last_name", "first_name") if f in mapped] + [any_cell]) + ")"
-        note = (templates_notes or {}).get(entity)
-        skip_note = skip_example = ""
-        if "pupil_id" in mapped:
-            id_cell = k[mapped["pupil_id"].index]
-            skip_example = f" OR coalesce(upper({id_cell}) LIKE 'EXAMPLE%', FALSE)"
-            if note:
-                skip_note = f" OR coalesce({id_cell} = {q(note)}, FALSE)"
-        trimmed = ", ".join(f"trim({ident(f'c{c.index}')}, {_SPACES}) AS {ident(f't{c.index}')}" for c in used)
-        cleaned = ", ".join(f"CASE WHEN list_contains([{_BLANK_LIST}], lower({ident(f't{c.index}')})) "
-                            f"THEN NULL ELSE {ident(f't{c.index}')} END AS {k[c.index]}" for c in used)
-        selects.setdefault(entity, []).append(f"""
-            SELECT {file_idx} AS _file, {q(plan.sheet)} AS _sheet, _row, {'TRUE' if 'pupil_id' in mapped else 'FALSE'} AS _has_id,
-                {'TRUE' if set(mapped) & TRACKER_FIELDS else 'FALSE'} AS _tracker,
-                {', '.join(cols)}
-                , ({any_cell} IS NULL OR coalesce(regexp_matches({ident_cell}, {q(NOT_A_PUPIL)}, 'i'), FALSE){skip_note}{skip_example})
-                  AS _drop
-            FROM (SELECT _row, {cleaned} FROM (SELECT _row, {trimmed} FROM {view}))""")
+        parts.setdefault(plan.entity or "", []).append(_sheet_rows(cur, n, file_idx, plan, sheet, prefix, templates_notes))
     tables = {}
-    for entity, parts in selects.items():
+    views: list[str] = []
+    for entity, tbls in parts.items():
+        raw = pa.concat_tables(tbls)
+        cols = {name: raw.column(name) for name in raw.column_names}
+        if entity == "pupils":
+            cols["extra"] = cols.pop("r_extra")
+        setting = pc.replace_substring_regex(raw.column("r_setting"), r"\s+", " ")
+        cols["setting"] = pc.coalesce(setting, pa.scalar(default_setting, pa.string())) if default_setting else setting
+        for f in ENTITIES[entity]:
+            if f.name != "setting":
+                cols[f.name] = _normalised(cur, f, raw.column("r_" + f.name), prefix)
+        if entity == "pupils":
+            _derive_pupil_columns(cur, cols, prefix)
+        # The stage stays in Arrow: DuckDB scans it in place for every check and for the load (no copy).
         table = f"{prefix}_{entity}"
-        raw = f"{table}_raw"
-        union = " UNION ALL BY NAME ".join(f"({p})" for p in parts)
-        cur.execute(f"CREATE TEMP TABLE {raw} AS {union}")
-        # Coded values, dates and year groups repeat a lot: normalise each distinct text once, then join.
-        joins, norm = [], []
-        for n, f in enumerate(ENTITIES[entity]):
-            if f.name == "setting":
-                continue
-            r = ident("r_" + f.name)
-            if f.kind in ("text", "id", "name"):
-                norm.append(f"{norm_sql(f, 's.' + r)} AS {ident(f.name)}")
-                continue
-            lk = f"{table}_lk{n}"
-            cur.execute(f"CREATE TEMP TABLE {lk} AS SELECT raw, {norm_sql(f, 'raw')} AS v "
-                        f"FROM (SELECT DISTINCT {r} AS raw FROM {raw} WHERE {r} IS NOT NULL)")
-            lookups.append(lk)
-            joins.append(f"LEFT JOIN {lk} ON {lk}.raw = s.{r}")
-            norm.append(f"{lk}.v AS {ident(f.name)}")
-        setting = (f"coalesce(regexp_replace(s.r_setting, '\\s+', ' ', 'g'), "
-                   f"{q(default_setting) if default_setting else 'NULL'}) AS setting")
-        cur.execute(f"CREATE TEMP TABLE {table} AS SELECT s.* EXCLUDE (_drop), {setting}, {', '.join(norm)} "
-                    f"FROM {raw} s {' '.join(joins)} WHERE NOT s._drop")
-        cur.execute(f"DROP TABLE {raw}")
+        cur.register(table, pa.table(cols))
+        views.append(table)
         tables[entity] = table
-    for lk in lookups:
-        cur.execute(f"DROP TABLE {lk}")
-    if "pupils" in tables:
-        _derive_pupil_columns(cur, tables["pupils"])
     return Stage(cur, prefix, tables, views)
 
 
-def _derive_pupil_columns(cur: duckdb.DuckDBPyConnection, table: str) -> None:
+def _derive_pupil_columns(cur: duckdb.DuckDBPyConnection, cols: dict, prefix: str) -> None:
     """Split a single Name column; identify pupils by name and birth date when a sheet has no id column."""
+    if cols["name"].null_count == len(cols["name"]) and pc.all(cols["_has_id"]).as_py() is not False:
+        return
+    view = f"{prefix}_names"
+    cur.register(view, pa.table({k: cols[k] for k in ("name", "first_name", "last_name", "date_of_birth", "pupil_id",
+                                                       "_has_id")}))
     first, last = name_split_sql("name")
-    cur.execute(f"""UPDATE {table} SET
-            first_name = coalesce(first_name, {first}),
-            last_name = coalesce(last_name, {last})
-        WHERE name IS NOT NULL""")
-    cur.execute(f"""UPDATE {table} SET pupil_id = upper(regexp_replace(
-            concat_ws('-', last_name, first_name, strftime(date_of_birth, '%Y%m%d')), '[^A-Za-z0-9-]+', '', 'g'))
-        WHERE NOT _has_id AND pupil_id IS NULL AND last_name IS NOT NULL AND date_of_birth IS NOT NULL""")
+    derived = cur.sql(f"""SELECT first_name, last_name,
+            CASE WHEN NOT _has_id AND pupil_id IS NULL AND last_name IS NOT NULL AND date_of_birth IS NOT NULL
+                 THEN upper(regexp_replace(concat_ws('-', last_name, first_name, strftime(date_of_birth, '%Y%m%d')),
+                                           '[^A-Za-z0-9-]+', '', 'g'))
+                 ELSE pupil_id END AS pupil_id
+        FROM (SELECT coalesce(first_name, {first}) AS first_name, coalesce(last_name, {last}) AS last_name,
+                     date_of_birth, pupil_id, _has_id FROM {view})""").to_arrow_table()
+    cur.unregister(view)
+    for k in ("first_name", "last_name", "pupil_id"):
+        cols[k] = derived.column(k)
 
 
 def today_sql(today: date) -> str:

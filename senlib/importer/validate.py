@@ -69,8 +69,10 @@ def _parse_checks(table: str, fields: list[Field], today: date) -> list[str]:
     return out
 
 
-def _duplicates(table: str, entity: str) -> list[str]:
+def _duplicates(cur: duckdb.DuckDBPyConnection, table: str, entity: str) -> list[str]:
     key = KEYS[entity]
+    if cur.execute(f"SELECT count(*) = count(DISTINCT ({', '.join(ident(k) for k in key)})) FROM {table}").fetchall()[0][0]:
+        return []  # no key occurs twice: nothing to compare
     data = [f.name for f in ENTITIES[entity] if f.name not in key]
     keyed = " AND ".join(f"{ident(k)} IS NOT NULL" for k in key if k in ("setting", "pupil_id"))
     part = ", ".join(ident(k) for k in key)
@@ -144,7 +146,7 @@ def check(cur: duckdb.DuckDBPyConnection, stage: Stage, plans: list[tuple[int, S
         sql.append(_select(p, ERROR, "setting", "r_setting", q("It is not known which setting (school) this pupil belongs to"),
                            "Choose the setting when importing (the Setting box, or --setting on the command line), or add a "
                            "Setting column.", "setting IS NULL"))
-        sql += _duplicates(p, "pupils")
+        sql += _duplicates(cur, p, "pupils")
         frames.append(_run(cur, sql))
     pupil_errors = _error_keys(frames, "pupils", stage)
     for entity, table in stage.tables.items():
@@ -172,7 +174,7 @@ def check(cur: duckdb.DuckDBPyConnection, stage: Stage, plans: list[tuple[int, S
                            "Check the date; dates are read day first (04/03/2015 is 4 March 2015).",
                            f"{ident(date_col)} < (SELECT min(k.date_of_birth) FROM ({known}) k WHERE k.setting = x.setting "
                            f"AND k.pupil_id = x.pupil_id)"))
-        sql += _duplicates(table, entity)
+        sql += _duplicates(cur, table, entity)
         frames.append(_run(cur, sql))
     frames = [f for f in frames if len(f)]
     if not frames:
