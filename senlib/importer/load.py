@@ -44,7 +44,8 @@ def accepted_tables(cur: duckdb.DuckDBPyConnection, tables: dict[str, str], reje
         not_rejected = (f"AND NOT EXISTS (SELECT 1 FROM {rejected} r WHERE r._file = s._file AND r._sheet = s._sheet "
                         f"AND r._row = s._row)") if any_rejected else ""
         first = f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY s._file, s._sheet, s._row) = 1" if dups else ""
-        cur.execute(f"""CREATE TEMP TABLE {name} AS SELECT s.* EXCLUDE ({raw}), m.import_id
+        kind = "TABLE" if (dups or any_rejected) else "VIEW"   # a view costs no copy when every row goes in
+        cur.execute(f"""CREATE TEMP {kind} {name} AS SELECT s.* EXCLUDE ({raw}), m.import_id
             FROM {table} s JOIN {prefix}_fmap m USING (_file)
             WHERE s.pupil_id IS NOT NULL AND s.setting IS NOT NULL {not_rejected} {first}""")
         out[entity] = name
@@ -71,12 +72,14 @@ def load_pupils(cur: duckdb.DuckDBPyConnection, acc: str) -> None:
     sets = ", ".join(f"{ident(f)} = coalesce(a.{ident(f)}, p.{ident(f)})" for f in PUPIL_FIELDS)
     cur.execute(f"""UPDATE pupils p SET {sets}, extra = {merged_extra}, import_id = a.import_id, updated_at = current_timestamp
         FROM {acc} a WHERE {key} AND EXISTS (SELECT 1 FROM {acc}_chg c WHERE c.setting = a.setting AND c.pupil_id = a.pupil_id)""")
-    cur.execute(f"""CREATE TEMP TABLE {acc}_new AS SELECT a.* FROM {acc} a
+    cur.execute(f"""CREATE TEMP TABLE {acc}_new AS SELECT a.setting, a.pupil_id, a.import_id FROM {acc} a
         WHERE NOT EXISTS (SELECT 1 FROM pupils p WHERE {key})""")
     cols = ", ".join(ident(f) for f in PUPIL_FIELDS)
+    acols = ", ".join("a." + ident(f) for f in PUPIL_FIELDS)
     cur.execute(f"""INSERT INTO pupils (setting, pupil_id, {cols}, extra, import_id)
-        SELECT setting, pupil_id, {cols}, CASE WHEN extra IS NOT NULL THEN json_merge_patch('{{}}', extra) END, import_id
-        FROM {acc}_new""")
+        SELECT a.setting, a.pupil_id, {acols}, CASE WHEN a.extra IS NOT NULL THEN json_merge_patch('{{}}', a.extra) END,
+               a.import_id
+        FROM {acc} a SEMI JOIN {acc}_new n ON n.setting = a.setting AND n.pupil_id = a.pupil_id""")
     cur.execute(f"""INSERT INTO pupil_changes (import_id, setting, pupil_id, field)
         SELECT import_id, setting, pupil_id, {q(NEW_PUPIL)} FROM {acc}_new""")
 

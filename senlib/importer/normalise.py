@@ -126,9 +126,11 @@ class Stage:
         for v in self.views:
             with contextlib.suppress(Exception):  # already gone
                 self.cur.unregister(v)
-        for t in self.tables.values():
+        for t in reversed(list(self.tables.values())):
             if t not in self.views:
                 with contextlib.suppress(Exception):  # rolled back with its transaction
+                    self.cur.execute(f"DROP VIEW IF EXISTS {t}")
+                with contextlib.suppress(Exception):
                     self.cur.execute(f"DROP TABLE IF EXISTS {t}")
 
 
