@@ -120,7 +120,10 @@ def gate() -> Viewer:
         access.check_roles_config(config.get("roles"))
         access.allowed_settings(None, config.get("settings_access"))
     except SenlibError as exc:
-        problem = str(exc)
+        # The details may name people (entries of [roles]): they go to the log, not to whoever opens the page.
+        _LOG.error("sign-in configuration: %s", exc)
+        problem = ("The sign-in configuration in .streamlit/secrets.toml has a mistake, so nobody can sign in until it is "
+                   f"corrected. The dashboard's log says which entry. {exc.fix or ''}")
         _block(lambda: _render_problem(problem), "Configuration problem")
     auth = config.get("auth") or {}
     names = providers(auth)
@@ -168,7 +171,6 @@ def pages_for(viewer: Viewer) -> list[nav.PageSpec]:
 def sidebar(viewer: Viewer) -> None:
     """Say who is signed in (or that this is local mode) and offer sign-out."""
     with st.sidebar:
-        st.divider()
         if viewer.local:
             st.caption(f"**Local mode** — sign-in is off. You are the SENCo on this computer "
                        f"(the app listens on {st.config.get_option('server.address')} only).")
