@@ -7,7 +7,7 @@ import io
 import re
 import zipfile
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from senlib import store
@@ -83,7 +83,9 @@ def test_mutated_sheet_cells(sheet_idx, row, col, value):
 
     wb = openpyxl.load_workbook(io.BytesIO(MESSY))
     ws = wb.worksheets[sheet_idx]
-    ws.cell(row + 1, col + 1, ILLEGAL.sub("", value) or None if isinstance(value, str) else value)
+    cell = ws.cell(row + 1, col + 1)
+    assume(type(cell).__name__ != "MergedCell")  # inside a merged range: Excel has no such cell to change
+    cell.value = ILLEGAL.sub("", value) or None if isinstance(value, str) else value
     buf = io.BytesIO()
     wb.save(buf)
     assert zipfile.is_zipfile(io.BytesIO(buf.getvalue()))
