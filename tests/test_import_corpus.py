@@ -166,3 +166,22 @@ def test_year_group_mismatch_is_a_warning_not_an_error(con):
     w = r.warnings.iloc[0]
     assert (w["sheet"], w["row"], w["column"], w["value"]) == ("t", 2, "Year", "Year 4")
     assert "Year 6" in w["message"]
+
+
+def test_two_row_header_with_vertically_merged_headings(con):
+    rows = [
+        ["SEN tracker"],
+        ["UPN", "Name", "Date of birth", "Last review", None, "Next review"],
+        [None, None, None, "Date", "Progress", None],
+        ["D1", "Jo Bloggs", "04/03/2015", "01/10/2025", "Expected", "07/01/2026"],
+    ]
+    data = xlsx({"Tracker": rows}, merges={"Tracker": ["A2:A3", "B2:B3", "C2:C3", "D2:E2", "F2:F3"]})
+    up = prepare(con, [("t.xlsx", data)])
+    plan = up.plans[0][1]
+    assert plan.header_row == 2
+    assert {c.header: c.field for c in plan.columns} == {
+        "UPN": "pupil_id", "Name": "name", "Date of birth": "date_of_birth", "Last review Date": "last_review_date",
+        "Progress": "progress", "Next review": "next_review_date"}
+    import_files(con, [("t.xlsx", data)], setting="S", today=AS_OF)
+    assert con.execute("SELECT review_date, held, progress FROM reviews ORDER BY 1").fetchall() == [
+        (date(2025, 10, 1), True, "expected"), (date(2026, 1, 7), False, None)]

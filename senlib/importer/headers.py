@@ -126,8 +126,12 @@ def plan_sheet(sheet: Sheet, file: str, remembered: dict[str, dict] | None = Non
     if h is None:
         return SheetPlan(file, sheet.name, None, None, skipped="no header row with pupil columns (such as UPN or Pupil ID, "
                          "Name, Date of birth) in its first 30 rows")
+    h = _two_row_header(rows, h)
     header = [_clean(c) for c in rows[h]]
+    above = [_clean(c) for c in rows[h - 1]] if h > 0 else [""] * len(header)
     group = _group_labels(rows[h - 1]) if h > 0 else [""] * len(header)
+    # A heading merged down over two header rows sits in the row above: use it.
+    header = [t or (above[i] if group[i] and above[i] else "") for i, t in enumerate(header)]
     entity = guess_entity(sheet.name, [norm_key(c) for c in header if c])
     index = HEADERS[entity]
     columns: list[Column] = []
@@ -160,6 +164,25 @@ def plan_sheet(sheet: Sheet, file: str, remembered: dict[str, dict] | None = Non
         apply_mapping(plan, remembered[plan.signature])
         plan.remembered = True
     return plan
+
+
+def _two_row_header(rows: list[list[str | None]], h: int) -> int:
+    """When the row under the header holds sub-headings ("Date", "Progress" under a merged "Last review")
+    and no pupil, the header is two rows deep: the lower row is the header, the upper its group labels."""
+    if h + 1 >= len(rows):
+        return h
+    top, below = rows[h], rows[h + 1]
+    group = _group_labels(top)
+    ident_cols = [i for i, c in enumerate(top) if c is not None and any(HEADERS[e].get(norm_key(c)) in IDENTITY for e in HEADERS)]
+    if any(i < len(below) and below[i] not in (None, "") for i in ident_cols):
+        return h  # the next row has a pupil: it is data
+    hits = 0
+    for i, c in enumerate(below):
+        if c is None or not str(c).strip():
+            continue
+        if norm_key(f"{group[i] if i < len(group) else ''} {c}") in ALL_HEADINGS or norm_key(c) in ALL_HEADINGS:
+            hits += 1
+    return h + 1 if hits else h
 
 
 def apply_mapping(plan: SheetPlan, mapping: dict) -> SheetPlan:
