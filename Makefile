@@ -32,6 +32,9 @@ lint: $(VENV)/.dev-installed
 demo: $(VENV)/.installed
 	$(PY) -m senlib demo --db $(DB) --replace
 
+snapshot: $(VENV)/.dev-installed
+	$(PY) -m tests.golden.regenerate
+
 bench: $(VENV)/.dev-installed
 	@for f in benchmarks/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 

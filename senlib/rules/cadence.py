@@ -58,9 +58,10 @@ def since(alias: str = "c") -> str:
         ELSE 'started ' || {date_text(f'{a}.plan_start')} || ', not reviewed since' END)"""
 
 
-def status_fields(alias: str = "c") -> dict[str, str]:
-    """Placeholders a cadence sentence may use, as SQL over rule_status."""
-    a = alias
+def words() -> dict[str, str]:
+    """Placeholders the cadence and milestone sentences use, as SQL over rule_milestones (computed once per plan,
+    in CTE rule_words, so each sentence is short)."""
+    a = "c"
     return {
         "plan": plan_label(f"{a}.plan_type"),
         "since": since(a),
@@ -72,7 +73,25 @@ def status_fields(alias: str = "c") -> dict[str, str]:
         "deadline": date_text(f"{a}.amend_by"),
         "last_review": date_text(f"{a}.last_review"),
         "as_of": date_text("$as_of"),
+        "next_review": date_text(f"{a}.next_review"),
+        "invite_by": date_text(f"{a}.invite_by"),
+        "invite_statutory_by": date_text(f"{a}.invite_statutory_by"),
+        "reports_by": date_text(f"{a}.reports_by"),
+        "report_by": date_text(f"{a}.last_review + 7 * pol.report_after__weeks"),
+        "decision_by": date_text(f"{a}.last_review + 7 * pol.la_decision__weeks"),
+        "local_authority": f"coalesce({a}.policy_la, 'the council')",
     }
+
+
+# Words every status sentence uses are worked out once per plan (rule_words); the others inside the sentence,
+# so they are only worked out for the plans whose sentence uses them (a CASE computes only the branch taken).
+SHARED_WORDS = ("plan", "since", "due_date")
+
+
+def status_fields(alias: str = "c") -> dict[str, str]:
+    """Placeholders a sentence about a plan may use, as SQL over rule_status (alias `alias`)."""
+    return {name: f"{alias}.w_{name}" if name in SHARED_WORDS else sql.replace("c.", f"{alias}.")
+            for name, sql in words().items()}
 
 
 def status_reason(alias: str = "c") -> str:
@@ -159,11 +178,9 @@ def cadence(scope: Scope) -> list[CTE]:
                if(due_date IS NULL, NULL, greatest($as_of - due_date, 0)) AS days_overdue
         FROM rule_clock c
         {POLICY_JOIN.format(a='c')}"""),
-        ("rule_status", f"""
-        -- each status with its sentence and source, and the milestones before the next review
+        ("rule_milestones", f"""
+        -- the next review (in the diary, else agreed at the last review, else the due date) and its milestones
         SELECT c.*,
-               {status_reason('c')} AS status_reason,
-               {rule_source('c.cadence_rule')} AS status_source,
                coalesce(c.planned_review, if(c.last_next_date >= $as_of, c.last_next_date, NULL), c.due_date) AS next_review,
                CASE WHEN c.planned_review IS NOT NULL THEN 'scheduled'
                     WHEN c.last_next_date >= $as_of THEN 'agreed'
@@ -181,5 +198,17 @@ def cadence(scope: Scope) -> list[CTE]:
                CASE WHEN reports_by IS NULL THEN NULL WHEN reports_received THEN 'done'
                     WHEN $as_of > reports_by THEN 'missed' ELSE 'to_come' END AS reports_state
         FROM rule_due c
+        {POLICY_JOIN.format(a='c')}"""),
+        ("rule_words", f"""
+        -- the pupil's own dates in words, once per plan, for the sentences
+        SELECT c.*,
+               {(',' + chr(10) + '               ').join(f'{sql} AS w_{name}' for name, sql in words().items()
+                                                        if name in SHARED_WORDS)}
+        FROM rule_milestones c
+        {POLICY_JOIN.format(a='c')}"""),
+        ("rule_status", f"""
+        -- each status with its sentence and its source
+        SELECT c.*, {status_reason('c')} AS status_reason, {rule_source('c.cadence_rule')} AS status_source
+        FROM rule_words c
         {POLICY_JOIN.format(a='c')}"""),
     ]

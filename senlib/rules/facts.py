@@ -159,16 +159,16 @@ def facts(scope: Scope) -> list[CTE]:
                           max_by(score, {SCORE_ORDER}, {scope.score_window}) AS last_scores,
                           max_by(score_date, {SCORE_ORDER}, {scope.score_window}) AS last_dates
                    FROM stg_scores GROUP BY ok) s ON s.ok = o.ok"""),
-        ("fct_score_history", """
-        -- full score histories ({d: date, s: score}, newest first) of the outcomes a rule looks back through:
+        ("fct_score_history", f"""
+        -- full score histories ({{d: date, s: score}}, newest first) of the outcomes a rule looks back through:
         -- those of pupils with reviews to judge from scores, and those past their target date at the reviews
         -- targets_not_smart looks at
-        SELECT ok, list_reverse_sort(list({'d': score_date, 's': score})) AS history
+        SELECT ok, list_reverse_sort(list({{'d': score_date, 's': score}})) AS history
         FROM stg_scores
         WHERE ok IN (SELECT o.ok FROM fct_outcomes o WHERE o.pk IN (SELECT pk FROM fct_unjudged)
                      UNION ALL
                      SELECT o.ok FROM fct_outcomes o JOIN fct_history h ON h.pk = o.pk AND h.is_main
-                     WHERE NOT o.reached AND o.target_date <= h.last_review)
+                     WHERE NOT o.reached AND o.target_date <= h.recent_reviews[{scope.fewest_unmet_reviews}])
         GROUP BY ok"""),
         ("fct_judged", f"""
         -- rule progress_from_scores, for the reviews with no recorded judgement: the average over outcomes

@@ -90,7 +90,8 @@ def outcome_rules(scope: Scope) -> list[CTE]:
                     FROM fct_history h
                     {POLICY_JOIN.format(a='h')}
                     CROSS JOIN range(1, {scope.lookback + 1}) t(i)
-                    JOIN fct_outcomes o ON o.pk = h.pk AND NOT o.reached AND o.target_date <= h.recent_reviews[i]
+                    JOIN fct_outcomes o ON o.pk = h.pk AND NOT o.reached AND o.target_date <= $as_of
+                         AND o.target_date <= h.recent_reviews[i]
                     JOIN fct_score_history sh ON sh.ok = o.ok
                     WHERE h.is_main AND {_applies('targets_not_smart', 'h.plan_type')}
                       AND i <= least(len(h.recent_reviews), pol.targets_not_smart__reviews)) x
@@ -121,13 +122,6 @@ def flags(scope: Scope) -> list[CTE]:
     review_year = f"if(c.dob IS NULL, c.year_index, {sql_year_index('c.dob', 'c.last_review')})"
     c = {
         **f,
-        "next_review": date_text("c.next_review"),
-        "invite_by": date_text("c.invite_by"),
-        "invite_statutory_by": date_text("c.invite_statutory_by"),
-        "reports_by": date_text("c.reports_by"),
-        "report_by": date_text("c.last_review + 7 * pol.report_after__weeks"),
-        "decision_by": date_text("c.last_review + 7 * pol.la_decision__weeks"),
-        "local_authority": "coalesce(c.policy_la, 'the council')",
         "review_year_group": year_label(sql_year_code(review_year)),
         "decision": _decision_label("c.last_decision"),
     }

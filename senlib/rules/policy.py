@@ -523,15 +523,20 @@ def policy_relation(cur: duckdb.DuckDBPyConnection) -> PolicyRelation:
     cols: dict[str, list] = {"setting_key": [], "la_key": []}
     for p in params:
         cols[p.column] = []
+    for p in params:
+        cols[p.column + "__text"] = []
     for s, la in product([ANY, *settings], [ANY, *las]):
         pol = resolve(ovs, s, la)
         cols["setting_key"].append(s)
         cols["la_key"].append(la)
         for p in params:
-            cols[p.column].append(pol.values[p.rule_id][p.name])
+            value = pol.values[p.rule_id][p.name]
+            cols[p.column].append(value)
+            cols[p.column + "__text"].append(p.describe(value))  # as the sentences show it: '6 weeks
     types = {"int": pa.int32(), "float": pa.float64(), "year_groups": pa.list_(pa.string()), "year_group": pa.string(),
              "month_day": pa.string(), "decisions": pa.list_(pa.string())}
-    schema = pa.schema([("setting_key", pa.string()), ("la_key", pa.string())] + [(p.column, types[p.type]) for p in params])
+    schema = pa.schema([("setting_key", pa.string()), ("la_key", pa.string())] + [(p.column, types[p.type]) for p in params]
+                       + [(p.column + "__text", pa.string()) for p in params])
     lookback = max([1] + [v for p in params if p.group_reviews for v in cols[p.column]])
     score_window = max([2, *cols["stalled_outcome__scores"]])
     return PolicyRelation(pa.table(cols, schema=schema), settings, las, lookback, score_window)

@@ -8,6 +8,7 @@ staging (the store as it stood on the as-of date) -> facts (what happened to eac
 from __future__ import annotations
 
 import uuid
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -35,6 +36,12 @@ class Scope:
     def lookback(self) -> int:
         """How many of each plan's latest reviews the escalation rules look back over."""
         return self.policy.lookback
+
+    @property
+    def fewest_unmet_reviews(self) -> int:
+        """The smallest 'reviews' of targets_not_smart in any layer: outcomes past their target date at that
+        many of the latest reviews are the only ones it can flag."""
+        return min(self.policy.table.column("targets_not_smart__reviews").to_pylist())
 
     @property
     def score_window(self) -> int:
@@ -86,7 +93,11 @@ def run(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | N
     params = {k: v for k, v in values.items() if f"${k}" in sql}
     cur.register(name, relation.table)
     try:
-        table = cur.sql(sql, params=params).to_arrow_table()
+        # execute() binds the long statement once; sql() would bind it again to learn the columns first,
+        # which costs more here than the extra copy of the rows DuckDB warns about.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
+            table = cur.execute(sql, params).to_arrow_reader().read_all()
     finally:
         cur.unregister(name)
     return to_frame(table)

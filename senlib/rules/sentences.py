@@ -38,7 +38,13 @@ def dates_text(list_expr: str) -> str:
 
 
 def param_text(p: Param, alias: str) -> str:
-    """SQL: a parameter in force, as a user reads it ('6 weeks', 'N2, 6, 11', '15 February')."""
+    """SQL: a parameter in force, as a user reads it ('6 weeks', 'N2, 6, 11', '15 February'): the text column
+    the policy relation carries for it (policy.policy_relation renders it with Param.describe)."""
+    return f"{alias}.{p.column}__text"
+
+
+def param_text_sql(p: Param, alias: str) -> str:
+    """SQL rendering of a parameter in force, for a relation without the text columns."""
     col = f"{alias}.{p.column}"
     if p.type in ("int", "float"):
         if p.unit == "share":

@@ -1,0 +1,57 @@
+"""The golden snapshot of the demo caseload's review statuses and flags on a fixed date.
+
+    make snapshot        (or: .venv/bin/python -m tests.golden.regenerate)
+
+writes tests/golden/demo_status_2026-11-23.csv from the same demo caseload the tests build
+(tests/conftest.py). tests/test_rules_golden.py compares against it, so any change in what
+the rules say about a pupil shows up as a diff of this file: review it, then regenerate.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from senlib import demo, store
+from senlib.rules import pupil_status
+
+AS_OF = date(2026, 11, 23)
+DEMO = {"settings": 3, "pupils": 1500, "seed": 2026}  # as tests/conftest.py builds it
+SNAPSHOT = Path(__file__).with_name(f"demo_status_{AS_OF.isoformat()}.csv")
+COLUMNS = ["setting", "pupil_id", "year_group", "sen_status", "plan_type", "cadence_rule", "last_review", "due_date",
+           "status", "days_overdue", "invite_state", "reports_state", "flags", "status_reason", "flag_reasons"]
+
+
+def snapshot_text(con: duckdb.DuckDBPyConnection) -> str:
+    """The snapshot as CSV text: one row per pupil in (setting, pupil_id) order, lists joined with ' | '."""
+    df = pupil_status(con, AS_OF).sort_values(["setting", "pupil_id"])
+    out = pd.DataFrame({c: df[c] for c in COLUMNS})
+    for c in ("last_review", "due_date"):
+        out[c] = df[c].dt.strftime("%Y-%m-%d")
+    for c in ("flags", "flag_reasons"):
+        out[c] = [" | ".join(v) for v in df[c]]
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        con = store.connect(Path(tmp) / "demo.duckdb")
+        demo.generate(con, as_of=AS_OF, **DEMO)
+        text = snapshot_text(con)
+        con.close()
+    old = SNAPSHOT.read_text(encoding="utf-8") if SNAPSHOT.exists() else ""
+    SNAPSHOT.write_text(text, encoding="utf-8")
+    changed = sum(1 for a, b in zip(old.splitlines(), text.splitlines(), strict=False) if a != b)
+    changed += abs(len(old.splitlines()) - len(text.splitlines()))
+    print(f"Wrote {SNAPSHOT.relative_to(Path.cwd()) if SNAPSHOT.is_relative_to(Path.cwd()) else SNAPSHOT}: "
+          f"{text.count(chr(10)) - 1} pupils, {changed} line(s) changed. Review the diff (git diff) before committing.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
