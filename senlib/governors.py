@@ -134,8 +134,8 @@ class Protected:
         return self.values[key] if self.shown(key) else None
 
     def rate(self, num: Hashable, den: Hashable) -> str:
-        """'85%' when both counts are published, else '' (a rate would give a hidden count away)."""
-        return _percent(self.values[num], self.values[den]) if self.shown(num, den) else ""
+        """'85%' when both counts are published, else 'not shown' (a rate would give a hidden count away)."""
+        return _percent(self.values[num], self.values[den]) if self.shown(num, den) else privacy.SECONDARY_LABEL
 
     def rate_value(self, num: Hashable, den: Hashable) -> float | None:
         return self.values[num] / self.values[den] if self.shown(num, den) and self.values[den] else None
@@ -143,6 +143,9 @@ class Protected:
 
 def _protect(cells: Mapping[Hashable, int], relations: Sequence[tuple[Hashable, Sequence[Hashable]]],
              threshold: int) -> Protected:
+    """privacy.protect over the cells. A sum of no parts (a total over an empty list, always 0) is left
+    out of the relations: it ties nothing together, and privacy.protect cannot resolve it (it loops)."""
+    relations = [(total, parts) for total, parts in relations if parts]
     status = privacy.protect(cells, relations, threshold) if cells else {}
     return Protected(dict(cells), status, threshold)
 
@@ -209,7 +212,7 @@ def _figures(cur, day: date, settings: Sequence[str] | None, threshold: int) -> 
 
     summary = rules.register_summary(cur, day, settings=scope)
     row = summary[summary["plan_type"] == "all"]
-    reviews = {k: int(row[k].iloc[0]) if len(row) else 0 for k in ("reviews_held", "required_to_date", "reviews_required")}
+    reviews = {k: int(row[k].fillna(0).iloc[0]) if len(row) else 0 for k in ("reviews_held", "required_to_date", "reviews_required")}
 
     req = rules.ehc_request_clocks(cur, day, settings=scope)
     req = req[pd.to_datetime(req["requested"]) >= pd.Timestamp(school_year_start(day))]
@@ -379,7 +382,7 @@ def _trend_section(now: _Figures, then: _Figures) -> Section:
         row("Pupils with an EHC plan (E)", lambda f: f.register.text(("total", "E"))),
         row("Reviews not overdue", lambda f: f.register.rate(("review", "all", "ok"), ("total", "all"))),
         row("Reviews overdue", lambda f: f.register.text(("review", "all", "overdue"))),
-        row("Scored outcomes on track", lambda f: f.progress.rate(("total", "on"), ("total", "all")) if f.areas else ""),
+        row("Scored outcomes on track", lambda f: f.progress.rate(("total", "on"), ("total", "all")) if f.areas else "none scored"),
         row("EHC needs assessment requests made (school year so far)", lambda f: f.requests.text("made")),
     ]
     return Section("Compared with the end of last term", (
@@ -394,9 +397,9 @@ def _headlines(f: _Figures) -> tuple[Headline, ...]:
     return (
         Headline("SEN Support (K)", r.text(("total", "K")), "pupils"),
         Headline("EHC plans (E)", r.text(("total", "E")), "pupils"),
-        Headline("Reviews not overdue", r.rate(("review", "all", "ok"), ("total", "all")) or "not shown",
+        Headline("Reviews not overdue", r.rate(("review", "all", "ok"), ("total", "all")),
                  f"{r.text(('review', 'all', 'overdue'))} overdue"),
-        Headline("Outcomes on track", (f.progress.rate(("total", "on"), ("total", "all")) or "not shown") if f.areas else "none scored",
+        Headline("Outcomes on track", f.progress.rate(("total", "on"), ("total", "all")) if f.areas else "none scored",
                  f"of {f.progress.text(('total', 'all'))} scored" if f.areas else ""),
         Headline("EHC assessment requests", f.requests.text("made"), f"{f.requests.text('agreed')} agreed"),
     )

@@ -93,9 +93,11 @@ def test_trend_by_hand(tiny):
     days = compliance.month_ends(DAY)
     counts = {d: compliance.status_counts(tiny, d) for d in days}
     t = compliance.trend(counts, as_of=DAY).set_index("date")
-    # 30/06/2026: A's review is due by 01/07 -> not overdue yet; 31/07/2026: overdue.
+    # 30/06/2026: A's review is due by 01/07, D's by 15/07 -> neither overdue yet; 31/07/2026: both overdue;
+    # 31/10/2026: D was reviewed on 01/10, A still overdue.
     assert t.loc[pd.Timestamp("2026-06-30"), "overdue"] == 0
-    assert t.loc[pd.Timestamp("2026-07-31"), "overdue"] == 1
+    assert t.loc[pd.Timestamp("2026-07-31"), "overdue"] == 2
+    assert t.loc[pd.Timestamp("2026-10-31"), "overdue"] == 1
     # B's EHC plan was issued on 01/02/2026: no clock on 31/01/2026.
     assert t.loc[pd.Timestamp("2026-01-31"), "pupils"] == 2
     assert t.loc[pd.Timestamp("2026-02-28"), "pupils"] == 3

@@ -190,7 +190,7 @@ def test_small_counts_are_suppressed_and_cannot_be_recovered(small_school):
     # A percentage is never published from a hidden count.
     for _, row in comp.iterrows():
         if row["Review not overdue"] in HIDDEN or row["Total"] in HIDDEN:
-            assert row["Not overdue"] == ""
+            assert row["Not overdue"] == privacy.SECONDARY_LABEL
     req = _frame(report, "EHC needs assessment requests").set_index("Requests for an EHC needs assessment")["Number"]
     assert req.loc["Made this school year"] == SMALL and req.loc["Council agreed to assess"] == SMALL
     text = _report_text(report)
@@ -283,30 +283,35 @@ def _app(db, monkeypatch, email: str | None = None) -> AppTest:
     return at
 
 
-def _download(button) -> bytes:
-    """The bytes a click on a download button would fetch (eager or deferred)."""
-    from streamlit import runtime
+@pytest.fixture
+def downloads(monkeypatch) -> dict:
+    """file name -> the callable a download button hands its bytes out from (run on click, so run here)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
 
-    mgr = runtime.get_instance().media_file_mgr
-    proto = button.proto
-    url = mgr.execute_deferred(proto.deferred_file_id) if proto.deferred_file_id else proto.url
-    file = mgr.read_file(url.rsplit("/", 1)[-1])
-    assert file is not None, url
-    return file.content
+    got: dict = {}
+    original = MediaFileManager.add_deferred
+
+    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        got[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+    return got
 
 
-def test_page_downloads_parse(demo_db, monkeypatch):
+def test_page_downloads_parse(demo_db, monkeypatch, downloads):
     at = _app(demo_db, monkeypatch)
     at.run()
     at.switch_page("pages/governors.py").run()
     assert not at.exception, at.exception
     values = {m.label: m.value for m in at.metric}
     assert "SEN Support (K)" in values
-    buttons = {b.label: b for b in at.get("download_button")}
-    pdf = _download(buttons["Download PDF"])
+    assert {b.label for b in at.get("download_button")} == {"Download PDF", "Download HTML"}
+    stem = f"sen-governors-report-{AS_OF:%Y-%m-%d}"
+    pdf = downloads[f"{stem}.pdf"]()
     assert pdf.startswith(b"%PDF")
     assert "SEN report for governors" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
-    html = _download(buttons["Download HTML"]).decode("utf-8")
+    html = downloads[f"{stem}.html"]().decode("utf-8")
     parser = _Text()
     parser.feed(html)
     assert "Review compliance" in "".join(parser.parts)
