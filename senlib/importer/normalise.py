@@ -9,6 +9,7 @@ codes go through the synonym tables.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import uuid
 from dataclasses import dataclass
@@ -121,6 +122,7 @@ class Stage:
     prefix: str
     tables: dict[str, str]            # entity -> temp table name
     views: list[str]
+    arrow: dict[str, pa.Table] = dataclasses.field(default_factory=dict)  # entity -> the staged rows, for quick checks
 
     def close(self) -> None:
         for v in self.views:
@@ -174,7 +176,7 @@ def _sheet_rows(cur: duckdb.DuckDBPyConnection, n: int, file_idx: int, plan: She
     empty = pa.nulls(n_rows, pa.string())
     cols: dict[str, pa.ChunkedArray | pa.Array] = {
         "_file": pa.array(np.full(n_rows, file_idx, dtype=np.int64)),
-        "_sheet": pa.array([plan.sheet] * n_rows, type=pa.string()) if n_rows else empty,
+        "_sheet": pa.repeat(pa.scalar(plan.sheet, pa.string()), n_rows),
         "_row": pa.array(np.arange(plan.header_row + 2, plan.header_row + 2 + n_rows, dtype=np.int64)),
         "_has_id": pa.array(np.full(n_rows, "pupil_id" in mapped)),
         "_tracker": pa.array(np.full(n_rows, bool(set(mapped) & TRACKER_FIELDS))),
@@ -241,6 +243,7 @@ def build_stage(cur: duckdb.DuckDBPyConnection, items: list[tuple[int, SheetPlan
         parts.setdefault(plan.entity or "", []).append(_sheet_rows(cur, n, file_idx, plan, sheet, prefix, templates_notes))
     tables = {}
     views: list[str] = []
+    arrow: dict[str, pa.Table] = {}
     for entity, tbls in parts.items():
         raw = pa.concat_tables(tbls)
         cols = {name: raw.column(name) for name in raw.column_names}
@@ -255,10 +258,11 @@ def build_stage(cur: duckdb.DuckDBPyConnection, items: list[tuple[int, SheetPlan
             _derive_pupil_columns(cur, cols, prefix)
         # The stage stays in Arrow: DuckDB scans it in place for every check and for the load (no copy).
         table = f"{prefix}_{entity}"
-        cur.register(table, pa.table(cols))
+        arrow[entity] = pa.table(cols)
+        cur.register(table, arrow[entity])
         views.append(table)
         tables[entity] = table
-    return Stage(cur, prefix, tables, views)
+    return Stage(cur, prefix, tables, views, arrow)
 
 
 def _derive_pupil_columns(cur: duckdb.DuckDBPyConnection, cols: dict, prefix: str) -> None:
