@@ -88,13 +88,16 @@ def tracker_rows(cur: duckdb.DuckDBPyConnection, acc: str, today: date) -> tuple
     """Plans and reviews from a one-row-per-pupil tracker (plan type, plan start, last/next review...)."""
     plan_type = "coalesce(plan_type, CASE sen_status WHEN 'K' THEN 'sen_support' WHEN 'E' THEN 'ehcp' END)"
     plans, reviews = f"{acc}_tplans", f"{acc}_treviews"
+    # A tracker without a plan start date means the pupil's open plan of that type, whatever its start.
     cur.execute(f"""CREATE TEMP TABLE {plans} AS
-        SELECT a._file, a._sheet, a._row, a.import_id, a.setting, a.pupil_id, {plan_type} AS plan_type,
-               coalesce(a.plan_start, (SELECT max(p.start_date) FROM plans p WHERE p.setting = a.setting
-                   AND p.pupil_id = a.pupil_id AND p.plan_type = {plan_type} AND p.end_date IS NULL)) AS start_date,
-               a.plan_end AS end_date,
-               CASE WHEN {plan_type} = 'ehcp' THEN a.local_authority END AS local_authority
-        FROM {acc} a WHERE a._tracker AND {plan_type} IS NOT NULL""")
+        SELECT a._file, a._sheet, a._row, a.import_id, a.setting, a.pupil_id, a.plan_type,
+               coalesce(a.plan_start, o.start_date) AS start_date, a.plan_end AS end_date,
+               CASE WHEN a.plan_type = 'ehcp' THEN a.local_authority END AS local_authority
+        FROM (SELECT * REPLACE ({plan_type} AS plan_type) FROM {acc} WHERE _tracker) a
+        LEFT JOIN (SELECT setting, pupil_id, plan_type, max(start_date) AS start_date FROM plans
+                   WHERE end_date IS NULL GROUP BY ALL) o
+          ON o.setting = a.setting AND o.pupil_id = a.pupil_id AND o.plan_type = a.plan_type
+        WHERE a.plan_type IS NOT NULL""")
     kind = f"coalesce(a.review_kind, CASE WHEN {plan_type} = 'ehcp' THEN 'annual' ELSE 'termly' END)"
     common = (f"a._file, a._sheet, a._row, a.import_id, a.setting, a.pupil_id, {plan_type} AS plan_type, {kind} AS kind")
     cur.execute(f"""CREATE TEMP TABLE {reviews} AS
