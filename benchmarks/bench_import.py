@@ -108,6 +108,7 @@ def main() -> None:
     p.add_argument("--pupils", type=int, default=50_000)
     p.add_argument("--file", type=Path, default=None, help="tracker to use (generated when missing)")
     p.add_argument("--skip-pandas", action="store_true", help="skip the slow pandas+openpyxl read")
+    p.add_argument("--repeat", type=int, default=3, help="runs of the fastexcel read and of the import; the fastest counts")
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
@@ -118,10 +119,19 @@ def main() -> None:
         t0 = time.perf_counter()
         generate(path, args.pupils)
         print(f"generated {path} ({path.stat().st_size / 2**20:.1f} MB) in {time.perf_counter() - t0:.0f} s")
-    fx = measure("fastexcel", path)
-    imp = measure("import", path)
+    # Alternate the two measurements and keep the fastest of each: the machine is shared, so the
+    # minimum is the least disturbed run (each run is a fresh process and, for the import, a fresh database).
+    fxs, imps = [], []
+    for _ in range(args.repeat):
+        fxs.append(measure("fastexcel", path))
+        imps.append(measure("import", path))
+    fx = min(fxs, key=lambda r: r["seconds"])
+    imp = min(imps, key=lambda r: r["seconds"])
     pdx = None if args.skip_pandas else measure("pandas", path)
-    print(f"\n{args.pupils:,}-pupil tracker, {path.stat().st_size / 2**20:.1f} MB  (2 shared cores: timings are noisy)")
+    runs_imp = ", ".join(f"{r['seconds']:.2f}" for r in imps)
+    runs_fx = ", ".join(f"{r['seconds']:.2f}" for r in fxs)
+    print(f"\n{args.pupils:,}-pupil tracker, {path.stat().st_size / 2**20:.1f} MB; best of {args.repeat} runs "
+          f"(import: {runs_imp} s; fastexcel: {runs_fx} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     print(f"{'':28}{'seconds':>9}{'peak MB':>10}")
     print(f"{'raw read: fastexcel':28}{fx['seconds']:9.2f}{fx['peak_mb']:10.0f}")
     if pdx:

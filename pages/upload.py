@@ -134,10 +134,9 @@ def upload_tab() -> None:
             st.subheader("Confirm leavers")
             st.write(f"{len(result.possible_leavers)} pupil(s) are in the database but not in this upload. Tick those who "
                      "have left; they get a leaving date (nothing is deleted, and undo reverts it).")
-            chosen = st.multiselect("Pupils who have left", result.possible_leavers["pupil_id"].tolist(),
-                                    format_func=lambda pid: " ".join(str(x) for x in result.possible_leavers.set_index(
-                                        "pupil_id").loc[pid, ["first_name", "last_name", "year_group"]] if x is not None)
-                                    + f" ({pid})")
+            names = {r["pupil_id"]: " ".join(str(r[k]) for k in ("first_name", "last_name") if r[k]) + f" ({r['pupil_id']})"
+                     for r in result.possible_leavers.to_dict("records")}
+            chosen = st.multiselect("Pupils who have left", list(names), format_func=names.get)
             when = st.date_input("Leaving date", value=date.today(), format="DD/MM/YYYY")
             if st.button("Confirm leavers", disabled=not chosen):
                 try:
