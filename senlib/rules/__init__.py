@@ -5,7 +5,7 @@ source); a setting overrides parameters for itself or per local authority (store
 database, validated, audited). The rules are evaluated in DuckDB SQL for any as-of date.
 """
 
-from .evaluate import ehc_request_clocks, outcome_progress, pupil_status, register_summary, review_quality
+from .evaluate import due_dates, ehc_request_clocks, outcome_progress, pupil_status, register_summary, review_quality
 from .policy import (
     Policy,
     PolicyError,
@@ -21,6 +21,7 @@ __all__ = [
     "PolicyError",
     "clear_override",
     "default_policy",
+    "due_dates",
     "ehc_request_clocks",
     "load_policy",
     "outcome_progress",

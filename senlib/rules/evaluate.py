@@ -53,6 +53,23 @@ def pupil_status(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence
     return run(cur, as_of, settings, status_sql)
 
 
+def due_dates(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None) -> pd.DataFrame:
+    """The cadence rules only: per pupil, the plan whose cadence applies, its last review, due date and status.
+
+    No milestones, flags or sentences: for counts that need nothing else, and the like-for-like comparison
+    with the per-pupil Python implementation (benchmarks/bench_rules.py). Columns: setting, pupil_id,
+    plan_type, cadence_rule, last_review, due_date, status, days_overdue.
+    """
+    def build(scope: Scope) -> str:
+        final = """
+SELECT s.setting, s.pupil_id, c.plan_type, c.cadence_rule, c.last_review, c.due_date,
+       coalesce(c.status, 'not_applicable') AS status, c.days_overdue
+FROM stg_pupils s LEFT JOIN rule_due c ON c.pk = s.pk AND c.is_main"""
+        return with_ctes([*staging(scope), *facts(scope), *cadence(scope)], final)
+
+    return run(cur, as_of, settings, build)
+
+
 def review_quality(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None,
                    *, since: date | None = None) -> pd.DataFrame:
     """Every review held on or before `as_of` (and on or after `since`, if given) with its quality checks.

@@ -10,10 +10,35 @@ about one chance in 10^13 for a school, one in 10^7 for a million pupils).
 
 from __future__ import annotations
 
+import pyarrow as pa
+
 from ..schoolyear import sql_year_index
+from .policy import PolicyRelation
 from .query import CTE, Scope
+from .sentences import lit
 
 PK = "hash(setting, pupil_id)"
+
+
+def _literal(value: object, type_: pa.DataType) -> str:
+    if value is None:
+        return "NULL"
+    if pa.types.is_list(type_):
+        return "[" + ", ".join(lit(str(v)) for v in value) + "]::VARCHAR[]"
+    if pa.types.is_integer(type_):
+        return f"{int(value)}::INTEGER"
+    if pa.types.is_floating(type_):
+        return f"{float(value)!r}::DOUBLE"
+    return lit(str(value))
+
+
+def policy_values(policy: PolicyRelation) -> str:
+    """SQL: the policy relation as a VALUES list with named columns."""
+    table = policy.table
+    rows = table.to_pylist()
+    values = ",\n        ".join(
+        "(" + ", ".join(_literal(row[f.name], f.type) for f in table.schema) + ")" for row in rows)
+    return f"SELECT * FROM (VALUES {values}) AS t({', '.join(table.schema.names)})"
 
 
 def staging(scope: Scope) -> list[CTE]:
@@ -70,5 +95,6 @@ def staging(scope: Scope) -> list[CTE]:
         WHERE requested <= $as_of AND {scope.only()}"""),
         ("stg_policy", f"""
         -- every parameter in force, one row per (setting key, local authority key); see policy.policy_relation
-        SELECT * FROM {scope.policy_name}"""),
+        -- (written out as VALUES: the optimiser then knows it is a handful of rows)
+        {policy_values(scope.policy)}"""),
     ]
