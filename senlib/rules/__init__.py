@@ -1,8 +1,22 @@
 """senlib.rules: review cadence, milestones and escalation, as data, explained, cited, per local authority.
 
-The default policy ships in policy.toml (every rule of DESIGN §3: id, sentences, parameters,
-source); a setting overrides parameters for itself or per local authority (stored in the
-database, validated, audited). The rules are evaluated in DuckDB SQL for any as-of date.
+The default policy ships in policy.toml: every rule of DESIGN §3 with its id, the sentences a user
+sees, its parameters and its source. A setting overrides parameters for itself or per local
+authority (table rule_overrides; validated, audited). The rules are evaluated for any as-of date in
+one DuckDB statement of named CTEs, in four layers:
+
+    staging.py   stg_*   the store as it stood on the as-of date, for the settings in scope
+    facts.py     fct_*   plans in force, the plan whose cadence applies, year groups, review history,
+                         progress judged from scores, outcome scores, EHC requests
+    cadence.py   rule_*  due dates, statuses and milestones, with their sentences
+    flags.py     rule_*  milestone and escalation flags, each a SELECT whose WHERE is the rule
+    marts.py, quality.py what the pages and the command line read
+
+Public API (cursor, as_of: date, settings: Sequence[str] | None = None) -> pandas.DataFrame:
+pupil_status, due_dates, review_quality, ehc_request_clocks, register_summary, outcome_progress;
+and load_policy, set_override, clear_override, policy_table, default_policy for the policy itself.
+The command line is `python -m senlib status` (cli.py); baseline.py is a per-pupil Python version of
+the cadence rules, kept as the benchmark's yardstick and the tests' cross-check.
 """
 
 from .evaluate import due_dates, ehc_request_clocks, outcome_progress, pupil_status, register_summary, review_quality

@@ -31,7 +31,8 @@ def status_sql(scope: Scope) -> str:
 def pupil_status(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None) -> pd.DataFrame:
     """Every pupil's review status on `as_of`, with the rule, the sentence and the source behind it.
 
-    One row per pupil in scope (not_applicable ones included), ordered by setting, pupil_id. Columns:
+    One row per pupil in scope (not_applicable ones included), in no particular order (sorting a million
+    rows would cost more than the evaluation's slowest step; sort what you show). Columns:
     setting, pupil_id, first_name, last_name, date_of_birth;
     year_group (recorded, else derived from the date of birth), recorded_year_group, derived_year_group,
     year_group_mismatch (recorded and derived disagree); class, key_worker, sen_status (N/K/E),

@@ -2,8 +2,8 @@
 
 Each flag is one SELECT whose WHERE clause is the rule as DESIGN §3 states it, and whose
 reason is built from the pupil's own dates by the rule's `say.flag` sentence in policy.toml.
-The flags of a pupil are listed in policy order. Milestone flags for the next review are not raised when the review
-itself is already overdue: the status says so.
+The flags of a pupil are listed in policy order. Milestone flags for the next review are not
+raised when the review itself is already overdue: the status says so.
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ staging (the store as it stood on the as-of date) -> facts (what happened to eac
 
 from __future__ import annotations
 
-import uuid
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,7 +29,6 @@ class Scope:
     as_of: date
     settings: tuple[str, ...] | None
     policy: PolicyRelation
-    policy_name: str
 
     @property
     def lookback(self) -> int:
@@ -76,7 +74,7 @@ def with_ctes(ctes: Sequence[CTE], final: str) -> str:
 
 def run(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None,
         build: Callable[[Scope], str], extra: dict | None = None) -> pd.DataFrame:
-    """Register the policy relation, build the statement for this scope, run it, return a DataFrame."""
+    """Build the statement for this scope (the policy in force written into it), run it, return a DataFrame."""
     if isinstance(settings, str):
         settings = [settings]
     if isinstance(as_of, datetime):
@@ -84,22 +82,17 @@ def run(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | N
     if not isinstance(as_of, date):
         raise InputError(f"The as-of date must be a date, not {as_of!r}.", fix="Pass a datetime.date, e.g. date(2026, 11, 23).")
     relation = policy_relation(cur)
-    name = f"rules_policy_{uuid.uuid4().hex[:12]}"
-    scope = Scope(as_of, None if settings is None else tuple(settings), relation, name)
+    scope = Scope(as_of, None if settings is None else tuple(settings), relation)
     # The as-of date is written into the statement, so date arithmetic on it is folded once, not per row.
     sql = build(scope).replace("$as_of", f"DATE '{as_of.isoformat()}'")
     values = {"settings": list(scope.settings or []), "ov_settings": relation.settings,
               "ov_las": relation.local_authorities, **(extra or {})}
     params = {k: v for k, v in values.items() if f"${k}" in sql}
-    cur.register(name, relation.table)
-    try:
-        # execute() binds the long statement once; sql() would bind it again to learn the columns first,
-        # which costs more here than the extra copy of the rows DuckDB warns about.
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
-            table = cur.execute(sql, params).to_arrow_reader().read_all()
-    finally:
-        cur.unregister(name)
+    # execute() binds the long statement once; sql() would bind it again to learn the columns first,
+    # which costs more here than the extra copy of the rows DuckDB warns about.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
+        table = cur.execute(sql, params).to_arrow_reader().read_all()
     return to_frame(table)
 
 

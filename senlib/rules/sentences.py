@@ -43,24 +43,6 @@ def param_text(p: Param, alias: str) -> str:
     return f"{alias}.{p.column}__text"
 
 
-def param_text_sql(p: Param, alias: str) -> str:
-    """SQL rendering of a parameter in force, for a relation without the text columns."""
-    col = f"{alias}.{p.column}"
-    if p.type in ("int", "float"):
-        if p.unit == "share":
-            return f"(format('{{:g}}', {col} * 100) || '%')"
-        number = f"CAST({col} AS VARCHAR)" if p.type == "int" else f"format('{{:g}}', {col})"
-        if not p.unit:
-            return number
-        singular = p.unit[:-1] if p.unit.endswith("s") else p.unit
-        return f"({number} || CASE WHEN {col} = 1 THEN ' {singular}' ELSE ' {p.unit}' END)"
-    if p.type in ("year_groups", "decisions"):
-        return f"coalesce(nullif(array_to_string({col}, ', '), ''), 'none')"
-    if p.type == "month_day":
-        return f"strftime(make_date(2001, CAST(left({col}, 2) AS INTEGER), CAST(right({col}, 2) AS INTEGER)), '%-d %B')"
-    return col
-
-
 def placeholders(template: str) -> list[str]:
     """The {names} a template uses."""
     return [name for _, name, _, _ in Formatter().parse(template) if name]
