@@ -92,11 +92,13 @@ m[0].metric("Reviews on time", charts.number(h["rate"], percent=True),
             help=f"{h['on_time']:,} of {h['pupils']:,} pupils with a review clock: their review is not overdue.")
 m[1].metric("Overdue", f"{h['overdue']:,}", help="Pupils whose review date has passed with no review held since.")
 m[2].metric("Due soon", f"{h['due_soon']:,}", help="Reviews falling due within the invitation window (6 weeks by default).")
-m[3].metric("Reviews held this school year", f"{h['reviews_held']:,}",
-            help=f"Since {h['year_start']:%d/%m/%Y}" if h["year_start"] is not None else None)
-m[4].metric("Required this school year", f"{h['reviews_required']:,}",
-            delta=f"{charts.number(h['held_share'], percent=True)} held" if h["reviews_required"] else None, delta_color="off",
-            help=f"Required by now: {h['required_to_date']:,}. Share held counts at most the required number per plan.")
+m[3].metric("Reviews held", f"{h['reviews_held']:,}",
+            help=f"Reviews held this school year, since {h['year_start']:%d/%m/%Y}." if h["year_start"] is not None else None)
+m[4].metric("Required this year", f"{h['reviews_required']:,}",
+            help="Reviews the rules require over the whole school year (pro rata for plans that started during it).")
+if h["reviews_required"]:
+    st.caption(f"{charts.number(h['held_share'], percent=True)} of this school year's required reviews are held so far, "
+               f"with {h['year_elapsed']:.0%} of the school year gone (a plan's reviews count up to the number it needs).")
 if not h["register_filtered_by_year"]:
     st.caption("Reviews held and required this school year cover every year group: the rules count them by plan type only.")
 

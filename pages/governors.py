@@ -8,7 +8,7 @@ from datetime import date
 
 import streamlit as st
 
-from senlib import charts, governors, privacy, store
+from senlib import charts, governors, store
 from senlib.access import Viewer
 from ui.auth import current_viewer
 from ui.senco import settings_list
@@ -33,6 +33,11 @@ def _html(version: tuple, viewer: Viewer, as_of: date, settings: Settings) -> by
     return governors.to_html(_report(version, viewer, as_of, settings))
 
 
+def _lower_first(text: str) -> str:
+    """'Pupils on the SEN register' -> 'pupils on the SEN register' (acronyms kept)."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
 def _block(block: governors.Text | governors.Table | governors.Chart, key: str) -> None:
     if isinstance(block, governors.Text):
         st.text(block.text)  # as text, never Markdown
@@ -44,7 +49,7 @@ def _block(block: governors.Text | governors.Table | governors.Chart, key: str) 
         st.plotly_chart(charts.from_spec(block.spec), width="stretch", key=key)
         if block.caption:
             st.caption(block.caption)
-        with st.expander(f"Table: {block.table.caption.lower()}", icon=":material/table:"):
+        with st.expander(f"Table: {_lower_first(block.table.caption)}", icon=":material/table:"):
             st.dataframe(block.table.frame, hide_index=True, width="content")
 
 
@@ -71,7 +76,7 @@ downloads[1].download_button("Download HTML", data=lambda v=version, w=viewer, a
 if report.headlines:
     cols = st.columns(len(report.headlines))
     for col, h in zip(cols, report.headlines, strict=True):
-        col.metric(h.label, h.value, help=h.note or None)
+        col.metric(h.label, h.value)
         if h.note:
             col.caption(h.note)
 for i, section in enumerate(report.sections):
@@ -79,4 +84,3 @@ for i, section in enumerate(report.sections):
     for j, block in enumerate(section.blocks):
         _block(block, key=f"gov-{i}-{j}")
 st.caption(report.footnote)
-st.caption(f"Suppression threshold: {report.threshold} ({privacy.small_label(report.threshold)!r}).")

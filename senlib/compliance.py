@@ -32,6 +32,7 @@ from .access import Viewer
 from .names import CADENCE_PLANS, NEEDS, PLAN_TYPES, REVIEW_CHECKS, YEAR_GROUPS, year_group_label
 from .rules.evaluate import status_sql
 from .rules.query import run
+from .schoolyear import school_year_start
 
 NOT_RECORDED = "Not recorded"
 # Dimensions of the status counts (besides setting, plan type and year group), with their labels.
@@ -86,6 +87,14 @@ def month_ends(as_of: date, n: int = 12) -> list[date]:
         out.append(day)
         day = day.replace(day=1) - timedelta(days=1)
     return sorted(out)
+
+
+def year_elapsed(day: date) -> float:
+    """Share of the school year (1 September to 31 August) gone by the end of `day`: what 'reviews held
+    against required for the whole year' should be compared with."""
+    start = school_year_start(day)
+    end = date(start.year + 1, 8, 31)
+    return ((day - start).days + 1) / ((end - start).days + 1)
 
 
 # -------------------------------------------------------------------------------------- evaluation
@@ -276,7 +285,7 @@ def headline(c: Compliance, filters: Filters = Filters()) -> dict[str, object]:
         "on_track": on_track, "rate": (on_track + due_soon) / pupils if pupils else float("nan"),
         "reviews_held": held, "reviews_counted": counted, "reviews_required": required,
         "required_to_date": to_date, "held_share": counted / required if required else float("nan"),
-        "register_filtered_by_year": not filters.year_groups,
+        "register_filtered_by_year": not filters.year_groups, "year_elapsed": year_elapsed(c.as_of),
         "year_start": reg["year_start"].iloc[0] if len(reg) else None,
     }
 
@@ -376,6 +385,11 @@ def options(c: Compliance) -> dict[str, list[str]]:
 # ------------------------------------------------------------------------------------------ charts
 
 TOP_CATEGORIES = 20  # bars per chart: the categories with the lowest on-time rate (the table has them all)
+# Heatmap: sequential blues, dark = few on time (readable in every common colour-vision deficiency, and in grey).
+HEAT_SCALE = [[0.0, "#08306B"], [0.4, "#2171B5"], [0.7, "#6BAED6"], [0.9, "#C6DBEF"], [1.0, "#F7FBFF"]]
+HEAT_FLOOR = 0.5
+NO_DATA = "#E4E4E4"  # a cell with no pupils
+_YEAR_SHORT = {year_group_label(y): ("Y" + y if y.isdigit() else y) for y in YEAR_GROUPS}
 
 
 def _rate_bars(table: pd.DataFrame, label: str, title: str) -> dict:
@@ -399,12 +413,20 @@ def figures(c: Compliance, filters: Filters) -> dict[str, dict]:
     out: dict[str, dict] = {}
     heat = heatmap_table(c, filters)
     if len(heat):
-        plans, years = list(dict.fromkeys(heat["plan"])), list(dict.fromkeys(heat["year"]))
-        years = [year_label(y) for y in year_order(c.status["year_group"]) if year_label(y) in years]
-        out["heatmap"] = charts.to_spec(charts.heatmap(
-            heat, x="year", y="plan", z="rate", counts="pupils", x_order=years, y_order=plans,
-            title="Reviews on time by plan type and year group", x_title="Year group", y_title="Plan type",
-            z_title="On time", height=170 + 60 * len(plans)))
+        heat["year_short"] = heat["year"].map(_YEAR_SHORT).fillna(heat["year"])
+        plans = list(dict.fromkeys(heat["plan"]))
+        years = [_YEAR_SHORT.get(year_label(y), year_label(y)) for y in year_order(c.status["year_group"])]
+        fig = charts.heatmap(heat, x="year_short", y="plan", z="rate", counts="pupils", x_order=years, y_order=plans,
+                             title="Reviews on time by plan type and year group", x_title="Year group",
+                             y_title="Plan type", z_title="On time", height=190 + 56 * len(plans))
+        # Most cells sit between 80% and 100%: a scale from 50% (and below) makes the late ones stand out, dark.
+        fig.update_traces(colorscale=HEAT_SCALE, zmin=HEAT_FLOOR, zmax=1,
+                          colorbar={"title": {"text": "On time"}, "tickvals": [0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
+                                    "ticktext": ["50% or less", "60%", "70%", "80%", "90%", "100%"]})
+        fig.update_layout(plot_bgcolor=NO_DATA)
+        fig.update_xaxes(tickangle=0, showgrid=False)
+        fig.update_yaxes(showgrid=False)
+        out["heatmap"] = charts.to_spec(fig)
     for dim, label in BREAKDOWNS.items():
         table = by_dimension(c, dim, filters)
         if len(table):
@@ -421,12 +443,20 @@ def figures(c: Compliance, filters: Filters) -> dict[str, dict]:
 
 
 def trend_figure(trend_table: pd.DataFrame) -> dict | None:
-    """The on-time rate at each month end as a line (a spec), or None when no pupil had a review clock."""
+    """The on-time rate at each month end as a line (a spec), or None when no pupil had a review clock.
+
+    Each point carries its percentage and is labelled with its own date ('Oct 2026', '23 Nov 2026'),
+    so a month-end point is never read as the start of the next month."""
     if not len(trend_table) or not trend_table["pupils"].sum():
         return None
     fig = charts.line(trend_table, x="date", y="rate", percent=True, title="Reviews on time at each month end",
-                      x_title="Month end", y_title="Reviews on time (share of pupils)", height=360)
-    fig.update_traces(customdata=trend_table[["pupils", "on_time"]].to_numpy(),
+                      x_title="Month end (the last point: the as-of date)", y_title="Reviews on time (share of pupils)",
+                      height=380)
+    fig.update_traces(mode="lines+markers+text", text=[charts.number(v, percent=True) for v in trend_table["rate"]],
+                      textposition="top center", customdata=trend_table[["pupils", "on_time"]].to_numpy(),
                       hovertemplate="%{x|%d %b %Y}: %{y:.0%} (%{customdata[1]:,} of %{customdata[0]:,} pupils)<extra></extra>")
-    fig.update_xaxes(tickformat="%b %Y", dtick="M1")
+    labels = [str(v).replace(" (as of)", "") for v in trend_table["label"]]
+    fig.update_xaxes(tickvals=list(trend_table["date"]), ticktext=labels, tickangle=-45)
+    fig.update_yaxes(range=[0, 1.12], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1.0])  # room for the labels above 100%
+    fig.update_traces(cliponaxis=False)
     return charts.to_spec(fig)

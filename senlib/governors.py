@@ -27,7 +27,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from . import access, caseload, charts, compliance, exports, privacy, progress, rules
-from .names import AREAS, NEEDS, SEN_STATUS
+from .names import AREAS, NEEDS
 from .schoolyear import school_year_start
 
 TITLE = "SEN report for governors"
@@ -172,7 +172,8 @@ class _Figures:
 
 
 def _register_cells(status: pd.DataFrame) -> tuple[list[str], dict, list]:
-    """Register by need and K/E, with review compliance by K/E, as one linked set of cells and sums."""
+    """Register by need and K/E, with review compliance by K/E, as one linked set of cells and sums
+    (the K and E totals are shared: they head the need table and split into overdue / not overdue)."""
     sen = status[status["sen_status"].isin(STATUS_CODES)]
     need = sen["primary_need"].map(NEEDS).where(sen["primary_need"].notna(), NO_NEED).fillna(sen["primary_need"])
     counts = pd.crosstab(need, sen["sen_status"]).reindex(columns=list(STATUS_CODES), fill_value=0)
@@ -195,10 +196,8 @@ def _register_cells(status: pd.DataFrame) -> tuple[list[str], dict, list]:
         cells[("review", s, "overdue")] = int((mine & overdue).sum())
         cells[("review", s, "ok")] = int((mine & ~overdue).sum())
         relations.append((("total", s), [("review", s, "ok"), ("review", s, "overdue")]))
-    for part in ("ok", "overdue"):
-        cells[("review", "all", part)] = sum(cells[("review", s, part)] for s in STATUS_CODES)
-        relations.append((("review", "all", part), [("review", s, part) for s in STATUS_CODES]))
-    relations.append((("total", "all"), [("review", "all", "ok"), ("review", "all", "overdue")]))
+    # No 'all pupils' row: summing K and E would tie the two together, and a small EHC plan count would
+    # then hide the SEN Support figures too. K and E are what the census and governors use.
     return needs, cells, relations
 
 
@@ -259,6 +258,19 @@ def _count(value: int, threshold: int) -> str:
     return privacy.format_count(value, privacy.PRIMARY if privacy.is_small(value, threshold) else SHOWN, threshold)
 
 
+def _not_drawn(labels: list[str]) -> str:
+    """The caption under a chart that leaves small groups out, naming them."""
+    if not labels:
+        return "Every group is drawn; the table has the same figures."
+    return (f"Not drawn, to protect pupils' privacy (fewer than 5, or hidden so they cannot be worked out): "
+            f"{'; '.join(labels)}. The table gives every figure that can be published.")
+
+
+def _percent_axis(fig, axis: str = "x") -> None:
+    """A share is drawn on a 0-100% axis, so 13% never looks like a full bar."""
+    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(range=[0, 1.05], tickformat=".0%")
+
+
 def _register_section(f: _Figures) -> Section:
     r = f.register
     table = pd.DataFrame({
@@ -267,50 +279,57 @@ def _register_section(f: _Figures) -> Section:
         "EHC plan (E)": [r.text((n, "E")) for n in f.needs] + [r.text(("total", "E"))],
         "Total": [r.text((n, "all")) for n in f.needs] + [r.text(("total", "all"))],
     })
-    rows = [{"need": n, "status": SEN_STATUS[s], "pupils": r.value((n, s))} for n in f.needs for s in STATUS_CODES]
-    data = pd.DataFrame(rows).dropna(subset=["pupils"])
-    hidden = sum(not r.shown((n, s)) for n in f.needs for s in STATUS_CODES)
-    height = 170 + 34 * max(len(f.needs), 1)
-    fig = charts.bar(data if len(data) else pd.DataFrame({"need": [], "status": [], "pupils": []}),
-                     x="pupils", y="need", color="status", orientation="h", barmode="stack", order=f.needs,
-                     text=False, title="Pupils on the SEN register by primary need", x_title="Pupils",
-                     y_title="Primary need", legend_title="SEN status", height=height,
-                     color_map={SEN_STATUS["K"]: charts.OKABE_ITO["blue"], SEN_STATUS["E"]: charts.OKABE_ITO["orange"]})
-    caption = ("Groups of fewer than 5 pupils are not drawn" + (f" ({hidden} hidden)" if hidden else "") +
-               "; the table gives every figure that can be published.")
+    # The chart draws each need's total (K and E together): totals are larger, so fewer are hidden than in the split.
+    short = {NEEDS["NSA"]: "No specialist assessment of need (NSA)"}  # the census label wraps onto three lines
+    data = pd.DataFrame({"need": [short.get(n, n) for n in f.needs], "pupils": [r.value((n, "all")) for n in f.needs]})
+    drawn = data.dropna(subset=["pupils"]).sort_values("pupils", ascending=False)
+    hidden = [n for n in f.needs if not r.shown((n, "all"))]
+    fig = charts.bar(drawn, x="pupils", y="need", orientation="h", order=list(drawn["need"]),
+                     title="Pupils on the SEN register by primary need (SEN Support and EHC plans)", x_title="Pupils",
+                     y_title="Primary need", height=170 + 40 * max(len(drawn), 1))
     blocks: list = [
         Text(f"{r.text(('total', 'all'))} pupils on roll are on the SEN register: {r.text(('total', 'K'))} on SEN Support (K) "
              f"and {r.text(('total', 'E'))} with an education, health and care (EHC) plan (E)."),
-        Chart(charts.to_spec(fig), Table(table, "Pupils on the SEN register by primary need"), caption),
+        Chart(charts.to_spec(fig), Table(table, "Pupils on the SEN register by primary need"), _not_drawn(hidden)),
     ]
     return Section("Pupils on the SEN register", tuple(blocks))
 
 
-def _compliance_section(f: _Figures) -> Section:
+def _compliance_section(f: _Figures, then: _Figures) -> Section:
+    labels = {"K": "SEN Support (K)", "E": "EHC plan (E)"}
+    totals = {"K": ("total", "K"), "E": ("total", "E")}
     r = f.register
-    labels = {"K": "SEN Support (K)", "E": "EHC plan (E)", "all": "All pupils on the register"}
-    totals = {"K": ("total", "K"), "E": ("total", "E"), "all": ("total", "all")}
     table = pd.DataFrame({
         "Pupils": list(labels.values()),
-        "Review not overdue": [r.text(("review", s, "ok")) for s in labels],
+        "Review on time": [r.text(("review", s, "ok")) for s in labels],
         "Review overdue": [r.text(("review", s, "overdue")) for s in labels],
         "Total": [r.text(totals[s]) for s in labels],
-        "Not overdue": [r.rate(("review", s, "ok"), totals[s]) for s in labels],
+        "Share on time": [r.rate(("review", s, "ok"), totals[s]) for s in labels],
+        f"Share at the end of last term ({then.day:%d/%m/%Y})": [then.register.rate(("review", s, "ok"), totals[s])
+                                                                 for s in labels],
     })
-    rates = pd.DataFrame({"group": list(labels.values()),
-                          "rate": [r.rate_value(("review", s, "ok"), totals[s]) for s in labels]}).dropna()
-    fig = charts.bar(rates, x="group", y="rate", percent=True, order=list(labels.values()),
-                     title="Share of pupils whose review is not overdue", x_title="Pupils", y_title="Not overdue",
-                     height=360)
-    rv = f.reviews
-    held, to_date, year = (_count(rv[k], f.register.threshold) for k in ("reviews_held", "required_to_date", "reviews_required"))
+    rows = [{"group": labels[s], "when": when, "rate": g.register.rate_value(("review", s, "ok"), totals[s])}
+            for s in labels for when, g in ((f"End of last term ({then.day:%d/%m/%Y})", then), (f"Now ({f.day:%d/%m/%Y})", f))]
+    rates = pd.DataFrame(rows).dropna(subset=["rate"])
+    rates = rates.sort_values("when", key=lambda w: w.str.startswith("Now"), kind="stable")  # last term first, in grey
+    fig = charts.bar(rates, x="group", y="rate", color="when", percent=True, order=[v for v in labels.values()
+                                                                                    if v in set(rates["group"])],
+                     title="Share of pupils whose review is on time, now and at the end of last term",
+                     x_title="Pupils", y_title="Review on time (not overdue)", legend_title="When", height=400,
+                     color_map={rows[0]["when"]: charts.GREY, rows[1]["when"]: charts.OKABE_ITO["blue"]})
+    _percent_axis(fig, "y")
+    hidden = [f"{row['group']}, {row['when'][0].lower()}{row['when'][1:]}" for row in rows if row["rate"] is None]
+    rv, th = f.reviews, r.threshold
+    share = f"{rv['reviews_held'] / rv['reviews_required']:.0%}" if rv["reviews_required"] >= th and rv["reviews_held"] >= th else ""
+    held = (f"Reviews held this school year (since {school_year_start(f.day):%d/%m/%Y}): {_count(rv['reviews_held'], th)} of the "
+            f"{_count(rv['reviews_required'], th)} the review rules require over the whole school year"
+            + (f" ({share}); {compliance.year_elapsed(f.day):.0%} of the school year has gone." if share else "."))
     blocks = [
         Text("A pupil's review is overdue when the date it was due under the review rules (termly for SEN Support, "
-             "at least annually for an EHC plan) has passed and no review has been held since."),
-        Chart(charts.to_spec(fig), Table(table, "Reviews overdue and not overdue"),
-              "A percentage is left out where a count behind it cannot be published."),
-        Text(f"Reviews held this school year (since {school_year_start(f.day):%d/%m/%Y}): {held}. "
-             f"Required by now under the review rules: {to_date}; required over the whole school year: {year}."),
+             "at least once a year for an EHC plan) has passed and no review has been held since; otherwise it is on time."),
+        Chart(charts.to_spec(fig), Table(table, "Reviews on time and overdue"),
+              _not_drawn(hidden) if hidden else "The same figures are in the table."),
+        Text(held),
     ]
     return Section("Review compliance", tuple(blocks))
 
@@ -327,16 +346,18 @@ def _progress_section(f: _Figures) -> Section:
         "Share on track": [p.rate((a, "on"), (a, "all")) for a in f.areas] + [p.rate(("total", "on"), ("total", "all"))],
     })
     rates = pd.DataFrame({"area": f.areas, "rate": [p.rate_value((a, "on"), (a, "all")) for a in f.areas]}).dropna()
-    fig = charts.bar(rates, x="rate", y="area", orientation="h", percent=True, order=f.areas,
+    fig = charts.bar(rates, x="rate", y="area", orientation="h", percent=True, order=list(rates["area"]),
                      title="Share of scored outcomes on track, by area of need", x_title="Outcomes on track",
-                     y_title="Area of need", height=170 + 40 * len(f.areas))
+                     y_title="Area of need", height=170 + 40 * max(len(rates), 1))
+    _percent_axis(fig)
+    hidden = [a for a in f.areas if a not in set(rates["area"])]
     s = f.stalled
     blocks = [
         Text("Each pupil's outcomes are scored at reviews. An outcome is on track when its target is reached, or when "
              "it has moved at least as far towards the target as the time passed towards the target date and its "
              "score has not stalled."),
         Chart(charts.to_spec(fig), Table(table, "Outcomes on track by area of need"),
-              "A percentage is left out where a count behind it cannot be published."),
+              _not_drawn(hidden) if hidden else "The same figures are in the table."),
         Text(f"Outcomes whose score has not risen at the last reviews (stalled): {s.text('stalled')}."),
     ]
     return Section("Progress towards outcomes", tuple(blocks))
@@ -348,14 +369,15 @@ def _escalation_section(f: _Figures) -> Section:
                           "Pupils": [e.text(rid) for rid, _ in f.escalations]})
     data = pd.DataFrame({"kind": [t for _, t in f.escalations],
                          "pupils": [e.value(rid) for rid, _ in f.escalations]}).dropna()
-    fig = charts.bar(data, x="pupils", y="kind", orientation="h", order=[t for _, t in f.escalations],
+    fig = charts.bar(data, x="pupils", y="kind", orientation="h", order=list(data["kind"]),
                      title="Pupils for whom the rules suggest a next step", x_title="Pupils",
-                     y_title="Suggested next step", height=170 + 40 * len(f.escalations))
+                     y_title="Suggested next step", height=170 + 40 * max(len(data), 1))
+    hidden = [t for rid, t in f.escalations if not e.shown(rid)]
     blocks = [
         Text("The graduated response: where progress is less than expected, the rules suggest the next step (for "
              "example a My Support Plan, or a request for an EHC needs assessment); where outcomes are met, "
              "reducing support. A pupil may have more than one suggestion."),
-        Chart(charts.to_spec(fig), Table(table, "Suggested next steps"), "Counts below 5 are not drawn."),
+        Chart(charts.to_spec(fig), Table(table, "Suggested next steps"), _not_drawn(hidden)),
     ]
     return Section("Escalations", tuple(blocks))
 
@@ -380,10 +402,12 @@ def _trend_section(now: _Figures, then: _Figures) -> Section:
     rows = [
         row("Pupils on SEN Support (K)", lambda f: f.register.text(("total", "K"))),
         row("Pupils with an EHC plan (E)", lambda f: f.register.text(("total", "E"))),
-        row("Reviews not overdue", lambda f: f.register.rate(("review", "all", "ok"), ("total", "all"))),
-        row("Reviews overdue", lambda f: f.register.text(("review", "all", "overdue"))),
+        row("SEN Support: reviews on time", lambda f: f.register.rate(("review", "K", "ok"), ("total", "K"))),
+        row("SEN Support: reviews overdue", lambda f: f.register.text(("review", "K", "overdue"))),
+        row("EHC plans: reviews on time", lambda f: f.register.rate(("review", "E", "ok"), ("total", "E"))),
+        row("EHC plans: reviews overdue", lambda f: f.register.text(("review", "E", "overdue"))),
         row("Scored outcomes on track", lambda f: f.progress.rate(("total", "on"), ("total", "all")) if f.areas else "none scored"),
-        row("EHC needs assessment requests made (school year so far)", lambda f: f.requests.text("made")),
+        row("EHC needs assessment requests made in the school year to that date", lambda f: f.requests.text("made")),
     ]
     return Section("Compared with the end of last term", (
         Text("The same figures as they stood at the end of last term, worked out by the same rules on the records as "
@@ -395,13 +419,14 @@ def _trend_section(now: _Figures, then: _Figures) -> Section:
 def _headlines(f: _Figures) -> tuple[Headline, ...]:
     r = f.register
     return (
-        Headline("SEN Support (K)", r.text(("total", "K")), "pupils"),
-        Headline("EHC plans (E)", r.text(("total", "E")), "pupils"),
-        Headline("Reviews not overdue", r.rate(("review", "all", "ok"), ("total", "all")),
-                 f"{r.text(('review', 'all', 'overdue'))} overdue"),
+        Headline("SEN Support (K)", r.text(("total", "K"))),
+        Headline("EHC plans (E)", r.text(("total", "E"))),
+        Headline("SEN Support reviews on time", r.rate(("review", "K", "ok"), ("total", "K")),
+                 f"{r.text(('review', 'K', 'overdue'))} overdue"),
+        Headline("EHC plan reviews on time", r.rate(("review", "E", "ok"), ("total", "E")),
+                 f"{r.text(('review', 'E', 'overdue'))} overdue"),
         Headline("Outcomes on track", f.progress.rate(("total", "on"), ("total", "all")) if f.areas else "none scored",
                  f"of {f.progress.text(('total', 'all'))} scored" if f.areas else ""),
-        Headline("EHC assessment requests", f.requests.text("made"), f"{f.requests.text('agreed')} agreed"),
     )
 
 
@@ -426,7 +451,7 @@ def governors_report(cur, as_of: date, settings: Sequence[str] | None = None, *,
             Section("No pupils", (Text("There are no pupils on roll on this date, so there is nothing to report yet."),)),),
             footnote, empty=True)
     then = _figures(cur, previous, settings, threshold)
-    sections = (_register_section(now), _compliance_section(now), _progress_section(now), _escalation_section(now),
+    sections = (_register_section(now), _compliance_section(now, then), _progress_section(now), _escalation_section(now),
                 _requests_section(now), _trend_section(now, then))
     return GovernorsReport(TITLE, as_of, previous, scope, threshold, _headlines(now), sections, footnote)
 
@@ -448,8 +473,9 @@ def to_export(report: GovernorsReport) -> exports.Report:
                 blocks.append(b.text)
             elif isinstance(b, Table):
                 blocks.append(exports.Table(b.frame, b.caption))
-            else:
-                blocks.append(exports.Chart(charts.from_spec(b.spec), b.table.frame, b.caption or b.table.caption))
+            else:  # the chart, then its table always: the table holds the groups too small to draw
+                blocks.append(exports.Chart(charts.from_spec(b.spec), None, b.caption))
+                blocks.append(exports.Table(b.table.frame, b.table.caption))
         sections.append(exports.Section(s.heading, blocks))
     return exports.Report(title=report.title, sections=sections, subtitle=report.subtitle, footnote=report.footnote)
 

@@ -211,7 +211,7 @@ def test_page_as_of_and_filters(demo_db, monkeypatch):
     at.run()
     assert not at.exception, at.exception
     first = _metrics(at)
-    assert set(first) >= {"Reviews on time", "Overdue", "Due soon", "Reviews held this school year"}
+    assert set(first) >= {"Reviews on time", "Overdue", "Due soon", "Reviews held", "Required this year"}
     assert len(at.get("plotly_chart")) >= 4
     at.date_input(key="_as_of_widget").set_value(date(2026, 3, 1)).run()
     assert not at.exception, at.exception
