@@ -18,26 +18,29 @@ table is one cell.
    count at or above the threshold, preferring a cell whose other relations already hide
    something (so the hiding does not spread), then an inner cell over a total. Repeated until
    no relation has exactly one hidden member. Cells hidden this way read "not shown".
-3. **Audit by a simulated attacker.** Knowing every published number, that "fewer than 5"
-   means 0–4 and "not shown" means 5 or more, the attacker (a) solves the linear system of all
-   relations (any combination of published totals, not just pairs) — a hidden count fixed by
-   it is recovered; and (b) tightens each hidden count's range through every relation until
-   nothing changes. If a small count is pinned to a single value, one more member of one of its
-   relations is hidden and the audit runs again. In the worst case everything connected to the
-   small count is hidden; the algorithm never publishes a recoverable small count.
+3. **Audit by a simulated attacker.** The attacker knows every published number, that
+   "fewer than 5" means 0–4 (1–4 when zeros are shown) and "not shown" means 5 or more, and
+   that every relation holds. For each small count the audit searches, exactly over the whole
+   numbers (bounds propagated through every relation, then ranges split), for a table
+   consistent with all of that in which the count has a different value. If there is none —
+   by a difference of totals, by any combination of them, or by the bounds — the count is
+   exposed: one more member of one of its relations (or of its neighbours') is hidden and the
+   audit runs again. A search that runs too long counts as exposed, so the method errs towards
+   hiding more; in the worst case every count is hidden, and, if zeros were shown and still
+   give a small count away, the zeros too.
 
-The attacker in step 3 is stronger than "total minus parts" but is not a full integer
-programme; the unit tests check the result against brute-force enumeration of every table
-consistent with what is published.
+Limits: the attacker is assumed not to reason from *which* cell the method chose to hide
+(e.g. "the hidden one must be the smallest"); outputs from different dates (trend against
+last term) are protected each on its own. The unit tests attack the results with an
+independent exact search.
 """
 
 from __future__ import annotations
 
-import math
+from collections import deque
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 DEFAULT_THRESHOLD = 5
@@ -73,7 +76,11 @@ def format_count(value: int, status: str = SHOWN, threshold: int = DEFAULT_THRES
 def protect(cells: Mapping[Key, int], relations: Sequence[Relation], threshold: int = DEFAULT_THRESHOLD,
             *, suppress_zero: bool = True) -> dict[Key, str]:
     """Status (shown / primary / secondary) of every cell such that no small count can be
-    recovered from the shown cells and the relations. See the module docstring for the method."""
+    recovered from the shown cells and the relations. See the module docstring for the method.
+
+    Keep `suppress_zero=True` (the default) for governors: with zeros shown, 'fewer than 5' means
+    1-4, which gives more away; when even hiding every count is not enough, zeros are then hidden
+    too, and the output must say that 'fewer than 5' may be 0 (check: a zero whose status is not shown)."""
     if threshold < 2:
         raise ValueError("threshold must be at least 2 (a 'fewer than 1' label would give the count away)")
     values = {k: int(v) for k, v in cells.items()}
@@ -86,6 +93,7 @@ def protect(cells: Mapping[Key, int], relations: Sequence[Relation], threshold: 
             raise KeyError(f"relation refers to unknown cells: {missing}")
         if values[t] != sum(values[p] for p in parts):
             raise ValueError(f"cell {t!r} is not the sum of its parts")
+    rels = [(t, parts) for t, parts in rels if parts]  # a total of nothing is 0 by definition: it links no cells
     status = {k: PRIMARY if is_small(v, threshold, suppress_zero=suppress_zero) else SHOWN for k, v in values.items()}
     if not any(s == PRIMARY for s in status.values()):
         return status
@@ -115,6 +123,16 @@ def protect(cells: Mapping[Key, int], relations: Sequence[Relation], threshold: 
         order = {k: n for n, k in enumerate(values)}
         return min(eligible, key=lambda k: (values[k], opens(k), k in totals, order[k]))
 
+    def last_resort() -> dict[Key, str]:
+        """Hide every count; if shown zeros still give a small count away (e.g. four hidden cells, each
+        at least 1, under a total below 5), hide the zeros too: 'fewer than 5' then means 0-4 throughout."""
+        for k in values:
+            if not hidden(k) and values[k] >= threshold:
+                status[k] = SECONDARY
+        if not suppress_zero and _exposed(values, rels, status, threshold, lo_primary):
+            return protect(cells, relations, threshold, suppress_zero=True)
+        return status
+
     for _ in range(len(values) + 1):
         # Step 2: no relation with exactly one hidden member.
         changed = True
@@ -125,10 +143,10 @@ def protect(cells: Mapping[Key, int], relations: Sequence[Relation], threshold: 
                     pick = choose(members(i))
                     if pick is None:  # cannot happen for consistent counts; hide the whole relation to be safe
                         for m in members(i):
-                            status[m] = status[m] if hidden(m) else SECONDARY
+                            if not hidden(m):
+                                status[m], changed = SECONDARY, True
                     else:
-                        status[pick] = SECONDARY
-                    changed = True
+                        status[pick], changed = SECONDARY, True
         # Step 3: audit.
         exposed = _exposed(values, rels, status, threshold, lo_primary)
         if not exposed:
@@ -139,69 +157,118 @@ def protect(cells: Mapping[Key, int], relations: Sequence[Relation], threshold: 
             ring = {m for i in members_of[cell] for m in members(i)}
             pick = choose([m for r in ring for i in members_of[r] for m in members(i)])
         if pick is None:
-            for k in values:
-                if not hidden(k):
-                    status[k] = SECONDARY
-            return status
+            return last_resort()
         status[pick] = SECONDARY
-    return {k: s if s != SHOWN else SECONDARY for k, s in status.items()}  # not reached in practice: hide all
+    return last_resort()  # not reached in practice
+
+
+class _Budget(Exception):
+    """The exact search took too long; the cell is treated as exposed (hide more, never less)."""
+
+
+def _propagate(bounds: dict[Key, tuple[int, int]], rels: list[tuple[Key, list[Key]]], members_of: Mapping[Key, list[int]],
+               queue: Sequence[int] | None = None) -> dict[Key, tuple[int, int]] | None:
+    """Tighten each range through the sums until nothing changes; None when a range empties (infeasible).
+    Only the relations in `queue` (default: all) and those touched by a change are looked at again."""
+    b = dict(bounds)
+    pending = deque(range(len(rels)) if queue is None else queue)
+    queued = set(pending)
+    while pending:
+        i = pending.popleft()
+        queued.discard(i)
+        t, parts = rels[i]
+        s_lo = sum(b[p][0] for p in parts)
+        s_hi = sum(b[p][1] for p in parts)
+        lo_t, hi_t = max(b[t][0], s_lo), min(b[t][1], s_hi)
+        if lo_t > hi_t:
+            return None
+        changed = []
+        if (lo_t, hi_t) != b[t]:
+            b[t] = (lo_t, hi_t)
+            changed.append(t)
+        for p in parts:
+            lo_p, hi_p = b[p]
+            new = (max(lo_p, lo_t - (s_hi - hi_p)), min(hi_p, hi_t - (s_lo - lo_p)))
+            if new[0] > new[1]:
+                return None
+            if new != b[p]:
+                b[p] = new
+                changed.append(p)
+        for k in changed:
+            for j in members_of[k]:
+                if j not in queued:
+                    pending.append(j)
+                    queued.add(j)
+    return b
+
+
+def _solve(bounds: dict[Key, tuple[int, int]], rels: list[tuple[Key, list[Key]]], members_of: Mapping[Key, list[int]],
+           budget: list[int], away: Mapping[Key, int], queue: Sequence[int] | None = None) -> dict[Key, int] | None:
+    """Exact over the integers: a table within `bounds` satisfying every sum, or None. Propagate, then split a
+    range, trying first the half away from the true value (`away`), so that one table proves many cells safe."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _Budget
+    b = _propagate(bounds, rels, members_of, queue)
+    if b is None:
+        return None
+    free = [k for k, (lo, hi) in b.items() if lo < hi]
+    if not free:
+        return {k: lo for k, (lo, _) in b.items()}
+    k = min(free, key=lambda key: b[key][1] - b[key][0])
+    lo, hi = b[k]
+    mid = (lo + hi) // 2
+    halves = [(lo, mid), (mid + 1, hi)]
+    if away.get(k, lo) <= mid:
+        halves.reverse()
+    for half in halves:
+        found = _solve({**b, k: half}, rels, members_of, budget, away, members_of[k])
+        if found:
+            return found
+    return None
 
 
 def _exposed(values: Mapping[Key, int], rels: list[tuple[Key, list[Key]]], status: Mapping[Key, str],
-             threshold: int, lo_primary: int) -> list[Key]:
-    """Primary cells an attacker can pin to one value from what is published."""
-    unknown = [k for k, s in status.items() if s != SHOWN]
-    if not unknown:
+             threshold: int, lo_primary: int, budget: int = 5000) -> list[Key]:
+    """Small counts an attacker can pin to one value from what is published.
+
+    For each one, look for a table consistent with everything published in which it has another
+    value (below or above its true value); if there is none, it is exposed. Hidden cells outside
+    the search's reach (above `cap`) only add solutions, so a cell found safe is safe."""
+    relevant = [(t, parts) for t, parts in rels if any(status[k] != SHOWN for k in (t, *parts))]
+    if not relevant:
         return []
-    index = {k: j for j, k in enumerate(unknown)}
-    # (a) Linear algebra: x_j is fixed by the equations iff every null-space vector is 0 at j.
-    rows = []
-    for t, parts in rels:
-        row = np.zeros(len(unknown))
-        touched = False
-        for k, sign in [(t, 1.0)] + [(p, -1.0) for p in parts]:
-            if k in index:
-                row[index[k]] += sign
-                touched = True
-        if touched:
-            rows.append(row)
-    fixed: set[Key] = set()
-    if rows:
-        a = np.array(rows)
-        _, sv, vt = np.linalg.svd(a)
-        rank = int((sv > 1e-9).sum())
-        null = vt[rank:]
-        for k, j in index.items():
-            if null.shape[0] == 0 or np.abs(null[:, j]).max() < 1e-9:
-                fixed.add(k)
-    # (b) Interval propagation with the bounds the labels give away.
-    lo: dict[Key, float] = {}
-    hi: dict[Key, float] = {}
+    cap = 10 * max(values.values()) + threshold
+    bounds: dict[Key, tuple[int, int]] = {}
+    for t, parts in relevant:
+        for k in (t, *parts):
+            s = status[k]
+            bounds[k] = (values[k], values[k]) if s == SHOWN else ((lo_primary, threshold - 1) if s == PRIMARY else (threshold, cap))
+    members_of: dict[Key, list[int]] = {k: [] for k in bounds}
+    for i, (t, parts) in enumerate(relevant):
+        for k in (t, *parts):
+            members_of[k].append(i)
+    exposed: list[Key] = []
+    safe: set[Key] = set()
     for k, s in status.items():
-        if s == SHOWN:
-            lo[k] = hi[k] = values[k]
-        elif s == PRIMARY:
-            lo[k], hi[k] = lo_primary, threshold - 1
-        else:
-            lo[k], hi[k] = threshold, math.inf
-    for _ in range(100 * (len(rels) + 1)):
-        changed = False
-        for t, parts in rels:
-            # The total lies within [sum of lows, sum of highs] ...
-            new = (max(lo[t], sum(lo[p] for p in parts)), min(hi[t], sum(hi[p] for p in parts)))
-            if new[0] > lo[t] or new[1] < hi[t]:
-                lo[t], hi[t], changed = new[0], new[1], True
-            # ... and each part within [low total - others' highs, high total - others' lows].
-            for p in parts:
-                others_hi = sum(hi[q] for q in parts if q != p)
-                others_lo = sum(lo[q] for q in parts if q != p)
-                p_lo = max(lo[p], lo[t] - others_hi)
-                p_hi = min(hi[p], hi[t] - others_lo)
-                if p_lo > lo[p] or p_hi < hi[p]:
-                    lo[p], hi[p], changed = p_lo, p_hi, True
-        if not changed:
-            break
-    return [k for k in unknown if status[k] == PRIMARY and (k in fixed or hi[k] <= lo[k])]
+        if s != PRIMARY or k not in bounds or k in safe:
+            continue
+        true = values[k]
+        witness = None
+        try:
+            for rng in ((lo_primary, true - 1), (true + 1, threshold - 1)):
+                if rng[0] <= rng[1]:
+                    witness = _solve({**bounds, k: rng}, relevant, members_of, [budget], values)
+                    if witness:
+                        break
+        except _Budget:
+            witness = None
+        if witness is None:
+            exposed.append(k)
+            continue
+        # The same table proves every small count it changes safe: no need to search for them again.
+        safe.update(c for c, v in witness.items() if status[c] == PRIMARY and v != values[c])
+    return exposed
 
 
 @dataclass(frozen=True)
