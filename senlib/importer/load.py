@@ -63,17 +63,20 @@ def load_pupils(cur: duckdb.DuckDBPyConnection, acc: str) -> None:
     diffs.append(f"""SELECT a.import_id, a.setting, a.pupil_id, 'extra', CAST(p.extra AS VARCHAR), CAST({merged_extra} AS VARCHAR)
              FROM {acc} a JOIN pupils p ON {key}
              WHERE a.extra IS NOT NULL AND CAST({merged_extra} AS VARCHAR) IS DISTINCT FROM CAST(p.extra AS VARCHAR)""")
-    cur.execute(f"CREATE TEMP TABLE {acc}_chg AS {' UNION ALL '.join(diffs)}")
+    known = _has_rows(cur, "pupils", acc)
+    # A first import of a setting has nothing to compare with: skip the comparisons.
+    cur.execute(f"CREATE TEMP TABLE {acc}_chg AS {' UNION ALL '.join(diffs)}{'' if known else ' LIMIT 0'}")
     cur.execute(f"""INSERT INTO pupil_changes (import_id, setting, pupil_id, field, old_value, new_value)
         SELECT import_id, setting, pupil_id, field, old_value, new_value FROM {acc}_chg
         UNION ALL
         SELECT DISTINCT c.import_id, c.setting, c.pupil_id, 'import_id', CAST(p.import_id AS VARCHAR), CAST(c.import_id AS VARCHAR)
         FROM {acc}_chg c JOIN pupils p ON p.setting = c.setting AND p.pupil_id = c.pupil_id""")
     sets = ", ".join(f"{ident(f)} = coalesce(a.{ident(f)}, p.{ident(f)})" for f in PUPIL_FIELDS)
-    cur.execute(f"""UPDATE pupils p SET {sets}, extra = {merged_extra}, import_id = a.import_id, updated_at = current_timestamp
-        FROM {acc} a WHERE {key} AND EXISTS (SELECT 1 FROM {acc}_chg c WHERE c.setting = a.setting AND c.pupil_id = a.pupil_id)""")
+    if known:
+        cur.execute(f"""UPDATE pupils p SET {sets}, extra = {merged_extra}, import_id = a.import_id, updated_at = current_timestamp
+            FROM {acc} a WHERE {key} AND EXISTS (SELECT 1 FROM {acc}_chg c WHERE c.setting = a.setting AND c.pupil_id = a.pupil_id)""")
     cur.execute(f"""CREATE TEMP TABLE {acc}_new AS SELECT a.setting, a.pupil_id, a.import_id FROM {acc} a
-        WHERE NOT EXISTS (SELECT 1 FROM pupils p WHERE {key})""")
+        {f'WHERE NOT EXISTS (SELECT 1 FROM pupils p WHERE {key})' if known else ''}""")
     cols = ", ".join(ident(f) for f in PUPIL_FIELDS)
     acols = ", ".join("a." + ident(f) for f in PUPIL_FIELDS)
     cur.execute(f"""INSERT INTO pupils (setting, pupil_id, {cols}, extra, import_id)
@@ -117,9 +120,11 @@ def upsert(cur: duckdb.DuckDBPyConnection, table: str, src: str, today: date) ->
     present = {r[0] for r in cur.execute(f"SELECT column_name FROM (DESCRIBE {src})").fetchall()}
     values = [v for v in _value_columns(table) if v in present]
     changed = " OR ".join(f"(s.{ident(v)} IS NOT NULL AND s.{ident(v)} IS DISTINCT FROM t.{ident(v)})" for v in values) or "FALSE"
-    cur.execute(f"""INSERT INTO import_row_changes (import_id, table_name, before)
-        SELECT s.import_id, {q(table)}, to_json(t) FROM {table} t JOIN {src} s ON {key} WHERE {changed}""")
-    if values:
+    known = _has_rows(cur, table, src)
+    if known:
+        cur.execute(f"""INSERT INTO import_row_changes (import_id, table_name, before)
+            SELECT s.import_id, {q(table)}, to_json(t) FROM {table} t JOIN {src} s ON {key} WHERE {changed}""")
+    if values and known:
         sets = ", ".join(f"{ident(v)} = coalesce(s.{ident(v)}, t.{ident(v)})" for v in values)
         cur.execute(f"UPDATE {table} t SET {sets}, import_id = s.import_id FROM {src} s WHERE {key} AND ({changed})")
     cols = [c for c in KEYS[table] + values]
@@ -129,8 +134,15 @@ def upsert(cur: duckdb.DuckDBPyConnection, table: str, src: str, today: date) ->
     if table == "reviews" and "held" not in cols:
         cols.append("held")
         select += ", " + defaults["held"]
+    new_only = f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {key})" if known else ""
     cur.execute(f"""INSERT INTO {table} ({', '.join(ident(c) for c in cols)}, import_id)
-        SELECT {select}, s.import_id FROM {src} s WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {key})""")
+        SELECT {select}, s.import_id FROM {src} s {new_only}""")
+
+
+def _has_rows(cur: duckdb.DuckDBPyConnection, table: str, src: str) -> bool:
+    """Whether `table` holds any row of the settings in `src` (if not, every row of src is new)."""
+    return cur.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE setting IN (SELECT DISTINCT setting FROM {src}))"
+                       ).fetchall()[0][0]
 
 
 def close_superseded_plans(cur: duckdb.DuckDBPyConnection, tplans: str, today: date) -> None:
