@@ -21,6 +21,7 @@ the as-of date re-evaluates only the dates that changed (past month ends stay ca
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -31,8 +32,9 @@ from . import access, charts, rules
 from .access import Viewer
 from .names import CADENCE_PLANS, NEEDS, PLAN_TYPES, REVIEW_CHECKS, YEAR_GROUPS, year_group_label
 from .rules.evaluate import status_sql
+from .rules.facts import year_group
 from .rules.query import run
-from .schoolyear import school_year_start
+from .schoolyear import school_year_start, sql_year_index
 
 NOT_RECORDED = "Not recorded"
 # Dimensions of the status counts (besides setting, plan type and year group), with their labels.
@@ -120,17 +122,15 @@ def status_columns(cur, day: date, settings: Sequence[str] | None, columns: Sequ
     return run(cur, day, None if settings is None else list(settings), build)
 
 
-def _group_status(df: pd.DataFrame, detail: bool) -> pd.DataFrame:
-    """Per-pupil status rows reduced to counts: pupils with a review clock by setting, plan type,
-    year group (with `detail`: class, primary need, council) and status. Missing values read 'Not recorded'."""
+def _group_status(df: pd.DataFrame) -> pd.DataFrame:
+    """Per-pupil status rows reduced to counts: pupils with a review clock by setting, plan type, year group,
+    class, primary need, council and status. Missing values read 'Not recorded'."""
     df = df[df["status"] != "not_applicable"]
-    cols = [*_GROUP, *(["class", "need", "local_authority"] if detail else []), "status"]
-    frame = pd.DataFrame({
-        "setting": df["setting"], "plan_type": df["plan_type"], "year_group": df["year_group"],
-        "class": df["class"] if detail else None, "need": df["primary_need"].map(NEEDS) if detail else None,
-        "local_authority": df["policy_la"] if detail else None, "status": df["status"],
-    }, index=df.index)[cols]
-    frame = _fill(frame)
+    cols = [*_GROUP, "class", "need", "local_authority", "status"]
+    frame = _fill(pd.DataFrame({
+        "setting": df["setting"], "plan_type": df["plan_type"], "year_group": df["year_group"], "class": df["class"],
+        "need": df["primary_need"].map(NEEDS), "local_authority": df["policy_la"], "status": df["status"],
+    }, index=df.index)[cols])
     if frame.empty:
         return pd.DataFrame(columns=[*cols, "pupils"])
     out = frame.groupby(cols, observed=True).size().rename("pupils").reset_index()
@@ -150,17 +150,35 @@ def _fill(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def status_counts(cur, day: date, settings: Sequence[str] | None = None, *, detail: bool = False,
-                  viewer: Viewer | None = None) -> pd.DataFrame:
-    """Pupils by review status on `day`, grouped by setting, plan type and year group (and with `detail`,
-    by class, primary need and council too). Pupils with no review clock are left out. One trend point.
+def status_counts(cur, day: date, settings: Sequence[str] | None = None, *, viewer: Viewer | None = None) -> pd.DataFrame:
+    """Pupils with a review clock on `day` by setting, plan type, year group and status: one trend point.
 
-    Columns: setting, plan_type, year_group, [class, need, local_authority,] status, pupils.
-    `local_authority` is the council whose rules apply: the EHC plan's council, else the setting's.
+    Uses `rules.due_dates` (the cadence rules alone, without milestones, flags or sentences: about three
+    times quicker than the whole pupil_status), with each pupil's year group on `day` worked out by the
+    rules' own expression (as recorded, else from the date of birth). Columns: setting, plan_type,
+    year_group, status, pupils.
     """
     scope = scope_for(viewer, settings, access.STAFF)
-    cols = [*_GROUP, "status", *(["class", "primary_need", "policy_la"] if detail else [])]
-    return _group_status(status_columns(cur, day, scope, cols), detail)
+    due = rules.due_dates(cur, day, settings=scope)
+    due = due.loc[due["status"] != "not_applicable", ["setting", "pupil_id", "plan_type", "status"]]
+    cols = [*_GROUP, "status"]
+    if due.empty:
+        return pd.DataFrame(columns=[*cols, "pupils"])
+    name = f"compliance_due_{uuid.uuid4().hex[:12]}"
+    cur.register(name, due)
+    try:
+        out = cur.execute(f"""
+            SELECT d.setting, d.plan_type, {year_group('p')} AS year_group, d.status, count(*) AS pupils
+            FROM {name} d
+            JOIN (SELECT setting, pupil_id, year_group AS recorded_year_group,
+                         {sql_year_index('date_of_birth', f"DATE '{day.isoformat()}'")} AS derived_index
+                  FROM pupils) p ON p.setting = d.setting AND p.pupil_id = d.pupil_id
+            GROUP BY ALL""").df()
+    finally:
+        cur.unregister(name)
+    out = _fill(out[[*cols, "pupils"]])
+    out["pupils"] = out["pupils"].astype(int)
+    return out
 
 
 def quality_counts(cur, as_of: date, settings: Sequence[str] | None, year_groups: pd.DataFrame,
@@ -206,7 +224,7 @@ def evaluate(cur, as_of: date, settings: Sequence[str] | None = None, *, viewer:
     With `viewer`: SENCos and senior leaders only, and only their settings."""
     scope = scope_for(viewer, settings, access.STAFF)
     df = status_columns(cur, as_of, scope, ["setting", "pupil_id", *_GROUP[1:], "class", "primary_need", "policy_la", "status"])
-    status = _group_status(df, detail=True)
+    status = _group_status(df)
     year_groups = df[["setting", "pupil_id", "year_group"]]
     since = as_of - timedelta(days=QUALITY_WINDOW_DAYS - 1)
     quality = quality_counts(cur, as_of, scope, year_groups, since)

@@ -130,6 +130,17 @@ def test_lean_status_matches_the_rules(demo_con):
         compliance.status_columns(demo_con, AS_OF, None, ["first_name; DROP TABLE pupils"])
 
 
+def test_trend_point_matches_the_rules(demo_con):
+    """A trend point (rules.due_dates, year group on that day) equals pupil_status counted on that day."""
+    day = date(2026, 2, 28)
+    full = rules.pupil_status(demo_con, day)
+    full = full[full["status"] != "not_applicable"]
+    expected = full.assign(year_group=full["year_group"].astype(object).fillna(compliance.NOT_RECORDED)).groupby(
+        ["setting", "plan_type", "year_group", "status"]).size()
+    got = compliance.status_counts(demo_con, day).set_index(["setting", "plan_type", "year_group", "status"])["pupils"]
+    assert got.sort_index().to_dict() == expected.sort_index().to_dict()
+
+
 def test_demo_figures_are_consistent(demo_con):
     c = compliance.evaluate(demo_con, AS_OF)
     h = compliance.headline(c)
