@@ -72,7 +72,7 @@ def outcome_rules(scope: Scope) -> list[CTE]:
     return [
         ("rule_stalled", f"""
         -- stalled_outcome, per pupil: the outcomes whose score has not moved towards the target over the last N scores
-        SELECT o.pk, string_agg({stalled_note('o', 'pol.stalled_outcome__scores')}, '; ' ORDER BY o.outcome_id) AS outcome_list
+        SELECT o.pk, array_to_string(list_sort(list({stalled_note('o', 'pol.stalled_outcome__scores')})), '; ') AS outcome_list
         FROM fct_outcomes o
         JOIN fct_subjects s ON s.pk = o.pk AND s.is_main AND {_applies('stalled_outcome', 's.plan_type')}
         {POLICY_JOIN.format(a='s')}

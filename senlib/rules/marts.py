@@ -11,60 +11,70 @@ from .query import CTE, Scope
 from .sentences import compile_sentence, count_text, date_text, lit
 
 
+def _pupil_columns(p: str) -> str:
+    """SQL select list: the pupil's own columns, with the year group derived where not recorded."""
+    return f"""{p}.setting, {p}.pupil_id, {p}.first_name, {p}.last_name, {p}.dob AS date_of_birth,
+               {year_group(p)} AS year_group, {p}.recorded_year_group,
+               {sql_year_code(f'{p}.derived_index')} AS derived_year_group,
+               {year_group_mismatch(p)} AS year_group_mismatch,
+               {p}."class", {p}.key_worker, {p}.sen_status, {p}.primary_need, {p}.secondary_need,
+               {p}.leaving_date, coalesce({p}.leaving_date <= $as_of, FALSE) AS has_left"""
+
+
+def not_applicable_reason(p: str) -> str:
+    """SQL: for a pupil no cadence applies to, the sentence saying why (policy.toml [not_applicable])."""
+    say = default_policy().not_applicable
+    fields = {"leaving_date": date_text(f"{p}.leaving_date"), "as_of": date_text("$as_of"),
+              "date_identified": date_text(f"{p}.date_identified"),
+              "sen_status": f"coalesce({p}.sen_status, 'not recorded')"}
+
+    def s(key: str) -> str:
+        return compile_sentence(say[key], fields, where=f"not_applicable.say.{key}")
+
+    return f"""CASE WHEN {p}.leaving_date <= $as_of THEN {s('left')}
+                    WHEN {p}.sen_status IN ('K', 'E') THEN {s('not_yet')}
+                    ELSE {s('no_sen')} END"""
+
+
 def results(scope: Scope) -> list[CTE]:
-    """CTE mart_results: per pupil a rule may apply to, the status of the main plan and the flags, in one row."""
-    return [("mart_results", """
-        SELECT p.pk, p.plan_type, p.ehcp_la, p.policy_la,
-               c.cadence_rule, c.plan_start, c.last_review, c.due_date, c.status, c.days_overdue,
-               c.status_reason, c.status_source, c.next_review, c.next_review_basis, c.invite_by, c.invite_state,
-               c.invite_statutory_by, c.reports_by, c.reports_state, c.reviews_held, c.held_this_year,
-               fl.flags, fl.flag_reasons, fl.flag_sources
+    """CTE mart_results: one full row per pupil a rule may apply to (fct_pupils): status of the main plan, flags."""
+    return [("mart_results", f"""
+        SELECT {_pupil_columns('p')},
+               p.plan_type, coalesce(p.ehcp_la, p.local_authority) AS local_authority, p.policy_la,
+               c.cadence_rule, c.plan_start, c.last_review, c.due_date,
+               coalesce(c.status, 'not_applicable') AS status, c.days_overdue, c.due_date - $as_of AS days_to_due,
+               coalesce(c.status_reason, {not_applicable_reason('p')}) AS status_reason, c.status_source,
+               c.next_review, c.next_review_basis, c.invite_by, c.invite_state, c.invite_statutory_by,
+               c.reports_by, c.reports_state, c.reviews_held, c.held_this_year,
+               coalesce(fl.flags, []::VARCHAR[]) AS flags,
+               coalesce(fl.flag_reasons, []::VARCHAR[]) AS flag_reasons,
+               coalesce(fl.flag_sources, []::VARCHAR[]) AS flag_sources
         FROM fct_pupils p
         LEFT JOIN rule_status c ON c.pk = p.pk AND c.is_main
         LEFT JOIN rule_flag_lists fl ON fl.pk = p.pk""")]
 
 
-PUPIL_STATUS_TEMPLATE = """
-SELECT s.setting, s.pupil_id, s.first_name, s.last_name, s.dob AS date_of_birth,
-       {year_group} AS year_group, s.recorded_year_group, {derived_year_group} AS derived_year_group,
-       {mismatch} AS year_group_mismatch,
-       s."class", s.key_worker, s.sen_status, s.primary_need, s.secondary_need,
-       r.plan_type, coalesce(r.ehcp_la, s.local_authority) AS local_authority,
-       coalesce(r.policy_la, s.local_authority, s.setting_la) AS policy_la,
-       r.cadence_rule, r.plan_start, r.last_review, r.due_date,
-       coalesce(r.status, 'not_applicable') AS status, r.days_overdue,
-       r.due_date - $as_of AS days_to_due,
-       coalesce(r.status_reason, {na_reason}) AS status_reason, r.status_source,
-       r.next_review, r.next_review_basis, r.invite_by, r.invite_state, r.invite_statutory_by,
-       r.reports_by, r.reports_state, r.reviews_held, r.held_this_year,
-       coalesce(r.flags, []::VARCHAR[]) AS flags,
-       coalesce(r.flag_reasons, []::VARCHAR[]) AS flag_reasons,
-       coalesce(r.flag_sources, []::VARCHAR[]) AS flag_sources,
-       s.leaving_date, coalesce(s.leaving_date <= $as_of, FALSE) AS has_left
-FROM stg_pupils s
-LEFT JOIN mart_results r ON r.pk = s.pk"""
-
-
-def not_applicable_reason() -> str:
-    """SQL: for a pupil no cadence applies to, the sentence saying why (policy.toml [not_applicable])."""
-    say = default_policy().not_applicable
-    fields = {"leaving_date": date_text("s.leaving_date"), "as_of": date_text("$as_of"),
-              "date_identified": date_text("s.date_identified"), "sen_status": "coalesce(s.sen_status, 'not recorded')"}
-
-    def s(key: str) -> str:
-        return compile_sentence(say[key], fields, where=f"not_applicable.say.{key}")
-
-    return f"""CASE WHEN r.plan_type IS NOT NULL THEN NULL
-                    WHEN s.leaving_date <= $as_of THEN {s('left')}
-                    WHEN s.sen_status IN ('K', 'E') THEN {s('not_yet')}
-                    ELSE {s('no_sen')} END"""
+COLUMNS = ["setting", "pupil_id", "first_name", "last_name", "date_of_birth", "year_group", "recorded_year_group",
+           "derived_year_group", "year_group_mismatch", "class", "key_worker", "sen_status", "primary_need",
+           "secondary_need", "plan_type", "local_authority", "policy_la", "cadence_rule", "plan_start", "last_review",
+           "due_date", "status", "days_overdue", "days_to_due", "status_reason", "status_source", "next_review",
+           "next_review_basis", "invite_by", "invite_state", "invite_statutory_by", "reports_by", "reports_state",
+           "reviews_held", "held_this_year", "flags", "flag_reasons", "flag_sources", "leaving_date", "has_left"]
 
 
 def pupil_status_select() -> str:
-    """The final SELECT of pupil_status."""
-    return (PUPIL_STATUS_TEMPLATE.replace("{na_reason}", not_applicable_reason())
-            .replace("{year_group}", year_group("s")).replace("{mismatch}", year_group_mismatch("s"))
-            .replace("{derived_year_group}", sql_year_code("s.derived_index")))
+    """The final SELECT of pupil_status: the pupils a rule may apply to, then everyone else (no SEN, no plan),
+    who is not applicable by definition. (Two parts rather than one big join: no hash table of every pupil.)"""
+    cols = ", ".join(f'"{c}"' for c in COLUMNS)
+    return f"""
+SELECT {cols} FROM mart_results
+UNION ALL BY NAME
+SELECT {_pupil_columns('s')},
+       s.local_authority, coalesce(s.local_authority, s.setting_la) AS policy_la,
+       'not_applicable' AS status, {not_applicable_reason('s')} AS status_reason,
+       []::VARCHAR[] AS flags, []::VARCHAR[] AS flag_reasons, []::VARCHAR[] AS flag_sources
+FROM stg_pupils s
+WHERE s.pk NOT IN (SELECT pk FROM fct_pupils)"""
 
 
 def register(scope: Scope) -> list[CTE]:
