@@ -108,7 +108,7 @@ def test_malformed_roles_fail_closed(demo_db, monkeypatch):
     at = _app(demo_db, monkeypatch, email="senco@oak.sch.uk", secrets={"auth": AUTH, "roles": {"senco": ["oak.sch.uk"]}})
     at.run()
     assert not at.exception
-    assert "cannot start" in _texts(at) and "@domain" in _texts(at)
+    assert "cannot start" in _texts(at) and "@school.org" in _texts(at)
     assert not at.metric
 
 
