@@ -74,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=900, help="seconds a single run may take (default 900)")
     args = parser.parse_args(argv)
 
+    from streamlit import logger as st_logger
+
+    st_logger.set_log_level("error")  # clearing caches outside a script run warns once per page: noise here
     from ui import nav
 
     pages = [p.path for p in nav.PAGES if args.pages is None or Path(p.path).stem in args.pages]

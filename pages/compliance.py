@@ -9,7 +9,7 @@ import streamlit as st
 from senlib import charts, compliance, store
 from senlib.access import Viewer
 from ui.auth import current_viewer
-from ui.senco import scope
+from ui.senco import scope, status_frame
 from ui.state import COMPLIANCE_PLANS, COMPLIANCE_SETTINGS, COMPLIANCE_YEARS, cursor, data_version
 from ui.widgets import as_of_input, empty_state
 
@@ -18,7 +18,8 @@ Settings = tuple[str, ...] | None
 
 @st.cache_data(max_entries=16, show_spinner="Checking every pupil's reviews…")
 def _evaluate(version: tuple, viewer: Viewer, as_of: date, settings: Settings) -> compliance.Compliance:
-    return compliance.evaluate(cursor(), as_of, settings, viewer=viewer)
+    # The rules result the SENCo pages share (ui.senco.status_frame): evaluated once for all of them.
+    return compliance.evaluate(cursor(), as_of, settings, viewer=viewer, status=status_frame(version, as_of, settings))
 
 
 @st.cache_data(max_entries=128, show_spinner=False)

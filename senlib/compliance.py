@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -31,9 +32,7 @@ import pandas as pd
 from . import access, charts, rules
 from .access import Viewer
 from .names import CADENCE_PLANS, NEEDS, PLAN_TYPES, REVIEW_CHECKS, YEAR_GROUPS, year_group_label
-from .rules.evaluate import status_sql
 from .rules.facts import year_group
-from .rules.query import run
 from .schoolyear import school_year_start, sql_year_index
 
 NOT_RECORDED = "Not recorded"
@@ -46,11 +45,6 @@ QUALITY_CHECKS: list[str] = ["parents_involved", "child_contributed", "reports_i
                              "held_on_time", "next_date_set", "outcomes_scored"]
 QUALITY_WINDOW_DAYS = 365
 _GROUP = ["setting", "plan_type", "year_group"]
-# Columns of rules.pupil_status that status_columns may select (see its docstring).
-PUPIL_STATUS_COLUMNS = frozenset({
-    "setting", "pupil_id", "year_group", "class", "sen_status", "primary_need", "plan_type", "local_authority",
-    "policy_la", "status", "days_overdue", "due_date", "last_review", "held_this_year", "flags", "has_left",
-})
 
 
 @dataclass(frozen=True)
@@ -100,26 +94,6 @@ def year_elapsed(day: date) -> float:
 
 
 # -------------------------------------------------------------------------------------- evaluation
-
-
-def status_columns(cur, day: date, settings: Sequence[str] | None, columns: Sequence[str]) -> pd.DataFrame:
-    """Some columns of `rules.pupil_status` for `day`, evaluated lean.
-
-    Why not call pupil_status and pick columns: it also builds every pupil's status sentence and
-    milestones, which costs more than half the time at 100,000 pupils. Selecting from its statement
-    (`rules.evaluate.status_sql`, run by `rules.query.run` exactly as pupil_status runs it) lets DuckDB
-    skip what is not asked for, so the result is the rules' own, only cheaper. `columns` must be
-    pupil_status column names (they are checked against it).
-    """
-    unknown = [c for c in columns if c not in PUPIL_STATUS_COLUMNS]
-    if unknown:
-        raise ValueError(f"not pupil_status columns: {unknown}")
-    cols = ", ".join(f'"{c}"' for c in columns)
-
-    def build(scope) -> str:
-        return f"SELECT {cols} FROM ({status_sql(scope)}) AS pupil_status"
-
-    return run(cur, day, None if settings is None else list(settings), build)
 
 
 def _group_status(df: pd.DataFrame) -> pd.DataFrame:
@@ -181,19 +155,16 @@ def status_counts(cur, day: date, settings: Sequence[str] | None = None, *, view
     return out
 
 
-def quality_counts(cur, as_of: date, settings: Sequence[str] | None, year_groups: pd.DataFrame,
-                   since: date) -> pd.DataFrame:
-    """Review-quality checks of reviews held from `since` to `as_of`: per setting, plan type of the
-    review and the pupil's year group on `as_of`, how many reviews passed each check and how many
-    could be judged (a check with no data recorded is not counted either way).
+def _quality_counts(reviews: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame:
+    """Review-quality checks (rules.review_quality rows) counted per setting, plan type of the review and
+    the pupil's year group on the as-of date (from `status`): how many reviews passed each check and how
+    many could be judged (a check with no data recorded is not counted either way).
 
-    `year_groups` maps (setting, pupil_id) to year_group. Columns: setting, plan_type, year_group,
-    check, passed, known.
+    Columns: setting, plan_type, year_group, check, passed, known.
     """
-    q = rules.review_quality(cur, as_of, settings=None if settings is None else list(settings), since=since)
-    if q.empty:
+    if reviews.empty:
         return pd.DataFrame(columns=[*_GROUP, "check", "passed", "known"])
-    q = q.merge(year_groups, on=["setting", "pupil_id"], how="left")
+    q = reviews.merge(status[["setting", "pupil_id", "year_group"]], on=["setting", "pupil_id"], how="left")
     parts = []
     for check in QUALITY_CHECKS:
         values = q[check].astype("boolean")
@@ -217,19 +188,28 @@ def scope_for(viewer: Viewer | None, settings: Sequence[str] | None, roles: Sequ
     return sorted(viewer.settings) if chosen is None else [s for s in chosen if s in viewer.settings]
 
 
-def evaluate(cur, as_of: date, settings: Sequence[str] | None = None, *, viewer: Viewer | None = None) -> Compliance:
+def evaluate(cur, as_of: date, settings: Sequence[str] | None = None, *, viewer: Viewer | None = None,
+             status: pd.DataFrame | None = None) -> Compliance:
     """Everything the page shows for one as-of date, before filters: status counts, review quality
     (reviews held in the 12 months to `as_of`) and reviews held this school year against required.
 
-    With `viewer`: SENCos and senior leaders only, and only their settings."""
+    `status` may be `rules.pupil_status` for the same date, already evaluated (the SENCo pages share one,
+    so a leader moving between pages does not wait for the rules twice). The three rules queries run
+    two at a time on their own cursors: much of each is DuckDB planning a large statement on one core.
+    With `viewer`: SENCos and senior leaders only, and only their settings.
+    """
     scope = scope_for(viewer, settings, access.STAFF)
-    df = status_columns(cur, as_of, scope, ["setting", "pupil_id", *_GROUP[1:], "class", "primary_need", "policy_la", "status"])
-    status = _group_status(df)
-    year_groups = df[["setting", "pupil_id", "year_group"]]
     since = as_of - timedelta(days=QUALITY_WINDOW_DAYS - 1)
-    quality = quality_counts(cur, as_of, scope, year_groups, since)
-    register = rules.register_summary(cur, as_of, settings=scope)
-    return Compliance(as_of=as_of, status=status, quality=quality, register=register, quality_since=since)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        quality = pool.submit(rules.review_quality, cur.cursor(), as_of, settings=scope, since=since)
+        register = pool.submit(rules.register_summary, cur.cursor(), as_of, settings=scope)
+        if status is None:
+            status = rules.pupil_status(cur, as_of, settings=scope)
+        elif scope is not None:
+            status = status[status["setting"].isin(scope)]
+        reviews, summary = quality.result(), register.result()
+    return Compliance(as_of=as_of, status=_group_status(status), quality=_quality_counts(reviews, status),
+                      register=summary, quality_since=since)
 
 
 # ------------------------------------------------------------------------------------------- views

@@ -204,7 +204,7 @@ def _register_cells(status: pd.DataFrame) -> tuple[list[str], dict, list]:
 def _figures(cur, day: date, settings: Sequence[str] | None, threshold: int) -> _Figures:
     """Run the rules for `day` and keep nothing but protected counts."""
     scope = None if settings is None else list(settings)
-    status = compliance.status_columns(cur, day, scope, ["sen_status", "primary_need", "status", "has_left", "flags"])
+    status = rules.pupil_status(cur, day, settings=scope)
     on_roll = status[~status["has_left"].astype("boolean").fillna(False)]
     needs, cells, relations = _register_cells(on_roll)
     register = _protect(cells, relations, threshold)
@@ -464,7 +464,7 @@ def to_export(report: GovernorsReport) -> exports.Report:
     sections = []
     if report.headlines:
         head = pd.DataFrame({"Figure": [h.label for h in report.headlines], "Value": [h.value for h in report.headlines],
-                             "": [h.note for h in report.headlines]})
+                             "Detail": [h.note for h in report.headlines]})
         sections.append(exports.Section("Summary", [exports.Table(head)]))
     for s in report.sections:
         blocks: list = []

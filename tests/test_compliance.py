@@ -118,16 +118,17 @@ def test_quality_by_hand(tiny):
     assert list(q.index[:4]) == ["parents_involved", "child_contributed", "reports_in_time", "invitations_in_time"]
 
 
-def test_lean_status_matches_the_rules(demo_con):
-    """status_columns selects from the rules' own statement: it must agree with pupil_status exactly."""
-    full = rules.pupil_status(demo_con, AS_OF)
-    lean = compliance.status_columns(demo_con, AS_OF, None, ["setting", "pupil_id", "plan_type", "year_group", "status"])
-    merged = full.merge(lean, on=["setting", "pupil_id"], suffixes=("", "_lean"))
-    assert len(merged) == len(full) == len(lean)
-    for col in ("plan_type", "year_group", "status"):
-        assert (merged[col].astype(object).fillna("-") == merged[f"{col}_lean"].astype(object).fillna("-")).all()
-    with pytest.raises(ValueError):
-        compliance.status_columns(demo_con, AS_OF, None, ["first_name; DROP TABLE pupils"])
+def test_shared_status_gives_the_same_result(demo_con):
+    """The page hands over the SENCo pages' pupil_status; evaluating it here must give the same aggregates,
+    and a frame wider than the viewer's scope is cut down to it."""
+    status = rules.pupil_status(demo_con, AS_OF)
+    own = compliance.evaluate(demo_con, AS_OF)
+    shared = compliance.evaluate(demo_con, AS_OF, status=status)
+    pd.testing.assert_frame_equal(own.status, shared.status)
+    pd.testing.assert_frame_equal(own.quality, shared.quality)
+    first = sorted(status["setting"].unique())[0]
+    scoped = compliance.evaluate(demo_con, AS_OF, [first], status=status)
+    assert set(scoped.status["setting"]) == {first}
 
 
 def test_trend_point_matches_the_rules(demo_con):
