@@ -21,6 +21,7 @@ published then.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -442,7 +443,10 @@ def governors_report(cur, as_of: date, settings: Sequence[str] | None = None, *,
     names = caseload.settings_list(cur) if settings is None else list(settings)
     scope = ", ".join(names) or "No setting"
     previous = previous_term_end(as_of)
-    now = _figures(cur, as_of, settings, threshold)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # now and last term side by side, each on its own cursor
+        later = pool.submit(_figures, cur.cursor(), previous, settings, threshold)
+        now = _figures(cur, as_of, settings, threshold)
+        then = later.result()
     footnote = (f"To protect pupils' privacy, a count below {threshold} is shown as '{privacy.small_label(threshold)}', and "
                 f"where it could be worked out by subtracting other published figures, another count is shown as "
                 f"'{privacy.SECONDARY_LABEL}'. No pupil is named or identified in this report.")
@@ -450,7 +454,6 @@ def governors_report(cur, as_of: date, settings: Sequence[str] | None = None, *,
         return GovernorsReport(TITLE, as_of, previous, scope, threshold, (), (
             Section("No pupils", (Text("There are no pupils on roll on this date, so there is nothing to report yet."),)),),
             footnote, empty=True)
-    then = _figures(cur, previous, settings, threshold)
     sections = (_register_section(now), _compliance_section(now, then), _progress_section(now), _escalation_section(now),
                 _requests_section(now), _trend_section(now, then))
     return GovernorsReport(TITLE, as_of, previous, scope, threshold, _headlines(now), sections, footnote)
