@@ -30,11 +30,7 @@ def _month_end(version: tuple, viewer: Viewer, day: date, settings: Settings) ->
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _view(version: tuple, viewer: Viewer, as_of: date, settings: Settings, filters: compliance.Filters) -> dict:
-    c = _evaluate(version, viewer, as_of, settings)
-    return {"headline": compliance.headline(c, filters), "heat": compliance.heatmap_table(c, filters),
-            "by": {d: compliance.by_dimension(c, d, filters) for d in compliance.BREAKDOWNS},
-            "quality": compliance.quality_table(c, filters), "quality_by_plan": compliance.quality_by_plan(c, filters),
-            "since": c.quality_since, "figures": compliance.figures(c, filters)}
+    return compliance.view(_evaluate(version, viewer, as_of, settings), filters)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

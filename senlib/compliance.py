@@ -228,8 +228,7 @@ def _wide(status: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Counts per status as columns, with pupils, on_time and rate, one row per `by` group."""
     if status.empty:
         return pd.DataFrame(columns=[*by, *STATUS_COLUMNS, "pupils", "on_time", "rate"])
-    wide = status.pivot_table(index=by, columns="status", values="pupils", aggfunc="sum", fill_value=0,
-                              observed=True, dropna=False)
+    wide = status.groupby([*by, "status"], observed=True)["pupils"].sum().unstack("status", fill_value=0)
     wide = wide.reindex(columns=STATUS_COLUMNS, fill_value=0).reset_index()
     wide.columns.name = None
     wide["pupils"] = wide[STATUS_COLUMNS].sum(axis=1)
@@ -390,54 +389,76 @@ NO_DATA = "#E4E4E4"  # a cell with no pupils
 _YEAR_SHORT = {year_group_label(y): ("Y" + y if y.isdigit() else y) for y in YEAR_GROUPS}
 
 
+def _set(spec: dict, path: str, value: object) -> None:
+    """Set layout or trace properties in a spec, e.g. 'layout.xaxis.range': plain dict edits, because
+    Plotly's validated updates cost tens of milliseconds each and a filter change must stay quick."""
+    keys = path.split(".")
+    node = spec
+    for k in keys[:-1]:
+        node = node[int(k)] if isinstance(node, list) else node.setdefault(k, {})
+    node[keys[-1]] = value
+
+
 def _rate_bars(table: pd.DataFrame, label: str, title: str) -> dict:
     """Horizontal bars of on-time rate, lowest first, at most TOP_CATEGORIES of them."""
     shown = table.head(TOP_CATEGORIES)
     if len(table) > TOP_CATEGORIES:
         title = f"{title} ({TOP_CATEGORIES} lowest of {len(table):,})"
-    fig = charts.bar(shown, x="rate", y="label", orientation="h", percent=True, order=list(shown["label"]),
-                     title=title, x_title="Reviews on time (share of pupils)", y_title=label,
-                     height=150 + 30 * max(len(shown), 1))
-    fig.update_xaxes(range=[0, 1.05])
-    return charts.to_spec(fig)
+    spec = charts.to_spec(charts.bar(shown, x="rate", y="label", orientation="h", percent=True,
+                                     order=list(shown["label"]), title=title, x_title="Reviews on time (share of pupils)",
+                                     y_title=label, height=150 + 30 * max(len(shown), 1)))
+    _set(spec, "layout.xaxis.range", [0, 1.05])
+    return spec
+
+
+def _heatmap(heat: pd.DataFrame, year_codes: Iterable[object]) -> dict:
+    heat = heat.assign(year_short=heat["year"].map(_YEAR_SHORT).fillna(heat["year"]))
+    plans = list(dict.fromkeys(heat["plan"]))
+    years = [_YEAR_SHORT.get(year_label(y), year_label(y)) for y in year_order(year_codes)]
+    spec = charts.to_spec(charts.heatmap(
+        heat, x="year_short", y="plan", z="rate", counts="pupils", x_order=years, y_order=plans,
+        title="Reviews on time by plan type and year group", x_title="Year group", y_title="Plan type",
+        z_title="On time", height=190 + 56 * len(plans)))
+    # Most cells sit between 80% and 100%: a scale from 50% (and below) makes the late ones stand out, dark.
+    trace = spec["data"][0]
+    trace.update(colorscale=HEAT_SCALE, zmin=HEAT_FLOOR, zmax=1, colorbar={
+        "title": {"text": "On time"}, "tickvals": [0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
+        "ticktext": ["50% or less", "60%", "70%", "80%", "90%", "100%"]})
+    _set(spec, "layout.plot_bgcolor", NO_DATA)
+    _set(spec, "layout.xaxis.tickangle", 0)
+    _set(spec, "layout.xaxis.showgrid", False)
+    _set(spec, "layout.yaxis.showgrid", False)
+    return spec
+
+
+def view(c: Compliance, filters: Filters = Filters()) -> dict:
+    """Everything the page draws for one date and set of filters, each table worked out once: headline,
+    heatmap table, a table per BREAKDOWNS key, quality tables, and the charts as specs (keys heatmap,
+    quality and each BREAKDOWNS key; a chart with nothing to draw is left out). The trend is separate
+    (`trend`, `trend_figure`): it needs the other month ends, which take longer the first time."""
+    heat = heatmap_table(c, filters)
+    by = {d: by_dimension(c, d, filters) for d in BREAKDOWNS}
+    quality = quality_table(c, filters)
+    figs: dict[str, dict] = {}
+    if len(heat):
+        figs["heatmap"] = _heatmap(heat, c.status["year_group"])
+    for dim, label in BREAKDOWNS.items():
+        if len(by[dim]):
+            figs[dim] = _rate_bars(by[dim], label, f"Reviews on time by {label.lower()}")
+    if len(quality) and quality["known"].sum():
+        data = quality.dropna(subset=["rate"])
+        figs["quality"] = charts.to_spec(charts.bar(
+            data, x="rate", y="check", orientation="h", percent=True, order=list(data["check"]),
+            title=f"Review quality: reviews held since {c.quality_since:%d/%m/%Y}",
+            x_title="Share of reviews meeting the check", y_title="Check", height=150 + 34 * len(data)))
+        _set(figs["quality"], "layout.xaxis.range", [0, 1.05])
+    return {"headline": headline(c, filters), "heat": heat, "by": by, "quality": quality,
+            "quality_by_plan": quality_by_plan(c, filters), "since": c.quality_since, "figures": figs}
 
 
 def figures(c: Compliance, filters: Filters) -> dict[str, dict]:
-    """The charts of one as-of date as plain specs (charts.to_spec), built from the aggregates only.
-
-    Keys: heatmap, quality, and one per BREAKDOWNS key; a chart with nothing to draw is left out.
-    The trend has its own builder (`trend_figure`): it needs the other month ends, which take longer.
-    """
-    out: dict[str, dict] = {}
-    heat = heatmap_table(c, filters)
-    if len(heat):
-        heat["year_short"] = heat["year"].map(_YEAR_SHORT).fillna(heat["year"])
-        plans = list(dict.fromkeys(heat["plan"]))
-        years = [_YEAR_SHORT.get(year_label(y), year_label(y)) for y in year_order(c.status["year_group"])]
-        fig = charts.heatmap(heat, x="year_short", y="plan", z="rate", counts="pupils", x_order=years, y_order=plans,
-                             title="Reviews on time by plan type and year group", x_title="Year group",
-                             y_title="Plan type", z_title="On time", height=190 + 56 * len(plans))
-        # Most cells sit between 80% and 100%: a scale from 50% (and below) makes the late ones stand out, dark.
-        fig.update_traces(colorscale=HEAT_SCALE, zmin=HEAT_FLOOR, zmax=1,
-                          colorbar={"title": {"text": "On time"}, "tickvals": [0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
-                                    "ticktext": ["50% or less", "60%", "70%", "80%", "90%", "100%"]})
-        fig.update_layout(plot_bgcolor=NO_DATA)
-        fig.update_xaxes(tickangle=0, showgrid=False)
-        fig.update_yaxes(showgrid=False)
-        out["heatmap"] = charts.to_spec(fig)
-    for dim, label in BREAKDOWNS.items():
-        table = by_dimension(c, dim, filters)
-        if len(table):
-            out[dim] = _rate_bars(table, label, f"Reviews on time by {label.lower()}")
-    quality = quality_table(c, filters)
-    if len(quality) and quality["known"].sum():
-        data = quality.dropna(subset=["rate"])
-        fig = charts.bar(data, x="rate", y="check", orientation="h", percent=True, order=list(data["check"]),
-                         title=f"Review quality: reviews held since {c.quality_since:%d/%m/%Y}",
-                         x_title="Share of reviews meeting the check", y_title="Check", height=150 + 34 * len(data))
-        fig.update_xaxes(range=[0, 1.05])
-        out["quality"] = charts.to_spec(fig)
-    return out
+    """The charts of one as-of date as plain specs (see `view`)."""
+    return view(c, filters)["figures"]
 
 
 def trend_figure(trend_table: pd.DataFrame) -> dict | None:
@@ -447,14 +468,16 @@ def trend_figure(trend_table: pd.DataFrame) -> dict | None:
     so a month-end point is never read as the start of the next month."""
     if not len(trend_table) or not trend_table["pupils"].sum():
         return None
-    fig = charts.line(trend_table, x="date", y="rate", percent=True, title="Reviews on time at each month end",
-                      x_title="Month end (the last point: the as-of date)", y_title="Reviews on time (share of pupils)",
-                      height=380)
-    fig.update_traces(mode="lines+markers+text", text=[charts.number(v, percent=True) for v in trend_table["rate"]],
-                      textposition="top center", customdata=trend_table[["pupils", "on_time"]].to_numpy(),
-                      hovertemplate="%{x|%d %b %Y}: %{y:.0%} (%{customdata[1]:,} of %{customdata[0]:,} pupils)<extra></extra>")
-    labels = [str(v).replace(" (as of)", "") for v in trend_table["label"]]
-    fig.update_xaxes(tickvals=list(trend_table["date"]), ticktext=labels, tickangle=-45)
-    fig.update_yaxes(range=[0, 1.12], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1.0])  # room for the labels above 100%
-    fig.update_traces(cliponaxis=False)
-    return charts.to_spec(fig)
+    spec = charts.to_spec(charts.line(
+        trend_table, x="date", y="rate", percent=True, title="Reviews on time at each month end",
+        x_title="Month end (the last point: the as-of date)", y_title="Reviews on time (share of pupils)", height=380))
+    spec["data"][0].update(
+        mode="lines+markers+text", text=[charts.number(v, percent=True) for v in trend_table["rate"]],
+        textposition="top center", cliponaxis=False, customdata=trend_table[["pupils", "on_time"]].to_numpy().tolist(),
+        hovertemplate="%{x|%d %b %Y}: %{y:.0%} (%{customdata[1]:,} of %{customdata[0]:,} pupils)<extra></extra>")
+    _set(spec, "layout.xaxis.tickvals", [d.isoformat() for d in trend_table["date"].dt.date])
+    _set(spec, "layout.xaxis.ticktext", [str(v).replace(" (as of)", "") for v in trend_table["label"]])
+    _set(spec, "layout.xaxis.tickangle", -45)
+    _set(spec, "layout.yaxis.range", [0, 1.12])  # room for the labels above 100%
+    _set(spec, "layout.yaxis.tickvals", [0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    return spec
