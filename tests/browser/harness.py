@@ -38,6 +38,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# Run `python -m streamlit ...` so that, on Linux, the server is sent SIGTERM when the test process dies:
+# an aborted run (Ctrl+C, a CI timeout) leaves no server behind. prctl(PR_SET_PDEATHSIG) survives exec.
+_DIE_WITH_PARENT = (
+    "import ctypes, os, signal, sys\n"
+    "try:\n"
+    "    ctypes.CDLL(None).prctl(1, signal.SIGTERM)\n"
+    "except (OSError, AttributeError):\n"
+    "    pass\n"
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])\n"
+)
+
+
 @dataclass
 class RunningApp:
     """A `streamlit run app.py` process: its base URL, log file and process."""
@@ -73,7 +85,7 @@ def running_app(db: Path, *, env: dict[str, str] | None = None, timeout: float =
                 "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none", **(env or {})}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"],
+            [sys.executable, "-c", _DIE_WITH_PARENT, "-m", "streamlit", "run", "app.py", "--server.headless", "true"],
             cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
