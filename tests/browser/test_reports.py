@@ -25,8 +25,8 @@ def test_compliance_page(page, demo_app):
     _open(page, demo_app, "compliance")
     page.get_by_role("heading", name="Review compliance").wait_for()
     page.get_by_role("heading", name="Over the last 12 months").wait_for(timeout=180_000)
-    page.locator(".js-plotly-plot g.heatmaplayer").first.wait_for()
-    page.locator(".js-plotly-plot g.scatterlayer path.js-line").first.wait_for()  # the trend line is drawn
+    page.locator(".js-plotly-plot g.heatmaplayer").first.wait_for(timeout=120_000)
+    page.locator(".js-plotly-plot g.scatterlayer path.js-line").first.wait_for(timeout=120_000)  # the trend line
     assert page.locator('[data-testid="stMetric"]').count() == 5
     assert page.locator(".js-plotly-plot").count() >= 4
     screenshot(page, "compliance")
@@ -37,7 +37,7 @@ def test_governors_report_and_pdf(page, demo_app, tmp_path):
     _open(page, demo_app, "governors")
     page.get_by_role("heading", name="Governors' report").wait_for()
     page.get_by_role("heading", name="Compared with the end of last term").wait_for()
-    page.locator(".js-plotly-plot g.barlayer").first.wait_for()
+    page.locator(".js-plotly-plot g.barlayer").first.wait_for(timeout=120_000)
     screenshot(page, "governors")
     with page.expect_download(timeout=180_000) as info:
         page.get_by_role("button", name="Download PDF").click()
