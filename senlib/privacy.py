@@ -51,6 +51,13 @@ Key = Hashable
 Relation = tuple[Key, Sequence[Key]]  # (total, parts): total == sum(parts)
 
 
+class Statuses(dict):
+    """Status of every cell (shown / primary / secondary). `small_includes_zero` says whether
+    'fewer than N' may stand for 0 in this output (always, unless zeros are shown as 0)."""
+
+    small_includes_zero: bool = True
+
+
 def small_label(threshold: int = DEFAULT_THRESHOLD) -> str:
     """What a suppressed small count reads as."""
     return f"fewer than {threshold}"
@@ -74,13 +81,13 @@ def format_count(value: int, status: str = SHOWN, threshold: int = DEFAULT_THRES
 
 
 def protect(cells: Mapping[Key, int], relations: Sequence[Relation], threshold: int = DEFAULT_THRESHOLD,
-            *, suppress_zero: bool = True) -> dict[Key, str]:
+            *, suppress_zero: bool = True) -> Statuses:
     """Status (shown / primary / secondary) of every cell such that no small count can be
     recovered from the shown cells and the relations. See the module docstring for the method.
 
     Keep `suppress_zero=True` (the default) for governors: with zeros shown, 'fewer than 5' means
     1-4, which gives more away; when even hiding every count is not enough, zeros are then hidden
-    too, and the output must say that 'fewer than 5' may be 0 (check: a zero whose status is not shown)."""
+    too, and the output must say that 'fewer than 5' may be 0 (`small_includes_zero` of the result)."""
     if threshold < 2:
         raise ValueError("threshold must be at least 2 (a 'fewer than 1' label would give the count away)")
     values = {k: int(v) for k, v in cells.items()}
@@ -94,7 +101,8 @@ def protect(cells: Mapping[Key, int], relations: Sequence[Relation], threshold: 
         if values[t] != sum(values[p] for p in parts):
             raise ValueError(f"cell {t!r} is not the sum of its parts")
     rels = [(t, parts) for t, parts in rels if parts]  # a total of nothing is 0 by definition: it links no cells
-    status = {k: PRIMARY if is_small(v, threshold, suppress_zero=suppress_zero) else SHOWN for k, v in values.items()}
+    status = Statuses({k: PRIMARY if is_small(v, threshold, suppress_zero=suppress_zero) else SHOWN for k, v in values.items()})
+    status.small_includes_zero = suppress_zero
     if not any(s == PRIMARY for s in status.values()):
         return status
     members_of = {k: [] for k in values}
@@ -123,7 +131,7 @@ def protect(cells: Mapping[Key, int], relations: Sequence[Relation], threshold: 
         order = {k: n for n, k in enumerate(values)}
         return min(eligible, key=lambda k: (values[k], opens(k), k in totals, order[k]))
 
-    def last_resort() -> dict[Key, str]:
+    def last_resort() -> Statuses:
         """Hide every count; if shown zeros still give a small count away (e.g. four hidden cells, each
         at least 1, under a total below 5), hide the zeros too: 'fewer than 5' then means 0-4 throughout."""
         for k in values:
@@ -278,6 +286,7 @@ class SuppressedTable:
     values: pd.DataFrame
     status: pd.DataFrame
     threshold: int = DEFAULT_THRESHOLD
+    small_includes_zero: bool = True   # say so in the output's note when False: 'fewer than 5' then means 1-4
 
     def display(self) -> pd.DataFrame:
         """Strings to publish: counts, 'fewer than 5' or 'not shown'. Safe for tables, PDF and HTML."""
@@ -317,7 +326,7 @@ def suppress_table(counts: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, *, 
             relations.append(((total_label, c), [(r, c) for r in inner_rows]))
     status = protect(cells, relations, threshold, suppress_zero=suppress_zero)
     frame = pd.DataFrame({c: [status[(r, c)] for r in body.index] for c in body.columns}, index=body.index)
-    return SuppressedTable(values=body, status=frame, threshold=threshold)
+    return SuppressedTable(values=body, status=frame, threshold=threshold, small_includes_zero=status.small_includes_zero)
 
 
 def suppress_series(counts: pd.Series, threshold: int = DEFAULT_THRESHOLD, *, total: bool = True,
@@ -333,4 +342,4 @@ def suppress_series(counts: pd.Series, threshold: int = DEFAULT_THRESHOLD, *, to
         relations.append(((total_label, name), [(r, name) for r in body.index if r != total_label]))
     status = protect(cells, relations, threshold, suppress_zero=suppress_zero)
     return SuppressedTable(values=body, status=pd.DataFrame({name: [status[(r, name)] for r in body.index]}, index=body.index),
-                           threshold=threshold)
+                           threshold=threshold, small_includes_zero=status.small_includes_zero)

@@ -168,7 +168,8 @@ def test_stranger_is_refused_politely_and_can_sign_out(context, auth_app):
     page = context.new_page()
     sign_in(page, auth_app.url, STRANGER)
     assert _headings(page) == ["You do not have access to this dashboard"]
-    assert STRANGER in page.locator('[data-testid="stMain"]').inner_text()
+    expect(page.locator('[data-testid="stMain"]')).to_contain_text(STRANGER)
+    page.get_by_role("button", name="Sign out").wait_for()
     assert nav_titles(page) == []
     screenshot(page, "auth-stranger")
     _open(page, auth_app, "caseload")
