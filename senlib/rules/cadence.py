@@ -139,7 +139,7 @@ def cadence(scope: Scope) -> list[CTE]:
         -- the clock of each evaluated plan: from the last review, else from the plan's start;
         -- ehcp_under5 applies when the shorter review falls due before the child's birthday
         SELECT s.*, h.reviews_held, h.held_this_year, h.last_review, h.last_next_date, h.last_report_sent,
-               h.last_la_decision, h.last_pfa_covered, h.last_decision, h.recent_progress,
+               h.last_la_decision, h.last_pfa_covered, h.last_decision,
                h.recent_reviews[1:{scope.lookback}] AS recent_reviews,
                n.planned_review, n.planned_invitations, n.planned_reports,
                greatest(h.last_review, s.plan_start) AS clock_from,
@@ -158,7 +158,7 @@ def cadence(scope: Scope) -> list[CTE]:
                amend_by - 7 * pol.phase_transfer__review_weeks AS transfer_review_by,
                coalesce(h.last_review >= {SCHOOL_YEAR_START}, FALSE) AS transfer_review_held
         FROM fct_subjects s
-        LEFT JOIN fct_progress_recent h ON h.pk = s.pk AND h.plan_type = s.plan_type
+        LEFT JOIN fct_history h ON h.pk = s.pk AND h.plan_type = s.plan_type
         LEFT JOIN fct_next n ON n.pk = s.pk AND n.plan_type = s.plan_type
         {POLICY_JOIN.format(a='s')}"""),
         ("rule_due", f"""

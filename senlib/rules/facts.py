@@ -184,7 +184,7 @@ def facts(scope: Scope) -> list[CTE]:
         GROUP BY g.pk, g.plan_type"""),
         ("fct_progress_recent", """
         -- per evaluated plan: the last reviews' progress judgements (recorded, else judged), newest first
-        SELECT h.*,
+        SELECT h.pk, h.plan_type,
                list_transform(range(1, len(h.recorded_progress) + 1),
                               lambda i: coalesce(nullif(h.recorded_progress[i], '-'), j.judged[i])) AS recent_progress
         FROM fct_history h

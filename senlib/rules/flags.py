@@ -40,6 +40,8 @@ def _applies(rule_id: str, plan: str = "c.plan_type") -> str:
 
 
 MAIN = "rule_status c JOIN stg_policy pol ON pol.setting_key = c.setting_key AND pol.la_key = c.la_key"
+# ... with the last reviews' progress judgements (recorded, else judged from scores), for the escalation rules
+PROGRESS = MAIN + " JOIN fct_progress_recent rp ON rp.pk = c.pk AND rp.plan_type = c.plan_type"
 
 
 def _flag(rule_id: str, when: str, fields: dict[str, str], *, source: str = MAIN, say: str = "flag",
@@ -159,26 +161,26 @@ def flags(scope: Scope) -> list[CTE]:
         _flag("ehc_final_plan", "rq.final_overdue IS NOT NULL", request("final_overdue", "ehc_final_plan"),
               source=REQUESTS, alias="rq"),
         _flag("consider_pcp_msp", f"{_applies('consider_pcp_msp')} "
-                                  f"AND {_last_n('c.recent_progress', n['consider_pcp_msp'], LESS)}",
-              recent(n["consider_pcp_msp"])),
+                                  f"AND {_last_n('rp.recent_progress', n['consider_pcp_msp'], LESS)}",
+              recent(n["consider_pcp_msp"]), source=PROGRESS),
         _flag("consider_ehc_request", f"{_applies('consider_ehc_request')} "
-                                      f"AND {_last_n('c.recent_progress', n['consider_ehc_request'], LESS)} "
+                                      f"AND {_last_n('rp.recent_progress', n['consider_ehc_request'], LESS)} "
                                       "AND NOT coalesce(rq.live_request >= c.plan_start, rq.live_request IS NOT NULL)",
               recent(n["consider_ehc_request"], plan_start=date_text("c.plan_start"),
                      apdr_cycles="CAST(c.reviews_held AS VARCHAR)"),
-              source=MAIN + " LEFT JOIN rule_requests rq ON rq.pk = c.pk"),
+              source=PROGRESS + " LEFT JOIN rule_requests rq ON rq.pk = c.pk"),
         _flag("early_years_forum", f"{_applies('early_years_forum')} "
                                    "AND list_contains(pol.early_years_forum__year_groups, c.year_group) "
-                                   f"AND {_last_n('c.recent_progress', n['early_years_forum'], LESS)} "
+                                   f"AND {_last_n('rp.recent_progress', n['early_years_forum'], LESS)} "
                                    "AND coalesce(c.last_decision NOT IN ('early_years_forum', 'request_ehc_assessment'), TRUE)",
-              recent(n["early_years_forum"])),
+              recent(n["early_years_forum"]), source=PROGRESS),
         _flag("consider_reducing", f"{_applies('consider_reducing')} "
-                                   f"AND {_last_n('c.recent_progress', n['consider_reducing'], AT_LEAST_EXPECTED)} "
+                                   f"AND {_last_n('rp.recent_progress', n['consider_reducing'], AT_LEAST_EXPECTED)} "
                                    "AND oc.outcomes_achieved >= pol.consider_reducing__achieved_share * oc.outcomes_total "
                                    "AND coalesce(c.last_decision <> 'reduce', TRUE)",
               recent(n["consider_reducing"], outcomes_total="CAST(oc.outcomes_total AS VARCHAR)",
                      outcomes_achieved="CAST(oc.outcomes_achieved AS VARCHAR)"),
-              source=MAIN + " JOIN (SELECT pk, count(*) AS outcomes_total, count(*) FILTER (reached) AS outcomes_achieved"
+              source=PROGRESS + " JOIN (SELECT pk, count(*) AS outcomes_total, count(*) FILTER (reached) AS outcomes_achieved"
                             " FROM fct_outcomes GROUP BY pk) oc ON oc.pk = c.pk"),
         _flag("targets_not_smart", "TRUE", {**c, "outcome_list": "t.outcome_list"},
               source=MAIN + " JOIN rule_unmet_targets t ON t.pk = c.pk"),
