@@ -144,8 +144,8 @@ class Protected:
 
 def _protect(cells: Mapping[Hashable, int], relations: Sequence[tuple[Hashable, Sequence[Hashable]]],
              threshold: int) -> Protected:
-    """privacy.protect over the cells. A sum of no parts (a total over an empty list, always 0) is left
-    out of the relations: it ties nothing together, and privacy.protect cannot resolve it (it loops)."""
+    """privacy.protect over the cells. A sum of no parts (a total over an empty list, always 0) ties
+    nothing together and is left out (older privacy.protect versions looped on it)."""
     relations = [(total, parts) for total, parts in relations if parts]
     status = privacy.protect(cells, relations, threshold) if cells else {}
     return Protected(dict(cells), status, threshold)
