@@ -61,9 +61,9 @@ def sample_rows(upload: Upload, file_idx: int, plan: SheetPlan, n: int = 5) -> p
 def summary_lines(result: ImportResult) -> list[str]:
     """'12 pupils added, 3 changed' ... one line per table that changed."""
     lines = []
-    names = {"pupils": "pupils", "plans": "plans", "reviews": "reviews", "outcomes": "outcomes", "scores": "scores",
-             "ehc_requests": "EHC requests"}
+    names = {"pupils": "Pupils", "plans": "Plans", "reviews": "Reviews", "outcomes": "Outcomes", "scores": "Scaling scores",
+             "ehc_requests": "EHC needs assessment requests"}
     for table, c in result.totals().items():
         if c["added"] or c["changed"]:
-            lines.append(f"{names.get(table, table).capitalize()}: {c['added']:,} added, {c['changed']:,} changed")
+            lines.append(f"{names.get(table, table)}: {c['added']:,} added, {c['changed']:,} changed")
     return lines or ["Nothing new: the database already holds all of this."]
