@@ -68,7 +68,9 @@ def rows(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _text(df: pd.DataFrame, as_of: date, db: str, with_rows: bool) -> str:
     s = summary(df)
-    lines = [f"Review status on {as_of:%-d %b %Y}: {s['pupils']:,} pupils in {df['setting'].nunique():,} settings ({db})"]
+    n_settings = df["setting"].nunique()
+    lines = [f"Review status on {as_of:%-d %b %Y}: {s['pupils']:,} pupils in {n_settings:,} "
+             f"setting{'' if n_settings == 1 else 's'} ({db})"]
     for status, n in s["by_status"].items():
         lines.append(f"  {REVIEW_STATUS[status]:<16}{n:>10,}")
     if s["by_plan_type"]:
