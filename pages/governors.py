@@ -9,7 +9,7 @@ from datetime import date
 import streamlit as st
 
 from senlib import charts, governors, store
-from senlib.access import Viewer
+from senlib.access import GOVERNOR, Viewer
 from ui.auth import current_viewer
 from ui.senco import settings_list
 from ui.state import GOVERNORS_SETTINGS, cursor, data_version
@@ -60,10 +60,16 @@ if store.is_empty(cursor()):
             "tracker (or loads the demo caseload on the Overview page); the report then appears here.",
             icon=":material/info:")
     st.stop()
-version, as_of = data_version(), as_of_input()
-all_settings = [s for s in settings_list(version) if viewer.may_see_setting(s)]
-chosen = settings_filter(all_settings, key=GOVERNORS_SETTINGS)
-settings: Settings = tuple(chosen) if chosen else None  # None: every setting the viewer may see (senlib narrows it)
+version = data_version()
+if viewer.role == GOVERNOR:
+    # One report per governor: today's, over every setting they may see. Reports for other choices of settings
+    # or days could be subtracted from this one to recover a count it hides.
+    as_of, settings = date.today(), None
+else:
+    as_of = as_of_input()
+    all_settings = [s for s in settings_list(version) if viewer.may_see_setting(s)]
+    chosen = settings_filter(all_settings, key=GOVERNORS_SETTINGS)
+    settings = tuple(chosen) if chosen else None  # None: every setting the viewer may see (senlib narrows it)
 report = _report(version, viewer, as_of, settings)
 
 st.caption(report.subtitle)

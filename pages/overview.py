@@ -5,13 +5,14 @@ from datetime import date
 import streamlit as st
 
 from senlib import caseload, charts, demo, store
+from senlib.access import Viewer
 from ui.auth import current_viewer
 from ui.state import cursor, data_version
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _overview(version: tuple) -> dict:
-    counts = caseload.overview(cursor())
+def _overview(version: tuple, viewer: Viewer) -> dict:
+    counts = caseload.overview(cursor(), viewer=viewer)
     need = counts["by_need"]
     order = list(need.groupby("need")["pupils"].sum().sort_values(ascending=False).index)
     counts["need_fig"] = charts.to_spec(charts.bar(
@@ -42,7 +43,7 @@ if store.is_empty(cur):
             st.rerun()
     st.stop()
 
-counts = _overview(data_version())
+counts = _overview(data_version(), current_viewer())
 by_status = counts["by_status"].set_index("sen_status")["pupils"]
 c1, c2, c3 = st.columns(3)
 c1.metric("Pupils on roll", f"{int(by_status.sum()):,}")

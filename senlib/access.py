@@ -15,7 +15,7 @@ here, in plain functions the UI and the command line share (the UI never decides
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -274,3 +274,20 @@ def local_mode_refusal(address: str | None) -> str | None:
         return None
     where = address or "every network interface"
     return f"The dashboard is set to listen on {where} but sign-in is not configured, so anyone on the network could open pupil records. {SIGN_IN_HOWTO}"
+
+
+def scope_for(viewer: Viewer | None, settings: Sequence[str] | None, roles: Sequence[str]) -> list[str] | None:
+    """The settings a viewer's query may read: `settings` (None: all) narrowed to the viewer's own.
+    Raises AccessDenied for a role not in `roles`. An empty list means none at all (the rules read it so).
+
+    A governor's report always covers every setting the governor may see: reports over different
+    choices of settings could be subtracted from one another to recover a count one of them hides."""
+    chosen = None if settings is None else list(settings)
+    if viewer is None:
+        return chosen
+    require_role(viewer, *roles)
+    if viewer.role == GOVERNOR:
+        chosen = None
+    if viewer.settings is None:
+        return chosen
+    return sorted(viewer.settings) if chosen is None else [s for s in chosen if s in viewer.settings]

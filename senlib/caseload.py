@@ -5,14 +5,18 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from . import access
 from .names import NEEDS, PLAN_TYPES, SEN_STATUS
 
 # Pupils currently on roll: no leaving date, or leaving in the future.
 ON_ROLL = "(leaving_date IS NULL OR leaving_date > current_date)"
 
 
-def overview(cur: duckdb.DuckDBPyConnection, settings: list[str] | None = None) -> dict[str, pd.DataFrame]:
-    """Counts for the first page: by SEN status, by primary need (K and E) and by current plan type."""
+def overview(cur: duckdb.DuckDBPyConnection, settings: list[str] | None = None, *,
+             viewer: access.Viewer | None = None) -> dict[str, pd.DataFrame]:
+    """Counts for the first page: by SEN status, by primary need (K and E) and by current plan type of the
+    pupils on roll. With `viewer`: SENCos and senior leaders only, and only their settings."""
+    settings = access.scope_for(viewer, settings, access.STAFF)
     where, params = _setting_filter(settings)
     by_status = cur.execute(
         f"SELECT sen_status, count(*) AS pupils FROM pupils WHERE {ON_ROLL} {where} GROUP BY ALL", params
@@ -27,8 +31,10 @@ def overview(cur: duckdb.DuckDBPyConnection, settings: list[str] | None = None) 
     by_need["status"] = by_need["sen_status"].map(SEN_STATUS)
     by_plan = cur.execute(
         f"""SELECT plan_type, count(DISTINCT (setting, pupil_id)) AS pupils FROM plans
-            WHERE (end_date IS NULL OR end_date > current_date) {where} GROUP BY ALL ORDER BY pupils DESC""",
-        params,
+            WHERE (end_date IS NULL OR end_date > current_date) {where}
+              AND (setting, pupil_id) IN (SELECT (setting, pupil_id) FROM pupils WHERE {ON_ROLL} {where})
+            GROUP BY ALL ORDER BY pupils DESC""",
+        params + params,
     ).df()
     by_plan["plan"] = by_plan["plan_type"].map(PLAN_TYPES).fillna(by_plan["plan_type"])
     return {"by_status": by_status, "by_need": by_need, "by_plan": by_plan}

@@ -132,7 +132,7 @@ def status_counts(cur, day: date, settings: Sequence[str] | None = None, *, view
     rules' own expression (as recorded, else from the date of birth). Columns: setting, plan_type,
     year_group, status, pupils.
     """
-    scope = scope_for(viewer, settings, access.STAFF)
+    scope = access.scope_for(viewer, settings, access.STAFF)
     due = rules.due_dates(cur, day, settings=scope)
     due = due.loc[due["status"] != "not_applicable", ["setting", "pupil_id", "plan_type", "status"]]
     cols = [*_GROUP, "status"]
@@ -176,18 +176,6 @@ def _quality_counts(reviews: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame
     return pd.concat(parts, ignore_index=True)[[*_GROUP, "check", "passed", "known"]]
 
 
-def scope_for(viewer: Viewer | None, settings: Sequence[str] | None, roles: Sequence[str]) -> list[str] | None:
-    """The settings a viewer's query may read: `settings` (None: all) narrowed to the viewer's own.
-    Raises AccessDenied for a role not in `roles`. An empty list means none at all (the rules read it so)."""
-    chosen = None if settings is None else list(settings)
-    if viewer is None:
-        return chosen
-    access.require_role(viewer, *roles)
-    if viewer.settings is None:
-        return chosen
-    return sorted(viewer.settings) if chosen is None else [s for s in chosen if s in viewer.settings]
-
-
 def evaluate(cur, as_of: date, settings: Sequence[str] | None = None, *, viewer: Viewer | None = None,
              status: pd.DataFrame | None = None) -> Compliance:
     """Everything the page shows for one as-of date, before filters: status counts, review quality
@@ -198,7 +186,7 @@ def evaluate(cur, as_of: date, settings: Sequence[str] | None = None, *, viewer:
     two at a time on their own cursors: much of each is DuckDB planning a large statement on one core.
     With `viewer`: SENCos and senior leaders only, and only their settings.
     """
-    scope = scope_for(viewer, settings, access.STAFF)
+    scope = access.scope_for(viewer, settings, access.STAFF)
     since = as_of - timedelta(days=QUALITY_WINDOW_DAYS - 1)
     with ThreadPoolExecutor(max_workers=2) as pool:
         quality = pool.submit(rules.review_quality, cur.cursor(), as_of, settings=scope, since=since)

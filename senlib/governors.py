@@ -134,9 +134,17 @@ class Protected:
         """The count, for a chart: None unless it may be published."""
         return self.values[key] if self.shown(key) else None
 
-    def rate(self, num: Hashable, den: Hashable) -> str:
-        """'85%' when both counts are published, else 'not shown' (a rate would give a hidden count away)."""
-        return _percent(self.values[num], self.values[den]) if self.shown(num, den) else privacy.SECONDARY_LABEL
+    def rate(self, num: Hashable, den: Hashable, rest: Hashable | None = None) -> str:
+        """'85%' when both counts are published, else 'not shown' (a rate would give a hidden count away).
+
+        With `rest` (den = num + rest): when only the rest is small ('fewer than 5' of it, already published),
+        the rate is at least (den - threshold + 1) / den, and saying so gives away nothing more than that."""
+        if self.shown(num, den):
+            return _percent(self.values[num], self.values[den])
+        if rest is not None and self.shown(den) and self.status[rest] == privacy.PRIMARY and self.values[den]:
+            floor = max(self.values[den] - self.threshold + 1, 0) * 100 // self.values[den]
+            return f"at least {floor}%"
+        return privacy.SECONDARY_LABEL
 
     def rate_value(self, num: Hashable, den: Hashable) -> float | None:
         return self.values[num] / self.values[den] if self.shown(num, den) and self.values[den] else None
@@ -305,8 +313,8 @@ def _compliance_section(f: _Figures, then: _Figures) -> Section:
         "Review on time": [r.text(("review", s, "ok")) for s in labels],
         "Review overdue": [r.text(("review", s, "overdue")) for s in labels],
         "Total": [r.text(totals[s]) for s in labels],
-        "Share on time": [r.rate(("review", s, "ok"), totals[s]) for s in labels],
-        f"Share at the end of last term ({then.day:%d/%m/%Y})": [then.register.rate(("review", s, "ok"), totals[s])
+        "Share on time": [r.rate(("review", s, "ok"), totals[s], ("review", s, "overdue")) for s in labels],
+        f"Share at the end of last term ({then.day:%d/%m/%Y})": [then.register.rate(("review", s, "ok"), totals[s], ("review", s, "overdue"))
                                                                  for s in labels],
     })
     rows = [{"group": labels[s], "when": when, "rate": g.register.rate_value(("review", s, "ok"), totals[s])}
@@ -403,9 +411,9 @@ def _trend_section(now: _Figures, then: _Figures) -> Section:
     rows = [
         row("Pupils on SEN Support (K)", lambda f: f.register.text(("total", "K"))),
         row("Pupils with an EHC plan (E)", lambda f: f.register.text(("total", "E"))),
-        row("SEN Support: reviews on time", lambda f: f.register.rate(("review", "K", "ok"), ("total", "K"))),
+        row("SEN Support: reviews on time", lambda f: f.register.rate(("review", "K", "ok"), ("total", "K"), ("review", "K", "overdue"))),
         row("SEN Support: reviews overdue", lambda f: f.register.text(("review", "K", "overdue"))),
-        row("EHC plans: reviews on time", lambda f: f.register.rate(("review", "E", "ok"), ("total", "E"))),
+        row("EHC plans: reviews on time", lambda f: f.register.rate(("review", "E", "ok"), ("total", "E"), ("review", "E", "overdue"))),
         row("EHC plans: reviews overdue", lambda f: f.register.text(("review", "E", "overdue"))),
         row("Scored outcomes on track", lambda f: f.progress.rate(("total", "on"), ("total", "all")) if f.areas else "none scored"),
         row("EHC needs assessment requests made in the school year to that date", lambda f: f.requests.text("made")),
@@ -422,9 +430,9 @@ def _headlines(f: _Figures) -> tuple[Headline, ...]:
     return (
         Headline("SEN Support (K)", r.text(("total", "K"))),
         Headline("EHC plans (E)", r.text(("total", "E"))),
-        Headline("SEN Support reviews on time", r.rate(("review", "K", "ok"), ("total", "K")),
+        Headline("SEN Support reviews on time", r.rate(("review", "K", "ok"), ("total", "K"), ("review", "K", "overdue")),
                  f"{r.text(('review', 'K', 'overdue'))} overdue"),
-        Headline("EHC plan reviews on time", r.rate(("review", "E", "ok"), ("total", "E")),
+        Headline("EHC plan reviews on time", r.rate(("review", "E", "ok"), ("total", "E"), ("review", "E", "overdue")),
                  f"{r.text(('review', 'E', 'overdue'))} overdue"),
         Headline("Outcomes on track", f.progress.rate(("total", "on"), ("total", "all")) if f.areas else "none scored",
                  f"of {f.progress.text(('total', 'all'))} scored" if f.areas else ""),
@@ -439,7 +447,7 @@ def governors_report(cur, as_of: date, settings: Sequence[str] | None = None, *,
     `viewer` (senlib.access.Viewer), when given, must be a SENCo, leader or governor, and limits the
     settings to those the viewer may see. The pupil-level rules results this reads never leave this module.
     """
-    settings = compliance.scope_for(viewer, settings, access.ROLES)
+    settings = access.scope_for(viewer, settings, access.ROLES)
     names = caseload.settings_list(cur) if settings is None else list(settings)
     scope = ", ".join(names) or "No setting"
     previous = previous_term_end(as_of)

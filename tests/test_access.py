@@ -172,3 +172,38 @@ def test_the_shipped_example_secrets_are_valid():
     assert access.viewer_for("a.khan@oak.sch.uk", example).role == GOVERNOR   # named: not a leader by domain
     assert access.viewer_for("head@ash.sch.uk", example).settings == {"Ash Primary"}
     assert access.viewer_for("someone@gmail.com", example) is None
+
+
+def test_pupil_status_and_overview_check_the_viewer(demo_con):
+    """The SENCo pages' shared rules result and the overview's counts are pupil-level or staff-only:
+    senlib refuses a governor and narrows a leader limited to one setting."""
+    from datetime import date
+
+    from senlib import caseload
+    from senlib.rules import pupil_status
+
+    one = demo_con.execute("SELECT min(setting) FROM settings").fetchone()[0]
+    governor = Viewer(role=GOVERNOR, email="chair@gmail.com")
+    with pytest.raises(AccessDenied):
+        pupil_status(demo_con, date(2026, 11, 23), viewer=governor)
+    with pytest.raises(AccessDenied):
+        caseload.overview(demo_con, viewer=governor)
+    leader = Viewer(role=LEADER, email="head@oak.sch.uk", settings=frozenset({one}))
+    assert set(pupil_status(demo_con, date(2026, 11, 23), viewer=leader)["setting"]) == {one}
+    everyone = caseload.overview(demo_con)["by_status"]["pupils"].sum()
+    mine = caseload.overview(demo_con, viewer=leader)["by_status"]["pupils"].sum()
+    assert mine == demo_con.execute(
+        "SELECT count(*) FROM pupils WHERE setting = ? AND (leaving_date IS NULL OR leaving_date > current_date)",
+        [one]).fetchone()[0]
+    assert 0 < mine < everyone
+
+
+def test_current_plans_on_the_overview_count_pupils_on_roll_only(demo_con):
+    from senlib import caseload
+
+    plans = caseload.overview(demo_con)["by_plan"].set_index("plan_type")["pupils"]
+    on_roll_e = demo_con.execute(
+        """SELECT count(DISTINCT (setting, pupil_id)) FROM plans JOIN pupils USING (setting, pupil_id)
+           WHERE plan_type = 'ehcp' AND (end_date IS NULL OR end_date > current_date)
+             AND (leaving_date IS NULL OR leaving_date > current_date)""").fetchone()[0]
+    assert plans["ehcp"] == on_roll_e

@@ -333,8 +333,24 @@ def test_governor_sees_only_the_report(demo_db, monkeypatch, demo_db_template):
     shown = "\n".join(str(e.value) for kind in ("text", "caption", "markdown", "metric") for e in at.get(kind))
     shown += "\n".join(df.value.to_csv() for df in at.get("arrow_data_frame"))
     _assert_no_identifiers(shown, ids)
+    # One report only: no choice of settings or date, which would let one report be subtracted from another.
+    assert not at.multiselect and not at.date_input
+    assert str(date.today().year) in " ".join(c.value for c in at.caption)
     with pytest.raises(Exception):  # noqa: B017 - the compliance page is not registered for a governor
         at.switch_page("pages/compliance.py").run()
+
+
+def test_a_governor_cannot_narrow_the_report_to_some_settings(demo_con):
+    """Little Acorns alone hides its EHC count; with a choice of settings, (Little Acorns + Oakfield) - Oakfield
+    would give it away. A governor's report always covers every setting the governor may see."""
+    names = [r[0] for r in demo_con.execute("SELECT setting FROM settings ORDER BY 1").fetchall()]
+    whole = governors.governors_report(demo_con, AS_OF)
+    governor = Viewer(role="governor", email="chair@gmail.com")
+    narrowed = governors.governors_report(demo_con, AS_OF, names[:1], viewer=governor)
+    assert narrowed.scope == whole.scope == ", ".join(names)
+    assert [h.value for h in narrowed.headlines] == [h.value for h in whole.headlines]
+    limited = Viewer(role="governor", email="chair@gmail.com", settings=frozenset(names[1:]))
+    assert governors.governors_report(demo_con, AS_OF, names[:2], viewer=limited).scope == ", ".join(names[1:])
 
 
 def test_page_empty_database(empty_db, monkeypatch):
@@ -343,3 +359,22 @@ def test_page_empty_database(empty_db, monkeypatch):
     at.switch_page("pages/governors.py").run()
     assert not at.exception
     assert any("nothing to report" in i.value for i in at.info)
+
+
+def test_rate_with_a_small_remainder_is_given_as_a_lower_bound():
+    """59 EHC plans, 4 overdue ('fewer than 5'): on time is 55 hidden, but 'at least 93%' adds nothing to
+    what 'fewer than 5 overdue' already says; with the remainder shown or hidden otherwise, no bound."""
+    from senlib import privacy
+    from senlib.governors import Protected
+
+    values = {"total": 59, "ok": 55, "overdue": 4}
+    hidden = Protected(values, {"total": privacy.SHOWN, "ok": privacy.SECONDARY, "overdue": privacy.PRIMARY}, 5)
+    assert hidden.rate("ok", "total") == "not shown"
+    assert hidden.rate("ok", "total", "overdue") == "at least 93%"      # floor((59 - 4) / 59) = 93%
+    assert 55 / 59 >= 0.93
+    shown = Protected(values | {"overdue": 9, "ok": 50}, dict.fromkeys(values, privacy.SHOWN), 5)
+    assert shown.rate("ok", "total", "overdue") == "85%"
+    both = Protected(values, {"total": privacy.SHOWN, "ok": privacy.SECONDARY, "overdue": privacy.SECONDARY}, 5)
+    assert both.rate("ok", "total", "overdue") == "not shown"
+    no_total = Protected(values, {"total": privacy.SECONDARY, "ok": privacy.SECONDARY, "overdue": privacy.PRIMARY}, 5)
+    assert no_total.rate("ok", "total", "overdue") == "not shown"

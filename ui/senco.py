@@ -25,10 +25,15 @@ from ui.widgets import settings_filter
 _KEPT = "_kept_"
 
 
-@st.cache_resource(max_entries=8, show_spinner="Checking the rules…")
 def status_frame(version: tuple, as_of: date, settings: tuple[str, ...] | None) -> pd.DataFrame:
-    """Every pupil's review status and flags on `as_of` (senlib.rules.pupil_status). Shared: read it, never change it."""
-    return pupil_status(cursor(), as_of, settings=None if settings is None else list(settings))
+    """Every pupil's review status and flags on `as_of` for the signed-in viewer (senlib.rules.pupil_status,
+    which checks the role and narrows the settings). Shared: read it, never change it."""
+    return _status_frame(version, as_of, settings, current_viewer())
+
+
+@st.cache_resource(max_entries=8, show_spinner="Checking the rules…")
+def _status_frame(version: tuple, as_of: date, settings: tuple[str, ...] | None, viewer: access.Viewer) -> pd.DataFrame:
+    return pupil_status(cursor(), as_of, settings=None if settings is None else list(settings), viewer=viewer)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

@@ -13,6 +13,8 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from .. import access
+from ..access import Viewer
 from .cadence import cadence
 from .facts import facts
 from .flags import flags, outcome_rules
@@ -28,7 +30,8 @@ def status_sql(scope: Scope) -> str:
                       *results(scope)], pupil_status_select())
 
 
-def pupil_status(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None) -> pd.DataFrame:
+def pupil_status(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None, *,
+                 viewer: Viewer | None = None) -> pd.DataFrame:
     """Every pupil's review status on `as_of`, with the rule, the sentence and the source behind it.
 
     One row per pupil in scope (not_applicable ones included), in no particular order (sorting a million
@@ -50,8 +53,10 @@ def pupil_status(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence
     started), held_this_year;
     flags (list of rule ids, in policy order), flag_reasons (list of sentences), flag_sources (list);
     leaving_date, has_left.
+
+    With `viewer`: SENCos and senior leaders only (these are pupil records), and only their settings.
     """
-    return run(cur, as_of, settings, status_sql)
+    return run(cur, as_of, access.scope_for(viewer, settings, access.STAFF), status_sql)
 
 
 def due_dates(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None) -> pd.DataFrame:
