@@ -140,7 +140,7 @@ def upload_tab() -> None:
             when = st.date_input("Leaving date", value=date.today(), format="DD/MM/YYYY")
             if st.button("Confirm leavers", disabled=not chosen):
                 try:
-                    n = importer.confirm_leavers(con, result.import_ids[-1], chosen, when, viewer.name)
+                    n = importer.confirm_leavers(con, result.import_ids[-1], chosen, when, viewer.name, viewer=viewer)
                     st.success(f"{n} pupil(s) given a leaving date.")
                     st.cache_data.clear()
                 except SenlibError as exc:
@@ -151,7 +151,7 @@ with tab_upload:
     upload_tab()
 
 with tab_history:
-    imports = importer.list_imports(cur)
+    imports = importer.list_imports(cur, viewer=viewer)
     if imports.empty:
         st.info("No imports yet.")
     else:
@@ -166,7 +166,7 @@ with tab_history:
                                  format_func=lambda i: f"{i}: {done.set_index('import_id').loc[i, 'file_name']}")
             if st.button("Undo this import", icon=":material/undo:"):
                 try:
-                    r = importer.undo(con, int(which), viewer.name)
+                    r = importer.undo(con, int(which), viewer.name, viewer=viewer)
                     st.success(f"Import {r['import_id']} undone: {r['pupils_removed']} pupils removed, "
                                f"{r['values_restored']} values put back.")
                     st.cache_data.clear()

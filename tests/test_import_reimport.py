@@ -195,3 +195,20 @@ def test_messy_tracker_reimport_is_idempotent(con):
     before = snapshot(con)
     import_files(con, [("register.xlsx", messy_tracker())], setting="Oakfield", today=AS_OF)
     assert snapshot(con) == before
+
+
+def test_a_senco_limited_to_one_setting_sees_and_undoes_only_its_imports(con):
+    from senlib.access import AccessDenied, Viewer
+
+    oak = import_files(con, [("oak.csv", autumn())], setting="Oak", today=AS_OF).import_ids[0]
+    ash = import_files(con, [("ash.csv", autumn())], setting="Ash", today=AS_OF).import_ids[0]
+    oak_senco = Viewer(role="senco", email="senco@oak.sch.uk", settings=frozenset({"Oak"}))
+    assert list_imports(con, viewer=oak_senco)["import_id"].tolist() == [oak]
+    assert sorted(list_imports(con)["import_id"]) == [oak, ash]
+    with pytest.raises(AccessDenied):
+        undo(con, ash, oak_senco.name, viewer=oak_senco)
+    with pytest.raises(AccessDenied):
+        undo(con, oak, "head", viewer=Viewer(role="leader", email="head@oak.sch.uk"))
+    assert con.execute("SELECT count(*) FROM pupils WHERE setting = 'Ash'").fetchone()[0] == 3
+    undo(con, oak, oak_senco.name, viewer=oak_senco)
+    assert con.execute("SELECT count(*) FROM pupils WHERE setting = 'Oak'").fetchone()[0] == 0

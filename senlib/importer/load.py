@@ -15,7 +15,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from .. import store
+from .. import access, store
 from ..errors import InputError
 from .fields import ENTITIES, KEYS, sql_type
 from .normalise import ident, q
@@ -189,12 +189,30 @@ def touched_pupils_sql(import_id_expr: str) -> str:
     return " UNION ".join(parts)
 
 
-def undo(con: duckdb.DuckDBPyConnection, import_id: int, user: str | None = None) -> dict:
-    """Put the database back as it was before import `import_id` (refused if a later import built on it)."""
+def _check_viewer(cur: duckdb.DuckDBPyConnection, import_id: int, viewer: access.Viewer | None) -> None:
+    """Only a SENCo changes records, and a SENCo limited to some settings only an import of those settings."""
+    if viewer is None:
+        return
+    access.require_senco(viewer)
+    if viewer.settings is None:
+        return
+    touched = {r[0] for r in cur.execute(f"SELECT DISTINCT setting FROM ({touched_pupils_sql(str(int(import_id)))})").fetchall()}
+    recorded = cur.execute("SELECT setting FROM imports WHERE import_id = ?", [import_id]).fetchall()
+    touched |= {r[0] for r in recorded if r[0] and r[0] != "several"}
+    if not touched <= viewer.settings:
+        raise access.AccessDenied(f"Import {import_id} covers settings you do not have access to.",
+                                  fix="Ask a SENCo with access to every setting the import covers.")
+
+
+def undo(con: duckdb.DuckDBPyConnection, import_id: int, user: str | None = None, *,
+         viewer: access.Viewer | None = None) -> dict:
+    """Put the database back as it was before import `import_id` (refused if a later import built on it).
+    With `viewer`: a SENCo, with access to every setting the import covers."""
     cur = con.cursor()
     row = cur.execute("SELECT status, file_name FROM imports WHERE import_id = ?", [import_id]).fetchall()
     if not row:
         raise InputError(f"There is no import number {import_id}.", fix="List the imports with `python -m senlib imports`.")
+    _check_viewer(cur, import_id, viewer)
     status, file_name = row[0]
     if status == "undone":
         raise InputError(f"Import {import_id} ({file_name}) has already been undone.")
@@ -241,12 +259,13 @@ def _restore_pupils(cur: duckdb.DuckDBPyConnection, import_id: int) -> dict:
 
 
 def confirm_leavers(con: duckdb.DuckDBPyConnection, import_id: int, pupil_ids: list[str], leaving_date: date,
-                    user: str | None = None) -> int:
+                    user: str | None = None, *, viewer: access.Viewer | None = None) -> int:
     """Give the pupils an import listed as possible leavers a leaving date (recorded, so undo reverts it)."""
     cur = con.cursor()
     row = cur.execute("SELECT summary, status FROM imports WHERE import_id = ?", [import_id]).fetchall()
     if not row:
         raise InputError(f"There is no import number {import_id}.")
+    _check_viewer(cur, import_id, viewer)
     summary = json.loads(row[0][0] or "{}")
     listed = {(p["setting"], p["pupil_id"]) for p in summary.get("possible_leavers", [])}
     chosen = [k for k in listed if k[1] in set(pupil_ids)]
@@ -279,11 +298,17 @@ def confirm_leavers(con: duckdb.DuckDBPyConnection, import_id: int, pupil_ids: l
     return len(n)
 
 
-def list_imports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every import, newest first, with what it added and changed."""
-    df = con.cursor().execute("""SELECT import_id, created_at, user_name, file_name, setting, status, undone_at, summary,
+def list_imports(con: duckdb.DuckDBPyConnection, *, viewer: access.Viewer | None = None) -> pd.DataFrame:
+    """Every import, newest first, with what it added and changed. With `viewer`: staff only, and for a viewer
+    limited to some settings only the imports recorded against one of them."""
+    where, params = "", []
+    if viewer is not None:
+        access.require_staff(viewer)
+        if viewer.settings is not None:
+            where, params = "WHERE setting IN (SELECT unnest(?::VARCHAR[]))", [sorted(viewer.settings)]
+    df = con.cursor().execute(f"""SELECT import_id, created_at, user_name, file_name, setting, status, undone_at, summary,
             json_array_length(warnings) AS problems
-        FROM imports ORDER BY import_id DESC""").df()
+        FROM imports {where} ORDER BY import_id DESC""", params).df()
     summaries = df["summary"].map(lambda s: json.loads(s) if s else {})
     df["pupils_added"] = summaries.map(lambda s: s.get("pupils", {}).get("added", 0))
     df["pupils_changed"] = summaries.map(lambda s: s.get("pupils", {}).get("changed", 0))
