@@ -46,7 +46,7 @@ stamp = f"{date.today():%Y-%m-%d}"
 d1.download_button("Export CSV", data=lambda: exports.to_csv(frame), file_name=f"audit-log-{stamp}.csv",
                    mime="text/csv", icon=":material/download:", on_click=_exported, args=("csv",))
 d2.download_button("Export Excel", data=lambda: exports.to_xlsx(frame, sheet_name="Audit log"), file_name=f"audit-log-{stamp}.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
+                   mime=exports.XLSX_MIME, icon=":material/download:",
                    on_click=_exported, args=("xlsx",))
 SHOWN = 5000
 if len(frame) > SHOWN:

@@ -19,7 +19,7 @@ from ui.state import (
     cursor,
     data_version,
 )
-from ui.widgets import as_of_input, empty_state
+from ui.widgets import as_of_input, download_button, empty_state
 
 Settings = tuple[str, ...] | None
 
@@ -109,8 +109,7 @@ st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(t
 })
 st.caption("Press **Open** to see a pupil's record. The review status and flags come from the rules as of "
            f"{as_of:%d/%m/%Y}; the Pupil page explains each one.")
-st.download_button("Download this table as Excel", icon=":material/download:", on_click="ignore",
-                   data=lambda: exports.to_xlsx(register.export_frame(shown), sheet_name="Caseload"),
-                   file_name=f"caseload-{as_of:%Y-%m-%d}.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+download_button("Download this table as Excel", icon=":material/download:", what="caseload table",
+                data=lambda: exports.to_xlsx(register.export_frame(shown), sheet_name="Caseload"),
+                file_name=f"caseload-{as_of:%Y-%m-%d}.xlsx", mime=exports.XLSX_MIME)
 open_clicked_pupil(CASELOAD_OPEN, shown["key"])

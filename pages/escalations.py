@@ -9,7 +9,7 @@ from senlib import escalations, exports, store
 from senlib.text import escape_markdown
 from ui.senco import open_button, open_clicked_pupil, scope, status_frame
 from ui.state import ESCALATIONS_OPEN, ESCALATIONS_SETTINGS, cursor, data_version
-from ui.widgets import as_of_input, empty_state
+from ui.widgets import as_of_input, download_button, empty_state
 
 ROW = 66  # px: three lines of text
 
@@ -66,7 +66,6 @@ if empty and not flags.empty:
     st.caption("Nothing suggested on this date for: " + "; ".join(empty) + ".")
 
 if not flags.empty:
-    st.download_button("Download all as Excel", icon=":material/download:", on_click="ignore",
-                       data=lambda: exports.to_xlsx(escalations.export_frame(flags), sheet_name="Escalations"),
-                       file_name=f"escalations-{as_of:%Y-%m-%d}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    download_button("Download all as Excel", icon=":material/download:", what="escalations",
+                    data=lambda: exports.to_xlsx(escalations.export_frame(flags), sheet_name="Escalations"),
+                    file_name=f"escalations-{as_of:%Y-%m-%d}.xlsx", mime=exports.XLSX_MIME)

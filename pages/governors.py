@@ -13,7 +13,7 @@ from senlib.access import GOVERNOR, Viewer
 from ui.auth import current_viewer
 from ui.senco import settings_list
 from ui.state import GOVERNORS_SETTINGS, cursor, data_version
-from ui.widgets import as_of_input, settings_filter
+from ui.widgets import as_of_input, download_button, settings_filter
 
 Settings = tuple[str, ...] | None
 
@@ -75,10 +75,12 @@ report = _report(version, viewer, as_of, settings)
 st.caption(report.subtitle)
 downloads = st.columns([1, 1, 3])
 stem = governors.file_stem(report)
-downloads[0].download_button("Download PDF", data=lambda v=version, w=viewer, a=as_of, s=settings: _pdf(v, w, a, s), file_name=f"{stem}.pdf",
-                             mime="application/pdf", icon=":material/picture_as_pdf:", on_click="ignore", type="primary")
-downloads[1].download_button("Download HTML", data=lambda v=version, w=viewer, a=as_of, s=settings: _html(v, w, a, s), file_name=f"{stem}.html",
-                             mime="text/html", icon=":material/download:", on_click="ignore")
+download_button("Download PDF", data=lambda v=version, w=viewer, a=as_of, s=settings: _pdf(v, w, a, s),
+                file_name=f"{stem}.pdf", mime="application/pdf", icon=":material/picture_as_pdf:", type="primary",
+                what="governors' report (PDF)", container=downloads[0])
+download_button("Download HTML", data=lambda v=version, w=viewer, a=as_of, s=settings: _html(v, w, a, s),
+                file_name=f"{stem}.html", mime="text/html", icon=":material/download:", what="governors' report (HTML)",
+                container=downloads[1])
 if report.headlines:
     cols = st.columns(len(report.headlines))
     for col, h in zip(cols, report.headlines, strict=True):

@@ -10,7 +10,7 @@ from senlib.access import Viewer
 from ui.auth import current_viewer
 from ui.senco import open_button, open_clicked_pupil, scope
 from ui.state import PROGRESS_OPEN, PROGRESS_SETTINGS, cursor, data_version
-from ui.widgets import as_of_input, empty_state
+from ui.widgets import as_of_input, download_button, empty_state
 
 
 @st.cache_data(max_entries=32, show_spinner="Working out progress…")
@@ -89,6 +89,6 @@ else:
         "last_scored": st.column_config.DateColumn("Last scored", format="DD/MM/YYYY")},
         column_order=["open", "pupil", "setting", "year", "need", "plan", "stalled", "outcomes", "stalled_areas", "last_scored"])
     open_clicked_pupil(PROGRESS_OPEN, stalled["key"])
-    st.download_button("Download as Excel", data=lambda: exports.to_xlsx(shown, sheet_name="Stalled outcomes"),
-                       file_name=f"stalled-outcomes-{as_of:%Y-%m-%d}.xlsx", icon=":material/download:",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
+    download_button("Download as Excel", data=lambda: exports.to_xlsx(shown, sheet_name="Stalled outcomes"),
+                    file_name=f"stalled-outcomes-{as_of:%Y-%m-%d}.xlsx", icon=":material/download:", mime=exports.XLSX_MIME,
+                    what="stalled outcomes")

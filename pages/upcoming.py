@@ -10,7 +10,7 @@ from senlib.charts import OKABE_ITO, STATUS_COLOURS
 from senlib.names import MILESTONE_STATES
 from ui.senco import open_button, open_clicked_pupil, scope, status_frame
 from ui.state import UPCOMING_NAMES, UPCOMING_OPEN, UPCOMING_SETTINGS, UPCOMING_WEEKS, cursor, data_version
-from ui.widgets import as_of_input, empty_state
+from ui.widgets import as_of_input, download_button, empty_state
 
 STATE_COLOURS = {"missed": STATUS_COLOURS["overdue"], "to_come": charts.GREY, "done": STATUS_COLOURS["on_track"]}
 KIND_COLOURS = {"overdue": STATUS_COLOURS["overdue"], "missed": STATUS_COLOURS["due_soon"], "this_week": OKABE_ITO["sky_blue"]}
@@ -115,13 +115,12 @@ full_names = st.toggle("Full names in the calendar", key=UPCOMING_NAMES, persist
                        help="Off: each entry names the pupil by initials and ID, safer in a calendar that syncs to a phone "
                             "or is shared. On: full names.")
 left, right = st.columns(2)
-left.download_button("Calendar (.ics) for Outlook or Google", icon=":material/calendar_month:", on_click="ignore",
-                     data=lambda: _calendar(version, as_of, settings, weeks, full_names),
-                     file_name=f"sen-reviews-{as_of:%Y-%m-%d}.ics", mime="text/calendar")
-right.download_button("Reviews as Excel", icon=":material/download:", on_click="ignore",
-                      data=lambda: exports.to_xlsx(upcoming.export_frame(rv), sheet_name="Upcoming reviews"),
-                      file_name=f"upcoming-reviews-{as_of:%Y-%m-%d}.xlsx",
-                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+download_button("Calendar (.ics) for Outlook or Google", icon=":material/calendar_month:", container=left,
+                data=lambda: _calendar(version, as_of, settings, weeks, full_names), what="review calendar",
+                file_name=f"sen-reviews-{as_of:%Y-%m-%d}.ics", mime="text/calendar")
+download_button("Reviews as Excel", icon=":material/download:", container=right, what="upcoming reviews",
+                data=lambda: exports.to_xlsx(upcoming.export_frame(rv), sheet_name="Upcoming reviews"),
+                file_name=f"upcoming-reviews-{as_of:%Y-%m-%d}.xlsx", mime=exports.XLSX_MIME)
 st.caption("The calendar has one all-day entry for each step still to come (invitations, statutory invitations, reports, "
            "the review) of the reviews listed; missed steps stay on the to-do list above. Importing the same file twice "
            "does not double the entries.")

@@ -6,10 +6,11 @@ from datetime import date
 
 import streamlit as st
 
-from senlib import importer
+from senlib import exports, importer
 from senlib.errors import SenlibError
 from ui.auth import current_viewer
 from ui.state import connection
+from ui.widgets import download_button
 
 # Session-state keys of this page.
 UPLOAD = "upload_prepared"          # (files fingerprint, importer.Upload)
@@ -26,7 +27,7 @@ cur = con.cursor()
 
 with st.sidebar:
     st.download_button("Download the template", data=importer.write_template, file_name="sen-caseload-template.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       mime=exports.XLSX_MIME,
                        icon=":material/download:", on_click="ignore",
                        help="One sheet per kind of record, with notes, drop-down lists and an example row.")
 
@@ -113,9 +114,9 @@ def upload_tab() -> None:
         if table is not None and len(table):
             st.dataframe(table, hide_index=True, width="stretch")
         if getattr(result, "rejected", None):
-            st.download_button("Download the rows with errors (with a reason column)",
-                               data=importer.rejected_workbook(result.rejected), file_name="rows-with-errors.xlsx",
-                               on_click="ignore", icon=":material/download:")
+            download_button("Download the rows with errors (with a reason column)", what="rows with errors",
+                            data=lambda r=result.rejected: importer.rejected_workbook(r), file_name="rows-with-errors.xlsx",
+                            mime=exports.XLSX_MIME, icon=":material/download:")
     elif result is not None:
         if result.dry_run:
             st.info("Check passed — nothing has been written yet. This is what Import would do:", icon=":material/check:")
@@ -127,9 +128,9 @@ def upload_tab() -> None:
             st.write(f"**{len(result.errors)} error(s), {len(result.warnings)} warning(s)** (warnings do not block):")
             st.dataframe(result.problems, hide_index=True, width="stretch")
         if result.rejected:
-            st.download_button("Download the rejected rows (with a reason column)",
-                               data=importer.rejected_workbook(result.rejected), file_name="rejected-rows.xlsx",
-                               on_click="ignore", icon=":material/download:")
+            download_button("Download the rejected rows (with a reason column)", what="rejected rows",
+                            data=lambda r=result.rejected: importer.rejected_workbook(r), file_name="rejected-rows.xlsx",
+                            mime=exports.XLSX_MIME, icon=":material/download:")
         if not result.dry_run and len(result.possible_leavers):
             st.subheader("Confirm leavers")
             st.write(f"{len(result.possible_leavers)} pupil(s) are in the database but not in this upload. Tick those who "

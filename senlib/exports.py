@@ -42,6 +42,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Control characters an .xlsx file cannot hold (openpyxl refuses them); tab, LF and CR are allowed.
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 def is_formula_like(value: object) -> bool:
     """True for text a spreadsheet would run as a formula (or DDE command) if typed in a cell."""

@@ -102,6 +102,16 @@ def clear_caseload(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DELETE FROM {table}")
 
 
+# Audit actions that change what the dashboard shows (the others, e.g. sign-ins and exports, only record access).
+DATA_CHANGES: tuple[str, ...] = ("demo", "import", "undo", "confirm_leavers", "rule_change", "restore")
+
+
+def data_changes(con: duckdb.DuckDBPyConnection) -> tuple[int, object]:
+    """How many data-changing entries the audit log holds, and when the newest was logged: a cheap version stamp."""
+    return tuple(con.execute("SELECT count(*), max(logged_at) FROM audit WHERE action IN (SELECT unnest(?::VARCHAR[]))",
+                             [list(DATA_CHANGES)]).fetchall()[0])
+
+
 def audit(con: duckdb.DuckDBPyConnection, action: str, user: str | None, detail: dict | None = None) -> None:
     """Record who did what; every import, undo, rule change, export and restore comes here."""
     con.execute(

@@ -112,6 +112,20 @@ def test_caseload_excel_download_parses(demo_db, monkeypatch, downloads):
     assert {r[status_col] for r in rows[1:]} == {"Overdue", "Due soon"}
 
 
+def test_a_download_is_audited_and_keeps_the_caches(demo_db, monkeypatch, downloads):
+    import ui.state
+
+    at = _app(demo_db, monkeypatch)
+    at.switch_page("pages/caseload.py").run()
+    before = ui.state.data_version()
+    downloads[f"caseload-{AS_OF:%Y-%m-%d}.xlsx"]()
+    action, who, detail = ui.state.cursor().execute(
+        "SELECT action, user_name, detail FROM audit ORDER BY logged_at DESC LIMIT 1").fetchone()
+    assert (action, who) == ("export", "local SENCo")
+    assert f"caseload-{AS_OF:%Y-%m-%d}.xlsx" in detail and "caseload table" in detail
+    assert ui.state.data_version() == before  # an export changes no data: nothing is worked out again
+
+
 def test_caseload_filters_survive_a_visit_to_another_page(demo_db, monkeypatch):
     at = _app(demo_db, monkeypatch)
     at.switch_page("pages/caseload.py").run()

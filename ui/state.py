@@ -44,9 +44,9 @@ def cursor() -> duckdb.DuckDBPyConnection:
 
 def data_version() -> tuple:
     """A cheap fingerprint of the data, to key st.cache_data results: it changes with every import,
-    undo, demo load or rule change (each writes the audit log), with row counts, and with the database file."""
-    counts = cursor().execute(
-        "SELECT (SELECT count(*) FROM audit), (SELECT max(logged_at) FROM audit), (SELECT count(*) FROM pupils),"
-        " (SELECT count(*) FROM reviews), (SELECT count(*) FROM scores)"
-    ).fetchall()[0]
-    return (str(store.db_path()), *counts)
+    undo, demo load, rule change or restore (each writes the audit log; sign-ins and exports do not count), with
+    row counts, and with the database file."""
+    cur = cursor()
+    counts = cur.execute("SELECT (SELECT count(*) FROM pupils), (SELECT count(*) FROM reviews), (SELECT count(*) FROM scores)"
+                         ).fetchall()[0]
+    return (str(store.db_path()), *store.data_changes(cur), *counts)

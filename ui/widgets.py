@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
 
+from senlib import store
 from ui import nav
-from ui.state import AS_OF
+from ui.auth import current_viewer
+from ui.state import AS_OF, connection
 
 _AS_OF_WIDGET = "_as_of_widget"
 
@@ -48,3 +51,17 @@ def empty_state(what: str = "") -> None:
     if "pages/upload.py" in paths:
         cols[0].page_link("pages/upload.py", label="Upload a tracker", icon=":material/upload_file:")
     cols[1].page_link("pages/overview.py", label="Load the demo caseload", icon=":material/dataset:")
+
+
+def download_button(label: str, data: bytes | Callable[[], bytes], *, file_name: str, mime: str, what: str,
+                    container=None, **kwargs) -> None:
+    """A download button whose file is made when it is clicked, and recorded in the audit log then: who, what,
+    which file. Clicking does not rerun the page."""
+    who, con = current_viewer().name, connection()
+
+    def produce() -> bytes:
+        body = data() if callable(data) else data
+        store.audit(con.cursor(), "export", who, {"what": what, "file": file_name, "bytes": len(body)})
+        return body
+
+    (container or st).download_button(label, data=produce, file_name=file_name, mime=mime, on_click="ignore", **kwargs)
