@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from senlib import access, caseload
-from senlib.names import DECISIONS, POLICY_SOURCES, RULE_GROUPS, YEAR_GROUPS, year_group_label
+from senlib import access, caseload, setting_details
+from senlib.errors import SenlibError
+from senlib.names import DECISIONS, POLICY_SOURCES, RULE_GROUPS, SETTING_PHASES, YEAR_GROUPS, year_group_label
 from senlib.rules import PolicyError, clear_override, default_policy, policy_table, set_override
 from ui.auth import current_viewer
 from ui.state import cursor
@@ -30,6 +31,33 @@ if _DONE in st.session_state:
 st.caption("Every rule the dashboard checks, with the sentence a user sees, its values and its source. Defaults come from "
            "the law and local-authority guidance; a setting may change a value for itself, or for the pupils of one "
            "local authority (councils differ). The most specific value wins: local authority, then setting, then default.")
+
+st.subheader("Settings: phase and local authority", anchor=False)
+st.caption("A pupil without an EHC plan follows the rules of the council the setting sits in; the phase decides which "
+           "year groups transfer (an infant school's leave at the end of Year 2).")
+details = setting_details.details(cur, viewer=viewer)
+st.dataframe(details.assign(phase=details["phase"].map(SETTING_PHASES)).fillna("not recorded"), hide_index=True,
+             width="stretch", column_config={"setting": "Setting", "phase": "Phase", "local_authority": "Local authority"})
+if viewer.can_write and len(details):
+    with st.expander("Change a setting's phase or local authority", icon=":material/edit:"):
+        which = st.selectbox("Setting", details["setting"].tolist())
+        row = details.set_index("setting").loc[which]
+        with st.form(f"setting_details_{which}"):
+            c1, c2 = st.columns(2)
+            phases = list(SETTING_PHASES)
+            phase = c1.selectbox("Phase", phases, format_func=SETTING_PHASES.get,
+                                 index=phases.index(row["phase"]) if row["phase"] in phases else None)
+            council = c2.text_input("Local authority", value=row["local_authority"] or "", placeholder="e.g. Northmoor Council")
+            saved_details = st.form_submit_button("Save", type="primary", icon=":material/save:")
+        if saved_details:
+            try:
+                if setting_details.set_details(cur, which, phase=phase, local_authority=council, user=viewer.name,
+                                               viewer=viewer):
+                    st.session_state[_DONE] = f"Saved {which}'s phase and local authority; the change is in the audit log."
+                    st.rerun()
+                st.info("Nothing changed.")
+            except SenlibError as exc:
+                st.error(str(exc), icon=":material/error:")
 
 for group, group_label in RULE_GROUPS.items():
     rules = [r for r in policy.rules.values() if r.group == group]

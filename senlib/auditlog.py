@@ -20,6 +20,8 @@ ACTION_LABELS: dict[str, str] = {
     "import": "Import",
     "undo": "Undo of an import",
     "rule_change": "Rule change",
+    "setting_change": "Setting's phase or local authority changed",
+    "confirm_leavers": "Leavers confirmed",
     "export": "Export",
     "backup": "Backup downloaded",
     "restore": "Restore from a backup",

@@ -103,7 +103,7 @@ def clear_caseload(con: duckdb.DuckDBPyConnection) -> None:
 
 
 # Audit actions that change what the dashboard shows (the others, e.g. sign-ins and exports, only record access).
-DATA_CHANGES: tuple[str, ...] = ("demo", "import", "undo", "confirm_leavers", "rule_change", "restore")
+DATA_CHANGES: tuple[str, ...] = ("demo", "import", "undo", "confirm_leavers", "rule_change", "setting_change", "restore")
 
 
 def data_changes(con: duckdb.DuckDBPyConnection) -> tuple[int, object]:

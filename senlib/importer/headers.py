@@ -21,6 +21,7 @@ EXTRA = ""            # mapping value: keep the column as an extra per pupil
 IDENTITY = {"pupil_id", "name", "first_name", "last_name"}
 PUPIL_DETAIL = {"name", "first_name", "last_name", "date_of_birth", "year_group", "sen_status", "primary_need", "class"}
 TEMPLATE_SHEETS = {"read me", "lists"}
+SETTINGS_SHEET = "Settings"  # senlib.setting_details.SHEET
 ALL_HEADINGS = {k for index in HEADERS.values() for k in index}
 
 
@@ -121,6 +122,9 @@ def plan_sheet(sheet: Sheet, file: str, remembered: dict[str, dict] | None = Non
     """Detect header, entity and column mapping of one sheet (a remembered mapping wins)."""
     if sheet.name.strip().lower() in TEMPLATE_SHEETS:
         return SheetPlan(file, sheet.name, None, None, skipped="part of the template (instructions and code lists)")
+    if sheet.name.strip().lower() == SETTINGS_SHEET.lower():
+        return SheetPlan(file, sheet.name, None, None, skipped="each setting's phase and local authority: recorded for "
+                         "settings that have none yet (change them on the Rules page)")
     rows = _rows(sheet, SCAN_ROWS)
     h = find_header(rows)
     if h is None:

@@ -12,7 +12,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from .. import store
+from .. import setting_details, store
 from .fields import ENTITIES
 from .headers import SheetPlan, plan_sheet
 from .load import accepted_tables, close_superseded_plans, load_pupils, summarise, tracker_rows, upsert, write_import_records
@@ -247,6 +247,12 @@ def _load(cur: duckdb.DuckDBPyConnection, upload: Upload, stage: Stage, rejected
             all_settings |= {r[0] for r in cur.execute(f"SELECT DISTINCT setting FROM {t}").fetchall()}
         cur.execute("INSERT INTO settings (setting) SELECT s FROM (SELECT unnest(?::VARCHAR[]) AS s) "
                     "WHERE s NOT IN (SELECT setting FROM settings)", [sorted(all_settings)])
+        for wb in upload.workbooks:
+            for sheet in wb.sheets:
+                if sheet.name.strip().lower() == setting_details.SHEET.lower():
+                    rows = zip(*(c.to_pylist() for c in sheet.table.columns), strict=True)
+                    found = setting_details.sheet_rows(rows, file=wb.file_name)
+                    setting_details.fill_blanks(cur, [r for r in found if r[0] in all_settings])
         leavers = pd.DataFrame(columns=["setting", "pupil_id", "first_name", "last_name", "year_group", "sen_status"])
         if "pupils" in acc:
             if full_register:

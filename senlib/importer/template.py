@@ -29,7 +29,10 @@ from ..names import (
     PROGRESS,
     REVIEW_KINDS,
     SEN_STATUS,
+    SETTING_PHASES,
 )
+from ..setting_details import HEADINGS as SETTINGS_HEADINGS
+from ..setting_details import SHEET as SETTINGS_SHEET
 from .fields import TEMPLATE_COLUMNS, Field
 from .normalise import ident
 
@@ -138,6 +141,7 @@ def _readme(wb: Workbook) -> None:
         "row 3 is an example (its Pupil ID starts with EXAMPLE, so it is never imported). Type or paste your data below.",
         "Dates are day first: 04/03/2025 is 4 March 2025. Coded columns have drop-down lists; the codes are on the Lists sheet.",
         "Only Pupil ID is required on the Pupils sheet. Extra columns of your own are kept with each pupil.",
+        "The Settings sheet (optional) gives each setting's phase and local authority; the review rules use them.",
         "Import with the Upload page, or: python -m senlib import this-file.xlsx --setting \"Your school\"",
     ]:
         ws.append([line])
@@ -151,8 +155,17 @@ def write_template(target: str | io.BufferedIOBase | None = None) -> bytes:
         ws = _sheet(wb, entity, fields, [])
         ex = EXAMPLES[entity]
         ws.append([_cell(ws, ex.get(f.name), font=Font(italic=True, color="7F7F7F")) for f in fields])
+    _settings_sheet(wb, [])
     _lists_sheet(wb)
     return _save(wb, target)
+
+
+def _settings_sheet(wb: Workbook, rows: list[tuple]) -> None:
+    """Setting, phase (as its label) and local authority: headings in row 1, one setting per row below."""
+    ws = wb.create_sheet(SETTINGS_SHEET)
+    ws.append([_cell(ws, h, font=Font(bold=True)) for h in SETTINGS_HEADINGS])
+    for setting, phase, la in rows:
+        ws.append([_cell(ws, v) for v in (setting, SETTING_PHASES.get(phase, phase), la)])
 
 
 def export_workbook(con: duckdb.DuckDBPyConnection, target: str | io.BufferedIOBase | None = None,
@@ -176,6 +189,8 @@ def export_workbook(con: duckdb.DuckDBPyConnection, target: str | io.BufferedIOB
         ws = _sheet(wb, entity, fields, extra_keys)
         for row in rows:
             ws.append([_cell(ws, v) for v in row])
+    _settings_sheet(wb, cur.execute(f"SELECT setting, phase, local_authority FROM settings {where} ORDER BY setting",
+                                    params).fetchall())
     _lists_sheet(wb)
     return _save(wb, target)
 

@@ -1,0 +1,110 @@
+"""Each setting's phase and home council.
+
+Why: the rules read them. A pupil without an EHC plan takes the policy of the council the setting sits in
+(per-council overrides), and the phase decides the transfer years (an infant school's leavers transfer at
+the end of Year 2). The SENCo records them on the Rules page, or in the Settings sheet of the template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+import pandas as pd
+
+from . import access, store
+from .errors import InputError
+from .names import SETTING_PHASES
+
+SHEET = "Settings"
+HEADINGS = ("Setting", "Phase", "Local authority")
+PHASE_FIX = "Use one of: " + ", ".join(f"{code} ({label})" for code, label in SETTING_PHASES.items()) + "."
+
+
+def parse_phase(value: object) -> str | None:
+    """A phase code from its code or label, any case ('Primary school', 'primary'); None when blank.
+    Raises InputError for anything else."""
+    text = " ".join(str(value or "").split()).lower()
+    if not text:
+        return None
+    for code, label in SETTING_PHASES.items():
+        if text in (code, code.replace("_", " "), code.replace("_", "-"), label.lower()):
+            return code
+    raise InputError(f"'{value}' is not a phase.", fix=PHASE_FIX)
+
+
+def details(cur: duckdb.DuckDBPyConnection, *, viewer: access.Viewer | None = None) -> pd.DataFrame:
+    """setting, phase, local_authority of every setting (those the viewer may see), by name."""
+    if viewer is not None:
+        access.require_staff(viewer)
+    df = cur.execute("""SELECT setting, phase, local_authority FROM settings
+        UNION SELECT DISTINCT setting, NULL, NULL FROM pupils WHERE setting NOT IN (SELECT setting FROM settings)
+        ORDER BY setting""").df()
+    if viewer is not None and viewer.settings is not None:
+        df = df[df["setting"].isin(viewer.settings)].reset_index(drop=True)
+    return df
+
+
+def set_details(con: duckdb.DuckDBPyConnection, setting: str, *, phase: object, local_authority: object,
+                user: str | None = None, viewer: access.Viewer | None = None) -> bool:
+    """Record a setting's phase and council (blank clears). Audited; returns whether anything changed."""
+    if viewer is not None:
+        access.require_senco(viewer)
+        if not viewer.may_see_setting(setting):
+            raise access.AccessDenied(f"You do not have access to {setting}.")
+    code = parse_phase(phase)
+    la = " ".join(str(local_authority or "").split()) or None
+    cur = con.cursor()
+    before = cur.execute("SELECT phase, local_authority FROM settings WHERE setting = ?", [setting]).fetchall()
+    known = bool(before) or cur.execute("SELECT count(*) FROM pupils WHERE setting = ?", [setting]).fetchone()[0] > 0
+    if not known:
+        raise InputError(f"There is no setting called '{setting}'.", fix="Import its tracker first, or check the name.")
+    if before and before[0] == (code, la):
+        return False
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        cur.execute("INSERT INTO settings (setting, phase, local_authority) VALUES (?, ?, ?) ON CONFLICT (setting) "
+                    "DO UPDATE SET phase = excluded.phase, local_authority = excluded.local_authority", [setting, code, la])
+        store.audit(cur, "setting_change", user, {"setting": setting, "before": list(before[0]) if before else None,
+                                                  "after": [code, la]})
+        cur.execute("COMMIT")
+    except Exception:
+        cur.execute("ROLLBACK")
+        raise
+    return True
+
+
+def sheet_rows(rows: Iterable[Iterable[object]], *, file: str = "") -> list[tuple[str, str | None, str | None]]:
+    """(setting, phase, council) from the template's Settings sheet (headings in its first row). Raises InputError
+    naming the row for a phase it does not know."""
+    it = iter(rows)
+    head = [" ".join(str(c or "").split()).lower() for c in next(it, [])]
+    want = [h.lower() for h in HEADINGS]
+    if not all(h in head for h in want):
+        return []
+    idx = [head.index(h) for h in want]
+    out = []
+    for n, row in enumerate(it, start=2):
+        cells = list(row) + [None] * len(head)
+        setting, phase, la = (cells[i] for i in idx)
+        setting = " ".join(str(setting or "").split())
+        if not setting:
+            continue
+        try:
+            code = parse_phase(phase)
+        except InputError as exc:
+            where = f"{file}, " if file else ""
+            raise InputError(f"{where}sheet '{SHEET}', row {n}, column 'Phase': {exc.message}", fix=exc.fix) from None
+        out.append((setting, code, " ".join(str(la or "").split()) or None))
+    return out
+
+
+def fill_blanks(cur: duckdb.DuckDBPyConnection, rows: list[tuple[str, str | None, str | None]]) -> int:
+    """Give imported settings the phase and council of a Settings sheet where none is recorded yet
+    (what the SENCo set on the Rules page wins). Returns how many settings gained something."""
+    n = 0
+    for setting, phase, la in rows:
+        n += len(cur.execute("""UPDATE settings SET phase = coalesce(phase, ?), local_authority = coalesce(local_authority, ?)
+            WHERE setting = ? AND ((phase IS NULL AND ? IS NOT NULL) OR (local_authority IS NULL AND ? IS NOT NULL))
+            RETURNING 1""", [phase, la, setting, phase, la]).fetchall())
+    return n
