@@ -10,6 +10,7 @@ import streamlit as st
 
 from senlib import charts, governors, store
 from senlib.access import GOVERNOR, Viewer
+from senlib.text import escape_markdown
 from ui.auth import current_viewer
 from ui.senco import settings_list
 from ui.state import GOVERNORS_SETTINGS, cursor, data_version
@@ -72,7 +73,7 @@ else:
     settings = tuple(chosen) if chosen else None  # None: every setting the viewer may see (senlib narrows it)
 report = _report(version, viewer, as_of, settings)
 
-st.caption(report.subtitle)
+st.caption(escape_markdown(report.subtitle))
 downloads = st.columns([1, 1, 3])
 stem = governors.file_stem(report)
 download_button("Download PDF", data=lambda v=version, w=viewer, a=as_of, s=settings: _pdf(v, w, a, s),

@@ -8,6 +8,7 @@ import streamlit as st
 
 from senlib import exports, importer
 from senlib.errors import SenlibError
+from senlib.text import escape_markdown
 from ui.auth import current_viewer
 from ui.state import connection
 from ui.widgets import download_button
@@ -52,16 +53,17 @@ def upload_tab() -> None:
             st.session_state[UPLOAD] = (fingerprint, importer.prepare(cur, payload))
         except SenlibError as exc:
             st.session_state.pop(UPLOAD, None)
-            st.error(str(exc), icon=":material/error:")
+            st.error(escape_markdown(exc), icon=":material/error:")
             return
     upload: importer.Upload = st.session_state[UPLOAD][1]
 
     for file, sheet, reason in upload.skipped:
-        st.caption(f"Skipped sheet **{sheet}** of {file}: {reason}.")
+        st.caption(f"Skipped sheet **{escape_markdown(sheet)}** of {escape_markdown(file)}: {reason}.")
 
     st.subheader("Preview")
     for file_idx, plan in upload.importable:
-        label = f"{upload.workbooks[file_idx].file_name} — sheet {plan.sheet}: {importer.ENTITY_LABELS[plan.entity]}"
+        label = (f"{escape_markdown(upload.workbooks[file_idx].file_name)} — sheet {escape_markdown(plan.sheet)}: "
+                 f"{importer.ENTITY_LABELS[plan.entity]}")
         with st.expander(label, expanded=len(upload.importable) == 1):
             if plan.remembered:
                 st.caption("Using the mapping you chose for a file with the same headings last time.")
@@ -109,7 +111,7 @@ def upload_tab() -> None:
 
     result = st.session_state.get(RESULT)
     if isinstance(result, SenlibError):
-        st.error(result.message + (f" {result.fix}" if result.fix else ""), icon=":material/block:")
+        st.error(escape_markdown(result.message + (f" {result.fix}" if result.fix else "")), icon=":material/block:")
         table = getattr(result, "table", None)
         if table is not None and len(table):
             st.dataframe(table, hide_index=True, width="stretch")
@@ -145,7 +147,7 @@ def upload_tab() -> None:
                     st.success(f"{n} pupil(s) given a leaving date.")
                     st.cache_data.clear()
                 except SenlibError as exc:
-                    st.error(str(exc))
+                    st.error(escape_markdown(exc))
 
 
 with tab_upload:
@@ -172,4 +174,4 @@ with tab_history:
                                f"{r['values_restored']} values put back.")
                     st.cache_data.clear()
                 except SenlibError as exc:
-                    st.error(str(exc))
+                    st.error(escape_markdown(exc))

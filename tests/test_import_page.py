@@ -104,3 +104,13 @@ def test_mapping_edit_helpers(tmp_path, new_label):
     frame.loc[0, "Maps to"] = new_label
     assert edit_mapping(plan, frame) and plan.mapping["Ref"] == "pupil_id"
     assert not edit_mapping(plan, mapping_frame(up, i, plan))
+
+
+def test_file_and_sheet_names_are_shown_as_typed_never_as_markdown(empty_db, monkeypatch):
+    at = _app(empty_db, monkeypatch)
+    name = "[click](http://example.org) **x**.csv"
+    at.file_uploader[0].set_value((name, csv_bytes(GOOD), "text/csv")).run()
+    assert not at.exception, at.exception
+    label = next(e.label for e in at.expander if "sheet" in e.label)
+    assert r"\[click\]\(http" in label and r"\*\*x\*\*" in label   # escaped: Streamlit shows the characters
+    assert "[click](http" not in label

@@ -184,7 +184,7 @@ def test_export_round_trip_keeps_extra_columns_and_is_formula_safe(con, tmp_path
     data = export_workbook(con)
     ws = openpyxl.load_workbook(io.BytesIO(data))["Pupils"]
     notes = [c for c in ws[3] if c.value == '=HYPERLINK("http://x")'][0]
-    assert notes.data_type == "s"
+    assert notes.data_type == "s" and notes.quotePrefix  # text, even once the cell is edited in Excel
     copy = store.connect(tmp_path / "c.duckdb")
     import_files(copy, [("export.xlsx", data)], today=AS_OF)
     assert snapshot(copy) == snapshot(con)
@@ -212,3 +212,14 @@ def test_a_senco_limited_to_one_setting_sees_and_undoes_only_its_imports(con):
     assert con.execute("SELECT count(*) FROM pupils WHERE setting = 'Ash'").fetchone()[0] == 3
     undo(con, oak, oak_senco.name, viewer=oak_senco)
     assert con.execute("SELECT count(*) FROM pupils WHERE setting = 'Oak'").fetchone()[0] == 0
+
+
+def test_rejected_rows_workbook_is_formula_safe(con):
+    from senlib.importer import rejected_workbook
+
+    rows = [["UPN", "Name", "DOB", "Notes"], ["P1", "Jo Bloggs", "31/02/2015", "=HYPERLINK(\"http://x\")"],
+            ["P2", "@SUM(A1)", "04/03/2015", "-2+3"]]
+    r = import_files(con, [("t.csv", csv_bytes(rows))], setting="S", today=AS_OF, accept_valid_rows=True)
+    ws = openpyxl.load_workbook(io.BytesIO(rejected_workbook(r.rejected))).active
+    cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value[:1] in "=+-@"]
+    assert cells and all(c.data_type == "s" and c.quotePrefix for c in cells)

@@ -73,7 +73,7 @@ def _cell(ws, value: object, **style) -> WriteOnlyCell:
         value = None
     c = WriteOnlyCell(ws, value=value)
     if isinstance(value, str) and value.startswith(FORMULA_START):
-        c.data_type = "s"  # never a formula
+        c.data_type, c.quotePrefix = "s", True  # never a formula, not even after the cell is edited in Excel
     if isinstance(value, (date, datetime)):
         c.number_format = "DD/MM/YYYY"
     for k, v in style.items():
