@@ -2,6 +2,7 @@
 rows only), rejected rows back as Excel, confirm leavers, undo, and the template. Logic lives in senlib.importer."""
 
 import hashlib
+import logging
 from datetime import date
 
 import streamlit as st
@@ -99,6 +100,10 @@ def upload_tab() -> None:
                                 accept_valid_rows=valid_only, full_register=full, allowed_settings=viewer.settings)
         except SenlibError as exc:
             return exc
+        except Exception as exc:  # noqa: BLE001 - e.g. the disk is full: the import was rolled back; say so, never a traceback
+            logging.getLogger(__name__).exception("import failed")
+            return SenlibError(f"The import stopped before it finished ({type(exc).__name__}: {exc}). Nothing was written.",
+                               fix="Try again; if it happens again, check the disk has space and keep the file to report it.")
 
     c1, c2 = st.columns(2)
     if c1.button("Check", icon=":material/fact_check:"):

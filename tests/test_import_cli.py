@@ -39,7 +39,7 @@ def test_import_success_exit_0_and_summary(tmp_path):
                         "--db", str(db), "--setting", "Oakfield"], capture_output=True, text=True, cwd=ROOT, timeout=120,
                        env={**os.environ})
     assert r.returncode == 0, r.stderr
-    assert "Imported register.xlsx as import 1" in r.stdout and "pupils: 6 added" in r.stdout
+    assert "Imported register.xlsx as import 1" in r.stdout and "Pupils: 6 added" in r.stdout
     assert "skipped sheet 'Summary'" in r.stdout
     assert count(db) == 6
 

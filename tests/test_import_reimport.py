@@ -223,3 +223,24 @@ def test_rejected_rows_workbook_is_formula_safe(con):
     ws = openpyxl.load_workbook(io.BytesIO(rejected_workbook(r.rejected))).active
     cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value[:1] in "=+-@"]
     assert cells and all(c.data_type == "s" and c.quotePrefix for c in cells)
+
+
+def test_a_failure_part_way_through_the_load_leaves_everything_as_it_was(con, monkeypatch):
+    """Pupils are written before reviews: make the reviews fail, and nothing of the import may remain."""
+    from senlib.importer import pipeline
+
+    import_files(con, [("autumn.csv", autumn())], setting="S", today=AS_OF)
+    before = snapshot(con)
+    counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("imports", "audit", "pupil_changes")}
+    real = pipeline.upsert
+
+    def failing(cur, table, src, today):
+        if table == "reviews":
+            raise RuntimeError("disk full")
+        return real(cur, table, src, today)
+
+    monkeypatch.setattr(pipeline, "upsert", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        import_files(con, [("spring.csv", spring())], setting="S", today=AS_OF)
+    assert snapshot(con) == before
+    assert {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in counts} == counts

@@ -11,7 +11,7 @@ from pathlib import Path
 from .. import store
 from ..cli import EXIT_OK, EXIT_REFUSED, command, parse_date
 from ..errors import InputError
-from . import confirm_leavers, export_workbook, import_files, list_imports, undo, write_template
+from . import confirm_leavers, export_workbook, import_files, list_imports, summary_lines, undo, write_template
 from .problems import ImportRefused
 
 
@@ -32,7 +32,7 @@ def _problem_line(r: dict) -> str:
                                   f"row {r['row']}" if r.get("row") is not None else None,
                                   f"column '{r['column']}'" if r.get("column") else None] if x)
     value = f" (value: '{r['value']}')" if r.get("value") not in (None, "") else ""
-    return f"  {r['severity'].upper()} {place}: {r['message']}{value}. How to fix: {r['fix']}"
+    return f"  {r['severity'].upper()} {place}: {str(r['message']).rstrip('.')}{value}. How to fix: {r['fix']}"
 
 
 def _records(df) -> list[dict]:
@@ -66,7 +66,7 @@ def run_import(args: argparse.Namespace) -> int:
             print(f"Not imported: {exc.message}", file=sys.stderr)
             for r in rows:
                 print(_problem_line(r), file=sys.stderr)
-            if exc.fix:
+            if exc.fix and exc.fix not in {r.get("fix") for r in rows}:
                 print(f"How to fix: {exc.fix}", file=sys.stderr)
         return EXIT_REFUSED
     if args.rejected and result.rejected:
@@ -83,11 +83,8 @@ def run_import(args: argparse.Namespace) -> int:
     verb = "Would import (dry run, nothing written)" if result.dry_run else "Imported"
     ids = "" if result.dry_run else f" as import {', '.join(map(str, result.import_ids))}"
     print(f"{verb} {', '.join(result.files)}{ids}:")
-    for table, c in result.totals().items():
-        if c["added"] or c["changed"]:
-            print(f"  {table.replace('_', ' ')}: {c['added']:,} added, {c['changed']:,} changed")
-    if not any(c["added"] or c["changed"] for c in result.totals().values()):
-        print("  nothing new: the database already holds all of this")
+    for line in summary_lines(result):
+        print(f"  {line}")
     for file, sheet, reason in result.skipped:
         print(f"  skipped sheet '{sheet}' of {file}: {reason}")
     if len(result.errors):
@@ -95,6 +92,8 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"{n_rows} row(s) with errors were not imported:")
         for r in _records(result.errors):
             print(_problem_line(r))
+        if not args.rejected:
+            print("  (add --rejected OUT.xlsx to get these rows back in a workbook with a reason column)")
     if len(result.warnings):
         print(f"{len(result.warnings)} warning(s):")
         for r in _records(result.warnings.head(200)):

@@ -158,7 +158,7 @@ def check(cur: duckdb.DuckDBPyConnection, stage: Stage, plans: list[tuple[int, S
                            f"WHEN 'N2' THEN 'Nursery 2' ELSE 'Year ' || {derived} END, 'outside school age') || ' this school year)'",
                            "Check the year group and the date of birth. A pupil taught out of their year group is fine: "
                            "nothing to do.", f"year_group IS NOT NULL AND date_of_birth IS NOT NULL AND year_group IS DISTINCT FROM {derived}"))
-        sql.append(_select(p, WARNING, "primary_need", "r_sen_status",
+        sql.append(_select(p, WARNING, "primary_need", "NULL",
                            "'A pupil on the SEN register (' || sen_status || ') should have a primary need'",
                            "Add the census code of the pupil's primary need, e.g. ASD, SLCN, SEMH, SPLD, MLD.",
                            "sen_status IN ('K', 'E') AND primary_need IS NULL AND r_primary_need IS NULL"))
