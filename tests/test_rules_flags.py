@@ -36,6 +36,8 @@ def test_invitations_good_practice_six_weeks_before_the_scheduled_review():
     row = cl.status("P1", invite_by)
     assert (row["next_review"], row["invite_by"], row["invite_state"]) == (d("2026-12-01"), invite_by, "to_come")
     assert "invite_good_practice" not in row["flags"]
+    before = cl.status("P1", days(invite_by, -1))
+    assert before["invite_state"] == "to_come" and "invite_good_practice" not in before["flags"]
     row = cl.status("P1", days(invite_by, 1))
     assert row["invite_state"] == "missed" and "invite_good_practice" in row["flags"]
     assert _reason(cl, "P1", days(invite_by, 1), "invite_good_practice") == (
@@ -72,6 +74,7 @@ def test_statutory_invitations_and_advice_two_weeks_before_an_ehcp_review():
     cl.review("P1", "2026-01-20", "ehcp", next_review_date="2026-12-01")
     cl.review("P1", "2026-12-01", "ehcp", held=False)
     cutoff = d("2026-11-17")
+    assert not {"invite_statutory", "advice_before"} & set(_flags(cl, "P1", days(cutoff, -1)))
     assert not {"invite_statutory", "advice_before"} & set(_flags(cl, "P1", cutoff))
     after = _flags(cl, "P1", days(cutoff, 1))
     assert {"invite_statutory", "advice_before"} <= set(after)
@@ -106,6 +109,7 @@ def test_after_the_review_report_and_council_decision(rule, field, weeks):
     _ehcp(cl)
     cl.review("P1", "2026-03-02", "ehcp", next_review_date="2027-03-01")
     deadline = days("2026-03-02", 7 * weeks)
+    assert rule not in _flags(cl, "P1", days(deadline, -1))
     assert rule not in _flags(cl, "P1", deadline)
     assert rule in _flags(cl, "P1", days(deadline, 1))
     done = Caseload()
@@ -156,6 +160,8 @@ def test_six_week_decision_clock():
     cl.plan("P1", "my_support_plan", "2025-09-01")
     cl.request("P1", "2026-01-05")
     due = days("2026-01-05", 42)
+    assert "ehc_assess_decision" not in _flags(cl, "P1", days(due, -1))
+    assert ehc_request_clocks(cl.con, days(due, -1)).loc[0, "decision_state"] == "running"
     assert "ehc_assess_decision" not in _flags(cl, "P1", due)
     assert "ehc_assess_decision" in _flags(cl, "P1", days(due, 1))
     assert _reason(cl, "P1", days(due, 1), "ehc_assess_decision") == (
@@ -172,6 +178,8 @@ def test_twenty_week_final_plan_clock():
     cl.plan("P1", "my_support_plan", "2025-09-01")
     cl.request("P1", "2026-01-05", decision_date="2026-02-10", decision="agreed")
     due = days("2026-01-05", 140)
+    assert "ehc_final_plan" not in _flags(cl, "P1", days(due, -1))
+    assert ehc_request_clocks(cl.con, days(due, -1)).loc[0, "final_state"] == "running"
     assert "ehc_final_plan" not in _flags(cl, "P1", due)
     assert "ehc_final_plan" in _flags(cl, "P1", days(due, 1))
     clocks = ehc_request_clocks(cl.con, days(due, 1))
