@@ -244,3 +244,12 @@ def test_a_failure_part_way_through_the_load_leaves_everything_as_it_was(con, mo
         import_files(con, [("spring.csv", spring())], setting="S", today=AS_OF)
     assert snapshot(con) == before
     assert {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in counts} == counts
+
+
+def test_a_plan_without_a_sen_status_puts_the_pupil_on_the_register(con):
+    rows = [["UPN", "Name", "DOB", "Plan", "SEN"], ["P1", "Jo Bloggs", "04/03/2015", "EHCP", ""],
+            ["P2", "Al Khan", "05/05/2015", "My Support Plan", ""], ["P3", "Ed Park", "06/06/2015", "", ""],
+            ["P4", "Mo Lee", "07/07/2015", "EHCP", "K"]]     # a recorded status is kept as recorded
+    import_files(con, [("t.csv", csv_bytes(rows))], setting="S", today=AS_OF)
+    got = dict(con.execute("SELECT pupil_id, sen_status FROM pupils").fetchall())
+    assert got == {"P1": "E", "P2": "K", "P3": None, "P4": "K"}

@@ -256,6 +256,7 @@ def build_stage(cur: duckdb.DuckDBPyConnection, items: list[tuple[int, SheetPlan
                 cols[f.name] = _normalised(cur, f, raw.column("r_" + f.name), prefix)
         if entity == "pupils":
             _derive_pupil_columns(cur, cols, prefix)
+            cols["sen_status"] = _sen_status_from_plan(cols["sen_status"], cols["plan_type"])
         # The stage stays in Arrow: DuckDB scans it in place for every check and for the load (no copy).
         table = f"{prefix}_{entity}"
         arrow[entity] = pa.table(cols)
@@ -283,6 +284,15 @@ def _derive_pupil_columns(cur: duckdb.DuckDBPyConnection, cols: dict, prefix: st
     cur.unregister(view)
     for k in ("first_name", "last_name", "pupil_id"):
         cols[k] = derived.column(k)
+
+
+def _sen_status_from_plan(status, plan):
+    """A tracker row with a plan but no SEN status: an EHC plan means E, a SEN Support or My Support Plan means K
+    (DESIGN §2), so the pupil is on the register rather than missing from it."""
+    none = pa.scalar(None, pa.string())
+    implied = pc.if_else(pc.equal(plan, "ehcp"), pa.scalar("E"),
+                         pc.if_else(pc.is_in(plan, value_set=pa.array(["sen_support", "my_support_plan"])), pa.scalar("K"), none))
+    return pc.coalesce(status, implied)
 
 
 def today_sql(today: date) -> str:
