@@ -42,3 +42,19 @@ def demo_con(demo_db):
 @pytest.fixture
 def empty_db(tmp_path) -> Path:
     return tmp_path / "empty.duckdb"
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict:
+    """file name -> the callable a download button hands its file out from (Streamlit runs it on click; tests call it)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    got: dict = {}
+    original = MediaFileManager.add_deferred
+
+    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        got[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+    return got

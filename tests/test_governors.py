@@ -285,22 +285,6 @@ def _app(db, monkeypatch, email: str | None = None) -> AppTest:
     return at
 
 
-@pytest.fixture
-def downloads(monkeypatch) -> dict:
-    """file name -> the callable a download button hands its bytes out from (run on click, so run here)."""
-    from streamlit.runtime.media_file_manager import MediaFileManager
-
-    got: dict = {}
-    original = MediaFileManager.add_deferred
-
-    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
-        got[file_name] = data_callable
-        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
-    return got
-
-
 def test_page_downloads_parse(demo_db, monkeypatch, downloads):
     at = _app(demo_db, monkeypatch)
     at.run()

@@ -129,6 +129,22 @@ def test_progress_page_on_demo_data(demo_db, monkeypatch):
     assert {m.label: m.value for m in at.metric}.get("Stalled outcomes") != before
 
 
+def test_stalled_outcomes_download_parses(demo_db, monkeypatch, downloads):
+    import io
+
+    from openpyxl import load_workbook
+
+    at = _app(demo_db, monkeypatch)
+    at.session_state["as_of"] = AS_OF
+    at.run()
+    at.switch_page("pages/progress.py").run()
+    shown = at.dataframe[-1].value
+    rows = list(load_workbook(io.BytesIO(downloads[f"stalled-outcomes-{AS_OF:%Y-%m-%d}.xlsx"]()))["Stalled outcomes"]
+                .iter_rows(values_only=True))
+    assert len(rows) - 1 == len(shown) > 0
+    assert "Open" not in rows[0]  # the button column is not exported
+
+
 def test_progress_page_filters_by_setting(demo_db, monkeypatch):
     at = _app(demo_db, monkeypatch)
     at.run()

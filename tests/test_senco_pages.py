@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 from openpyxl import load_workbook
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from ui.state import CASELOAD_CLEAR, CASELOAD_EVERYONE, CASELOAD_FILTER, CASELOAD_SEARCH, UPCOMING_NAMES, UPCOMING_WEEKS
@@ -30,20 +29,6 @@ def _app(db, monkeypatch) -> AppTest:
     at.session_state["as_of"] = AS_OF
     at.run()
     return at
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> dict:
-    """file name -> the bytes a download button would hand out (its deferred callable, run on demand)."""
-    got: dict = {}
-    original = MediaFileManager.add_deferred
-
-    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
-        got[file_name] = data_callable
-        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
-    return got
 
 
 def _metrics(at: AppTest) -> dict[str, int]:
