@@ -50,3 +50,40 @@ def test_overview_empty_state_says_what_to_do(empty_db, monkeypatch):
     at = _app(empty_db, monkeypatch)
     at.run()
     assert any("no pupils" in i.value.lower() for i in at.info)
+
+
+@pytest.fixture(scope="module")
+def tracker_db(tmp_path_factory) -> Path:
+    """A database holding nothing but a messy one-row-per-pupil tracker, imported."""
+    from senlib import store
+    from senlib.importer import import_files
+    from tests.import_corpus import AS_OF, messy_tracker
+
+    path = tmp_path_factory.mktemp("tracker") / "tracker.duckdb"
+    con = store.connect(path)
+    import_files(con, [("register.xlsx", messy_tracker())], setting="Oakfield Primary School", today=AS_OF)
+    con.close()
+    return path
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_on_an_imported_tracker(tracker_db, monkeypatch, page):
+    at = _app(tracker_db, monkeypatch)
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+
+
+def test_pupil_page_shows_the_trackers_own_columns(tracker_db, monkeypatch):
+    from senlib import pupil
+
+    at = _app(tracker_db, monkeypatch)
+    at.run()
+    at.switch_page("pages/pupil.py")
+    at.query_params[pupil.QUERY_PARAM] = pupil.pupil_key("Oakfield Primary School", "A100000000001")
+    at.run()
+    assert not at.exception, at.exception
+    headings = [h.value for kind in ("title", "header", "subheader") for h in at.get(kind)]
+    assert any("John Smith" in h for h in headings), headings
+    other = at.dataframe[-1].value
+    assert dict(zip(other["column"], other["value"], strict=True)).get("Favourite activity") == "Lego"
