@@ -38,6 +38,8 @@ def test_overview_page(page, demo_app):
 
 def test_pupil_page_draws_scaling_charts(page, demo_app, demo_db_template):
     key = _scored_ehcp_pupil(demo_db_template)
+    page.goto(demo_app.url)  # the home page first: a server's very first run decides the navigation
+    wait_for_app(page)
     page.goto(demo_app.page_url(f"pupil?{pupil.QUERY_PARAM}={quote(key, safe='')}"))
     wait_for_app(page)
     page.get_by_role("heading", name="Outcomes and progress scaling").wait_for()
@@ -59,6 +61,8 @@ def test_pupil_page_draws_scaling_charts(page, demo_app, demo_db_template):
 def test_pupil_page_search(page, demo_app, demo_db_template):
     key = _scored_ehcp_pupil(demo_db_template)
     pupil_id = pupil.parse_key(key)[1]
+    page.goto(demo_app.url)  # the home page first: a server's very first run decides the navigation
+    wait_for_app(page)
     page.goto(demo_app.page_url("pupil"))
     wait_for_app(page)
     box = page.get_by_label("Find a pupil")
@@ -75,6 +79,8 @@ def test_pupil_page_search(page, demo_app, demo_db_template):
 
 
 def test_progress_page(page, demo_app):
+    page.goto(demo_app.url)  # the home page first: a server's very first run decides the navigation
+    wait_for_app(page)
     page.goto(demo_app.page_url("progress"))
     wait_for_app(page)
     page.get_by_role("heading", name="Pupils whose outcomes have stalled").wait_for()
