@@ -108,7 +108,7 @@ def main() -> None:
     p.add_argument("--pupils", type=int, default=50_000)
     p.add_argument("--file", type=Path, default=None, help="tracker to use (generated when missing)")
     p.add_argument("--skip-pandas", action="store_true", help="skip the slow pandas+openpyxl read")
-    p.add_argument("--repeat", type=int, default=3, help="runs of the fastexcel read and of the import; the fastest counts")
+    p.add_argument("--repeat", type=int, default=5, help="runs of the fastexcel read and of the import; the fastest counts")
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
