@@ -175,8 +175,7 @@ with tab_history:
             if st.button("Undo this import", icon=":material/undo:"):
                 try:
                     r = importer.undo(con, int(which), viewer.name, viewer=viewer)
-                    st.success(f"Import {r['import_id']} undone: {r['pupils_removed']} pupils removed, "
-                               f"{r['values_restored']} values put back.")
+                    st.success(escape_markdown(importer.describe_undo(r)))
                     st.cache_data.clear()
                 except SenlibError as exc:
                     st.error(escape_markdown(exc))

@@ -18,6 +18,9 @@ from .names import SETTING_PHASES
 
 SHEET = "Settings"
 HEADINGS = ("Setting", "Phase", "Local authority")
+SETTING_COLUMNS = ("phase", "local_authority")
+# rows that keep a setting in use: undoing an import never removes a setting they name
+SETTING_DATA_TABLES = ("pupils", "plans", "reviews", "outcomes", "scores", "ehc_requests", "rule_overrides")
 PHASE_FIX = "Use one of: " + ", ".join(f"{code} ({label})" for code, label in SETTING_PHASES.items()) + "."
 
 
@@ -99,12 +102,36 @@ def sheet_rows(rows: Iterable[Iterable[object]], *, file: str = "") -> list[tupl
     return out
 
 
-def fill_blanks(cur: duckdb.DuckDBPyConnection, rows: list[tuple[str, str | None, str | None]]) -> int:
+def fill_blanks(cur: duckdb.DuckDBPyConnection, rows: list[tuple[str, str | None, str | None]]) -> dict[str, dict[str, str]]:
     """Give imported settings the phase and council of a Settings sheet where none is recorded yet
-    (what the SENCo set on the Rules page wins). Returns how many settings gained something."""
-    n = 0
+    (what the SENCo set on the Rules page wins). Returns what each setting gained ({setting: {column: value}}),
+    which the import keeps so that undoing it blanks them again."""
+    gained: dict[str, dict[str, str]] = {}
     for setting, phase, la in rows:
-        n += len(cur.execute("""UPDATE settings SET phase = coalesce(phase, ?), local_authority = coalesce(local_authority, ?)
-            WHERE setting = ? AND ((phase IS NULL AND ? IS NOT NULL) OR (local_authority IS NULL AND ? IS NOT NULL))
-            RETURNING 1""", [phase, la, setting, phase, la]).fetchall())
-    return n
+        before = cur.execute("SELECT phase, local_authority FROM settings WHERE setting = ?", [setting]).fetchall()
+        if not before:
+            continue
+        new = {col: value for col, old, value in zip(SETTING_COLUMNS, before[0], (phase, la), strict=True)
+               if old is None and value is not None}
+        if new:
+            sets = ", ".join(f"{col} = ?" for col in new)
+            cur.execute(f"UPDATE settings SET {sets} WHERE setting = ?", [*new.values(), setting])
+            gained[setting] = new
+    return gained
+
+
+def undo_import(cur: duckdb.DuckDBPyConnection, gained: dict[str, dict[str, str]], created: Iterable[str]) -> list[str]:
+    """Take back what an import did to the settings: the phase and council it filled in go blank again
+    (unless changed since), and a setting it created goes once nothing else is recorded for it (no pupils or
+    other rows, no phase or council, no rule overrides). Returns the settings removed."""
+    for setting, new in gained.items():
+        for col, value in new.items():
+            if col in SETTING_COLUMNS:
+                cur.execute(f"UPDATE settings SET {col} = NULL WHERE setting = ? AND {col} = ?", [setting, value])
+    used = " OR ".join(f"EXISTS (SELECT 1 FROM {t} WHERE {t}.setting = s.setting)" for t in SETTING_DATA_TABLES)
+    removed = []
+    for setting in created:
+        gone = cur.execute(f"""DELETE FROM settings s WHERE s.setting = ? AND s.phase IS NULL AND s.local_authority IS NULL
+            AND NOT ({used}) RETURNING setting""", [setting]).fetchall()
+        removed += [r[0] for r in gone]
+    return removed

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from senlib import setting_details, store
 from senlib.access import AccessDenied, Viewer
 from senlib.errors import InputError
-from senlib.importer import export_workbook, import_files, write_template
+from senlib.importer import describe_undo, export_workbook, import_files, undo, write_template
 from senlib.rules import pupil_status, set_override
 from tests.import_corpus import AS_OF, csv_bytes
 
@@ -76,6 +76,47 @@ def test_the_settings_sheet_round_trips_and_never_overwrites(tmp_path):
     import_files(copy, [("export.xlsx", data)], today=AS_OF)  # what the SENCo set stays
     assert copy.execute("SELECT phase, local_authority FROM settings").fetchall() == [("primary", "Northmoor Council")]
     assert "Settings" in openpyxl.load_workbook(io.BytesIO(write_template())).sheetnames
+
+
+def test_undo_takes_back_the_settings_an_import_added_or_filled_in(tmp_path):
+    con = _school(tmp_path)
+    setting_details.set_details(con, "Oak", phase="infant", local_authority=None)  # the SENCo's own entry
+    data = export_workbook(con)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    wb["Settings"]["C2"] = "Northmoor Council"  # fills Oak's blank council
+    wb["Settings"].append(["Elm", "Primary school", "Westford City Council"])  # Elm is new...
+    ws = wb["Pupils"]
+    row = [c.value for c in ws[3]]
+    ws.append(["Elm", "E1", *row[2:]])  # ...with one pupil
+    buf = io.BytesIO()
+    wb.save(buf)
+    fresh = store.connect(tmp_path / "fresh.duckdb")
+    first = import_files(fresh, [("t.xlsx", buf.getvalue())], today=AS_OF).import_ids[0]
+    settings = "SELECT setting, phase, local_authority FROM settings ORDER BY 1"
+    assert fresh.execute(settings).fetchall() == [("Elm", "primary", "Westford City Council"), ("Oak", "infant", "Northmoor Council")]
+    # Oak already existed here, with its phase and council: the import changes neither, and undo keeps them
+    second = import_files(con, [("t.xlsx", buf.getvalue())], today=AS_OF).import_ids[0]
+    assert con.execute(settings).fetchall() == [("Elm", "primary", "Westford City Council"), ("Oak", "infant", "Northmoor Council")]
+    result = undo(con, second)
+    assert result["settings_removed"] == ["Elm"]
+    assert "Setting 'Elm' removed" in describe_undo(result)
+    assert con.execute(settings).fetchall() == [("Oak", "infant", None)]  # the council the sheet filled in is blank again
+    # on a database the import filled: a setting the SENCo has since given rules of its own stays
+    set_override(fresh, "sen_support_termly", "max_gap_months", 2, setting="Elm", user="t")
+    result = undo(fresh, first)
+    assert result["settings_removed"] == ["Oak"]  # the import added Oak and all it holds
+    assert fresh.execute(settings).fetchall() == [("Elm", None, None)]  # Elm has rules of its own
+    assert fresh.execute("SELECT count(*) FROM pupils").fetchone()[0] == 0
+
+
+def test_undo_keeps_a_setting_another_import_still_fills(tmp_path):
+    con = store.connect(tmp_path / "s.duckdb")
+    one = import_files(con, [("a.csv", csv_bytes([HEAD, ["P1", "Pupil One", "04/03/2016", "K", "ASD", "10/09/2025"]]))],
+                       setting="Oak", today=AS_OF).import_ids[0]
+    import_files(con, [("b.csv", csv_bytes([HEAD, ["P2", "Pupil Two", "04/03/2016", "K", "ASD", "10/09/2025"]]))],
+                 setting="Oak", today=AS_OF, full_register=False)
+    assert "settings_removed" not in undo(con, one)
+    assert con.execute("SELECT setting FROM settings").fetchall() == [("Oak",)]
 
 
 def test_a_bad_phase_in_the_settings_sheet_is_refused_with_its_place(tmp_path):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from .fields import ENTITIES, TEMPLATE_COLUMNS, Field
 from .headers import EXTRA, IGNORE, Column, SheetPlan, apply_mapping
-from .load import confirm_leavers, import_summary, list_imports, undo
+from .load import confirm_leavers, describe_undo, import_summary, list_imports, undo
 from .mappings import forget_mapping, remember_mapping, remembered_mappings
 from .pipeline import ImportResult, Upload, import_files, prepare, run
 from .preview import ENTITY_LABELS, edit_mapping, field_choices, mapping_frame, sample_rows, summary_lines
@@ -25,7 +25,7 @@ from .template import export_workbook, rejected_workbook, write_template
 
 __all__ = [
     "ENTITIES", "TEMPLATE_COLUMNS", "Field", "EXTRA", "IGNORE", "Column", "SheetPlan", "apply_mapping",
-    "confirm_leavers", "import_summary", "list_imports", "undo", "forget_mapping", "remember_mapping",
+    "confirm_leavers", "describe_undo", "import_summary", "list_imports", "undo", "forget_mapping", "remember_mapping",
     "remembered_mappings", "ImportResult", "Upload", "import_files", "prepare", "run", "ERROR", "WARNING",
     "ImportRefused", "Problem", "MAX_FILE_BYTES", "export_workbook", "rejected_workbook", "write_template",
     "ENTITY_LABELS", "edit_mapping", "field_choices", "mapping_frame", "sample_rows", "summary_lines",

@@ -11,7 +11,16 @@ from pathlib import Path
 from .. import store
 from ..cli import EXIT_OK, EXIT_REFUSED, command, parse_date
 from ..errors import InputError
-from . import confirm_leavers, export_workbook, import_files, list_imports, summary_lines, undo, write_template
+from . import (
+    confirm_leavers,
+    describe_undo,
+    export_workbook,
+    import_files,
+    list_imports,
+    summary_lines,
+    undo,
+    write_template,
+)
 from .problems import ImportRefused
 
 
@@ -133,8 +142,7 @@ def _undo_args(p: argparse.ArgumentParser) -> None:
 def run_undo(args: argparse.Namespace) -> int:
     con = store.connect(args.db)
     r = undo(con, args.import_id, args.user)
-    print(f"Undid import {r['import_id']} ({r['file']}): {r['pupils_removed']} pupils removed, "
-          f"{r['values_restored']} values put back; its plans, reviews, outcomes, scores and requests were removed or restored.")
+    print(describe_undo(r))
     return EXIT_OK
 
 

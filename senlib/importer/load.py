@@ -15,7 +15,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from .. import access, store
+from .. import access, setting_details, store
 from ..errors import InputError
 from .fields import ENTITIES, KEYS, sql_type
 from .normalise import ident, q
@@ -238,6 +238,10 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, user: str | None = None
             struct = json.dumps({c: ty for c, ty in types})
             cur.execute(f"""INSERT INTO {t} BY NAME SELECT unnest(json_transform(before, {q(struct)}))
                 FROM import_row_changes WHERE import_id = ? AND table_name = ?""", [import_id, t])
+        summary = json.loads(cur.execute("SELECT summary FROM imports WHERE import_id = ?", [import_id]).fetchall()[0][0] or "{}")
+        removed = setting_details.undo_import(cur, summary.get("settings_filled", {}), summary.get("settings_created", []))
+        if removed:
+            restored["settings_removed"] = removed
         cur.execute("UPDATE imports SET status = 'undone', undone_at = current_timestamp WHERE import_id = ?", [import_id])
         store.audit(cur, "undo", user, {"import_id": import_id, "file": file_name, **restored})
         cur.execute("COMMIT")
@@ -245,6 +249,18 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, user: str | None = None
         cur.execute("ROLLBACK")
         raise
     return {"import_id": import_id, "file": file_name, **restored}
+
+
+def describe_undo(result: dict) -> str:
+    """The sentence the page and the command line show after an undo."""
+    text = (f"Import {result['import_id']} ({result['file']}) undone: {result['pupils_removed']} pupils removed, "
+            f"{result['values_restored']} values put back; its plans, reviews, outcomes, scores and requests were "
+            "removed or restored.")
+    removed = result.get("settings_removed", [])
+    if removed:
+        names = ", ".join(f"'{s}'" for s in removed)
+        text += f" Setting{'s' if len(removed) > 1 else ''} {names} removed: the import had added {'them' if len(removed) > 1 else 'it'} and nothing else is recorded for {'them' if len(removed) > 1 else 'it'}."
+    return text
 
 
 def _restore_pupils(cur: duckdb.DuckDBPyConnection, import_id: int) -> dict:

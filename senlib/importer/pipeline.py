@@ -242,17 +242,22 @@ def _load(cur: duckdb.DuckDBPyConnection, upload: Upload, stage: Stage, rejected
         stage.tables["_fmap"] = f"{prefix}_fmap"
         acc = accepted_tables(cur, {e: t for e, t in stage.tables.items() if not e.startswith("_")}, rk, prefix)
         stage.tables.update({f"_acc_{e}": t for e, t in acc.items()})
-        all_settings = set()
+        # settings the upload names; those new to the database are recorded on each file's import naming them,
+        # and so are the phase and council a file's Settings sheet fills in, so that undo takes them back
+        settings_of: dict[int, set[str]] = {}
         for t in acc.values():
-            all_settings |= {r[0] for r in cur.execute(f"SELECT DISTINCT setting FROM {t}").fetchall()}
-        cur.execute("INSERT INTO settings (setting) SELECT s FROM (SELECT unnest(?::VARCHAR[]) AS s) "
-                    "WHERE s NOT IN (SELECT setting FROM settings)", [sorted(all_settings)])
-        for wb in upload.workbooks:
+            for f, s in cur.execute(f"SELECT DISTINCT _file, setting FROM {t}").fetchall():
+                settings_of.setdefault(f, set()).add(s)
+        all_settings = set().union(*settings_of.values())
+        created = all_settings - {r[0] for r in cur.execute("SELECT setting FROM settings").fetchall()}
+        cur.execute("INSERT INTO settings (setting) SELECT unnest(?::VARCHAR[])", [sorted(created)])
+        gained: dict[int, dict] = {}
+        for n, wb in enumerate(upload.workbooks):
             for sheet in wb.sheets:
                 if sheet.name.strip().lower() == setting_details.SHEET.lower():
                     rows = zip(*(c.to_pylist() for c in sheet.table.columns), strict=True)
                     found = setting_details.sheet_rows(rows, file=wb.file_name)
-                    setting_details.fill_blanks(cur, [r for r in found if r[0] in all_settings])
+                    gained[n] = setting_details.fill_blanks(cur, [r for r in found if r[0] in all_settings])
         leavers = pd.DataFrame(columns=["setting", "pupil_id", "first_name", "last_name", "year_group", "sen_status"])
         if "pupils" in acc:
             if full_register:
@@ -279,6 +284,8 @@ def _load(cur: duckdb.DuckDBPyConnection, upload: Upload, stage: Stage, rejected
             summary["sheets_skipped"] = [[s, r] for f, s, r in upload.skipped if f == file]
             if n == len(ids) - 1:
                 summary["possible_leavers"] = leaver_records
+            summary["settings_created"] = sorted(settings_of.get(n, set()) & created)
+            summary["settings_filled"] = gained.get(n, {})
             stored = mine.head(MAX_STORED_PROBLEMS).astype(object).where(mine.head(MAX_STORED_PROBLEMS).notna(), None)
             cur.execute("UPDATE imports SET summary = ?, warnings = ? WHERE import_id = ?",
                         [json.dumps(summary, default=str), json.dumps(stored.to_dict("records"), default=str), import_id])
