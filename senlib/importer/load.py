@@ -259,7 +259,8 @@ def describe_undo(result: dict) -> str:
     removed = result.get("settings_removed", [])
     if removed:
         names = ", ".join(f"'{s}'" for s in removed)
-        text += f" Setting{'s' if len(removed) > 1 else ''} {names} removed: the import had added {'them' if len(removed) > 1 else 'it'} and nothing else is recorded for {'them' if len(removed) > 1 else 'it'}."
+        it = "them" if len(removed) > 1 else "it"
+        text += f" Setting{'s' if len(removed) > 1 else ''} {names} removed: the import had added {it} and nothing else is recorded for {it}."
     return text
 
 
