@@ -47,6 +47,7 @@ class Viewer:
     email: str | None = None
     settings: frozenset[str] | None = None
     local: bool = False
+    login: str | None = None  # who the command line runs as (OS login name or --user), for the audit log
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -55,7 +56,7 @@ class Viewer:
     @property
     def name(self) -> str:
         """Who to write in the audit log."""
-        return self.email or "local SENCo"
+        return self.email or self.login or "local SENCo"
 
     @property
     def label(self) -> str:

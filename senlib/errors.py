@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .lockholder import Holder
+
 
 class SenlibError(Exception):
     """Base error: a message a SENCo understands, an optional place, and a fix."""
@@ -22,7 +27,15 @@ class SenlibError(Exception):
 
 
 class DatabaseBusyError(SenlibError):
-    """Another process (usually the running app) holds the database file for writing."""
+    """Another process holds the database file; `holder` says which, when known."""
+
+    def __init__(self, message: str, *, place: str | None = None, fix: str | None = None, holder: Holder | None = None):
+        super().__init__(message, place=place, fix=fix)
+        self.holder = holder
+
+
+class DashboardLinkError(SenlibError):
+    """The running dashboard could not be reached, or stopped answering, while it ran a command for the command line."""
 
 
 class DatabaseError(SenlibError):

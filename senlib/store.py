@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from . import lockholder
 from .errors import DatabaseBusyError, DatabaseError
 from .schema import LATEST_VERSION, MIGRATIONS
 
@@ -40,11 +41,9 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():
-            raise DatabaseBusyError(
-                f"The database {target} is in use by another program (usually the running dashboard).",
-                fix="Stop the dashboard (Ctrl+C in its terminal) and run the command again, "
-                "or use the dashboard's own page for this task.",
-            ) from None
+            holder = lockholder.from_lock_error(text)
+            raise DatabaseBusyError(f"The database {target} is in use by {holder.describe()}.", fix=holder.fix,
+                                    holder=holder) from None
         if "not a valid DuckDB database" in text:
             raise DatabaseError(f"{target} is not a database this program can read.", fix="Check the path, or restore a backup.") from None
         raise DatabaseError(f"The database {target} cannot be opened: {text}", fix="Check the path, or restore a backup.") from None

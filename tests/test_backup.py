@@ -10,6 +10,7 @@ import pytest
 from senlib import backup, cli, store
 from senlib.access import GOVERNOR, LEADER, SENCO, AccessDenied, Viewer, local_viewer
 from senlib.backup import RestoreRefused
+from senlib.context import login_name
 from senlib.schema import LATEST_VERSION, MIGRATIONS
 
 SENCO_VIEWER = Viewer(SENCO, "senco@oak.sch.uk")
@@ -204,7 +205,7 @@ def test_cli_backup_and_restore(demo_db, tmp_path, capsys):
     assert "Restored" in capsys.readouterr().out
     con = store.connect(demo_db)
     assert counts(con) == expected
-    assert con.execute("SELECT user_name FROM audit WHERE action = 'restore'").fetchall() == [("local SENCo",)]
+    assert con.execute("SELECT user_name FROM audit WHERE action = 'restore'").fetchall() == [(login_name(),)]  # 'jo (command line)'
     con.close()
 
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import date
-from pathlib import Path
 
-from .. import store
 from ..cli import EXIT_OK, EXIT_REFUSED, command, parse_date
+from ..context import Context
 from ..errors import InputError
 from . import (
     confirm_leavers,
@@ -22,6 +20,7 @@ from . import (
     write_template,
 )
 from .problems import ImportRefused
+from .reading import MAX_FILE_BYTES
 
 
 def _import_args(p: argparse.ArgumentParser) -> None:
@@ -48,17 +47,17 @@ def _records(df) -> list[dict]:
     return [{k: (None if v != v else v) for k, v in r.items()} for r in df.astype(object).to_dict("records")]  # NaN -> None
 
 
-@command("import", "import SENCo tracker files (all-or-nothing; undo with `undo`)", _import_args)
-def run_import(args: argparse.Namespace) -> int:
+@command("import", "import SENCo tracker files (all-or-nothing; undo with `undo`)", _import_args, db="write",
+         inputs=("files",), outputs=("rejected",), max_input_bytes=MAX_FILE_BYTES)
+def run_import(args: argparse.Namespace, ctx: Context) -> int:
     files = []
     for name in args.files:
-        path = Path(name)
+        path = ctx.input(name)
         if not path.is_file():
             raise InputError(f"There is no file {name}.", fix="Check the file name and folder.")
         files.append((path.name, path.read_bytes()))
-    con = store.connect(args.db)
     try:
-        result = import_files(con, files, setting=args.setting, user=args.user, dry_run=args.dry_run,
+        result = import_files(ctx.db(), files, setting=args.setting, user=ctx.user, dry_run=args.dry_run,
                               accept_valid_rows=args.accept_valid_rows, full_register=not args.partial)
     except ImportRefused as exc:
         table = getattr(exc, "table", None)
@@ -68,68 +67,68 @@ def run_import(args: argparse.Namespace) -> int:
         if args.rejected and getattr(exc, "rejected", None):
             from . import rejected_workbook
 
-            rejected_workbook(exc.rejected, args.rejected)
+            rejected_workbook(exc.rejected, str(ctx.output(args.rejected)))
         if args.json:
-            print(json.dumps({"imported": False, "message": exc.message, "problems": rows}, default=str, indent=1))
+            print(json.dumps({"imported": False, "message": exc.message, "problems": rows}, default=str, indent=1),
+                  file=ctx.stdout)
         else:
-            print(f"Not imported: {exc.message}", file=sys.stderr)
+            print(f"Not imported: {exc.message}", file=ctx.stderr)
             for r in rows:
-                print(_problem_line(r), file=sys.stderr)
+                print(_problem_line(r), file=ctx.stderr)
             if exc.fix and exc.fix not in {r.get("fix") for r in rows}:
-                print(f"How to fix: {exc.fix}", file=sys.stderr)
+                print(f"How to fix: {exc.fix}", file=ctx.stderr)
         return EXIT_REFUSED
     if args.rejected and result.rejected:
         from . import rejected_workbook
 
-        rejected_workbook(result.rejected, args.rejected)
+        rejected_workbook(result.rejected, str(ctx.output(args.rejected)))
     if args.json:
         print(json.dumps({"imported": not result.dry_run, "dry_run": result.dry_run, "import_ids": result.import_ids,
                           "files": result.files, "totals": result.totals(), "summaries": result.summaries,
                           "skipped_sheets": result.skipped, "problems": _records(result.problems),
                           "possible_leavers": _records(result.possible_leavers), "timings": result.timings},
-                         default=str, indent=1))
+                         default=str, indent=1), file=ctx.stdout)
         return EXIT_OK
     verb = "Would import (dry run, nothing written)" if result.dry_run else "Imported"
     ids = "" if result.dry_run else f" as import {', '.join(map(str, result.import_ids))}"
-    print(f"{verb} {', '.join(result.files)}{ids}:")
+    print(f"{verb} {', '.join(result.files)}{ids}:", file=ctx.stdout)
     for line in summary_lines(result):
-        print(f"  {line}")
+        print(f"  {line}", file=ctx.stdout)
     for file, sheet, reason in result.skipped:
-        print(f"  skipped sheet '{sheet}' of {file}: {reason}")
+        print(f"  skipped sheet '{sheet}' of {file}: {reason}", file=ctx.stdout)
     if len(result.errors):
         n_rows = sum(len(df) for df in result.rejected.values())
-        print(f"{n_rows} row(s) with errors were not imported:")
+        print(f"{n_rows} row(s) with errors were not imported:", file=ctx.stdout)
         for r in _records(result.errors):
-            print(_problem_line(r))
+            print(_problem_line(r), file=ctx.stdout)
         if not args.rejected:
-            print("  (add --rejected OUT.xlsx to get these rows back in a workbook with a reason column)")
+            print("  (add --rejected OUT.xlsx to get these rows back in a workbook with a reason column)", file=ctx.stdout)
     if len(result.warnings):
-        print(f"{len(result.warnings)} warning(s):")
+        print(f"{len(result.warnings)} warning(s):", file=ctx.stdout)
         for r in _records(result.warnings.head(200)):
-            print(_problem_line(r))
+            print(_problem_line(r), file=ctx.stdout)
         if len(result.warnings) > 200:
-            print(f"  ... and {len(result.warnings) - 200} more (use --json to see all)")
+            print(f"  ... and {len(result.warnings) - 200} more (use --json to see all)", file=ctx.stdout)
     if len(result.possible_leavers):
         print(f"{len(result.possible_leavers)} pupil(s) are in the database but not in this upload; if they have left, confirm with"
-              f" `python -m senlib leavers {result.import_ids[-1]} --all` (or list their ids):")
+              f" `python -m senlib leavers {result.import_ids[-1]} --all` (or list their ids):", file=ctx.stdout)
         for r in _records(result.possible_leavers.head(50)):
-            print(f"  {r['setting']}: {r['pupil_id']} {r['first_name'] or ''} {r['last_name'] or ''}")
+            print(f"  {r['setting']}: {r['pupil_id']} {r['first_name'] or ''} {r['last_name'] or ''}", file=ctx.stdout)
     return EXIT_OK
 
 
-@command("imports", "list the imports, newest first", lambda p: p.add_argument("--json", action="store_true"))
-def run_imports(args: argparse.Namespace) -> int:
-    con = store.connect(args.db)
-    df = list_imports(con)
+@command("imports", "list the imports, newest first", lambda p: p.add_argument("--json", action="store_true"), db="read")
+def run_imports(args: argparse.Namespace, ctx: Context) -> int:
+    df = list_imports(ctx.db())
     if args.json:
-        print(json.dumps(_records(df), default=str, indent=1))
+        print(json.dumps(_records(df), default=str, indent=1), file=ctx.stdout)
         return EXIT_OK
     if df.empty:
-        print("No imports yet.")
+        print("No imports yet.", file=ctx.stdout)
         return EXIT_OK
     for r in _records(df):
         print(f"{r['import_id']:>5}  {str(r['created_at'])[:16]}  {r['status']:<6}  {r['file_name']}  ({r['setting'] or '-'}): "
-              f"{r['pupils_added']} pupils added, {r['pupils_changed']} changed, {r['rows_added']} other rows added")
+              f"{r['pupils_added']} pupils added, {r['pupils_changed']} changed, {r['rows_added']} other rows added", file=ctx.stdout)
     return EXIT_OK
 
 
@@ -138,11 +137,10 @@ def _undo_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--user", default=None)
 
 
-@command("undo", "undo an import: put the database back as it was before it", _undo_args)
-def run_undo(args: argparse.Namespace) -> int:
-    con = store.connect(args.db)
-    r = undo(con, args.import_id, args.user)
-    print(describe_undo(r))
+@command("undo", "undo an import: put the database back as it was before it", _undo_args, db="write")
+def run_undo(args: argparse.Namespace, ctx: Context) -> int:
+    r = undo(ctx.db(), args.import_id, ctx.user)
+    print(describe_undo(r), file=ctx.stdout)
     return EXIT_OK
 
 
@@ -154,26 +152,28 @@ def _leavers_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--user", default=None)
 
 
-@command("leavers", "confirm pupils an import listed as possible leavers (gives them a leaving date)", _leavers_args)
-def run_leavers(args: argparse.Namespace) -> int:
+@command("leavers", "confirm pupils an import listed as possible leavers (gives them a leaving date)", _leavers_args,
+         db="write")
+def run_leavers(args: argparse.Namespace, ctx: Context) -> int:
     from . import import_summary
 
-    con = store.connect(args.db)
+    con = ctx.db()
     listed = [p["pupil_id"] for p in import_summary(con, args.import_id).get("possible_leavers", [])]
     ids = listed if args.all else args.pupil_ids
     if not ids:
-        print(f"Import {args.import_id} lists {len(listed)} possible leaver(s): {', '.join(listed[:50]) or 'none'}.")
+        print(f"Import {args.import_id} lists {len(listed)} possible leaver(s): {', '.join(listed[:50]) or 'none'}.",
+              file=ctx.stdout)
         return EXIT_OK
-    n = confirm_leavers(con, args.import_id, ids, args.date or date.today(), args.user)
-    print(f"{n} pupil(s) given a leaving date of {(args.date or date.today()).strftime('%d/%m/%Y')}.")
+    n = confirm_leavers(con, args.import_id, ids, args.date or date.today(), ctx.user)
+    print(f"{n} pupil(s) given a leaving date of {(args.date or date.today()).strftime('%d/%m/%Y')}.", file=ctx.stdout)
     return EXIT_OK
 
 
 @command("template", "write the blank import template (one sheet per record type)",
          lambda p: p.add_argument("out", metavar="OUT.xlsx"))
-def run_template(args: argparse.Namespace) -> int:
+def run_template(args: argparse.Namespace, ctx: Context) -> int:
     write_template(args.out)
-    print(f"Template written to {args.out}.")
+    print(f"Template written to {args.out}.", file=ctx.stdout)
     return EXIT_OK
 
 
@@ -182,9 +182,9 @@ def _export_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--setting", action="append", default=None, help="only this setting (repeat for several)")
 
 
-@command("export", "export the database in the template's format (imports back to the same data)", _export_args)
-def run_export(args: argparse.Namespace) -> int:
-    con = store.connect(args.db, read_only=True)
-    export_workbook(con, args.out, settings=args.setting)
-    print(f"Exported to {args.out}.")
+@command("export", "export the database in the template's format (imports back to the same data)", _export_args, db="read",
+         outputs=("out",))
+def run_export(args: argparse.Namespace, ctx: Context) -> int:
+    export_workbook(ctx.db(), str(ctx.output(args.out)), settings=args.setting)
+    print(f"Exported to {args.out}.", file=ctx.stdout)
     return EXIT_OK

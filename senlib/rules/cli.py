@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import date
 from typing import Any
 
@@ -19,6 +18,7 @@ import pandas as pd
 
 from .. import store
 from ..cli import EXIT_OK, command, parse_date
+from ..context import Context
 from ..names import PLAN_TYPES, REVIEW_STATUS
 from .evaluate import pupil_status
 from .policy import default_policy
@@ -100,20 +100,16 @@ def _text(df: pd.DataFrame, as_of: date, db: str, with_rows: bool) -> str:
     return "\n".join(lines)
 
 
-@command("status", "every pupil's review status on a date (overdue, due soon, on track), with flags", _args)
-def run_status(args: argparse.Namespace) -> int:
+@command("status", "every pupil's review status on a date (overdue, due soon, on track), with flags", _args, db="read")
+def run_status(args: argparse.Namespace, ctx: Context) -> int:
     as_of = args.as_of or date.today()
-    con = store.connect(args.db, read_only=True)
-    try:
-        df = pupil_status(con, as_of)
-    finally:
-        con.close()
+    df = pupil_status(ctx.db(), as_of)
     if args.json:
         out: dict[str, Any] = {"as_of": as_of.isoformat(), "summary": summary(df)}
         if args.rows:
             out["pupils"] = rows(df)
-        json.dump(out, sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        json.dump(out, ctx.stdout, ensure_ascii=False)
+        ctx.stdout.write("\n")
     else:
-        print(_text(df, as_of, str(store.db_path(args.db)), args.rows))
+        print(_text(df, as_of, str(store.db_path(args.db)), args.rows), file=ctx.stdout)
     return EXIT_OK
