@@ -5,10 +5,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from senlib import access, backup
+from senlib import access, backup, backup_schedule
 from senlib.errors import SenlibError
+from senlib.text import escape_markdown
 from ui.auth import current_viewer
-from ui.state import connection
+from ui.state import BACKUP_ENABLED, BACKUP_FOLDER, BACKUP_HOUR, BACKUP_KEEP, BACKUP_RUN_NOW, connection
 
 st.title("Backup and restore")
 viewer = current_viewer()
@@ -26,6 +27,69 @@ st.write("One file with everything in the dashboard: pupils, plans, reviews, out
 st.download_button("Download a backup", data=lambda: backup.backup_bytes(con.cursor(), viewer),
                    file_name=backup.backup_name(), mime="application/octet-stream",
                    icon=":material/download:", on_click="ignore", type="primary")
+
+st.divider()
+st.subheader("Nightly backups")
+st.write("The dashboard can also make a backup by itself every night into a folder you choose, keeping the newest few "
+         "and deleting its own older backups there (nothing else in the folder is touched). It runs while the dashboard is "
+         "running and has been opened once since it started; if it was not running at the set time, it makes the backup "
+         "once when it next is. Whether the last one worked is shown here and, if it did not, on the Overview.")
+cur = con.cursor()
+status = backup_schedule.status(cur, viewer)
+plan = status.schedule
+last_run = st.container()
+for key, value in ((BACKUP_ENABLED, plan.enabled), (BACKUP_FOLDER, plan.folder or ""), (BACKUP_KEEP, plan.keep), (BACKUP_HOUR, plan.hour)):
+    st.session_state.setdefault(key, value)
+with st.form("backup_schedule_form"):
+    st.toggle("Make a backup every night", key=BACKUP_ENABLED)
+    st.text_input("Folder", key=BACKUP_FOLDER, placeholder=r"D:\SEN backups",
+                  help="The whole path of a folder on this computer (created if it does not exist). Choose one only the SENCo "
+                       "can reach, ideally on the school's encrypted drive; a second copy away from this computer protects "
+                       "against losing the computer itself.")
+    c1, c2 = st.columns(2)
+    c1.number_input("How many to keep", min_value=1, max_value=backup_schedule.MAX_KEEP, step=1, key=BACKUP_KEEP)
+    c2.selectbox("Time", list(range(24)), format_func=lambda h: f"{h:02d}:00", key=BACKUP_HOUR)
+    if st.form_submit_button("Save", type="primary", icon=":material/save:"):
+        try:
+            plan = backup_schedule.save(con, viewer, enabled=st.session_state[BACKUP_ENABLED], folder=st.session_state[BACKUP_FOLDER],
+                                        keep=st.session_state[BACKUP_KEEP], hour=st.session_state[BACKUP_HOUR])
+        except SenlibError as exc:
+            st.error(escape_markdown(str(exc)))
+        else:
+            st.success("Saved. " + (f"Backups are made every night at {plan.hour:02d}:00; if none was made since the last "
+                                    f"{plan.hour:02d}:00, one is made within a minute." if plan.enabled else "Nightly backups are off."))
+if st.button("Run a backup now", key=BACKUP_RUN_NOW, icon=":material/backup:", disabled=not plan.folder,
+             help="One backup into the saved folder now, kept and pruned like the nightly ones."):
+    with st.spinner("Writing a backup…"):
+        backup_schedule.run_now(con, viewer)
+status = backup_schedule.status(cur, viewer)
+plan = status.schedule
+
+with last_run:
+    last = status.last
+    if last is None:
+        st.info("No backup has been made here yet.")
+    elif last.error:
+        st.error(escape_markdown(f"The last backup, started on {last.started:%d/%m/%Y at %H:%M}, did not work. {last.error}"))
+    elif last.finished is None:
+        st.warning(f"A backup started at {last.started:%d/%m/%Y %H:%M} " + (
+            "is being written now." if backup_schedule.running() else "did not finish (the dashboard stopped during it). Choose 'Run a backup now'."))
+    else:
+        st.success(escape_markdown(f"The last backup was made on {last.started:%d/%m/%Y at %H:%M}: {Path(last.file).name} "
+                                   f"({backup_schedule.human_size(last.bytes)}) in {Path(last.file).parent}."))
+    if last is not None and last.error and status.last_written:
+        st.caption(escape_markdown(f"The last backup that worked was made on {status.last_written.started:%d/%m/%Y at %H:%M}: "
+                                   f"{Path(status.last_written.file).name}."))
+    st.caption(f"Nightly backups are on; the next one is at {status.next_time:%H:%M on %d/%m/%Y}." if plan.enabled
+               else "Nightly backups are off.")
+
+if plan.folder:
+    st.markdown(f"**Backups kept in the folder** ({len(status.kept)} of at most {plan.keep})")
+    if status.kept:
+        st.dataframe([{"File": k.name, "Made": f"{k.modified:%d/%m/%Y %H:%M}", "Size": backup_schedule.human_size(k.bytes)}
+                      for k in status.kept], hide_index=True)
+    else:
+        st.caption("None yet." if status.folder_found else "The folder cannot be found just now.")
 
 st.divider()
 st.subheader("Restore from a backup")

@@ -4,8 +4,9 @@ from datetime import date
 
 import streamlit as st
 
-from senlib import caseload, charts, demo, store
+from senlib import backup_schedule, caseload, charts, demo, store
 from senlib.access import Viewer
+from senlib.text import escape_markdown
 from ui.auth import current_viewer
 from ui.state import cursor, data_version
 
@@ -27,6 +28,9 @@ def _overview(version: tuple, viewer: Viewer) -> dict:
 
 st.title("SEN caseload overview")
 cur = cursor()
+if backup_note := backup_schedule.warning(cur, current_viewer()):  # the SENCo only; None for everyone else
+    st.warning(escape_markdown(backup_note), icon=":material/backup:")
+    st.page_link("pages/backup.py", label="Open Backup and restore", icon=":material/arrow_forward:")
 if store.is_empty(cur):
     st.info("There are no pupils in the database yet. Upload a tracker, or load a fictional demo caseload "
             "(three schools, 1,500 pupils) to look around.")

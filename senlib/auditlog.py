@@ -23,7 +23,8 @@ ACTION_LABELS: dict[str, str] = {
     "setting_change": "Setting's phase or local authority changed",
     "confirm_leavers": "Leavers confirmed",
     "export": "Export",
-    "backup": "Backup downloaded",
+    "backup": "Backup made",
+    "backup_schedule": "Nightly backups changed",
     "restore": "Restore from a backup",
     "demo": "Demo data loaded",
 }

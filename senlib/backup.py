@@ -34,7 +34,9 @@ from .errors import DatabaseError, SenlibError
 from .schema import LATEST_VERSION, MIGRATIONS
 
 DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file
-KEPT_TABLES = ("schema_version", "audit")  # not replaced by a restore (see module docstring)
+# not replaced by a restore (see module docstring); the nightly-backup schedule and its runs belong to
+# this computer, not to the data, so a restore keeps them too
+KEPT_TABLES = ("schema_version", "audit", "backup_schedule", "backup_runs")
 SAFE_CONFIG = {"enable_external_access": False, "autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
 

@@ -162,6 +162,32 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        4,
+        "nightly backups kept by the dashboard: the schedule and its runs",
+        """
+        CREATE TABLE backup_schedule (        -- senlib.backup_schedule: one row, the SENCo's choice
+            id              INTEGER PRIMARY KEY CHECK (id = 1),
+            enabled         BOOLEAN NOT NULL DEFAULT FALSE,
+            folder          VARCHAR,           -- where backups are written (an absolute path)
+            keep            INTEGER NOT NULL DEFAULT 14,   -- how many of our backups to keep there
+            hour            INTEGER NOT NULL DEFAULT 2,    -- local hour of day to run (0-23)
+            changed_by      VARCHAR,
+            changed_at      TIMESTAMP
+        );
+        CREATE SEQUENCE backup_run_ids START 1;
+        CREATE TABLE backup_runs (            -- every backup the schedule (or 'Run a backup now') made or failed to make
+            run_id          BIGINT PRIMARY KEY DEFAULT nextval('backup_run_ids'),
+            started         TIMESTAMP NOT NULL,  -- local time
+            finished        TIMESTAMP,           -- NULL: did not finish (the dashboard stopped during the run)
+            trigger         VARCHAR NOT NULL,    -- schedule / manual
+            user_name       VARCHAR,
+            file            VARCHAR,             -- full path of the backup written
+            bytes           BIGINT,
+            error           VARCHAR              -- NULL: the run succeeded
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import streamlit as st
 
-from senlib import store
+from senlib import backup_schedule, store
 
 # Session-state keys, defined once.
 AS_OF = "as_of"
@@ -29,12 +29,19 @@ COMPLIANCE_SETTINGS = "compliance_settings"  # pages/compliance.py: settings cho
 COMPLIANCE_PLANS = "compliance_plans"        # pages/compliance.py: plan types chosen in the filter
 COMPLIANCE_YEARS = "compliance_years"        # pages/compliance.py: year groups chosen in the filter
 GOVERNORS_SETTINGS = "governors_settings"    # pages/governors.py: settings the report covers
+BACKUP_ENABLED = "backup_enabled"            # pages/backup.py: nightly backups on or off (form field)
+BACKUP_FOLDER = "backup_folder"              # pages/backup.py: the nightly backups' folder (form field)
+BACKUP_KEEP = "backup_keep"                  # pages/backup.py: how many nightly backups to keep (form field)
+BACKUP_HOUR = "backup_hour"                  # pages/backup.py: the hour nightly backups run (form field)
+BACKUP_RUN_NOW = "backup_run_now"            # pages/backup.py: the 'Run a backup now' button
 
 
 @st.cache_resource(show_spinner=False)
 def connection() -> duckdb.DuckDBPyConnection:
     """One connection per process (the database file allows one writer)."""
-    return store.connect()
+    con = store.connect()
+    backup_schedule.start(con)  # nightly backups, if the SENCo switched them on: one thread per process
+    return con
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
