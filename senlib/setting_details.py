@@ -14,13 +14,13 @@ import pandas as pd
 
 from . import access, store
 from .errors import InputError
-from .names import SETTING_PHASES
+from .names import ENTITY_TABLES, SETTING_PHASES
 
 SHEET = "Settings"
 HEADINGS = ("Setting", "Phase", "Local authority")
 SETTING_COLUMNS = ("phase", "local_authority")
 # rows that keep a setting in use: undoing an import never removes a setting they name
-SETTING_DATA_TABLES = ("pupils", "plans", "reviews", "outcomes", "scores", "ehc_requests", "rule_overrides")
+SETTING_DATA_TABLES = (*ENTITY_TABLES, "rule_overrides")
 PHASE_FIX = "Use one of: " + ", ".join(f"{code} ({label})" for code, label in SETTING_PHASES.items()) + "."
 
 

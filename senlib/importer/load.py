@@ -213,11 +213,12 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, user: str | None = None
     """Put the database back as it was before import `import_id` (refused if a later import built on it).
     With `viewer`: a SENCo, with access to every setting the import covers."""
     cur = con.cursor()
-    row = cur.execute("SELECT status, file_name FROM imports WHERE import_id = ?", [import_id]).fetchall()
+    row = cur.execute("SELECT status, file_name, summary FROM imports WHERE import_id = ?", [import_id]).fetchall()
     if not row:
         raise InputError(f"There is no import number {import_id}.", fix="List the imports with `python -m senlib imports`.")
     _check_viewer(cur, import_id, viewer)
-    status, file_name = row[0]
+    status, file_name, summary = row[0]
+    summary = json.loads(summary or "{}")
     if status == "undone":
         raise InputError(f"Import {import_id} ({file_name}) has already been undone.")
     later = cur.execute(f"""SELECT DISTINCT i.import_id FROM imports i, ({touched_pupils_sql('i.import_id')}) l
@@ -238,7 +239,6 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, user: str | None = None
             struct = json.dumps({c: ty for c, ty in types})
             cur.execute(f"""INSERT INTO {t} BY NAME SELECT unnest(json_transform(before, {q(struct)}))
                 FROM import_row_changes WHERE import_id = ? AND table_name = ?""", [import_id, t])
-        summary = json.loads(cur.execute("SELECT summary FROM imports WHERE import_id = ?", [import_id]).fetchall()[0][0] or "{}")
         removed = setting_details.undo_import(cur, summary.get("settings_filled", {}), summary.get("settings_created", []))
         if removed:
             restored["settings_removed"] = removed
