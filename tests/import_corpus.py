@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import date, datetime
 
@@ -133,3 +134,63 @@ def simple_rows() -> list[list]:
         ["B1", "Zoë", "Ågren", "04/03/2015", "6", "K", "ASD"],
         ["B2", "O\u2019Neill", "Seán", "05/04/2016", "5", "EHCP", "SLCN"],
     ]
+
+
+# Hostile and damaged files (issue 12): each must be refused with its message, never crash the reader's caller.
+def huge_dimension_xlsx(declared: bool = True) -> bytes:
+    """A 5 KB register whose sheet also holds one value in its last cell, XFD1048576: the reader would reserve
+    memory for 17 billion cells. `declared=False` drops the <dimension> element, so only the reader finds out."""
+    data = xlsx({"Register": simple_rows()})
+    src = zipfile.ZipFile(io.BytesIO(data))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename.startswith("xl/worksheets/"):
+                body = re.sub(rb"<dimension[^>]*/>", b'<dimension ref="A1:XFD1048576"/>' if declared else b"", body)
+                body = body.replace(b"</sheetData>",
+                                    b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>')
+            out.writestr(info, body)
+    return buf.getvalue()
+
+
+def wide_csv(columns: int = 10_000) -> bytes:
+    header = ["UPN", "Name"] + [f"Column {i}" for i in range(columns - 2)]
+    return csv_bytes([header, ["A1", "Jo Bloggs"] + [""] * (columns - 2)])
+
+
+def wide_xlsx(columns: int = 10_000) -> bytes:
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("Register")
+    ws.append(["UPN", "Name"] + [f"Column {i}" for i in range(columns - 2)])
+    ws.append(["A1", "Jo Bloggs"] + ["x"] * (columns - 2))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def zip_version(data: bytes, version: int = 146) -> bytes:
+    """The same zip with every member's 'version needed to extract' set to `version` (146 = 14.6): Python's
+    zipfile raises NotImplementedError on it."""
+    out = bytearray(data)
+    for sig, offset in ((b"PK\x03\x04", 4), (b"PK\x01\x02", 6)):
+        start = 0
+        while (i := out.find(sig, start)) != -1:
+            out[i + offset:i + offset + 2] = version.to_bytes(2, "little")
+            start = i + 4
+    return bytes(out)
+
+
+def truncated(data: bytes, share: float) -> bytes:
+    return data[:max(8, int(len(data) * share))]
+
+
+def flipped(data: bytes, seed: int, n: int = 8) -> bytes:
+    """`n` bytes of `data` overwritten with random values, the same for the same seed."""
+    import random
+
+    rng = random.Random(seed)
+    out = bytearray(data)
+    for _ in range(n):
+        out[rng.randrange(len(out))] = rng.randrange(256)
+    return bytes(out)

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from senlib import store
 from senlib.errors import SenlibError
 from senlib.importer import import_files
-from tests.import_corpus import AS_OF, csv_bytes, messy_tracker, xlsx
+from senlib.importer.sandbox import Limits
+from tests.import_corpus import AS_OF, csv_bytes, messy_tracker, ods, simple_rows, xls, xlsx
 
 TABLES = ["pupils", "plans", "reviews", "outcomes", "scores", "ehc_requests", "imports", "pupil_changes", "import_row_changes",
           "settings", "audit"]
@@ -24,6 +25,9 @@ HEADINGS = st.lists(st.sampled_from(["UPN", "Name", "DOB", "Year", "SEN status",
                                      "Next review", "Plan", "Notes", "Setting", "Surname", "Forename", "Review date",
                                      "Outcome", "Score", "Date", ""]), min_size=1, max_size=8)
 MESSY = messy_tracker()
+# Real-format files whose bytes the mutation tests damage; in CI each read has a short time limit.
+SEEDS = {"register.xlsx": MESSY, "register.xls": xls(simple_rows()), "register.ods": ods(simple_rows())}
+SHORT = Limits(timeout=10)
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -34,7 +38,7 @@ def _fingerprint(con) -> dict:
 def _check(con, files) -> None:
     before = _fingerprint(con)
     try:
-        import_files(con, files, setting="S", today=AS_OF)
+        import_files(con, files, setting="S", today=AS_OF, limits=SHORT)
     except SenlibError:
         assert _fingerprint(con) == before  # refused: nothing written
 
@@ -90,3 +94,37 @@ def test_mutated_sheet_cells(sheet_idx, row, col, value):
     wb.save(buf)
     assert zipfile.is_zipfile(io.BytesIO(buf.getvalue()))
     _check(_con(), [("register.xlsx", buf.getvalue())])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.sampled_from(sorted(SEEDS)), cut=st.one_of(st.none(), st.floats(0.0, 1.0)),
+       changes=st.lists(st.tuples(st.floats(0.0, 1.0, exclude_max=True), st.integers(0, 255)), max_size=12))
+def test_mutated_file_bytes(name, cut, changes):
+    """Truncate and overwrite bytes of a real .xlsx, .xls or .ods: imported, or refused with nothing written."""
+    data = bytearray(SEEDS[name])
+    for where, value in changes:
+        data[int(where * len(data))] = value
+    if cut is not None:
+        data = data[:max(1, int(cut * len(data)))]
+    _check(_con(), [(name, bytes(data))])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.sampled_from(["register.xlsx", "register.ods"]), member=st.integers(0, 30),
+       changes=st.lists(st.tuples(st.floats(0.0, 1.0, exclude_max=True), st.binary(min_size=1, max_size=16)),
+                        min_size=1, max_size=6))
+def test_mutated_zip_members(name, member, changes):
+    """Damage the XML inside the zip (where byte flips of the compressed file rarely reach) and zip it again."""
+    src = zipfile.ZipFile(io.BytesIO(SEEDS[name]))
+    infos = src.infolist()
+    target = infos[member % len(infos)]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in infos:
+            body = bytearray(src.read(info.filename))
+            if info.filename == target.filename and body:
+                for where, junk in changes:
+                    i = int(where * len(body))
+                    body[i:i + len(junk)] = junk
+            out.writestr(info, bytes(body))
+    _check(_con(), [(name, buf.getvalue())])

@@ -13,20 +13,30 @@ Public entry points (pages and the command line call only these):
 
 from __future__ import annotations
 
-from .fields import ENTITIES, TEMPLATE_COLUMNS, Field
-from .headers import EXTRA, IGNORE, Column, SheetPlan, apply_mapping
-from .load import confirm_leavers, describe_undo, import_summary, list_imports, undo
-from .mappings import forget_mapping, remember_mapping, remembered_mappings
-from .pipeline import ImportResult, Upload, import_files, prepare, run
-from .preview import ENTITY_LABELS, edit_mapping, field_choices, mapping_frame, sample_rows, summary_lines
-from .problems import ERROR, WARNING, ImportRefused, Problem
-from .reading import MAX_FILE_BYTES
-from .template import export_workbook, rejected_workbook, write_template
+import importlib
 
-__all__ = [
-    "ENTITIES", "TEMPLATE_COLUMNS", "Field", "EXTRA", "IGNORE", "Column", "SheetPlan", "apply_mapping",
-    "confirm_leavers", "describe_undo", "import_summary", "list_imports", "undo", "forget_mapping", "remember_mapping",
-    "remembered_mappings", "ImportResult", "Upload", "import_files", "prepare", "run", "ERROR", "WARNING",
-    "ImportRefused", "Problem", "MAX_FILE_BYTES", "export_workbook", "rejected_workbook", "write_template",
-    "ENTITY_LABELS", "edit_mapping", "field_choices", "mapping_frame", "sample_rows", "summary_lines",
-]
+# Each public name and the module that defines it. Loaded on first use, so that the file-reading worker
+# (senlib.importer.worker, a fresh process per upload) imports only what reading needs, not DuckDB and pandas.
+_EXPORTS = {
+    "fields": ("ENTITIES", "TEMPLATE_COLUMNS", "Field"),
+    "headers": ("EXTRA", "IGNORE", "Column", "SheetPlan", "apply_mapping"),
+    "load": ("confirm_leavers", "describe_undo", "import_summary", "list_imports", "undo"),
+    "mappings": ("forget_mapping", "remember_mapping", "remembered_mappings"),
+    "pipeline": ("ImportResult", "Upload", "import_files", "prepare", "run"),
+    "preview": ("ENTITY_LABELS", "edit_mapping", "field_choices", "mapping_frame", "sample_rows", "summary_lines"),
+    "problems": ("ERROR", "WARNING", "ImportRefused", "Problem"),
+    "reading": ("MAX_FILE_BYTES",),
+    "template": ("export_workbook", "rejected_workbook", "write_template"),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = list(_MODULE_OF)
+
+
+def __getattr__(name: str):
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_MODULE_OF[name]}", __name__), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -14,12 +14,13 @@ import pandas as pd
 
 from .. import setting_details, store
 from .fields import ENTITIES
-from .headers import SheetPlan, plan_sheet
+from .headers import SheetPlan
 from .load import accepted_tables, close_superseded_plans, load_pupils, summarise, tracker_rows, upsert, write_import_records
 from .mappings import remembered_mappings
 from .normalise import Stage, build_stage
 from .problems import ERROR, PROBLEM_COLUMNS, WARNING, ImportRefused, Problem
-from .reading import MAX_FILE_BYTES, Workbook, read_workbook
+from .reading import MAX_FILE_BYTES, Workbook
+from .sandbox import Limits, read_untrusted
 from .validate import check
 
 MAX_STORED_PROBLEMS = 5000
@@ -80,13 +81,13 @@ class ImportResult:
 
 
 def prepare(con: duckdb.DuckDBPyConnection, files: list[tuple[str, bytes]], *, max_bytes: int = MAX_FILE_BYTES,
-            use_remembered: bool = True) -> Upload:
-    """Read every file and plan every sheet. Raises ImportRefused for a bad file or one with nothing to import."""
+            use_remembered: bool = True, limits: Limits | None = None) -> Upload:
+    """Read every file and plan every sheet, in a worker process (see sandbox). Raises ImportRefused for a bad
+    file, one that crashes or exhausts the reader, or one with nothing to import."""
     if not files:
         raise ImportRefused("No file was given.", fix="Choose one or more tracker files.")
-    workbooks = [read_workbook(name, data, max_bytes=max_bytes) for name, data in files]
     remembered = remembered_mappings(con) if use_remembered else {}
-    plans = [(i, plan_sheet(s, wb.file_name, remembered)) for i, wb in enumerate(workbooks) for s in wb.sheets]
+    workbooks, plans = read_untrusted(files, remembered, max_bytes=max_bytes, limits=limits)
     for i, wb in enumerate(workbooks):
         if not any(p.skipped is None for j, p in plans if j == i):
             names = ", ".join(f"'{s.name}'" for s in wb.sheets)
@@ -145,7 +146,7 @@ def run(con: duckdb.DuckDBPyConnection, upload: Upload, *, setting: str | None =
 def import_files(con: duckdb.DuckDBPyConnection, files: list[tuple[str, bytes]], **kwargs) -> ImportResult:
     """Read, check and load files in one go (the command line's path). See `run` for the options."""
     t0 = time.perf_counter()
-    upload = prepare(con, files, max_bytes=kwargs.pop("max_bytes", MAX_FILE_BYTES))
+    upload = prepare(con, files, max_bytes=kwargs.pop("max_bytes", MAX_FILE_BYTES), limits=kwargs.pop("limits", None))
     parse = time.perf_counter() - t0
     result = run(con, upload, **kwargs)
     result.timings = {"parse": parse, **result.timings, "total": time.perf_counter() - t0}

@@ -8,10 +8,12 @@ warnings never do.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..errors import SenlibError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ERROR, WARNING = "error", "warning"
 PROBLEM_COLUMNS = ["severity", "file", "sheet", "row", "column", "value", "message", "fix"]
@@ -51,6 +53,8 @@ class Problem:
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
     """Problems as a table for the page and the rejected-rows file."""
+    import pandas as pd
+
     if not problems:
         return pd.DataFrame(columns=PROBLEM_COLUMNS)
     df = pd.DataFrame([asdict(p) for p in problems])[PROBLEM_COLUMNS]

@@ -3,7 +3,9 @@
 Spreadsheets are read with fastexcel (Rust, calamine) into Arrow with every cell as text, so nothing
 is lost to type guessing; normalisation then parses dates and codes in SQL. The file's real format
 is sniffed from its bytes, not trusted from its name. Guards: size limit, decompression-bomb check,
-password protection, not-a-spreadsheet, empty.
+password protection, not-a-spreadsheet, empty, and sheets far larger than any tracker (checked on the sizes a
+workbook declares before it is read, and on what was read). Native readers can still abort on a crafted
+file, so uploads are read here only inside the worker process (senlib.importer.sandbox).
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -22,10 +26,21 @@ from .problems import ImportRefused, refuse
 MAX_FILE_BYTES = 50 * 1024 * 1024           # a council-wide tracker is a few MB
 MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024  # what a zip-based workbook may expand to
 MAX_RATIO = 200                              # real workbooks compress 5-30 times; bombs thousands
+MAX_COLUMNS = 500        # a tracker has a few dozen columns; a review history in columns perhaps 200
+MAX_ROWS = 250_000       # five times a council's register (~50,000 pupils), or a long review log
+MAX_CELLS = 10_000_000   # rows x columns a sheet may span (the 50,000-pupil benchmark has 1,000,000)
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SPREADSHEET_EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
 TEXT_EXTENSIONS = {".csv", ".txt", ".tsv"}
 SAVE_AS = "Open it in Excel and use File > Save As > Excel Workbook (.xlsx), or CSV UTF-8, then upload that file."
+DAMAGED_FIX = ("Open it in Excel; if it opens, save it again as a new .xlsx file and upload that. "
+               "If it does not open, use a backup copy.")
+STRAY_CELLS_FIX = ("In Excel, open that sheet and press Ctrl+End to jump to its last cell. Select the empty rows below "
+                   "your data and the empty columns to its right, right-click and choose Delete, then save and upload "
+                   "again. If the sheet really holds that much, split it into several files and upload them together.")
+# Errors a damaged zip raises from the standard library (NotImplementedError: "zip file version 14.6").
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError, KeyError,
+              zlib.error, RuntimeError, UnicodeDecodeError)
 
 
 @dataclass
@@ -78,7 +93,8 @@ def read_workbook(file_name: str, data: bytes, *, max_bytes: int = MAX_FILE_BYTE
                          "so Excel features are missing and the name does not match the contents.",
                          "Rename the file to end in .csv and upload it again, or open it in Excel and save it as an "
                          "Excel Workbook (.xlsx).", file=file_name)
-        sheets = [Sheet(PurePath(file_name).stem or "CSV", _parse_csv(text, file_name))]
+        name = PurePath(file_name).stem or "CSV"
+        sheets = [Sheet(name, _parse_csv(text, file_name, name))]
         fmt = "csv"
     sheets = [s for s in sheets if s.table.num_rows and s.table.num_columns]
     if not sheets:
@@ -88,14 +104,17 @@ def read_workbook(file_name: str, data: bytes, *, max_bytes: int = MAX_FILE_BYTE
 
 
 def _check_zip(file_name: str, data: bytes) -> str:
-    """Decompression-bomb guard and format sniffing for zip-based files (xlsx, xlsm, ods)."""
+    """Decompression-bomb guard, format sniffing and declared sheet sizes of zip-based files (xlsx, xlsm, ods)."""
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
-        infos = z.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise refuse("The file is damaged: it looks like an Excel workbook but cannot be opened.",
-                     "Open it in Excel; if it opens, save it again as a new .xlsx file and upload that. "
-                     "If it does not open, use a backup copy.", file=file_name) from None
+        return _inspect_zip(file_name, z)
+    except ZIP_ERRORS:
+        raise refuse("The file is damaged: it looks like an Excel workbook but cannot be opened.", DAMAGED_FIX,
+                     file=file_name) from None
+
+
+def _inspect_zip(file_name: str, z: zipfile.ZipFile) -> str:
+    infos = z.infolist()
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
     biggest = max((i.file_size / max(i.compress_size, 1) for i in infos if i.file_size > 10 * 2**20), default=0)
@@ -119,9 +138,84 @@ def _check_zip(file_name: str, data: bytes) -> str:
             raise refuse("The file is a Word document, not a spreadsheet.", SAVE_AS, file=file_name)
         if any(n.startswith("ppt/") for n in names):
             raise refuse("The file is a PowerPoint presentation, not a spreadsheet.", SAVE_AS, file=file_name)
-        return "xlsb" if any(n.endswith(".bin") and n.startswith("xl/worksheets/") for n in names) else "xlsx"
+        if any(n.endswith(".bin") and n.startswith("xl/worksheets/") for n in names):
+            return "xlsb"
+        for sheet, ref in _declared_dimensions(z, names):
+            _check_dimension(file_name, sheet, ref)
+        return "xlsx"
     raise refuse("The file is a zip archive, not a spreadsheet.",
                  "Unzip it and upload the Excel or CSV file inside.", file=file_name)
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Za-z]{1,3}[0-9]{1,7}(?::[A-Za-z]{1,3}[0-9]{1,7})?)"')
+_TAG = re.compile(rb"<(?:\w+:)?(sheet|Relationship)\b([^>]*)>")
+_ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
+_REF = re.compile(r"([A-Z]{1,3})([0-9]+)")
+
+
+def _tags(xml: bytes, tag: str) -> list[dict[str, str]]:
+    """Attributes of each <tag ...> (namespace prefixes dropped), in any order."""
+    return [{k.decode().rsplit(":", 1)[-1]: _xml_text(v) for k, v in _ATTR.findall(attrs)}
+            for name, attrs in _TAG.findall(xml[:2_000_000]) if name.decode() == tag]
+
+
+def _declared_dimensions(z: zipfile.ZipFile, names: set[str]) -> list[tuple[str, str]]:
+    """(sheet name, declared range such as 'A1:T350') of each worksheet, from the start of its XML: the size a
+    reader will reserve memory for, known before any cell is read."""
+    sheet_names: dict[str, str] = {}
+    if "xl/workbook.xml" in names and "xl/_rels/workbook.xml.rels" in names:
+        targets = {r.get("Id"): "xl/" + r.get("Target", "").lstrip("/").removeprefix("xl/")
+                   for r in _tags(z.read("xl/_rels/workbook.xml.rels"), "Relationship")}
+        for sheet in _tags(z.read("xl/workbook.xml"), "sheet"):
+            if sheet.get("id") in targets and "name" in sheet:
+                sheet_names[targets[sheet["id"]]] = sheet["name"]
+    out = []
+    for member in sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")):
+        with z.open(member) as f:
+            head = f.read(64 * 1024)
+        found = _DIMENSION.search(head)
+        if found:
+            out.append((sheet_names.get(member, member.rsplit("/", 1)[-1]), found.group(1).decode().upper()))
+    return out
+
+
+def _xml_text(raw: bytes) -> str:
+    import html
+
+    return html.unescape(raw.decode("utf-8", errors="replace"))
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _check_dimension(file_name: str, sheet: str, ref: str) -> None:
+    """Refuse a sheet whose declared range is beyond any tracker (a stray cell at XFD1048576 makes the reader
+    reserve memory for 17 billion cells)."""
+    last = _REF.fullmatch(ref.split(":")[-1])
+    if not last:
+        return
+    columns, rows = _column_number(last.group(1)), int(last.group(2))
+    _check_size(file_name, sheet, rows, columns, last_cell=last.group(0))
+
+
+def _check_size(file_name: str, sheet: str, rows: int, columns: int, last_cell: str | None = None) -> None:
+    """Refuse a sheet with more rows, columns or cells than any tracker, naming what is too big."""
+    reach = f"reaches cell {last_cell}, that is " if last_cell else "has "
+    span = f"{columns:,} column{'s' if columns != 1 else ''} by {rows:,} row{'s' if rows != 1 else ''}"
+    if columns > MAX_COLUMNS:
+        what = f"more columns than any tracker (the importer takes at most {MAX_COLUMNS:,})"
+    elif rows > MAX_ROWS:
+        what = f"more rows than any register (the importer takes at most {MAX_ROWS:,})"
+    elif rows * columns > MAX_CELLS:
+        what = f"more cells than any tracker (the importer takes at most {MAX_CELLS:,})"
+    else:
+        return
+    raise refuse(f"Sheet '{sheet}' {reach}{span}: {what}. This is usually a stray value or formatting far below or to "
+                 "the right of the data. Nothing was imported.", STRAY_CELLS_FIX, file=file_name, sheet=sheet)
 
 
 def _password(file_name: str) -> ImportRefused:
@@ -162,6 +256,7 @@ def _read_with_fastexcel(file_name: str, data: bytes, fmt: str) -> list[Sheet]:
             table = reader.load_sheet(i, header_row=None, dtypes="string", skip_rows=0).to_arrow()
         except Exception:  # noqa: BLE001 - an empty or chart-only sheet cannot be loaded: skip it
             continue
+        _check_size(file_name, name, table.num_rows, table.num_columns)
         sheets.append(Sheet(name, _rename(table)))
     return sheets
 
@@ -181,6 +276,7 @@ def _read_xls(file_name: str, data: bytes) -> list[Sheet]:
                      "document or damaged).", SAVE_AS, file=file_name) from None
     sheets = []
     for sh in book.sheets():
+        _check_size(file_name, sh.name, sh.nrows, sh.ncols)
         rows = []
         for r in range(sh.nrows):
             row = []
@@ -230,7 +326,10 @@ def _binary_share(sample: bytes) -> float:
     return bad / len(sample)
 
 
-def _parse_csv(text: str, file_name: str = "") -> pa.Table:
+def _parse_csv(text: str, file_name: str = "", sheet: str = "CSV") -> pa.Table:
+    first_line = text[:200_000].split("\n", 1)[0]
+    if max(first_line.count(d) for d in ",;\t|") >= MAX_COLUMNS:  # before the sniffer, which is slow on wide rows
+        _check_size(file_name, sheet, 1, 1 + max(first_line.count(d) for d in ",;\t|"))
     sample = text[:20000]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
@@ -238,7 +337,11 @@ def _parse_csv(text: str, file_name: str = "") -> pa.Table:
     except csv.Error:
         delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        rows = []
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            if len(row) > MAX_COLUMNS or len(rows) >= MAX_ROWS:
+                _check_size(file_name, sheet, len(rows) + 1, len(row))
+            rows.append(row)
     except csv.Error as exc:
         raise refuse(f"The CSV file cannot be read ({exc}).", "Open it in Excel and save it again as CSV UTF-8, or as an Excel "
                      "Workbook (.xlsx).", file=file_name) from None

@@ -1,0 +1,85 @@
+"""The child process that reads uploaded files: `python -m senlib.importer.worker FOLDER`.
+
+Why a process of its own: the spreadsheet readers are native code, and one crafted cell can make them
+abort the whole process (a Rust allocation failure or panic) or eat all memory. Here that ends only this
+process. It imports its libraries first, then limits its own address space, CPU time and file writes,
+then reads the files named in FOLDER/request.json, finds each sheet's header and mapping, and writes the
+sheets (Arrow IPC) and plans (JSON) back into FOLDER. A refusal is written as JSON too; anything else
+that goes wrong (a panic is a BaseException) is written as a failure with its kind, and a hard crash
+writes nothing: the parent (senlib.importer.sandbox) turns each into a refusal.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+REQUEST, RESULT = "request.json", "result.json"
+
+
+def _limit(memory_bytes: int, cpu_seconds: int, file_bytes: int) -> None:
+    """Limits that hold even if the parent is gone: memory (address space), CPU seconds, size of files written."""
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _write(folder: Path, result: dict) -> None:
+    (folder / RESULT).write_text(json.dumps(result, default=str))
+
+
+def read(folder: Path, request: dict) -> dict:
+    """Read and plan every file of the request; the result to hand back (tables are written beside it)."""
+    import pyarrow as pa
+
+    from .headers import plan_sheet
+    from .problems import ImportRefused
+    from .reading import read_workbook
+
+    try:
+        workbooks, plans = [], []
+        for i, f in enumerate(request["files"]):
+            wb = read_workbook(f["name"], (folder / f["path"]).read_bytes(), max_bytes=request["max_bytes"])
+            sheets = []
+            for j, sheet in enumerate(wb.sheets):
+                path = f"sheet-{i}-{j}.arrow"
+                with pa.OSFile(str(folder / path), "wb") as sink, pa.ipc.new_file(sink, sheet.table.schema) as writer:
+                    writer.write(sheet.table)
+                sheets.append({"name": sheet.name, "path": path})
+                plans.append([i, asdict(plan_sheet(sheet, wb.file_name, request["remembered"]))])
+            workbooks.append({"fmt": wb.fmt, "sheets": sheets})
+        return {"status": "read", "workbooks": workbooks, "plans": plans}
+    except ImportRefused as exc:
+        return {"status": "refused", "message": exc.message, "fix": exc.fix, "place": exc.place,
+                "problems": [asdict(p) for p in exc.problems]}
+
+
+def main(argv: list[str]) -> int:
+    folder = Path(argv[1])
+    request = json.loads((folder / REQUEST).read_text())
+    # Everything the reading needs is imported before the limit: an address-space limit stops libraries loading.
+    import fastexcel  # noqa: F401
+    import msoffcrypto  # noqa: F401
+    import pyarrow.ipc  # noqa: F401
+    import xlrd  # noqa: F401
+
+    from . import headers, reading  # noqa: F401
+
+    limits = request["limits"]
+    _limit(limits["memory_bytes"], limits["cpu_seconds"], limits["file_bytes"])
+    try:
+        result = read(folder, request)
+    except MemoryError:
+        result = {"status": "failed", "kind": "memory"}
+    except BaseException as exc:  # noqa: BLE001 - a reader's panic (pyo3 PanicException) is a BaseException
+        result = {"status": "failed", "kind": "error", "detail": f"{type(exc).__name__}: {str(exc)[:300]}"}
+    _write(folder, result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
