@@ -54,7 +54,7 @@ def classify(argv: list[str]) -> tuple[str, str]:
     if start is not None:
         sub = next((a for a in argv[start:] if not a.startswith("-")), None)
         return COMMAND, " ".join(x for x in ("python -m senlib", sub) if x)
-    text = " ".join(argv)
+    text = " ".join(" ".join(a.split()) for a in argv)  # one line, even for `python -c` with a script
     return OTHER, text if len(text) <= 80 else text[:77] + "..."
 
 
