@@ -304,7 +304,7 @@ def _rename(table: pa.Table) -> pa.Table:
 def _decode_text(file_name: str, data: bytes) -> str:
     """Text in UTF-8 (with or without BOM), UTF-16 (Excel 'Unicode text') or Windows-1252."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16")
+        return data.decode("utf-16", errors="replace")
     sample = data[:65536]
     if b"\x00" in sample or _binary_share(sample) > 0.02:
         raise refuse("The file is not a spreadsheet or a CSV file: its contents are not readable text or Excel data.",
