@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import streamlit as st
 
-from senlib import backup_schedule, store
+from senlib import backup_schedule, serve, store
 
 # Session-state keys, defined once.
 AS_OF = "as_of"
@@ -41,6 +41,7 @@ def connection() -> duckdb.DuckDBPyConnection:
     """One connection per process (the database file allows one writer)."""
     con = store.connect()
     backup_schedule.start(con)  # nightly backups, if the SENCo switched them on: one thread per process
+    serve.start(con)  # while the dashboard runs, the command line's commands run through this connection (senlib.serve)
     return con
 
 
