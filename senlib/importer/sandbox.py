@@ -32,7 +32,8 @@ from .worker import REQUEST, RESULT
 
 TIMEOUT_ENV, MEMORY_ENV = "SENLIB_READ_TIMEOUT", "SENLIB_READ_MEMORY_MB"
 DEFAULT_TIMEOUT = 30.0      # seconds for reading and header analysis; a 50,000-pupil tracker takes about 2
-DEFAULT_MEMORY_MB = 3072    # address space; measured: the libraries take ~320 MB, a 1,000,000-cell sheet reads within 512 MB
+DEFAULT_MEMORY_MB = 3072    # address space. Measured: the libraries take ~320 MB; 1,000,000 cells need <512 MB;
+#                             the largest sheet accepted (MAX_CELLS, 250,000 x 40) peaked at 1.9 GB (1.1 GB resident)
 MAX_OUTPUT_BYTES = 4 * 2**30
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
