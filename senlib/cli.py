@@ -1,7 +1,9 @@
 """Command line: `python -m senlib SUBCOMMAND ... [--db PATH]`.
 
 The same work the dashboard does, so it can run on a schedule. Every subcommand
-accepts --db; our own errors become a plain message and exit code 2.
+accepts --db; our own errors become a plain message and exit code 2. While the dashboard
+runs on the same file, commands run inside it through its listener (senlib.serve, senlib.remote);
+otherwise here, waiting up to --wait seconds for another command that holds the file.
 """
 
 from __future__ import annotations
