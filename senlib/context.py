@@ -37,6 +37,10 @@ def make_folder(path: Path) -> None:
                          fix="Choose a folder you may write to.") from None
 
 
+def raise_is_folder(value: str) -> None:
+    raise InputError(f"{value} is a folder.", fix=f"Give a file name in it, e.g. {Path(value) / 'caseload.xlsx'}.")
+
+
 @dataclass
 class Context:
     """The command line's own context: the database file opened in this process, paths as typed."""
@@ -63,7 +67,10 @@ class Context:
     def output(self, value: str, default_name: str | None = None) -> Path:
         """Where to write an OUT argument (its folder made if need be); a folder gets `default_name` inside it."""
         path = Path(value)
-        path = path / default_name if default_name and path.is_dir() else path
+        if path.is_dir():
+            if not default_name:
+                raise_is_folder(value)
+            path = path / default_name
         make_folder(path)
         return path
 
@@ -97,7 +104,9 @@ class ServedContext(Context):
     def output(self, value: str, default_name: str | None = None) -> Path:
         if value not in self.targets:
             raise SenlibError(f"The command line did not say where {value} goes.", fix="Update the program: client and dashboard differ.")
-        name = default_name if default_name and self.targets[value] else Path(value).name
+        if self.targets[value] and not default_name:
+            raise_is_folder(value)
+        name = default_name if self.targets[value] else Path(value).name
         folder = self.tmp / f"out-{len(self.produced)}"
         folder.mkdir(parents=True, exist_ok=True)
         self.produced[value] = folder / name

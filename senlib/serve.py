@@ -158,10 +158,10 @@ def _read_handle(db: Path) -> dict | None:
     try:
         st = path.stat()
         data = json.loads(path.read_text())
-        owner = db.resolve().stat().st_uid if db.exists() else os.getuid()
+        owners = {os.getuid(), db.stat().st_uid if db.exists() else os.getuid()}
     except (OSError, ValueError):
         return None
-    if st.st_mode & 0o077 or st.st_uid != owner:  # readable by others, or planted by someone else: not ours
+    if st.st_mode & 0o077 or st.st_uid not in owners:  # readable by others, or planted by someone else: not ours
         return None
     if not (isinstance(data, dict) and isinstance(data.get("port"), int) and isinstance(data.get("token"), str)
             and isinstance(data.get("pid"), int)):
@@ -298,6 +298,8 @@ class _Handler(socketserver.BaseRequestHandler):
             self._serve(listener, self.request)
         except (OSError, ValueError) as exc:
             log.info("command line: connection dropped (%s)", exc)
+        except Exception:  # a malformed request: say so in the log, keep serving
+            log.exception("command line: a request could not be read")
         finally:
             listener.slots.release()
 

@@ -248,6 +248,13 @@ def test_export_and_rejected_rows_come_back_as_files(served, tmp_path, capsys):
 
     assert openpyxl.load_workbook(rejected).worksheets[0].cell(2, 2).value == "SV3"
     assert not list(tmp_path.glob(".*.part"))
+    assert cli.main(["export", str(tmp_path), "--db", str(served.db)]) == 2  # a folder, and no name to give the file
+    assert f"{tmp_path} is a folder" in capsys.readouterr().err
+
+
+def test_export_to_a_folder_is_refused_here_too(demo_db, tmp_path, capsys):
+    assert cli.main(["export", str(tmp_path), "--db", str(demo_db)]) == 2
+    assert f"{tmp_path} is a folder" in capsys.readouterr().err and "Traceback" not in capsys.readouterr().err
 
 
 def test_restore_asks_at_the_terminal_and_runs_in_the_dashboard(served, tmp_path, monkeypatch, capsys):
