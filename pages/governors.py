@@ -49,7 +49,7 @@ def _block(block: governors.Text | governors.Table | governors.Chart, key: str) 
     else:
         st.plotly_chart(charts.from_spec(block.spec), width="stretch", key=key)
         if block.caption:
-            st.caption(block.caption)
+            st.caption(escape_markdown(block.caption))  # names the groups left out: values from the data
         with st.expander(f"Table: {_lower_first(block.table.caption)}", icon=":material/table:"):
             st.dataframe(block.table.frame, hide_index=True, width="content")
 

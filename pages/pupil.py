@@ -81,8 +81,8 @@ if not key:
     st.stop()
 try:
     setting, pupil_id = pupil.parse_key(key)
-except InputError as exc:
-    st.error(str(exc))
+except InputError as exc:  # the key came in the address: it may quote anything
+    st.error(escape_markdown(exc))
     st.stop()
 rec = _record(version, viewer, setting, pupil_id, as_of)
 if rec is None:
@@ -93,7 +93,7 @@ if rec is None:
 figs = _figures(version, viewer, setting, pupil_id, as_of)
 st.header(escape_markdown(rec.name), anchor=False)
 for warning in rec.warnings:
-    st.warning(warning, icon=":material/warning:")
+    st.warning(escape_markdown(warning), icon=":material/warning:")
 left, right = st.columns([2, 3])
 left.dataframe(rec.profile, hide_index=True, width="stretch", height=35 * len(rec.profile) + 40,
                column_config={"field": "Profile", "value": "Value"})

@@ -7,6 +7,7 @@ from senlib import access, caseload, setting_details
 from senlib.errors import SenlibError
 from senlib.names import DECISIONS, POLICY_SOURCES, RULE_GROUPS, SETTING_PHASES, YEAR_GROUPS, year_group_label
 from senlib.rules import PolicyError, clear_override, default_policy, policy_table, set_override
+from senlib.text import escape_markdown
 from ui.auth import current_viewer
 from ui.state import cursor
 
@@ -27,7 +28,7 @@ if viewer.settings is not None:  # a trust user limited to some settings sees on
     table = table[table["setting"].isna() | table["setting"].isin(viewer.settings)]
 
 if _DONE in st.session_state:
-    st.success(st.session_state.pop(_DONE), icon=":material/check_circle:")
+    st.success(escape_markdown(st.session_state.pop(_DONE)), icon=":material/check_circle:")  # names settings, councils
 st.caption("Every rule the dashboard checks, with the sentence a user sees, its values and its source. Defaults come from "
            "the law and local-authority guidance; a setting may change a value for itself, or for the pupils of one "
            "local authority (councils differ). The most specific value wins: local authority, then setting, then default.")
@@ -57,7 +58,7 @@ if viewer.can_write and len(details):
                     st.rerun()
                 st.info("Nothing changed.")
             except SenlibError as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(escape_markdown(exc), icon=":material/error:")
 
 for group, group_label in RULE_GROUPS.items():
     rules = [r for r in policy.rules.values() if r.group == group]
@@ -127,9 +128,9 @@ if saved or removed:
             st.session_state[_DONE] = f"Removed the change for {scope_words}: the value below it applies again."
             st.rerun()
         else:
-            st.info(f"There was no change to remove for {scope_words}.")
+            st.info(escape_markdown(f"There was no change to remove for {scope_words}."))
     except (PolicyError, access.AccessDenied) as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(escape_markdown(exc), icon=":material/error:")
 
 changes = table[table["origin"] != "default"]
 if len(changes):

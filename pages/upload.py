@@ -59,7 +59,7 @@ def upload_tab() -> None:
     upload: importer.Upload = st.session_state[UPLOAD][1]
 
     for file, sheet, reason in upload.skipped:
-        st.caption(f"Skipped sheet **{escape_markdown(sheet)}** of {escape_markdown(file)}: {reason}.")
+        st.caption(f"Skipped sheet **{escape_markdown(sheet)}** of {escape_markdown(file)}: {escape_markdown(reason)}.")
 
     st.subheader("Preview")
     for file_idx, plan in upload.importable:

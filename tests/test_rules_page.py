@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from senlib import store
 from senlib.rules import default_policy, load_policy
+from senlib.text import shown
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "pages/rules.py"
@@ -57,7 +58,7 @@ def test_senco_changes_a_value_for_one_council_and_it_is_audited(demo_db, monkey
     at.number_input[0].set_value(8)
     next(b for b in at.button if b.label == "Save this value").click().run()
     assert not at.exception and not at.error
-    assert any("8 weeks" in s.value for s in at.success)
+    assert any("8 weeks" in shown(s.value) for s in at.success)  # messages are shown escaped
     con = store.connect(demo_db)  # the app holds it open read-write in this process: same configuration
     assert load_policy(con, None, "Eastbridge County Council").value("invite_good_practice", "weeks") == 8
     assert load_policy(con, None, "Northmoor Council").value("invite_good_practice", "weeks") == 6
@@ -73,7 +74,7 @@ def test_a_bad_value_is_refused_with_a_message_naming_the_field(demo_db, monkeyp
     at.number_input[0].set_value(18)
     next(b for b in at.button if b.label == "Save this value").click().run()
     assert not at.exception
-    assert any("ehcp_annual.months" in e.value for e in at.error)
+    assert any("ehcp_annual.months" in shown(e.value) for e in at.error)
     con = store.connect(demo_db)  # the app holds it open read-write in this process: same configuration
     assert con.execute("SELECT count(*) FROM rule_overrides").fetchall()[0][0] == 0
     con.close()

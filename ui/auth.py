@@ -21,6 +21,7 @@ import streamlit as st
 from senlib import access, store
 from senlib.access import Viewer
 from senlib.errors import SenlibError
+from senlib.text import escape_markdown
 from ui import nav, state
 
 _LOG = logging.getLogger(__name__)
@@ -175,7 +176,7 @@ def sidebar(viewer: Viewer) -> None:
             st.caption(f"**Local mode** — sign-in is off. You are the SENCo on this computer "
                        f"(the app listens on {st.config.get_option('server.address')} only).")
             return
-        st.caption(f"Signed in as **{viewer.label}**")
+        st.caption(f"Signed in as **{escape_markdown(viewer.label)}**")  # a name from the school's accounts
         st.text(viewer.email or "")  # as text: an address is never Markdown
         if viewer.settings is not None:
             st.caption("Settings you can see")
