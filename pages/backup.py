@@ -16,7 +16,7 @@ viewer = current_viewer()
 try:
     access.require_whole_database(viewer)
 except access.AccessDenied as exc:
-    st.error(str(exc))
+    st.error(escape_markdown(exc))
     st.stop()
 con = connection()
 
@@ -107,17 +107,17 @@ if upload is not None:
         try:
             info = backup.check_backup(path)
         except SenlibError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(exc))
             st.stop()
-        st.info("This backup holds " + info.describe())
+        st.info(escape_markdown("This backup holds " + info.describe()))
         sure = st.checkbox("I understand this replaces everything now in the dashboard with this backup.", key="restore_sure")
         if st.button("Restore", type="primary", disabled=not sure, icon=":material/restore:"):
             try:
                 with st.spinner("Restoring…"):
                     summary = backup.restore(con, path, viewer)
             except SenlibError as exc:
-                st.error(str(exc))
+                st.error(escape_markdown(exc))
             else:
                 st.cache_data.clear()
-                st.success(f"Restored {summary.tables.get('pupils', 0):,} pupils from {upload.name}. "
-                           f"{summary.audit_rows_merged:,} audit entries from the backup were added to the log.")
+                st.success(escape_markdown(f"Restored {summary.tables.get('pupils', 0):,} pupils from {upload.name}. "
+                           f"{summary.audit_rows_merged:,} audit entries from the backup were added to the log."))
