@@ -235,9 +235,16 @@ class Listener:
         self.server.listener = self
         self.port = self.server.server_address[1]
         self.handle = handle_path(db)
-        self.thread = threading.Thread(target=self.server.serve_forever, name="senlib-serve", daemon=True)
+        self.thread = threading.Thread(target=self._serve, name="senlib-serve", daemon=True)
         self.thread.start()
         _write_handle(self.handle, {"port": self.port, "token": self.token, "pid": os.getpid(), "db": str(db)})
+
+    def _serve(self) -> None:
+        from . import cli
+
+        with contextlib.suppress(Exception):  # load the commands now, not in the first command's time
+            cli._load_commands()
+        self.server.serve_forever()
 
     def stop(self, wait: float = 30.0) -> None:
         """Remove the handle (if still ours), stop accepting, and give a running write up to `wait` s to finish."""

@@ -190,39 +190,50 @@ def test_a_killed_dashboard_leaves_the_import_whole_or_absent(browser, demo_db_t
             assert r.returncode == 0, r.stderr
             timings = json.loads(r.stdout)["timings"]
             print(f"import of {KILL:,} pupils through the listener: {wall:.1f} s in all, {timings}")
-            before = 1500 + KILL
-
-            client = start("import", str(big_tracker), "--setting", "Kill School", "--db", str(db))
-            t0 = time.perf_counter()
-            if _wait_until_read(app.process.pid, client):   # then validation, then the load's one transaction
-                time.sleep(timings["validate"] + min(timings["load"] * 0.4, 1.5))  # early in it: this machine is shared
-            else:                                            # no reading worker seen: go by the clock
-                time.sleep(max(0.0, wall - timings["total"]) + timings["parse"] + timings["validate"] + timings["load"] / 2)
-            assert client.poll() is None, "the import had finished before the kill: nothing was tested"
+            before, audits = 1500 + KILL, 1
+            delay = timings["validate"] + min(timings["load"] * 0.4, 1.5)  # early in the load's one transaction
+            for attempt in range(1, 5):  # the machine is shared: an import that beat the kill is kept, and the next kill comes sooner
+                tracker = tmp_path / f"attempt-{attempt}.csv"
+                shutil.copy(big_tracker, tracker)
+                setting = f"Kill School {attempt}"
+                client = start("import", str(tracker), "--setting", setting, "--db", str(db))
+                t0 = time.perf_counter()
+                if _wait_until_read(app.process.pid, client):   # then validation, then the load
+                    time.sleep(delay)
+                else:                                            # no reading worker seen: go by the clock
+                    time.sleep(max(0.0, wall - timings["total"]) + timings["parse"] + delay)
+                if client.poll() is None:
+                    break
+                assert client.returncode == 0, client.communicate()
+                print(f"attempt {attempt}: the import finished before the kill ({time.perf_counter() - t0:.1f} s); again, sooner")
+                before, audits, delay = before + KILL, audits + 1, delay / 2
+            assert client.poll() is None, "every import finished before the kill: nothing was tested"
             os.killpg(app.process.pid, signal.SIGKILL)
             print(f"killed the dashboard {time.perf_counter() - t0:.1f} s into the import")
             app.process.wait(timeout=30)
             out, err = client.communicate(timeout=120)
     finally:
         context.close()
-    assert client.returncode != 0
-    assert "stopped answering before the command finished" in err and "all or nothing" in err
     assert "Traceback" not in err
+    answered = client.returncode == 0  # the kill came just after the dashboard's answer: then the import must be whole
+    if not answered:
+        assert "stopped answering before the command finished" in err and "all or nothing" in err, err
 
     assert serve.handle_path(db).exists()  # a kill -9 leaves the handle behind: stale from now on
     con = store.connect(db, read_only=True)
     try:
         pupils = con.execute("SELECT count(*) FROM pupils").fetchall()[0][0]
-        school = con.execute("SELECT count(*) FROM pupils WHERE setting = 'Kill School'").fetchall()[0][0]
-        reviews = con.execute("SELECT count(*) FROM reviews WHERE setting = 'Kill School'").fetchall()[0][0]
-        imports = con.execute("SELECT count(*) FROM imports WHERE file_name = ?", [big_tracker.name]).fetchall()[0][0]
+        school = con.execute("SELECT count(*) FROM pupils WHERE setting = ?", [setting]).fetchall()[0][0]
+        reviews = con.execute("SELECT count(*) FROM reviews WHERE setting = ?", [setting]).fetchall()[0][0]
+        imports = con.execute("SELECT count(*) FROM imports WHERE file_name = ?", [tracker.name]).fetchall()[0][0]
         audited = con.execute("SELECT count(*) FROM audit WHERE action = 'import'").fetchall()[0][0]
     finally:
         con.close()
     whole = pupils == before + KILL
     print(f"after the kill: {'the whole import' if whole else 'no trace of the import'} ({pupils:,} pupils)")
     assert pupils in (before, before + KILL)
-    assert (school, reviews, imports, audited) == ((KILL, 2 * KILL, 1, 2) if whole else (0, 0, 0, 1))
+    assert whole or not answered
+    assert (school, reviews, imports, audited) == ((KILL, 2 * KILL, 1, audits + 1) if whole else (0, 0, 0, audits))
 
     # The command line opens the file itself now, the dead dashboard's handle ignored; reading and writing both work.
     r = senlib("status", "--json", "--db", str(db), "--wait", "5")
@@ -230,7 +241,7 @@ def test_a_killed_dashboard_leaves_the_import_whole_or_absent(browser, demo_db_t
     assert json.loads(r.stdout)["summary"]["pupils"] == pupils
     r = senlib("imports", "--json", "--db", str(db))
     assert r.returncode == 0, r.stderr
-    listed = [i for i in json.loads(r.stdout) if i["file_name"] == big_tracker.name]
+    listed = [i for i in json.loads(r.stdout) if i["file_name"] == tracker.name]
     assert [i["pupils_added"] for i in listed] == ([KILL] if whole else [])
     small = tmp_path / "after.xlsx"
     night_tracker(small)
