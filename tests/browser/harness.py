@@ -75,8 +75,12 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float
 
 
 @contextlib.contextmanager
-def running_app(db: Path, *, env: dict[str, str] | None = None, timeout: float = 90) -> Iterator[RunningApp]:
-    """Serve app.py with SENLIB_DB=db on 127.0.0.1 and a free port; stopped (its own process group only) on exit."""
+def running_app(db: Path, *, env: dict[str, str] | None = None, timeout: float = 90,
+                root: Path | None = None) -> Iterator[RunningApp]:
+    """Serve app.py with SENLIB_DB=db on 127.0.0.1 and a free port; stopped (its own process group only) on exit.
+
+    `root`: the checkout whose app.py (and senlib) to serve; this one by default (a benchmark's "before" run
+    serves another, e.g. a `git worktree`)."""
     port = free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = ARTIFACTS / f"streamlit-{port}.log"
@@ -86,7 +90,7 @@ def running_app(db: Path, *, env: dict[str, str] | None = None, timeout: float =
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-c", _DIE_WITH_PARENT, "-m", "streamlit", "run", "app.py", "--server.headless", "true"],
-            cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=root or ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
     try:
