@@ -3,27 +3,37 @@ SENCo's pages of the demo caseload for D seconds.
 
 The demo database (3 settings, 1,500 pupils, `python -m senlib demo`) is made in a temporary folder, or copied from
 --db, and served with tests/browser/harness.running_app (from --app-root: another checkout, e.g. a `git worktree`
-of an older commit for a "before" run). One session first opens every page once (the first visits, caches cold;
-reported apart), then every session opens the home page and, together, they go round Overview, Caseload (and then
-"Include everyone" switched), Upcoming reviews, Escalations, Pupil (a link
-`pupil?pupil=SETTING|ID` to a pupil on the register, chosen at random; the link opens a new session, as a link
-does), Progress, Compliance and Governors' report, each session starting at its own place in the round.
+of an older commit, for a "before" run). One session first opens every page once (the first visits, caches cold;
+reported apart). Then every session opens the home page (a few at a time) and goes round once unmeasured, so that
+its browser context has loaded each page's code; then, together and for D seconds, they go round Overview, Caseload,
+"Include everyone" switched (on one round, off the next), Pupil (the Open button of one of the Caseload table's
+first rows, chosen at random: st.switch_page, as in the app), Upcoming reviews, Escalations, Progress, Compliance
+and Governors' report, each session starting at its own place in the round.
 
-A page's time runs from the click (or the link) until the server says the script run has finished
-(ForwardMsg.script_finished, read from the session's websocket) and the page shows it: its own h1, no 'Running'
-status. Errors: an exception box (stException) or "Traceback" on the page, a run that does not finish within
---timeout seconds, a run finished with a compile error, and any traceback in the server's log. There must be none.
+A page's time runs from the click until the server has finished the script run (ForwardMsg.script_finished, read
+from the session's websocket) and the page shows it: its own h1, no 'Running' status, no skeleton left. "run" is
+the script run alone, from its first message to its last as the browser receives them (Caseload's includes
+sending its table). Errors: an exception box (stException) or "Traceback" on the page, a page not finished within
+--timeout seconds (60), a run finished with a compile error, and any traceback in the server's log. There must
+be none (exit code 1 otherwise).
 
     .venv/bin/python benchmarks/bench_concurrency.py                           # 20 sessions, 120 s
     .venv/bin/python benchmarks/bench_concurrency.py --sessions 5 --seconds 30 --json
-    git worktree add /tmp/before HEAD~1 && .venv/bin/python benchmarks/bench_concurrency.py --app-root /tmp/before
+    git worktree add /tmp/before 794593d && .venv/bin/python benchmarks/bench_concurrency.py --app-root /tmp/before
 
-Results on this machine (2 cores, shared with other work; Chromium's 20 pages and the server share them),
-20 sessions on the demo caseload, current code (runs of 72-155 s, 2026-12-01):
-0.34-1.14 pages/s, median page 5.4-18 s, p95 45-52 s, and 1-6 pages per run that did not finish within 60 s:
-not yet the "no errors" issue 12 asks for. A/B with Streamlit's `runner.postScriptGC = false` (a full
-garbage collection after every script run holds the GIL for 100-200 ms): before 0.96 and 1.14 pages/s,
-median 8.2 and 5.4 s; after 1.34, 1.16 and 1.51 pages/s, median 5.4, 4.7 and 4.2 s; p95 still 37-50 s.
+Results (2026-12-01, this 2-core machine, shared with other work; the server and Chromium's 20 pages share the two
+cores, and Chromium drawing the pages takes most of them, so page times are mostly the browser's), 20 sessions,
+120 s, three alternating pairs (before, after, before, after, after, before):
+
+    before (794593d)                 pages/s 1.75 1.41 1.95   median 9.5 11.7 9.0 s   p95 21.7 27.2 17.7 s
+                                     run median 1.18 1.65 0.92 s   run p95 11.0 11.0 8.3 s   errors 0 0 0
+    after (runner.postScriptGC off)  pages/s 1.87 1.80 2.26   median 8.5 7.8 6.8 s    p95 19.9 19.9 15.6 s
+                                     run median 0.20 0.19 0.12 s   run p95 7.2 5.2 6.4 s     errors 0 0 0
+
+What made sessions wait for each other: Streamlit's default `runner.postScriptGC = true`, a full garbage
+collection after every script run, 100-200 ms holding the GIL (150,000 objects once pandas, plotly and the caches
+are loaded), more than most pages' own run (40-140 ms warm); every other session's run and the server's event loop
+stood still meanwhile. .streamlit/config.toml turns it off; the server's peak memory stayed 420-460 MB.
 """
 
 from __future__ import annotations
