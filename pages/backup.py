@@ -66,22 +66,9 @@ status = backup_schedule.status(cur, viewer)
 plan = status.schedule
 
 with last_run:
-    last = status.last
-    if last is None:
-        st.info("No backup has been made here yet.")
-    elif last.error:
-        st.error(escape_markdown(f"The last backup, started on {last.started:%d/%m/%Y at %H:%M}, did not work. {last.error}"))
-    elif last.finished is None:
-        st.warning(f"A backup started at {last.started:%d/%m/%Y %H:%M} " + (
-            "is being written now." if backup_schedule.running() else "did not finish (the dashboard stopped during it). Choose 'Run a backup now'."))
-    else:
-        st.success(escape_markdown(f"The last backup was made on {last.started:%d/%m/%Y at %H:%M}: {Path(last.file).name} "
-                                   f"({backup_schedule.human_size(last.bytes)}) in {Path(last.file).parent}."))
-    if last is not None and last.error and status.last_written:
-        st.caption(escape_markdown(f"The last backup that worked was made on {status.last_written.started:%d/%m/%Y at %H:%M}: "
-                                   f"{Path(status.last_written.file).name}."))
-    st.caption(f"Nightly backups are on; the next one is at {status.next_time:%H:%M on %d/%m/%Y}." if plan.enabled
-               else "Nightly backups are off.")
+    show = {"info": st.info, "error": st.error, "warning": st.warning, "success": st.success, "caption": st.caption}
+    for kind, sentence in backup_schedule.last_run_lines(status):
+        show[kind](escape_markdown(sentence))
 
 if plan.folder:
     st.markdown(f"**Backups kept in the folder** ({len(status.kept)} of at most {plan.keep})")

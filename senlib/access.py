@@ -78,9 +78,10 @@ class Viewer:
         return self.settings is None or setting in self.settings
 
 
-def local_viewer() -> Viewer:
-    """The single SENCo of local mode (no sign-in configured, app bound to loopback)."""
-    return Viewer(role=SENCO, email=None, settings=None, local=True)
+def local_viewer(login: str | None = None) -> Viewer:
+    """The single SENCo of local mode (no sign-in configured, app bound to loopback), or of the command line
+    (`login`: who the audit log names)."""
+    return Viewer(role=SENCO, email=None, settings=None, local=True, login=login)
 
 
 def normalise_email(email: str | None) -> str | None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -67,8 +68,11 @@ class RestoreSummary:
     audit_rows_merged: int
 
 
+BACKUP_FILE = re.compile(r"sen-caseload-backup-\d{4}-\d{2}-\d{2}-\d{4}\.duckdb")  # every name backup_name() gives
+
+
 def backup_name(now: datetime | None = None) -> str:
-    """File name for a backup: sen-caseload-backup-YYYY-MM-DD-HHMM.duckdb."""
+    """File name for a backup: sen-caseload-backup-YYYY-MM-DD-HHMM.duckdb (matched by BACKUP_FILE)."""
     return f"sen-caseload-backup-{(now or datetime.now()):%Y-%m-%d-%H%M}.duckdb"
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import threading
 import time
 import uuid
@@ -45,7 +44,6 @@ FIRST_CHECK = 15.0                   # seconds after start: let the app come up 
 RETRY_AFTER = timedelta(hours=1)     # after a failed run
 STALE_AFTER = timedelta(hours=48)    # the Overview warns when no backup is newer than this
 SCHEDULE, MANUAL = "schedule", "manual"
-BACKUP_FILE = re.compile(r"sen-caseload-backup-\d{4}-\d{2}-\d{2}-\d{4}\.duckdb")  # backup.backup_name()
 SCHEDULER = Viewer(SENCO, email="scheduled backup")  # who the audit log names for a scheduled run
 FOLDER_FIX = "Choose a folder on this computer the dashboard can write to, for example on the school's encrypted drive."
 
@@ -153,7 +151,7 @@ def _latest(cur: duckdb.DuckDBPyConnection) -> tuple[Run | None, Run | None]:
 def ours(folder: str | Path) -> list[Path]:
     """Our backup files in `folder` (by name; plain files only), newest first. Empty when it cannot be read."""
     try:
-        found = [p for p in Path(folder).iterdir() if BACKUP_FILE.fullmatch(p.name) and p.is_file() and not p.is_symlink()]
+        found = [p for p in Path(folder).iterdir() if backup.BACKUP_FILE.fullmatch(p.name) and p.is_file() and not p.is_symlink()]
     except OSError:
         return []
     return sorted(found, key=lambda p: p.name, reverse=True)
@@ -177,6 +175,29 @@ def status(cur: duckdb.DuckDBPyConnection, viewer: Viewer, now: datetime | None 
     now = now or datetime.now()
     found = bool(plan.folder) and Path(plan.folder).is_dir()
     return Status(plan, last, written, kept_backups(plan.folder), found, plan.next_time(now) if plan.enabled else None)
+
+
+def last_run_lines(status: Status) -> list[tuple[str, str]]:
+    """What the Backup page says about the latest runs, as (kind, sentence) with kind one of info, error,
+    warning, success, caption: the latest run's outcome, the last one that worked after a failure, and when
+    the next runs."""
+    last, lines = status.last, []
+    if last is None:
+        lines.append(("info", "No backup has been made here yet."))
+    elif last.error:
+        lines.append(("error", f"The last backup, started on {last.started:%d/%m/%Y at %H:%M}, did not work. {last.error}"))
+    elif last.finished is None:
+        lines.append(("warning", f"A backup started at {last.started:%d/%m/%Y %H:%M} " + (
+            "is being written now." if running() else "did not finish (the dashboard stopped during it). Choose 'Run a backup now'.")))
+    else:
+        lines.append(("success", f"The last backup was made on {last.started:%d/%m/%Y at %H:%M}: {Path(last.file).name} "
+                                 f"({human_size(last.bytes)}) in {Path(last.file).parent}."))
+    if last is not None and last.error and status.last_written:
+        lines.append(("caption", f"The last backup that worked was made on {status.last_written.started:%d/%m/%Y at %H:%M}: "
+                                 f"{Path(status.last_written.file).name}."))
+    lines.append(("caption", f"Nightly backups are on; the next one is at {status.next_time:%H:%M on %d/%m/%Y}."
+                  if status.schedule.enabled else "Nightly backups are off."))
+    return lines
 
 
 def warning(cur: duckdb.DuckDBPyConnection, viewer: Viewer | None, now: datetime | None = None) -> str | None:

@@ -15,7 +15,7 @@ from typing import TextIO
 
 import duckdb
 
-from .access import SENCO, Viewer
+from .access import Viewer, local_viewer
 from .errors import InputError, SenlibError
 
 
@@ -58,7 +58,7 @@ class Context:
 
     def viewer(self) -> Viewer:
         """The command line runs as the local SENCo, named in the audit log by login (or --user)."""
-        return Viewer(role=SENCO, local=True, login=self.user)
+        return local_viewer(self.user)
 
     def input(self, value: str) -> Path:
         """The file a FILE argument names (it may not exist; the command says so)."""

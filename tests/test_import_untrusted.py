@@ -14,6 +14,7 @@ import pytest
 from senlib import store
 from senlib.importer import ImportRefused, import_files
 from senlib.importer.sandbox import Limits
+from tests import test_import_badfiles as badfiles
 from tests.import_corpus import (
     AS_OF,
     flipped,
@@ -29,7 +30,6 @@ from tests.import_corpus import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = ["pupils", "plans", "reviews", "imports", "import_row_changes", "settings", "audit"]
 REGISTER = xlsx({"Register": simple_rows()})
 
 
@@ -40,17 +40,11 @@ def con(tmp_path):
     c.close()
 
 
-def counts(con) -> dict[str, int]:
-    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLES}
-
-
 def refused(con, name: str, data: bytes, **kw) -> ImportRefused:
-    before = counts(con)
-    with pytest.raises(ImportRefused) as info:
-        import_files(con, [(name, data)], setting="S", today=AS_OF, **kw)
-    assert counts(con) == before
-    assert info.value.fix
-    return info.value
+    """Refused with nothing written (test_import_badfiles.refused), and with a fix."""
+    exc = badfiles.refused(con, name, data, **kw)
+    assert exc.fix
+    return exc
 
 
 def test_last_cell_declared_is_refused_before_reading(con):
@@ -65,7 +59,7 @@ def test_last_cell_undeclared_aborts_only_the_worker(con):
     assert "more memory than any tracker" in exc.message and "Nothing was written" in exc.message
     assert "Ctrl+End" in exc.fix
     import_files(con, [("register.xlsx", REGISTER)], setting="S", today=AS_OF)  # and the next file imports
-    assert counts(con)["pupils"] == 2
+    assert badfiles.counts(con)["pupils"] == 2
 
 
 @pytest.mark.parametrize("name,build,words", [
@@ -99,11 +93,11 @@ DAMAGED = [(name, truncated(data, share)) for name, data in SEEDS.items() for sh
 
 @pytest.mark.parametrize("name,data", DAMAGED, ids=[f"{n}-{i}" for i, (n, _) in enumerate(DAMAGED)])
 def test_truncated_and_byte_flipped_files_import_or_are_refused(con, name, data):
-    before = counts(con)
+    before = badfiles.counts(con)
     try:
         import_files(con, [(name, data)], setting="S", today=AS_OF)
     except ImportRefused as exc:
-        assert exc.fix and counts(con) == before
+        assert exc.fix and badfiles.counts(con) == before
 
 
 CLI_CASES = {"huge.xlsx": huge_dimension_xlsx(declared=False), "cut.xls": truncated(SEEDS["register.xls"], 0.5),
