@@ -70,11 +70,21 @@ def upload_tab() -> None:
                 st.caption("Using the mapping you chose for a file with the same headings last time.")
             st.caption(f"Header found on row {(plan.header_row or 0) + 1}. Change what a column maps to if it is wrong; "
                        "the choice is remembered for the next file with the same headings.")
+            for line in importer.recognised_lines(upload, file_idx, plan):
+                st.info(escape_markdown(line), icon=":material/table_view:")
+            undated = importer.undated_score_columns(plan)
+            if undated:
+                st.warning("Give the date the scores were given for " + ", ".join(f"**{escape_markdown(h)}**" for h in undated)
+                           + f" in the *{importer.DATE_COLUMN}* column below (remembered for the next upload).",
+                           icon=":material/event:")
             choices = list(importer.field_choices(plan.entity))
             edited = st.data_editor(
                 importer.mapping_frame(upload, file_idx, plan), hide_index=True, width="stretch",
                 key=f"map_{file_idx}_{plan.sheet}", disabled=["Heading", "Examples"],
-                column_config={"Maps to": st.column_config.SelectboxColumn("Maps to", options=choices, required=True)})
+                column_config={"Maps to": st.column_config.SelectboxColumn("Maps to", options=choices, required=True),
+                               importer.DATE_COLUMN: st.column_config.DateColumn(
+                                   importer.DATE_COLUMN, format="DD/MM/YYYY",
+                                   help="Score columns only: the day the scores in this column were given.")})
             if importer.edit_mapping(plan, edited):
                 importer.remember_mapping(cur, plan)
                 st.session_state.pop(RESULT, None)

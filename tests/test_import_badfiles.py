@@ -78,10 +78,22 @@ def _rows(*rows):
 
 
 def test_duplicate_ids_with_conflicting_data(con):
-    exc = refused(con, "t.csv", _rows(["P1", "Jo Bloggs", "04/03/2015", "K", "ASD", ""], ["P1", "Jo Bloggs", "04/03/2015", "E", "ASD", ""]))
+    """Two dates of birth for one id is a true conflict: both rows are refused."""
+    exc = refused(con, "t.csv", _rows(["P1", "Jo Bloggs", "04/03/2015", "K", "ASD", ""], ["P1", "Jo Bloggs", "05/03/2015", "K", "ASD", ""]))
     errs = [p for p in exc.errors if "appears 2 times" in p.message]
     assert [p.row for p in errs] == [2, 3]
     assert "different details" in errs[0].message and "t row 2, t row 3" in errs[0].message
+    assert errs[0].message.endswith("two different dates of birth")
+
+
+def test_duplicate_ids_with_a_changed_status_take_the_lower_row(con):
+    """SEN status may change between rows of one pupil: no review dates, so the lower row wins, with a warning."""
+    r = import_files(con, [("t.csv", _rows(["P1", "Jo Bloggs", "04/03/2015", "K", "ASD", ""],
+                                            ["P1", "Jo Bloggs", "04/03/2015", "E", "", ""]))], setting="S", today=AS_OF)
+    assert con.execute("SELECT sen_status, primary_need FROM pupils").fetchall() == [("E", "ASD")]  # blank is no disagreement
+    w = r.warnings[r.warnings["message"].str.contains("differ in")]
+    assert w["message"].tolist() == ["Pupil P1 is on 2 rows (t row 2, t row 3) that differ in SEN status: the row with "
+                                     "the latest review date (t row 3) is used for them"]
 
 
 def test_duplicate_ids_with_identical_data_are_imported_once(con):

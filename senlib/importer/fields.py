@@ -18,6 +18,7 @@ class Field:
     required: bool = False
     note: str = ""
     template: bool = True  # False: understood in trackers but not a template column
+    multi: bool = False    # True: a column that repeats (one per review, per target, per score; see wide.py)
 
     @property
     def vocab(self) -> str | None:
@@ -35,6 +36,15 @@ TRACKER_LABELS: dict[str, str] = {
     "plan_end": "Plan end date",
     "last_review_date": "Last review date",
     "review_kind": "Review kind",
+    "history_review_date": "A review's date (one column per review)",
+    "history_progress": "Progress at the review on its left",
+    "history_parent_attended": "Parent attended the review on its left",
+    "history_decision": "Decision at the review on its left",
+    "target_text": "A target or outcome (one column per target)",
+    "target_area": "Area of need of the target on its left",
+    "target_baseline": "Baseline of the target on its left",
+    "target_value": "Target score of the target on its left",
+    "target_score": "A scaling score of the target on its left (dated)",
 }
 
 _SETTING = Field("setting", note="The school or setting. Leave blank to use the one chosen when importing.")
@@ -132,6 +142,22 @@ ENTITIES: dict[str, list[Field]] = {
     ],
 }
 
+# Columns that repeat across a one-row-per-pupil sheet (DESIGN §4: review history and targets with their scores in
+# columns). Each may map many columns; wide.py groups them (a progress column belongs to the review date on its left,
+# a score column to the target on its left) and turns each group into a review, an outcome or a score.
+WIDE_FIELDS: list[Field] = [
+    Field("history_review_date", "date", template=False, multi=True),
+    Field("history_progress", "code:progress", template=False, multi=True),
+    Field("history_parent_attended", "bool", template=False, multi=True),
+    Field("history_decision", "code:decision", template=False, multi=True),
+    Field("target_text", "text", template=False, multi=True),
+    Field("target_area", "code:area", template=False, multi=True),
+    Field("target_baseline", "number", template=False, multi=True),
+    Field("target_value", "number", template=False, multi=True),
+    Field("target_score", "number", template=False, multi=True),
+]
+WIDE = {f.name: f for f in WIDE_FIELDS}
+
 # Columns of each store table that the template carries (import_id and timestamps are bookkeeping).
 TEMPLATE_COLUMNS: dict[str, list[Field]] = {e: [f for f in fs if f.template] for e, fs in ENTITIES.items()}
 
@@ -149,10 +175,12 @@ SQL_TYPES: dict[str, str] = {"date": "DATE", "bool": "BOOLEAN", "number": "DOUBL
 
 
 def field(entity: str, name: str) -> Field:
-    """The field `name` of `entity`."""
+    """The field `name` of `entity` (a pupil sheet's repeating fields included)."""
     for f in ENTITIES[entity]:
         if f.name == name:
             return f
+    if entity == "pupils" and name in WIDE:
+        return WIDE[name]
     raise KeyError(f"{entity}.{name}")
 
 

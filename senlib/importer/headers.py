@@ -11,7 +11,8 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from .fields import ENTITIES, sheet_entity
+from . import wide
+from .fields import ENTITIES, WIDE, sheet_entity
 from .reading import Sheet
 from .synonyms import AMBIGUOUS_ATTENDANCE, HEADERS, norm_key
 
@@ -33,6 +34,7 @@ class Column:
     index: int
     header: str
     field: str | None
+    date: str | None = None          # a score column's date (ISO), from its heading or given by the SENCo
 
 
 @dataclass
@@ -52,12 +54,21 @@ class SheetPlan:
         return headers_signature([c.header for c in self.columns])
 
     @property
-    def mapping(self) -> dict[str, str]:
-        """heading -> field ("" extra, "-" ignored), the form stored and edited."""
-        return {c.header: (c.field if c.field is not None else EXTRA) for c in self.columns}
+    def mapping(self) -> dict:
+        """heading -> field ("" extra, "-" ignored), the form stored and edited; "__dates__": heading -> ISO date
+        of each dated score column."""
+        out: dict = {c.header: (c.field if c.field is not None else EXTRA) for c in self.columns}
+        dates = {c.header: c.date for c in self.columns if c.field == "target_score" and c.date}
+        if dates:
+            out["__dates__"] = dates
+        return out
 
     def fields(self) -> dict[str, Column]:
-        return {c.field: c for c in self.columns if c.field not in (None, IGNORE)}
+        """field -> its column, for the fields a sheet has once (the repeating ones are in `wide_groups`)."""
+        return {c.field: c for c in self.columns if c.field not in (None, IGNORE) and not wide.is_wide(c.field)}
+
+    def wide_groups(self) -> wide.Groups:
+        return wide.groups(self.columns)
 
     def excel_row(self, data_index: int) -> int:
         return (self.header_row or 0) + 2 + data_index
@@ -163,6 +174,9 @@ def plan_sheet(sheet: Sheet, file: str, remembered: dict[str, dict] | None = Non
         if name:
             used.add(name)
         columns.append(Column(i, shown, name))
+    if entity == "pupils":
+        cells = sheet.table.slice(h + 1, 200)
+        wide.recognise(columns, {c.index: cells.column(c.index).to_pylist() for c in columns}, index)
     plan = SheetPlan(file, sheet.name, entity, h, columns)
     if remembered and plan.signature in remembered:
         apply_mapping(plan, remembered[plan.signature])
@@ -195,10 +209,17 @@ def apply_mapping(plan: SheetPlan, mapping: dict) -> SheetPlan:
     if entity in ENTITIES:
         plan.entity = entity
     valid = {f.name for f in ENTITIES[plan.entity]} if plan.entity else set()
+    if plan.entity == "pupils":
+        valid |= set(WIDE)
+    dates = mapping.get("__dates__") or {}
     for col in plan.columns:
         if col.header in mapping:
             value = mapping[col.header]
             col.field = value if value in valid or value == IGNORE else None
+        if col.field == "target_score":
+            col.date = dates.get(col.header, col.date) or None
+        else:
+            col.date = None
     return plan
 
 

@@ -33,7 +33,9 @@ def _value_columns(table: str) -> list[str]:
 
 
 def accepted_tables(cur: duckdb.DuckDBPyConnection, tables: dict[str, str], rejected: str, prefix: str) -> dict[str, str]:
-    """Stage rows without errors, one per key (the first wins; duplicates were checked to agree)."""
+    """Stage rows without errors, one per key (the first wins; duplicates were checked to agree). A pupil on several
+    rows (a review log) becomes one row, each field from the latest row that has it; "pupil_rows" then holds every
+    accepted row, for the reviews each row records."""
     out = {}
     any_rejected = cur.execute(f"SELECT count(*) FROM {rejected}").fetchall()[0][0] > 0
     for entity, table in tables.items():
@@ -43,13 +45,32 @@ def accepted_tables(cur: duckdb.DuckDBPyConnection, tables: dict[str, str], reje
         dups = cur.execute(f"SELECT count(*) - count(DISTINCT ({key})) FROM {table}").fetchall()[0][0] > 0
         not_rejected = (f"AND NOT EXISTS (SELECT 1 FROM {rejected} r WHERE r._file = s._file AND r._sheet = s._sheet "
                         f"AND r._row = s._row)") if any_rejected else ""
-        first = f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY s._file, s._sheet, s._row) = 1" if dups else ""
-        kind = "TABLE" if (dups or any_rejected) else "VIEW"   # a view costs no copy when every row goes in
-        cur.execute(f"""CREATE TEMP {kind} {name} AS SELECT s.* EXCLUDE ({raw}), m.import_id
+        select = f"""SELECT s.* EXCLUDE ({raw}), m.import_id
             FROM {table} s JOIN {prefix}_fmap m USING (_file)
-            WHERE s.pupil_id IS NOT NULL AND s.setting IS NOT NULL {not_rejected} {first}""")
+            WHERE s.pupil_id IS NOT NULL AND s.setting IS NOT NULL {not_rejected}"""
+        if entity == "pupils" and dups:
+            cur.execute(f"CREATE TEMP TABLE {name}_rows AS {select}")
+            _merge_pupil_rows(cur, f"{name}_rows", name)
+            out["pupil_rows"] = f"{name}_rows"
+        else:
+            first = f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY s._file, s._sheet, s._row) = 1" if dups else ""
+            kind = "TABLE" if (dups or any_rejected) else "VIEW"   # a view costs no copy when every row goes in
+            cur.execute(f"CREATE TEMP {kind} {name} AS {select} {first}")
         out[entity] = name
     return out
+
+
+def _merge_pupil_rows(cur: duckdb.DuckDBPyConnection, rows: str, name: str) -> None:
+    """One row per pupil: each column from the latest row (normalise.PUPIL_ROW_ORDER) where it is not blank."""
+    from .normalise import PUPIL_ROW_ORDER
+
+    cols = [r[0] for r in cur.execute(f"SELECT column_name FROM (DESCRIBE {rows})").fetchall()
+            if r[0] not in ("setting", "pupil_id")]
+    picks = ", ".join(f"arg_min({ident(c)}, _rank) FILTER (WHERE {ident(c)} IS NOT NULL) AS {ident(c)}" for c in cols)
+    cur.execute(f"""CREATE TEMP TABLE {name} AS SELECT setting, pupil_id, {picks}
+        FROM (SELECT *, row_number() OVER (PARTITION BY setting, pupil_id ORDER BY {PUPIL_ROW_ORDER.format(t='')}) AS _rank
+              FROM {rows})
+        GROUP BY setting, pupil_id""")
 
 
 def load_pupils(cur: duckdb.DuckDBPyConnection, acc: str) -> None:
@@ -91,8 +112,14 @@ def _insert_new_pupils(cur: duckdb.DuckDBPyConnection, source: str) -> None:
         SELECT a.import_id, a.setting, a.pupil_id, {q(NEW_PUPIL)} FROM {source}""")
 
 
-def tracker_rows(cur: duckdb.DuckDBPyConnection, acc: str, today: date) -> tuple[str, str]:
-    """Plans and reviews from a one-row-per-pupil tracker (plan type, plan start, last/next review...)."""
+def tracker_rows(cur: duckdb.DuckDBPyConnection, acc: str, today: date, rows: str | None = None,
+                 wide: dict[str, str] | None = None) -> tuple[str, str]:
+    """Plans and reviews from a one-row-per-pupil tracker (plan type, plan start, last/next review...).
+
+    `acc` has one row per pupil (the plans come from it); `rows` every accepted row (a review log has a row per
+    review); `wide` the review-history columns' rows (normalise.Stage.wide). One review per date: a held one
+    wins over a planned one, and a planned date no later than a review held in the same upload is not kept."""
+    rows = rows or acc
     plan_type = "coalesce(plan_type, CASE sen_status WHEN 'K' THEN 'sen_support' WHEN 'E' THEN 'ehcp' END)"
     plans, reviews = f"{acc}_tplans", f"{acc}_treviews"
     # A tracker without a plan start date means the pupil's open plan of that type, whatever its start.
@@ -107,15 +134,93 @@ def tracker_rows(cur: duckdb.DuckDBPyConnection, acc: str, today: date) -> tuple
         WHERE a.plan_type IS NOT NULL""")
     kind = f"coalesce(a.review_kind, CASE WHEN {plan_type} = 'ehcp' THEN 'annual' ELSE 'termly' END)"
     common = (f"a._file, a._sheet, a._row, a.import_id, a.setting, a.pupil_id, {plan_type} AS plan_type, {kind} AS kind")
-    cur.execute(f"""CREATE TEMP VIEW {reviews} AS
-        SELECT {common}, a.last_review_date AS review_date, TRUE AS held, a.invitations_sent, a.reports_received,
-               a.parent_attended, a.child_contributed, a.progress, a.decision, a.next_review_date
-        FROM {acc} a WHERE a._tracker AND a.last_review_date IS NOT NULL
-        UNION ALL BY NAME
-        SELECT {common}, a.next_review_date AS review_date, FALSE AS held
-        FROM {acc} a WHERE a._tracker AND a.next_review_date IS NOT NULL
-          AND a.next_review_date > coalesce(a.last_review_date, DATE '1900-01-01')""")
+    history = ""
+    if wide and "reviews" in wide:
+        history = f"""UNION ALL BY NAME
+        SELECT {common}, w.review_date, w.review_date <= {today_literal(today)} AS held, w.parent_attended, w.progress,
+               w.decision,
+               -- the row's next review date was agreed at the latest review held
+               if(w.review_date = max(w.review_date) FILTER (WHERE w.review_date <= {today_literal(today)})
+                      OVER (PARTITION BY a._file, a._sheet, a._row) AND a.next_review_date > w.review_date
+                      AND a.last_review_date IS NULL, a.next_review_date, NULL) AS next_review_date
+        FROM {wide['reviews']} w JOIN {rows} a USING (_file, _sheet, _row)
+        WHERE a._tracker AND w.review_date IS NOT NULL"""
+    details = " + ".join(f"CAST({c} IS NOT NULL AS INTEGER)" for c in (
+        "invitations_sent", "reports_received", "parent_attended", "child_contributed", "progress", "decision",
+        "next_review_date"))
+    cur.execute(f"""CREATE TEMP TABLE {reviews} AS
+        WITH candidates AS (
+            SELECT {common}, a.last_review_date AS review_date, TRUE AS held, a.invitations_sent, a.reports_received,
+                   a.parent_attended, a.child_contributed, a.progress, a.decision, a.next_review_date
+            FROM {rows} a WHERE a._tracker AND a.last_review_date IS NOT NULL
+            UNION ALL BY NAME
+            SELECT {common}, a.next_review_date AS review_date, FALSE AS held
+            FROM {rows} a WHERE a._tracker AND a.next_review_date IS NOT NULL
+              AND a.next_review_date > coalesce(a.last_review_date, DATE '1900-01-01')
+            {history}),
+        ranked AS (
+            SELECT *, max(review_date) FILTER (WHERE held) OVER (PARTITION BY setting, pupil_id, plan_type) AS _last_held
+            FROM candidates
+            QUALIFY row_number() OVER (PARTITION BY setting, pupil_id, plan_type, review_date
+                                       ORDER BY held DESC, {details} DESC, _file DESC, _sheet DESC, _row DESC) = 1)
+        SELECT * EXCLUDE (_last_held) FROM ranked WHERE held OR _last_held IS NULL OR review_date > _last_held""")
     return plans, reviews
+
+
+def today_literal(today: date) -> str:
+    return f"DATE {q(today.isoformat())}"
+
+
+def wide_outcomes(cur: duckdb.DuckDBPyConnection, rows: str, wide: dict[str, str], import_ids: list[int]) -> tuple[str, str]:
+    """Outcomes and scores from target columns: one outcome per target text (its id from slot and text), each with
+    its scores. The scale is 0-10 unless the numbers say percentages (above 10) or -2..+2."""
+    from .normalise import PUPIL_ROW_ORDER
+
+    outcomes, scores = f"{rows}_woutcomes", f"{rows}_wscores"
+    targets = wide["targets"]
+    have_scores = "scores" in wide
+    score_rows = (f"""SELECT a.setting, a.pupil_id, a.import_id, a._file, a._sheet, a._row, a.last_review_date, t.outcome_id,
+                             s.score_date, s.score
+                      FROM {wide['scores']} s JOIN {targets} t USING (_file, _sheet, _row, slot)
+                      JOIN {rows} a USING (_file, _sheet, _row)
+                      WHERE s.score IS NOT NULL AND t.outcome_id IS NOT NULL AND s.score_date IS NOT NULL"""
+                  if have_scores else
+                  "SELECT NULL::VARCHAR AS setting, NULL::VARCHAR AS pupil_id, NULL::BIGINT AS import_id, NULL::BIGINT AS _file, "
+                  "NULL::VARCHAR AS _sheet, NULL::BIGINT AS _row, NULL::DATE AS last_review_date, NULL::VARCHAR AS outcome_id, "
+                  "NULL::DATE AS score_date, NULL::DOUBLE AS score WHERE FALSE")
+    cur.execute(f"""CREATE TEMP TABLE {scores} AS SELECT * FROM ({score_rows})
+        QUALIFY row_number() OVER (PARTITION BY setting, pupil_id, outcome_id, score_date ORDER BY {PUPIL_ROW_ORDER.format(t='')}) = 1""")
+    cur.execute(f"""CREATE TEMP TABLE {outcomes} AS
+        WITH o AS (
+            SELECT a.setting, a.pupil_id, a.import_id, a._file, a._sheet, a._row, a.last_review_date, t.slot, t.outcome_id,
+                   t.area, t.description, t.baseline, t.value AS target
+            FROM {targets} t JOIN {rows} a USING (_file, _sheet, _row)
+            WHERE t.outcome_id IS NOT NULL
+            QUALIFY row_number() OVER (PARTITION BY a.setting, a.pupil_id, t.outcome_id ORDER BY {PUPIL_ROW_ORDER.format(t='a.')}) = 1),
+        span AS (
+            SELECT o.setting, o.pupil_id, o.outcome_id,
+                   least(min(o.baseline), min(o.target), min(s.score)) AS lo, greatest(max(o.baseline), max(o.target), max(s.score)) AS hi
+            FROM o LEFT JOIN {scores} s USING (setting, pupil_id, outcome_id) GROUP BY ALL)
+        SELECT o.* EXCLUDE (last_review_date),
+               CASE WHEN span.lo < 0 AND span.lo >= -2 AND span.hi <= 2 THEN -2.0 END AS scale_min,
+               CASE WHEN span.hi > 10 THEN 100.0 WHEN span.lo < 0 AND span.lo >= -2 AND span.hi <= 2 THEN 2.0 END AS scale_max,
+               row_number() OVER (PARTITION BY o.setting, o.pupil_id, o.slot ORDER BY {PUPIL_ROW_ORDER.format(t='o.')}) = 1 AS _current
+        FROM o JOIN span USING (setting, pupil_id, outcome_id)""")
+    return outcomes, scores
+
+
+def replace_outcomes(cur: duckdb.DuckDBPyConnection, outcomes: str) -> None:
+    """New text in a target's column is a new outcome: the outcome that held the slot before is no longer current
+    (discontinued, with its scores kept; undo puts it back)."""
+    match = f"""FROM {outcomes} n WHERE n._current AND t.setting = n.setting AND t.pupil_id = n.pupil_id
+            AND t.outcome_id LIKE 'T' || n.slot || '-%' AND t.outcome_id <> n.outcome_id
+            AND coalesce(t.status, 'active') = 'active'"""
+    cur.execute(f"""INSERT INTO import_row_changes (import_id, table_name, before)
+        SELECT n.import_id, 'outcomes', to_json(t) FROM outcomes t, {outcomes} n
+        WHERE n._current AND t.setting = n.setting AND t.pupil_id = n.pupil_id
+          AND t.outcome_id LIKE 'T' || n.slot || '-%' AND t.outcome_id <> n.outcome_id
+          AND coalesce(t.status, 'active') = 'active' AND t.import_id IS DISTINCT FROM n.import_id""")
+    cur.execute(f"UPDATE outcomes t SET status = 'discontinued', import_id = n.import_id {match}")
 
 
 def upsert(cur: duckdb.DuckDBPyConnection, table: str, src: str, today: date) -> None:

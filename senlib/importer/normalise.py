@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import wide
 from .fields import ENTITIES, Field, field, sql_type
 from .headers import IGNORE, SheetPlan
 from .reading import Sheet
@@ -42,6 +43,10 @@ _SPACES = "' \t\n\r' || chr(160)"
 # Pupil-sheet columns that make a one-row-per-pupil tracker, whose rows also become plans and reviews.
 TRACKER_FIELDS = {"plan_type", "plan_start", "plan_end", "last_review_date", "next_review_date", "review_kind", "progress",
                   "decision", "parent_attended", "child_contributed", "invitations_sent", "reports_received"}
+
+
+# Which of a pupil's rows (a review log repeats them) is the current one: the latest review, ties the lower row.
+PUPIL_ROW_ORDER = "{t}last_review_date DESC NULLS LAST, {t}_file DESC, {t}_sheet DESC, {t}_row DESC"
 
 
 def clean_sql(col: str) -> str:
@@ -124,6 +129,7 @@ class Stage:
     tables: dict[str, str]            # entity -> temp table name
     views: list[str]
     arrow: dict[str, pa.Table] = dataclasses.field(default_factory=dict)  # entity -> the staged rows, for quick checks
+    wide: dict[str, str] = dataclasses.field(default_factory=dict)        # reviews/targets/scores from repeating columns
 
     def close(self) -> None:
         for v in self.views:
@@ -180,7 +186,7 @@ def _sheet_rows(cur: duckdb.DuckDBPyConnection, n: int, file_idx: int, plan: She
         "_sheet": pa.repeat(pa.scalar(plan.sheet, pa.string()), n_rows),
         "_row": pa.array(np.arange(plan.header_row + 2, plan.header_row + 2 + n_rows, dtype=np.int64)),
         "_has_id": pa.array(np.full(n_rows, "pupil_id" in mapped)),
-        "_tracker": pa.array(np.full(n_rows, bool(set(mapped) & TRACKER_FIELDS))),
+        "_tracker": pa.array(np.full(n_rows, bool(set(mapped) & TRACKER_FIELDS) or bool(plan.wide_groups().reviews))),
     }
     for f in ENTITIES[entity]:
         c = mapped.get(f.name)
@@ -255,8 +261,12 @@ def build_stage(cur: duckdb.DuckDBPyConnection, items: list[tuple[int, SheetPlan
     once in SQL; DuckDB then holds the result for the checks and the load."""
     prefix = "imp_" + uuid.uuid4().hex[:10]
     parts: dict[str, list[pa.Table]] = {}
+    wide_parts: dict[str, list[pa.Table]] = {}
     for n, (file_idx, plan, sheet) in enumerate(items):
         parts.setdefault(plan.entity or "", []).append(_sheet_rows(cur, n, file_idx, plan, sheet, prefix, templates_notes))
+        if plan.entity == "pupils":
+            for kind, t in wide.stage_tables(plan, sheet, file_idx, _clean).items():
+                wide_parts.setdefault(kind, []).append(t)
     tables = {}
     views: list[str] = []
     arrow: dict[str, pa.Table] = {}
@@ -277,7 +287,30 @@ def build_stage(cur: duckdb.DuckDBPyConnection, items: list[tuple[int, SheetPlan
         cur.register(table, arrow[entity])
         views.append(table)
         tables[entity] = table
-    return Stage(cur, prefix, tables, views, arrow)
+    stage = Stage(cur, prefix, tables, views, arrow)
+    for kind, tbls in wide_parts.items():
+        raw = pa.concat_tables(tbls)
+        cols = {name: raw.column(name) for name in raw.column_names}
+        for f in WIDE_STAGE_FIELDS[kind]:
+            cols[f.name] = _normalised(cur, f, raw.column("r_" + f.name), prefix + "_w")
+        if kind == "scores":
+            cols["score_date"] = pc.cast(raw.column("score_date"), pa.date32())
+        name = f"{prefix}_wide_{kind}"
+        arrow["_wide_" + kind] = pa.table(cols)
+        cur.register(name, arrow["_wide_" + kind])
+        views.append(name)
+        stage.wide[kind] = name
+    return stage
+
+
+# The fields of the rows that repeating columns make (wide.stage_tables), normalised like any other column.
+WIDE_STAGE_FIELDS: dict[str, list[Field]] = {
+    "reviews": [Field("review_date", "date"), Field("progress", "code:progress"), Field("parent_attended", "bool"),
+                Field("decision", "code:decision")],
+    "targets": [Field("description", "text"), Field("area", "code:area"), Field("baseline", "number"),
+                Field("value", "number")],
+    "scores": [Field("score", "number")],
+}
 
 
 def _derive_pupil_columns(cur: duckdb.DuckDBPyConnection, cols: dict, prefix: str) -> None:

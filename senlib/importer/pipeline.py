@@ -15,13 +15,24 @@ import pandas as pd
 from .. import setting_details, store
 from .fields import ENTITIES
 from .headers import SheetPlan
-from .load import accepted_tables, close_superseded_plans, load_pupils, summarise, tracker_rows, upsert, write_import_records
+from .load import (
+    accepted_tables,
+    close_superseded_plans,
+    load_pupils,
+    replace_outcomes,
+    summarise,
+    tracker_rows,
+    upsert,
+    wide_outcomes,
+    write_import_records,
+)
 from .mappings import remembered_mappings
 from .normalise import Stage, build_stage
 from .problems import ERROR, PROBLEM_COLUMNS, WARNING, ImportRefused, Problem
 from .reading import MAX_FILE_BYTES, Workbook
 from .sandbox import Limits, read_untrusted
 from .validate import check
+from .wide import apply_dates, is_wide, remembered_dates
 
 MAX_STORED_PROBLEMS = 5000
 
@@ -88,6 +99,9 @@ def prepare(con: duckdb.DuckDBPyConnection, files: list[tuple[str, bytes]], *, m
         raise ImportRefused("No file was given.", fix="Choose one or more tracker files.")
     remembered = remembered_mappings(con) if use_remembered else {}
     workbooks, plans = read_untrusted(files, remembered, max_bytes=max_bytes, limits=limits)
+    dates = remembered_dates(remembered)
+    for _, plan in plans:
+        apply_dates(plan.columns, dates)
     for i, wb in enumerate(workbooks):
         if not any(p.skipped is None for j, p in plans if j == i):
             names = ", ".join(f"'{s.name}'" for s in wb.sheets)
@@ -113,6 +127,7 @@ def run(con: duckdb.DuckDBPyConnection, upload: Upload, *, setting: str | None =
         full_register: bool = True, allowed_settings: frozenset[str] | None = None) -> ImportResult:
     """Check and load a prepared upload in one transaction. Raises ImportRefused when errors block it."""
     today = today or date.today()
+    _require_score_dates(upload)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     cur = con.cursor()
@@ -153,6 +168,22 @@ def import_files(con: duckdb.DuckDBPyConnection, files: list[tuple[str, bytes]],
     return result
 
 
+def _require_score_dates(upload: Upload) -> None:
+    """A score column headed by a term ('T1 Autumn') needs the date its scores were given before anything is read."""
+    undated = [(upload.workbooks[i].file_name, p.sheet, h) for i, p in upload.importable for h in p.wide_groups().undated()]
+    if not undated:
+        return
+    names = "; ".join(f"sheet '{s}' of {f}: " + ", ".join(f"'{h}'" for ff, ss, h in undated if (ff, ss) == (f, s))
+                      for f, s in dict.fromkeys((f, s) for f, s, _ in undated))
+    fix = ("On the Upload page, give each of these columns the date its scores were given (the Date column of the "
+           "preview); the dates are remembered, so the next upload with these headings, from the page or the command "
+           "line, needs no more. Or write the date in the heading, e.g. 'T1 score 14/10/2026'.")
+    raise ImportRefused(
+        f"Nothing was imported: {len(undated)} score column(s) need the date the scores were given ({names}).",
+        [Problem(ERROR, "This score column needs the date its scores were given", fix, f, s, None, h) for f, s, h in undated],
+        fix=fix)
+
+
 def _refusal(upload: Upload, problems: pd.DataFrame, nothing: bool = False) -> ImportRefused:
     errors = problems[problems["severity"] == ERROR]
     files = ", ".join(w.file_name for w in upload.workbooks)
@@ -175,7 +206,8 @@ def _problem_table(raw: pd.DataFrame, upload: Upload) -> pd.DataFrame:
     """Problems with file names and column headings as the SENCo sees them."""
     if raw.empty:
         return pd.DataFrame(columns=PROBLEM_COLUMNS)
-    headers = pd.DataFrame([(i, p.sheet, c.field, c.header) for i, p in upload.plans for c in p.columns if c.field],
+    headers = pd.DataFrame([(i, p.sheet, f"{c.field}#{c.index}" if is_wide(c.field) else c.field, c.header)
+                            for i, p in upload.plans for c in p.columns if c.field],
                            columns=["_file", "_sheet", "field", "column"])
     df = raw.merge(headers.astype({"_file": raw["_file"].dtype}), how="left", on=["_file", "_sheet", "field"])
     names = pd.Series([w.file_name for w in upload.workbooks])
@@ -266,7 +298,8 @@ def _load(cur: duckdb.DuckDBPyConnection, upload: Upload, stage: Stage, rejected
             load_pupils(cur, acc["pupils"])
             for t in ("_chg", "_new"):
                 stage.tables[f"_p{t}"] = acc["pupils"] + t
-            tplans, treviews = tracker_rows(cur, acc["pupils"], today)
+            rows = acc.get("pupil_rows", acc["pupils"])
+            tplans, treviews = tracker_rows(cur, acc["pupils"], today, rows, stage.wide)
             stage.tables.update({"_tplans": tplans, "_treviews": treviews})
             close_superseded_plans(cur, tplans, today)
             upsert(cur, "plans", tplans, today)
@@ -274,6 +307,12 @@ def _load(cur: duckdb.DuckDBPyConnection, upload: Upload, stage: Stage, rejected
         for entity in ("plans", "reviews", "outcomes", "ehc_requests", "scores"):
             if entity in acc:
                 upsert(cur, entity, acc[entity], today)
+        if "pupils" in acc and "targets" in stage.wide:
+            woutcomes, wscores = wide_outcomes(cur, acc.get("pupil_rows", acc["pupils"]), stage.wide, ids)
+            stage.tables.update({"_woutcomes": woutcomes, "_wscores": wscores})
+            upsert(cur, "outcomes", woutcomes, today)
+            replace_outcomes(cur, woutcomes)
+            upsert(cur, "scores", wscores, today)
         summaries = [summarise(cur, i) for i in ids]
         leaver_records = leavers[["setting", "pupil_id"]].to_dict("records")
         for n, (import_id, summary) in enumerate(zip(ids, summaries, strict=True)):

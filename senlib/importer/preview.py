@@ -3,9 +3,12 @@ the detected mapping as an editable table, sample rows, and a plain-English summ
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 
-from .fields import ENTITIES
+from . import wide
+from .fields import ENTITIES, WIDE_FIELDS
 from .headers import EXTRA, IGNORE, SheetPlan, apply_mapping
 from .pipeline import ImportResult, Upload
 
@@ -16,14 +19,18 @@ ENTITY_LABELS = {"pupils": "Pupils (one row per pupil)", "plans": "Plans", "revi
 
 def field_choices(entity: str) -> dict[str, str]:
     """Label shown in the mapping drop-down -> field code ("" keep as extra, "-" ignore)."""
-    out = {f"{f.label}": f.name for f in ENTITIES[entity]}
+    out = {f"{f.label}": f.name for f in ENTITIES[entity] + (WIDE_FIELDS if entity == "pupils" else [])}
     out[KEEP_LABEL] = EXTRA
     out[IGNORE_LABEL] = IGNORE
     return out
 
 
+DATE_COLUMN = "Date of the scores"
+
+
 def mapping_frame(upload: Upload, file_idx: int, plan: SheetPlan, samples: int = 3) -> pd.DataFrame:
-    """One row per column of the sheet: its heading, what it maps to (a label), and example values."""
+    """One row per column of the sheet: its heading, what it maps to (a label), example values, and for a score
+    column the date its scores were given (from the heading, or to be given by the SENCo)."""
     labels = {v: k for k, v in field_choices(plan.entity or "pupils").items()}
     sheet = upload.sheet(file_idx, plan.sheet)
     start = (plan.header_row or 0) + 1
@@ -31,14 +38,68 @@ def mapping_frame(upload: Upload, file_idx: int, plan: SheetPlan, samples: int =
     for c in plan.columns:
         values = [v for v in sheet.table.column(c.index).slice(start, 50).to_pylist() if v not in (None, "")][:samples]
         rows.append({"Heading": c.header, "Maps to": labels.get(c.field if c.field is not None else EXTRA, KEEP_LABEL),
+                     DATE_COLUMN: date.fromisoformat(c.date) if c.date else None,
                      "Examples": ", ".join(str(v) for v in values)})
-    return pd.DataFrame(rows, columns=["Heading", "Maps to", "Examples"])
+    frame = pd.DataFrame(rows, columns=["Heading", "Maps to", DATE_COLUMN, "Examples"])
+    if not any(c.field == "target_score" for c in plan.columns):
+        frame = frame.drop(columns=[DATE_COLUMN])
+    return frame
 
 
 def mapping_from_frame(plan: SheetPlan, frame: pd.DataFrame) -> dict[str, str]:
     """The edited table back to {heading: field}; every canonical field may be used once."""
     choices = field_choices(plan.entity or "pupils")
-    return {str(r["Heading"]): choices.get(str(r["Maps to"]), EXTRA) for r in frame.to_dict("records")}
+    records = frame.to_dict("records")
+    out: dict = {str(r["Heading"]): choices.get(str(r["Maps to"]), EXTRA) for r in records}
+    dates = {str(r["Heading"]): _iso(r.get(DATE_COLUMN)) for r in records if out[str(r["Heading"])] == "target_score"}
+    dates = {h: d for h, d in dates.items() if d}
+    if dates:
+        out["__dates__"] = dates
+    return out
+
+
+def _iso(value) -> str | None:
+    """A date cell of the edited table (a date, a Timestamp, ISO text or blank) as ISO text."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10]).isoformat() if value.strip() else None
+    return pd.Timestamp(value).date().isoformat()
+
+
+def undated_score_columns(plan: SheetPlan) -> list[str]:
+    """Headings of the sheet's score columns still waiting for their date."""
+    return plan.wide_groups().undated()
+
+
+def recognised_lines(upload: Upload, file_idx: int, plan: SheetPlan) -> list[str]:
+    """What the header analysis recognised beyond single columns: review history and targets in columns, and a
+    sheet that has a row per review (the pupil's rows are then combined)."""
+    lines = wide.describe(plan.columns) if plan.entity == "pupils" else []
+    repeated = _repeated_pupils(upload, file_idx, plan)
+    if repeated:
+        rows, pupils = repeated
+        lines.append(f"Rows per pupil: {rows:,} rows for {pupils:,} pupils (a review log). A pupil's rows are combined "
+                     "into one pupil when their details agree, and each row's review is kept; where year group, need or "
+                     "SEN status differ, the row with the latest review date is used.")
+    return lines
+
+
+def _repeated_pupils(upload: Upload, file_idx: int, plan: SheetPlan) -> tuple[int, int] | None:
+    """(rows, pupils) when some pupil of a pupil sheet is on more than one row."""
+    if plan.entity != "pupils":
+        return None
+    f = plan.fields()
+    keys = ["pupil_id"] if "pupil_id" in f else [k for k in ("name", "first_name", "last_name", "date_of_birth") if k in f]
+    if not keys:
+        return None
+    sheet = upload.sheet(file_idx, plan.sheet)
+    start = (plan.header_row or 0) + 1
+    cols = [[" ".join(str(v).lower().split()) if v is not None else None for v in
+             sheet.table.column(f[k].index).slice(start).to_pylist()] for k in keys]
+    ids = [tuple(r) for r in zip(*cols, strict=True) if any(v for v in r)]
+    distinct = len(set(ids))
+    return (len(ids), distinct) if distinct < len(ids) else None
 
 
 def edit_mapping(plan: SheetPlan, frame: pd.DataFrame) -> bool:

@@ -150,6 +150,6 @@ def _workbooks(folder: Path, files: list[tuple[str, bytes]], result: dict
         workbooks.append(Workbook(name, data, str(wb["fmt"]), sheets))
     plans = []
     for i, p in result["plans"]:
-        columns = [Column(int(c["index"]), str(c["header"]), c["field"]) for c in p.pop("columns")]
+        columns = [Column(int(c["index"]), str(c["header"]), c["field"], c.get("date")) for c in p.pop("columns")]
         plans.append((int(i), SheetPlan(**p, columns=columns)))
     return workbooks, plans

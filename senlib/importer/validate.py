@@ -32,8 +32,10 @@ def _label(name: str) -> str:
     return COLUMN_LABELS.get(name, TRACKER_LABELS.get(name, name.replace("_", " ").capitalize())).lower()
 
 
-def _select(table: str, severity: str, fld: str | None, value: str, message: str, fix: str, where: str) -> str:
-    return (f"SELECT {q(severity)} AS severity, _file, _sheet, _row, {q(fld) if fld else 'NULL'} AS field, "
+def _select(table: str, severity: str, fld: str | None, value: str, message: str, fix: str, where: str,
+            field_sql: str | None = None) -> str:
+    fld_sql = field_sql or (q(fld) if fld else "NULL")
+    return (f"SELECT {q(severity)} AS severity, _file, _sheet, _row, {fld_sql} AS field, "
             f"CAST({value} AS VARCHAR) AS value, {message} AS message, {q(fix)} AS fix FROM {table} WHERE {where}")
 
 
@@ -116,6 +118,53 @@ def _duplicates(cur: duckdb.DuckDBPyConnection, table: str, entity: str) -> list
     ]
 
 
+IDENTITY_FIELDS = {"date_of_birth": "dates of birth", "first_name": "first names", "last_name": "surnames"}
+CHANGING_FIELDS = ["year_group", "class", "sen_status", "primary_need", "secondary_need", "local_authority", "key_worker",
+                   "date_identified", "leaving_date", "plan_type", "plan_start"]
+
+
+def _pupil_duplicates(cur: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """A pupil on several rows (a review log, or the same pupil on two sheets) is one pupil when the identifying
+    details agree (blank cells are not a disagreement). Two dates of birth or names for one id is a true conflict
+    (an error on every row); other details that differ take the row with the latest review date, with a warning."""
+    from .normalise import PUPIL_ROW_ORDER
+
+    key = ["setting", "pupil_id"]
+    if cur.execute(f"SELECT count(*) = count(DISTINCT (setting, pupil_id)) FROM {table}").fetchall()[0][0]:
+        return []
+    data = [f.name for f in ENTITIES["pupils"] if f.name not in key] + ["extra"]
+    ident_n = ", ".join(f"count(DISTINCT lower(CAST({ident(f)} AS VARCHAR))) AS n_{f}" for f in IDENTITY_FIELDS)
+    change_n = ", ".join(f"count(DISTINCT {ident(f)}) AS n_{f}" for f in CHANGING_FIELDS)
+    conflict = " || ".join(f"CASE WHEN n_{f} > 1 THEN {q(', ' + words)} ELSE '' END" for f, words in IDENTITY_FIELDS.items())
+    changed = " || ".join(f"CASE WHEN n_{f} > 1 THEN {q(', ' + _label(f).replace('sen ', 'SEN '))} ELSE '' END"
+                          for f in CHANGING_FIELDS)
+    body = f"""(SELECT t.*, d.*  EXCLUDE (setting, pupil_id),
+                   row_number() OVER (PARTITION BY t.setting, t.pupil_id ORDER BY t._file, t._sheet, t._row) AS _nth,
+                   row_number() OVER (PARTITION BY t.setting, t.pupil_id ORDER BY {PUPIL_ROW_ORDER.format(t="t.")}) AS _latest,
+                   substr({conflict}, 3) AS _conflict, substr({changed}, 3) AS _changed
+            FROM {table} t JOIN (
+                SELECT setting, pupil_id, count(*) AS _copies, count(DISTINCT hash({', '.join(ident(d) for d in data)})) AS _versions,
+                       string_agg(_sheet || ' row ' || _row, ', ' ORDER BY _file, _sheet, _row) AS _where,
+                       {ident_n}, {change_n}
+                FROM {table} WHERE setting IS NOT NULL AND pupil_id IS NOT NULL GROUP BY setting, pupil_id HAVING count(*) > 1) d
+              ON t.setting IS NOT DISTINCT FROM d.setting AND t.pupil_id IS NOT DISTINCT FROM d.pupil_id)"""
+    return [
+        _select(body, ERROR, "pupil_id", "pupil_id",
+                "'Pupil ' || pupil_id || ' appears ' || _copies || ' times in this upload with different details (' || _where "
+                "|| '): two different ' || _conflict",
+                "Keep one row per pupil (or correct the id if these are different pupils), then upload again.",
+                "_conflict <> ''"),
+        _select(body, WARNING, "pupil_id", "pupil_id",
+                "'Pupil ' || pupil_id || ' is on ' || _copies || ' rows (' || _where || ') that differ in ' || _changed || "
+                "': the row with the latest review date (' || _sheet || ' row ' || _row || ') is used for them'",
+                "Nothing to do if that row is the pupil's current record; otherwise correct the older rows.",
+                "_conflict = '' AND _changed <> '' AND _latest = 1"),
+        _select(body, WARNING, "pupil_id", "pupil_id",
+                "'Pupil ' || pupil_id || ' appears ' || _copies || ' times with the same details (' || _where || '); imported once'",
+                "Nothing to do; delete the repeated row to keep the tracker tidy.", "_versions = 1 AND _nth > 1"),
+    ]
+
+
 def check(cur: duckdb.DuckDBPyConnection, stage: Stage, plans: list[tuple[int, SheetPlan]], today: date,
           allowed_settings: frozenset[str] | None = None) -> pd.DataFrame:
     """All problems of the staged upload, as a table with the COLUMNS above."""
@@ -165,8 +214,10 @@ def check(cur: duckdb.DuckDBPyConnection, stage: Stage, plans: list[tuple[int, S
         sql.append(_select(p, ERROR, "setting", "r_setting", q("It is not known which setting (school) this pupil belongs to"),
                            "Choose the setting when importing (the Setting box, or --setting on the command line), or add a "
                            "Setting column.", "setting IS NULL"))
-        sql += _duplicates(cur, p, "pupils")
+        sql += _pupil_duplicates(cur, p)
         frames.append(_run(cur, sql))
+    if stage.wide:
+        frames.append(_run(cur, _wide_checks(stage, today)))
     pupil_errors = _error_keys(frames, "pupils", stage)
     for entity, table in stage.tables.items():
         if entity == "pupils":
@@ -199,6 +250,66 @@ def check(cur: duckdb.DuckDBPyConnection, stage: Stage, plans: list[tuple[int, S
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
     return pd.concat(frames, ignore_index=True)
+
+
+# The pseudo-field (fields.WIDE) of each column of the rows repeating columns make: problems name the column they
+# came from as "<field>#<column index>" (pipeline turns that into the heading).
+_WIDE_FIELD = {("reviews", "review_date"): "history_review_date", ("reviews", "progress"): "history_progress",
+               ("reviews", "parent_attended"): "history_parent_attended", ("reviews", "decision"): "history_decision",
+               ("targets", "description"): "target_text", ("targets", "area"): "target_area",
+               ("targets", "baseline"): "target_baseline", ("targets", "value"): "target_value",
+               ("scores", "score"): "target_score"}
+
+
+_WIDE_LABEL = {"history_review_date": "review date", "history_progress": "progress at the review",
+               "history_parent_attended": "parent attended the review", "history_decision": "decision at the review",
+               "target_area": "area of need", "target_baseline": "baseline score", "target_value": "target score",
+               "target_score": "scaling score"}
+
+
+def _wide_checks(stage: Stage, today: date) -> list[str]:
+    """Unreadable cells of the review history and target columns, impossible review dates, details without a date."""
+    from .normalise import WIDE_STAGE_FIELDS
+
+    out = []
+    t = f"DATE {q(today.isoformat())}"
+    for kind, table in stage.wide.items():
+        for f in WIDE_STAGE_FIELDS[kind]:
+            name = _WIDE_FIELD[(kind, f.name)]
+            where_col = f"{q(name)} || '#' || CAST({ident('_c_' + f.name)} AS VARCHAR)"
+            r, v = ident("r_" + f.name), ident(f.name)
+            if f.kind == "text":
+                continue
+            label = _WIDE_LABEL[name]
+            if f.kind == "date":
+                message, fix = f"This is not a date the importer can read ({label})", DATE_FIX
+            elif f.kind == "number":
+                message, fix = f"This is not a number ({label})", "Write a number, e.g. 4 or 4.5."
+            else:
+                message, fix = f"Unknown {label}", f"Use one of: {accepted_values(f.vocab or 'bool')}."
+            out.append(_select(table, ERROR, None, r, q(message), fix, f"{r} IS NOT NULL AND {v} IS NULL", where_col))
+            if f.kind == "date":
+                out.append(_select(table, ERROR, None, r, q(f"Impossible date ({label}): before 1995 or more than "
+                                                            f"{LATEST_YEARS} years ahead"), "Check the year; " + DATE_FIX,
+                                   f"({v} < DATE {q(EARLIEST.isoformat())} OR {v} > {t} + INTERVAL {LATEST_YEARS} YEAR)",
+                                   where_col))
+    if "reviews" in stage.wide:
+        table = stage.wide["reviews"]
+        details = "coalesce(r_progress, r_parent_attended, r_decision)"
+        out.append(_select(table, WARNING, None, details,
+                           q("Progress, attendance or a decision is recorded beside a review that has no date: not imported"),
+                           "Fill in the date of that review, then upload again.",
+                           f"r_review_date IS NULL AND {details} IS NOT NULL",
+                           "'history_review_date#' || CAST(_c_review_date AS VARCHAR)"))
+    if "scores" in stage.wide:
+        scores, targets = stage.wide["scores"], stage.wide.get("targets")
+        has_text = (f"EXISTS (SELECT 1 FROM {targets} t WHERE t._file = s._file AND t._sheet = s._sheet AND t._row = s._row "
+                    "AND t.slot = s.slot AND t.r_description IS NOT NULL)") if targets else "FALSE"
+        out.append(_select(f"{scores} s", WARNING, None, "r_score",
+                           q("A score is recorded for a target that has no text in this row: not imported"),
+                           "Write the target in its column, or delete the score.",
+                           f"r_score IS NOT NULL AND NOT {has_text}", "'target_score#' || CAST(_c_score AS VARCHAR)"))
+    return out
 
 
 def _run(cur: duckdb.DuckDBPyConnection, sql: list[str]) -> pd.DataFrame:
