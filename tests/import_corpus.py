@@ -194,3 +194,73 @@ def flipped(data: bytes, seed: int, n: int = 8) -> bytes:
     for _ in range(n):
         out[rng.randrange(len(out))] = rng.randrange(256)
     return bytes(out)
+
+
+# ---- Tracker shapes of issue 13: review history and targets in columns, review logs -------------
+SHAPES_AS_OF = date(2026, 12, 1)
+
+
+def term_register(third_term: bool = False) -> bytes:
+    """A register with a column per term's review and no UPN (issue 13): an EHC plan reviewed ten months ago, a pupil
+    reviewed last week, an under-5 due in five weeks, a pupil with no date at all, one whose review is overdue.
+    With `third_term`, next term's copy: one more review column, filled in for every pupil."""
+    head = ["Pupil name", "DOB", "Year", "SEN", "Need", "Review 1 (Summer term)", "Progress", "Review 2 (Autumn term)",
+            "Progress"] + (["Review 3 (Spring term)", "Progress"] if third_term else []) + ["Next review due"]
+    people = [
+        ["Amy Clark", "10/02/2016", "Year 5", "EHCP", "SLCN", "03/02/2026", "Expected", "", "", "03/02/2027"],
+        ["Ben Doe", "12/05/2016", "Year 5", "SEN Support", "SPLD", "10/06/2026", "Expected", "24/11/2026", "Less than expected",
+         "24/02/2027"],
+        ["Cara Lee", "15/03/2022", "Reception", "EHCP", "PD", "05/07/2026", "", "", "", ""],
+        ["Dev Shah", "01/09/2015", "Year 6", "SEN Support", "MLD", "", "", "", "", ""],
+        ["Eve Moss", "20/12/2015", "Year 5", "SEN Support", "SEMH", "01/04/2026", "Less", "", "", ""],
+    ]
+    spring = {"Amy Clark": "02/02/2027", "Ben Doe": "22/02/2027", "Cara Lee": "04/01/2027", "Dev Shah": "10/03/2027",
+              "Eve Moss": "01/03/2027"}
+    rows = [["SEN register 2026-27, Brook Primary"], [], head]
+    for p in people:
+        rows.append(p[:9] + ([spring[p[0]], "Expected"] if third_term else []) + p[9:])
+    return xlsx({"Register": rows})
+
+
+def review_log_csv() -> bytes:
+    """A review log: one row per review, the pupil's details repeated (year group moves up in September; a blank
+    need is no disagreement)."""
+    return csv_bytes([
+        ["Name", "DOB", "Year", "SEN status", "Primary need", "Review date", "Progress", "Parent attended", "Next review"],
+        ["Ben Doe", "12/05/2016", "Year 4", "K", "SPLD", "20/01/2026", "Expected", "Yes", "20/04/2026"],
+        ["Ben Doe", "12/05/2016", "Year 4", "K", "", "22/04/2026", "Less than expected", "No", "10/07/2026"],
+        ["Amy Clark", "10/02/2016", "Year 5", "E", "SLCN", "03/02/2026", "Expected", "Yes", "03/02/2027"],
+        ["Ben Doe", "12/05/2016", "Year 5", "K", "SPLD", "24/09/2026", "Less than expected", "Yes", "24/12/2026"],
+    ])
+
+
+def ipm_targets(t1_text: str = "Read 20 high-frequency words", winter: bool = False) -> bytes:
+    """IPM targets with their scaling scores in columns: dated scores for target 1, term columns for target 2."""
+    head = ["UPN", "Name", "DOB", "SEN status", "Need", "Last review", "Target 1", "T1 area", "T1 baseline", "T1 target",
+            "T1 score 01/10/2026", "T1 score 20/11/2026"] + (["T1 score 15/01/2027"] if winter else []) + \
+           ["Target 2", "T2 baseline", "T2 Autumn 1", "T2 Autumn 2"]
+    rows = [head,
+            ["U1", "Sam Jones", "04/03/2016", "K", "SPLD", "20/11/2026", t1_text, "Cognition and learning", "2", "8", "4", "4"]
+            + (["5"] if winter else []) + ["Sit at the table for 10 minutes", "1", "3", "5"],
+            ["U2", "Ali Khan", "05/05/2015", "E", "ASD", "18/11/2026", "Greet an adult each morning", "C&I", "3", "9", "5",
+             "6"] + (["7"] if winter else []) + ["", "", "", ""]]
+    return xlsx({"IPM": rows})
+
+
+def year_sheets_with_term_columns() -> bytes:
+    """A secondary-style tracker with a sheet per year group and review columns named by term."""
+    head = ["UPN", "Surname", "Forename", "DOB", "SEN stage", "Autumn review", "Autumn progress", "Spring review",
+            "Spring progress", "Summer review", "Summer progress"]
+    return xlsx({
+        "Year 7": [head, ["Y7A", "Hart", "Jo", "03/10/2014", "K", "01/10/2025", "Expected", "20/01/2026", "More", "10/06/2026",
+                          "Expected"]],
+        "Year 8": [head, ["Y8A", "Ng", "Li", "11/11/2013", "K", "02/10/2025", "Less", "", "", "", ""]],
+    })
+
+
+def other_spellings() -> bytes:
+    """Review history written other ways: 'APDR 1', 'Review date (Spring)', bare half-terms holding dates."""
+    return csv_bytes([
+        ["Pupil ID", "Child's name", "D.O.B", "Stage", "APDR 1", "APDR 1 outcome", "Review date (Spring)", "Aut 1", "Sum 2"],
+        ["X1", "Pat Kay", "01/01/2017", "SEN Support", "12/09/2025", "Maintain", "15/03/2026", "20/10/2025", "15/07/2026"],
+    ])

@@ -23,7 +23,9 @@ CELLS = st.one_of(st.none(), st.text(max_size=12), st.integers(-5, 60000), st.fl
                                    "tbc", "SpLD (Dyslexia)", "2015-03-04", "P1", "P2", ""]))
 HEADINGS = st.lists(st.sampled_from(["UPN", "Name", "DOB", "Year", "SEN status", "Primary need", "Last review", "Progress",
                                      "Next review", "Plan", "Notes", "Setting", "Surname", "Forename", "Review date",
-                                     "Outcome", "Score", "Date", ""]), min_size=1, max_size=8)
+                                     "Outcome", "Score", "Date", "", "Review 1", "Review 2 (Autumn term)", "Autumn review",
+                                     "Aut 1", "Target 1", "T1 baseline", "T1 score 14/10/2025", "T1 Autumn", "Target 2",
+                                     "Review date (Spring)"]), min_size=1, max_size=10)
 MESSY = messy_tracker()
 # Real-format files whose bytes the mutation tests damage; in CI each read has a short time limit.
 SEEDS = {"register.xlsx": MESSY, "register.xls": xls(simple_rows()), "register.ods": ods(simple_rows())}
@@ -128,3 +130,42 @@ def test_mutated_zip_members(name, member, changes):
                     body[i:i + len(junk)] = junk
             out.writestr(info, bytes(body))
     _check(_con(), [(name, buf.getvalue())])
+
+
+# Issue 13's shapes (review history and targets in columns, a review log), cell by cell made messy.
+SHAPE_ROWS = {
+    "history": [["Name", "DOB", "SEN", "Review 1 (Summer term)", "Progress", "Review 2 (Autumn term)", "Progress", "Next review due"],
+                ["Amy Clark", "10/02/2016", "E", "03/02/2025", "Expected", "01/10/2025", "Less", "03/02/2026"],
+                ["Ben Doe", "12/05/2016", "K", "10/06/2025", "", "", "", ""]],
+    "targets": [["UPN", "Name", "DOB", "SEN", "Target 1", "T1 baseline", "T1 target", "T1 score 01/10/2025", "T1 score 20/11/2025",
+                 "Target 2", "T2 baseline", "T2 score 01/10/2025"],
+                ["U1", "Sam Jones", "04/03/2016", "K", "Read 20 words", "2", "8", "4", "4", "Sit still", "1", "3"],
+                ["U2", "Ali Khan", "05/05/2015", "E", "Greet an adult", "3", "9", "5", "6", "", "", ""]],
+    "log": [["Name", "DOB", "Year", "SEN status", "Review date", "Progress", "Next review"],
+            ["Ben Doe", "12/05/2016", "Year 4", "K", "20/01/2025", "Expected", "20/04/2025"],
+            ["Ben Doe", "12/05/2016", "Year 4", "K", "22/04/2025", "Less", "10/07/2025"],
+            ["Ben Doe", "12/05/2016", "Year 5", "K", "24/09/2025", "Less", "24/12/2025"]],
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shape=st.sampled_from(sorted(SHAPE_ROWS)), edits=st.lists(st.tuples(st.integers(1, 3), st.integers(0, 11), CELLS),
+                                                                   max_size=4), as_csv=st.booleans())
+def test_mutated_shapes(shape, edits, as_csv):
+    """Any cell of a shape changed to any value: imported, or refused with nothing written; imported twice, the
+    second import changes nothing."""
+    rows = [list(r) for r in SHAPE_ROWS[shape]]
+    for r, c, value in edits:
+        if r < len(rows) and c < len(rows[r]):
+            rows[r][c] = ILLEGAL.sub("", value) or None if isinstance(value, str) and not as_csv else value
+    data = csv_bytes(rows) if as_csv else xlsx({"Sheet": rows})
+    con = store.connect(":memory:")
+    files = [("t.csv" if as_csv else "t.xlsx", data)]
+    before = _fingerprint(con)
+    try:
+        import_files(con, files, setting="S", today=AS_OF, limits=SHORT)
+    except SenlibError:
+        assert _fingerprint(con) == before
+        return
+    again = import_files(con, files, setting="S", today=AS_OF, limits=SHORT)
+    assert all(c == {"added": 0, "changed": 0} for c in again.totals().values()), again.totals()
