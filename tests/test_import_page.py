@@ -114,3 +114,40 @@ def test_file_and_sheet_names_are_shown_as_typed_never_as_markdown(empty_db, mon
     label = next(e.label for e in at.expander if "sheet" in e.label)
     assert r"\[click\]\(http" in label and r"\*\*x\*\*" in label   # escaped: Streamlit shows the characters
     assert "[click](http" not in label
+
+
+def test_term_columns_register_preview_and_import_match_the_command_line(empty_db, monkeypatch, tmp_path):
+    from senlib.importer import import_files
+    from tests.import_corpus import SHAPES_AS_OF, term_register
+
+    at = _app(empty_db, monkeypatch)
+    at.file_uploader[0].set_value(("register.xlsx", term_register(), "application/octet-stream")).run()
+    assert not at.exception, at.exception
+    assert any(i.value.replace("\\", "").startswith("Review history: 2 columns") for i in at.info)
+    at.text_input[0].set_value("Brook").run()
+    _button(at, "Import").click().run()
+    assert any("Imported as import" in s.value for s in at.success)
+    import ui.state
+
+    page = ui.state.connection().cursor().execute(
+        "SELECT pupil_id, plan_type, review_date, held, progress FROM reviews ORDER BY ALL").fetchall()
+    cli = store.connect(tmp_path / "cli.duckdb")
+    import_files(cli, [("register.xlsx", term_register())], setting="Brook", today=SHAPES_AS_OF)
+    held = cli.execute("SELECT pupil_id, plan_type, review_date, held, progress FROM reviews ORDER BY ALL").fetchall()
+    cli.close()
+    # the page imports as of today; the register's dates are all past or far enough ahead to be the same either way
+    assert page == held and len(page) == 7
+
+
+def test_score_columns_without_a_date_are_asked_for(empty_db, monkeypatch):
+    from tests.import_corpus import ipm_targets
+
+    at = _app(empty_db, monkeypatch)
+    at.file_uploader[0].set_value(("ipm.xlsx", ipm_targets(), "application/octet-stream")).run()
+    assert not at.exception, at.exception
+    assert any("T2 Autumn 1" in w.value and "Date of the scores" in w.value for w in at.warning)
+    assert any(i.value.replace("\\", "").startswith("Targets: 2") for i in at.info)
+    at.text_input[0].set_value("Brook").run()
+    _button(at, "Check").click().run()
+    assert any("need the date the scores were given" in e.value for e in at.error)
+    assert _count(empty_db) == 0

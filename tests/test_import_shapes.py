@@ -10,7 +10,6 @@ import pytest
 
 from senlib import rules, store
 from senlib.importer import ImportRefused, apply_mapping, import_files, prepare, remember_mapping, run, undo
-from senlib.importer.wide import outcome_id
 from tests.import_corpus import (
     SHAPES_AS_OF,
     ipm_targets,
@@ -210,8 +209,7 @@ def test_targets_and_scores_from_columns(con):
     up = _give_dates(con, ipm_targets())
     r = run(con, up, setting="Brook", today=D(2026, 12, 20))
     assert r.errors.empty, r.errors.to_dict("records")
-    t1, t2 = outcome_id(1, "Read 20 high-frequency words"), outcome_id(2, "Sit at the table for 10 minutes")
-    greet = outcome_id(1, "Greet an adult each morning")
+    t1, t2, greet = "Target 1", "Target 2", "Target 1"
     assert con.execute("""SELECT pupil_id, outcome_id, area, description, baseline, target, scale_min, scale_max, status
         FROM outcomes ORDER BY 1, 2""").fetchall() == sorted([
         ("U1", t1, "cognition_learning", "Read 20 high-frequency words", 2.0, 8.0, 0.0, 10.0, None),
@@ -222,8 +220,8 @@ def test_targets_and_scores_from_columns(con):
         ("U1", t2, D(2026, 10, 20), 3.0), ("U1", t2, D(2026, 12, 18), 5.0),
         ("U2", greet, D(2026, 10, 1), 5.0), ("U2", greet, D(2026, 11, 20), 6.0)])
     # the stalled-outcome rule fires on target 1 (4 then 4), not on the others
-    progress = rules.outcome_progress(con.cursor(), D(2026, 12, 20)).set_index("outcome_id")
-    assert progress.loc[t1, "stalled"] and not progress.loc[t2, "stalled"] and not progress.loc[greet, "stalled"]
+    progress = rules.outcome_progress(con.cursor(), D(2026, 12, 20)).set_index(["pupil_id", "outcome_id"])["stalled"]
+    assert progress.to_dict() == {("U1", t1): True, ("U1", t2): False, ("U2", greet): False}
     flags = rules.pupil_status(con.cursor(), D(2026, 12, 20)).set_index("pupil_id")["flags"]
     assert "stalled_outcome" in list(flags["U1"]) and "stalled_outcome" not in list(flags["U2"])
 
@@ -235,16 +233,18 @@ def test_remembered_dates_let_the_command_line_import_and_next_terms_file(con):
     # next term: a new score column dated in its heading, and new text in target 1 for Sam: a new outcome
     nxt = import_files(con, [("ipm.xlsx", ipm_targets("Read 40 high-frequency words", winter=True))], setting="Brook",
                        today=D(2027, 1, 20))
-    old, new = outcome_id(1, "Read 20 high-frequency words"), outcome_id(1, "Read 40 high-frequency words")
-    assert con.execute("SELECT outcome_id, status FROM outcomes WHERE pupil_id = 'U1' AND outcome_id LIKE 'T1-%' ORDER BY 2 NULLS LAST"
-                       ).fetchall() == [(old, "discontinued"), (new, None)]
+    old, new = "Target 1", "Target 1 (2)"
+    assert con.execute("SELECT outcome_id, description, status FROM outcomes WHERE pupil_id = 'U1' AND outcome_id LIKE 'Target 1%' "
+                       "ORDER BY 1").fetchall() == [(old, "Read 20 high-frequency words", "discontinued"),
+                                                    (new, "Read 40 high-frequency words", None)]
+    assert nxt.totals()["outcomes"] == {"added": 1, "changed": 1}
     # the old outcome keeps its scores; the new one has the scores its row gives it
-    assert set(con.execute("SELECT outcome_id, score_date, score FROM scores WHERE pupil_id = 'U1' AND outcome_id LIKE 'T1-%'"
+    assert set(con.execute("SELECT outcome_id, score_date, score FROM scores WHERE pupil_id = 'U1' AND outcome_id LIKE 'Target 1%'"
                            ).fetchall()) == {(old, D(2026, 10, 1), 4.0), (old, D(2026, 11, 20), 4.0),
                                              (new, D(2026, 10, 1), 4.0), (new, D(2026, 11, 20), 4.0),
                                              (new, D(2027, 1, 15), 5.0)}
     undo(con, nxt.import_ids[0])
-    assert con.execute("SELECT outcome_id, status FROM outcomes WHERE pupil_id = 'U1' AND outcome_id LIKE 'T1-%'"
+    assert con.execute("SELECT outcome_id, status FROM outcomes WHERE pupil_id = 'U1' AND outcome_id LIKE 'Target 1%'"
                        ).fetchall() == [(old, None)]
     assert con.execute("SELECT count(*) FROM scores").fetchall() == [(6,)]
 

@@ -172,19 +172,52 @@ def today_literal(today: date) -> str:
 
 
 def wide_outcomes(cur: duckdb.DuckDBPyConnection, rows: str, wide: dict[str, str], import_ids: list[int]) -> tuple[str, str]:
-    """Outcomes and scores from target columns: one outcome per target text (its id from slot and text), each with
-    its scores. The scale is 0-10 unless the numbers say percentages (above 10) or -2..+2."""
-    from .normalise import PUPIL_ROW_ORDER
+    """Outcomes and scores from target columns: one outcome per target slot and text, each with its scores.
 
-    outcomes, scores = f"{rows}_woutcomes", f"{rows}_wscores"
+    The same text in the same slot is the same outcome as before ('Target 1'); new text is a new outcome, named
+    'Target 1 (2)' and so on. The scale is 0-10 unless the numbers say percentages (above 10) or -2..+2."""
+    from .normalise import PUPIL_ROW_ORDER
+    from .synonyms import sql_norm_key
+    from .wide import OUTCOME_NAME_RE
+
+    outcomes, scores, names = f"{rows}_woutcomes", f"{rows}_wscores", f"{rows}_wnames"
     targets = wide["targets"]
-    have_scores = "scores" in wide
-    score_rows = (f"""SELECT a.setting, a.pupil_id, a.import_id, a._file, a._sheet, a._row, a.last_review_date, t.outcome_id,
+    oldest_first = "min(a.last_review_date), min(a._file), min(a._sheet), min(a._row)"
+    # every (pupil, slot, text) of the upload, with the id it has (the same text before) or gets (the next number)
+    cur.execute(f"""CREATE TEMP TABLE {names} AS
+        WITH found AS (
+            SELECT a.setting, a.pupil_id, t.slot, {sql_norm_key('t.description')} AS text_key,
+                   row_number() OVER (PARTITION BY a.setting, a.pupil_id, t.slot ORDER BY {oldest_first}) AS seen
+            FROM {targets} t JOIN {rows} a USING (_file, _sheet, _row)
+            WHERE t.description IS NOT NULL
+            GROUP BY a.setting, a.pupil_id, t.slot, text_key),
+        known AS (
+            SELECT setting, pupil_id, outcome_id, CAST(regexp_extract(outcome_id, {q(OUTCOME_NAME_RE)}, 1) AS BIGINT) AS slot,
+                   {sql_norm_key('description')} AS text_key
+            FROM outcomes WHERE regexp_matches(outcome_id, {q(OUTCOME_NAME_RE)})
+              AND (setting, pupil_id) IN (SELECT (setting, pupil_id) FROM found)),
+        fresh AS (
+            SELECT f.*, row_number() OVER (PARTITION BY f.setting, f.pupil_id, f.slot ORDER BY f.seen) AS nth
+            FROM found f WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.setting = f.setting AND k.pupil_id = f.pupil_id
+                                           AND k.slot = f.slot AND k.text_key = f.text_key)),
+        same AS (SELECT setting, pupil_id, slot, text_key, min(outcome_id) AS outcome_id FROM known GROUP BY ALL),
+        taken AS (SELECT setting, pupil_id, slot, count(*) AS n FROM known GROUP BY ALL)
+        SELECT f.setting, f.pupil_id, f.slot, f.text_key,
+               coalesce(k.outcome_id, 'Target ' || f.slot || CASE WHEN n.nth + coalesce(c.n, 0) > 1
+                                                               THEN ' (' || (n.nth + coalesce(c.n, 0)) || ')' ELSE '' END) AS outcome_id
+        FROM found f
+        LEFT JOIN same k ON k.setting = f.setting AND k.pupil_id = f.pupil_id AND k.slot = f.slot AND k.text_key = f.text_key
+        LEFT JOIN fresh n ON n.setting = f.setting AND n.pupil_id = f.pupil_id AND n.slot = f.slot AND n.text_key = f.text_key
+        LEFT JOIN taken c ON c.setting = f.setting AND c.pupil_id = f.pupil_id AND c.slot = f.slot""")
+    named = f"""(SELECT t.*, a.setting, a.pupil_id, a.import_id, a.last_review_date, m.outcome_id
+                 FROM {targets} t JOIN {rows} a USING (_file, _sheet, _row)
+                 JOIN {names} m ON m.setting = a.setting AND m.pupil_id = a.pupil_id AND m.slot = t.slot
+                  AND m.text_key = {sql_norm_key('t.description')})"""
+    score_rows = (f"""SELECT t.setting, t.pupil_id, t.import_id, t._file, t._sheet, t._row, t.last_review_date, t.outcome_id,
                              s.score_date, s.score
-                      FROM {wide['scores']} s JOIN {targets} t USING (_file, _sheet, _row, slot)
-                      JOIN {rows} a USING (_file, _sheet, _row)
-                      WHERE s.score IS NOT NULL AND t.outcome_id IS NOT NULL AND s.score_date IS NOT NULL"""
-                  if have_scores else
+                      FROM {wide['scores']} s JOIN {named} t USING (_file, _sheet, _row, slot)
+                      WHERE s.score IS NOT NULL AND s.score_date IS NOT NULL"""
+                  if "scores" in wide else
                   "SELECT NULL::VARCHAR AS setting, NULL::VARCHAR AS pupil_id, NULL::BIGINT AS import_id, NULL::BIGINT AS _file, "
                   "NULL::VARCHAR AS _sheet, NULL::BIGINT AS _row, NULL::DATE AS last_review_date, NULL::VARCHAR AS outcome_id, "
                   "NULL::DATE AS score_date, NULL::DOUBLE AS score WHERE FALSE")
@@ -192,11 +225,10 @@ def wide_outcomes(cur: duckdb.DuckDBPyConnection, rows: str, wide: dict[str, str
         QUALIFY row_number() OVER (PARTITION BY setting, pupil_id, outcome_id, score_date ORDER BY {PUPIL_ROW_ORDER.format(t='')}) = 1""")
     cur.execute(f"""CREATE TEMP TABLE {outcomes} AS
         WITH o AS (
-            SELECT a.setting, a.pupil_id, a.import_id, a._file, a._sheet, a._row, a.last_review_date, t.slot, t.outcome_id,
-                   t.area, t.description, t.baseline, t.value AS target
-            FROM {targets} t JOIN {rows} a USING (_file, _sheet, _row)
-            WHERE t.outcome_id IS NOT NULL
-            QUALIFY row_number() OVER (PARTITION BY a.setting, a.pupil_id, t.outcome_id ORDER BY {PUPIL_ROW_ORDER.format(t='a.')}) = 1),
+            SELECT setting, pupil_id, import_id, _file, _sheet, _row, last_review_date, slot, outcome_id, area, description,
+                   baseline, value AS target
+            FROM {named} t
+            QUALIFY row_number() OVER (PARTITION BY setting, pupil_id, outcome_id ORDER BY {PUPIL_ROW_ORDER.format(t='')}) = 1),
         span AS (
             SELECT o.setting, o.pupil_id, o.outcome_id,
                    least(min(o.baseline), min(o.target), min(s.score)) AS lo, greatest(max(o.baseline), max(o.target), max(s.score)) AS hi
@@ -212,15 +244,16 @@ def wide_outcomes(cur: duckdb.DuckDBPyConnection, rows: str, wide: dict[str, str
 def replace_outcomes(cur: duckdb.DuckDBPyConnection, outcomes: str) -> None:
     """New text in a target's column is a new outcome: the outcome that held the slot before is no longer current
     (discontinued, with its scores kept; undo puts it back)."""
-    match = f"""FROM {outcomes} n WHERE n._current AND t.setting = n.setting AND t.pupil_id = n.pupil_id
-            AND t.outcome_id LIKE 'T' || n.slot || '-%' AND t.outcome_id <> n.outcome_id
+    from .wide import OUTCOME_NAME_RE
+
+    same_slot = f"""n._current AND t.setting = n.setting AND t.pupil_id = n.pupil_id AND t.outcome_id <> n.outcome_id
+            AND regexp_matches(t.outcome_id, {q(OUTCOME_NAME_RE)})
+            AND CAST(regexp_extract(t.outcome_id, {q(OUTCOME_NAME_RE)}, 1) AS BIGINT) = n.slot
             AND coalesce(t.status, 'active') = 'active'"""
     cur.execute(f"""INSERT INTO import_row_changes (import_id, table_name, before)
         SELECT n.import_id, 'outcomes', to_json(t) FROM outcomes t, {outcomes} n
-        WHERE n._current AND t.setting = n.setting AND t.pupil_id = n.pupil_id
-          AND t.outcome_id LIKE 'T' || n.slot || '-%' AND t.outcome_id <> n.outcome_id
-          AND coalesce(t.status, 'active') = 'active' AND t.import_id IS DISTINCT FROM n.import_id""")
-    cur.execute(f"UPDATE outcomes t SET status = 'discontinued', import_id = n.import_id {match}")
+        WHERE {same_slot} AND t.import_id IS DISTINCT FROM n.import_id""")
+    cur.execute(f"UPDATE outcomes t SET status = 'discontinued', import_id = n.import_id FROM {outcomes} n WHERE {same_slot}")
 
 
 def upsert(cur: duckdb.DuckDBPyConnection, table: str, src: str, today: date) -> None:

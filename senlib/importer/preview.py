@@ -116,7 +116,7 @@ def sample_rows(upload: Upload, file_idx: int, plan: SheetPlan, n: int = 5) -> p
     sheet = upload.sheet(file_idx, plan.sheet)
     data = sheet.table.slice((plan.header_row or 0) + 1, n).to_pandas()
     names = {f"c{c.index}": c.header for c in plan.columns}
-    return data[[c for c in data.columns if c in names]].rename(columns=names)
+    return data[[c for c in data.columns if c in names]].rename(columns=names).fillna("")  # a blank cell shows blank
 
 
 def summary_lines(result: ImportResult) -> list[str]:

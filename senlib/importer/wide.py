@@ -7,19 +7,17 @@ belongs to the group of the review date or target on its left (or to the target 
 Each review-date cell becomes a review, each target text an outcome, each score cell a score. A score column's
 date comes from its heading, or, for a term name, from the SENCo (given in the preview, remembered by heading).
 
-An outcome's identity is its slot and its text: new text in "Target 1" next term is a new outcome, never the
-old one with merged scores.
+An outcome's identity is its slot and its text: new text in "Target 1" next term is a new outcome ("Target 1 (2)"),
+never the old one with merged scores; the same text again is the same outcome.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .fields import WIDE
 from .synonyms import norm_key
@@ -259,9 +257,12 @@ def groups(columns: list) -> Groups:
     return Groups(reviews, targets)
 
 
-def outcome_id(slot: int, text: str) -> str:
-    """The id of the outcome a target's slot and text make: T1-3fa9c2 (same text, same id, in every upload)."""
-    return f"T{slot}-{hashlib.sha1(norm_key(text).encode()).hexdigest()[:6]}"
+def outcome_name(slot: int, n: int = 1) -> str:
+    """The id an outcome from a target column gets: 'Target 1', and 'Target 1 (2)' for the next text in that slot."""
+    return f"Target {slot}" + (f" ({n})" if n > 1 else "")
+
+
+OUTCOME_NAME_RE = r"^Target (\d+)(?: \((\d+)\))?$"   # SQL regexp of outcome_name
 
 
 def describe(columns: list) -> list[str]:
@@ -337,10 +338,8 @@ def stage_tables(plan, sheet, file_idx: int, clean) -> dict[str, pa.Table]:
             cols["r_" + name] = col(r.details.get(name))
         out["reviews"].append(pa.table(cols))
     for t in g.targets:
-        text = col(t.text_col)
-        ids = {v: outcome_id(t.slot, v) for v in pc.unique(text).to_pylist() if v is not None}
         cols = {**base, "slot": pa.array([t.slot] * n, pa.int64()), "_c_description": idx(t.text_col),
-                "r_description": text, "outcome_id": pa.array([ids.get(v) for v in text.to_pylist()], pa.string())}
+                "r_description": col(t.text_col)}
         for name in ("area", "baseline", "value"):
             cols["_c_" + name] = idx(t.details.get(name))
             cols["r_" + name] = col(t.details.get(name))

@@ -1,0 +1,85 @@
+"""Issue 13's tracker shapes in a real browser: the Upload page's preview of a register with a column per term's
+review, the statuses that register gives on the Caseload, and the scaling chart of a pupil whose scores came from
+target columns (screenshots in tests/artifacts/)."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import quote
+
+import pytest
+
+from senlib import store
+from senlib.importer import apply_mapping, prepare, remember_mapping, run
+from tests.import_corpus import ipm_targets, term_register
+
+from .harness import running_app, screenshot, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _open(page, app, path: str) -> None:
+    page.goto(app.url)
+    wait_for_app(page)
+    page.goto(app.page_url(path))
+    wait_for_app(page)
+
+
+def test_term_columns_register_preview_import_and_statuses(browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
+    page = context.new_page()
+    try:
+        with running_app(tmp_path / "brook.duckdb") as app:
+            _open(page, app, "upload")
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+                files=[{"name": "register.xlsx", "mimeType": XLSX, "buffer": term_register()}])
+            page.locator('h3:has-text("Preview")').wait_for(timeout=90_000)
+            wait_for_app(page)
+            text = page.locator('[data-testid="stMain"]').inner_text()
+            assert "Review history: 2 columns ('Review 1 (Summer term)', 'Review 2 (Autumn term)')" in text
+            screenshot(page, "upload-term-columns-preview")
+            page.get_by_label("Name of the new setting").fill("Brook Primary")
+            page.get_by_label("Name of the new setting").press("Enter")
+            wait_for_app(page)
+            page.get_by_role("button", name="Import").click()
+            page.get_by_text("Imported as import").wait_for(timeout=90_000)
+            wait_for_app(page)
+
+            _open(page, app, "caseload")
+            page.locator('[data-testid="stMetric"]').first.wait_for()
+            wait_for_app(page)
+            text = page.locator('[data-testid="stMain"]').inner_text()
+            assert "No review date recorded" in text
+            screenshot(page, "caseload-term-columns")
+    finally:
+        context.close()
+
+
+def test_scaling_chart_of_scores_from_target_columns(browser, tmp_path):
+    db = tmp_path / "ipm.duckdb"
+    con = store.connect(db)
+    up = prepare(con, [("ipm.xlsx", ipm_targets())])
+    plan = up.plans[0][1]
+    apply_mapping(plan, {**plan.mapping, "__dates__": {"T2 Autumn 1": "2026-10-20", "T2 Autumn 2": "2026-11-25"}})
+    remember_mapping(con, plan)
+    run(con, up, setting="Brook Primary", today=date.today())
+    con.close()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
+    page = context.new_page()
+    try:
+        with running_app(db) as app:
+            page.goto(app.url)
+            wait_for_app(page)
+            page.goto(app.page_url("pupil") + "?pupil=" + quote("Brook Primary|U1"))
+            wait_for_app(page)
+            page.get_by_role("heading", name="Review status and flags").wait_for()
+            page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=60_000)
+            wait_for_app(page)
+            text = page.locator('[data-testid="stMain"]').inner_text()
+            assert "Read 20 high-frequency words" in text and "Sit at the table for 10 minutes" in text
+            assert "Scaling score not risen" in text          # stalled_outcome fires on target 1 (4, then 4)
+            screenshot(page, "pupil-scores-from-columns")
+    finally:
+        context.close()
