@@ -73,13 +73,16 @@ with st.expander("Filters", expanded=True, icon=":material/filter_list:"):
 
 key = tuple((c, tuple(v)) for c, v in chosen.items() if v)
 shown, n = _table(version, as_of, settings, everyone, key, search.strip())
-m = st.columns(5)
+m = st.columns(6)
 m[0].metric("Pupils shown", f"{n['pupils']:,}",
             help="Pupils on the SEN register" + (", and everyone else" if everyone else "") + ", after the filters and search.")
 m[1].metric(charts.status_word("overdue"), f"{n['overdue']:,}", help="Review due date passed, no review held since.")
-m[2].metric(charts.status_word("due_soon"), f"{n['due_soon']:,}", help="Review due within the invitation window (6 weeks by default).")
-m[3].metric(charts.status_word("on_track"), f"{n['on_track']:,}")
-m[4].metric("With a flag", f"{n['flagged']:,}", help="A rule has raised something to look at; the Flags column says what.")
+m[2].metric(charts.status_word("no_review_date"), f"{n['no_review_date']:,}",
+            help="No review, plan start or next review date recorded, so the review cannot be dated; the Why column "
+                 "says what to record. Not counted as on time.")
+m[3].metric(charts.status_word("due_soon"), f"{n['due_soon']:,}", help="Review due within the invitation window (6 weeks by default).")
+m[4].metric(charts.status_word("on_track"), f"{n['on_track']:,}")
+m[5].metric("With a flag", f"{n['flagged']:,}", help="A rule has raised something to look at; the Flags column says what.")
 
 if shown.empty:
     st.info("No pupil matches these filters and search. Clear a filter, or turn on “Include everyone”.", icon=":material/search_off:")

@@ -56,9 +56,10 @@ def _chart(spec: dict | None, key: str, table: pd.DataFrame, caption: str, confi
         st.dataframe(table, hide_index=True, width="stretch", column_config=config)
 
 
-RATE = st.column_config.NumberColumn("On time", format="percent", help="Pupils whose review is not overdue")
-COUNTS = {"pupils": "Pupils with a review clock", "on_time": "On time", "overdue": "Overdue", "due_soon": "Due soon",
-          "on_track": "On track"}
+RATE = st.column_config.NumberColumn("On time", format="percent",
+                                    help="Pupils whose review is on time (not overdue, and a review date recorded)")
+COUNTS = {"pupils": "Pupils with a review clock", "on_time": "On time", "overdue": "Overdue",
+          "no_review_date": "No review date recorded", "due_soon": "Due soon", "on_track": "On track"}
 
 st.title("Review compliance")
 viewer = current_viewer()
@@ -82,17 +83,24 @@ if h["pupils"] == 0:
             icon=":material/info:")
     st.stop()
 
-st.caption(f"On {as_of:%d %B %Y}. A review is **on time** when it is not overdue: the date it was due under the review "
-           "rules has not passed, or a review has been held since.")
-m = st.columns(5)
+st.caption(f"On {as_of:%d %B %Y}. A review is **on time** when the date it was due under the review rules has not "
+           "passed, or a review has been held since. A pupil with no review date recorded is not on time.")
+m = st.columns(6)
 m[0].metric("Reviews on time", charts.number(h["rate"], percent=True),
-            help=f"{h['on_time']:,} of {h['pupils']:,} pupils with a review clock: their review is not overdue.")
+            help=f"{h['on_time']:,} of {h['pupils']:,} pupils with a review clock: their review is not overdue and "
+                 "has a date to be held by.")
 m[1].metric("Overdue", f"{h['overdue']:,}", help="Pupils whose review date has passed with no review held since.")
-m[2].metric("Due soon", f"{h['due_soon']:,}", help="Reviews falling due within the invitation window (6 weeks by default).")
-m[3].metric("Reviews held", f"{h['reviews_held']:,}",
+m[2].metric("No review date", f"{h['no_review_date']:,}",
+            help="Pupils with no review, plan start or next review date recorded: their review cannot be dated, "
+                 "so it counts as not on time.")
+m[3].metric("Due soon", f"{h['due_soon']:,}", help="Reviews falling due within the invitation window (6 weeks by default).")
+m[4].metric("Reviews held", f"{h['reviews_held']:,}",
             help=f"Reviews held this school year, since {h['year_start']:%d/%m/%Y}." if h["year_start"] is not None else None)
-m[4].metric("Required this year", f"{h['reviews_required']:,}",
+m[5].metric("Required this year", f"{h['reviews_required']:,}",
             help="Reviews the rules require over the whole school year (pro rata for plans that started during it).")
+if h["no_review_date"]:
+    st.caption(compliance.no_date_note(f"{h['no_review_date']:,}", h["no_review_date"] == 1)
+               + " The Upcoming reviews page lists them with the date to record.")
 if h["reviews_required"]:
     st.caption(f"{charts.number(h['held_share'], percent=True)} of this school year's required reviews are held so far, "
                f"with {h['year_elapsed']:.0%} of the school year gone (a plan's reviews count up to the number it needs).")
@@ -127,7 +135,7 @@ st.caption("A review counts towards a rate only when the check can be judged fro
 st.subheader("Over the last 12 months", anchor=False)
 with st.spinner("Working out the rules at each month end of the last year…", show_time=True):
     trend = _trend(version, viewer, as_of, settings, filters)
-table = trend["table"][["label", "pupils", "on_time", "overdue", "rate"]].rename(columns={"label": "Month end", **COUNTS})
+table = trend["table"][["label", "pupils", "on_time", "overdue", "no_review_date", "rate"]].rename(columns={"label": "Month end", **COUNTS})
 _chart(trend["figure"], "trend", table, "On time at each month end", {"rate": RATE})
 st.caption("Each point is the rules worked out on the records as they stood at that month end; the last point is the "
            "as-of date.")

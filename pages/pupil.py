@@ -14,7 +14,7 @@ from ui.auth import current_viewer
 from ui.state import PUPIL_SEARCH, cursor, data_version
 from ui.widgets import as_of_input, empty_state
 
-STATUS_BADGE = {"overdue": "red", "due_soon": "orange", "on_track": "green"}
+STATUS_BADGE = {"overdue": "red", "no_review_date": "violet", "due_soon": "orange", "on_track": "green"}
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

@@ -23,7 +23,8 @@ def _upcoming(version: tuple, as_of: date, settings: tuple[str, ...] | None, wee
     ms = upcoming.milestones(status, as_of)
     td = upcoming.todo(ms, as_of)
     rv = upcoming.reviews(status, as_of, weeks, ms=ms)
-    return {"todo": td, "reviews": rv, "summary": upcoming.summary(rv, td)}
+    nd = upcoming.undated(status)
+    return {"todo": td, "reviews": rv, "undated": nd, "summary": upcoming.summary(rv, td, nd)}
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -61,12 +62,15 @@ weeks = st.segmented_control("Weeks ahead", upcoming.WEEK_CHOICES, default=upcom
 weeks = weeks or upcoming.DEFAULT_WEEKS
 
 data = _upcoming(version, as_of, settings, weeks)
-td, rv, n = data["todo"], data["reviews"], data["summary"]
-m = st.columns(4)
+td, rv, nd, n = data["todo"], data["reviews"], data["undated"], data["summary"]
+m = st.columns(5)
 m[0].metric(f"Reviews in the next {weeks} weeks", f"{n['reviews']:,}", help="Including overdue reviews and any with a step to do this week.")
 m[1].metric(charts.status_word("overdue"), f"{n['overdue']:,}", help="Reviews past their due date and not held.")
 m[2].metric("Missed steps", f"{n['missed']:,}", help="Invitations or reports whose date has passed and which are not recorded as done.")
 m[3].metric("Due in the next 7 days", f"{n['this_week']:,}")
+m[4].metric(charts.status_word("no_review_date"), f"{n['no_review_date']:,}",
+            help="Pupils whose review cannot be dated: no review, plan start or next review date recorded. Listed below "
+                 "to put right; not overdue, and not counted as on time.")
 
 st.subheader("To do this week", anchor=False)
 if td.empty:
@@ -84,6 +88,20 @@ else:
         "date": day("Date"), "pupil": "Pupil", "year": "Year group",
         "plan": "Plan", "key_worker": "Key worker", "setting": "Setting"})
     open_clicked_pupil(UPCOMING_OPEN + "todo", td["key"])
+
+if len(nd):
+    st.subheader("No review date recorded", anchor=False)
+    st.caption("The tracker has no date to work these reviews out from: no review held, no plan start and no next review "
+               "date. They are not shown as overdue, nor counted as on time; record the date named and the review "
+               "joins the lists on this page.")
+    undated_table = pd.DataFrame({"open": "Open", "pupil": nd["pupil"], "fix": nd["fix"], "year": nd["year"],
+                                  "plan": nd["plan"], "key_worker": nd["key_worker"], "setting": nd["setting"]})
+    st.dataframe(undated_table, hide_index=True, width="stretch", height=min(38 + 35 * len(undated_table), 320),
+                 placeholder="", column_config={
+        "open": open_button(UPCOMING_OPEN + "undated"), "pupil": "Pupil",
+        "fix": st.column_config.TextColumn("What to record", width="large"), "year": "Year group", "plan": "Plan",
+        "key_worker": "Key worker", "setting": "Setting"})
+    open_clicked_pupil(UPCOMING_OPEN + "undated", nd["key"])
 
 st.subheader(f"Reviews in the next {weeks} weeks", anchor=False)
 if rv.empty:

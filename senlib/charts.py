@@ -37,17 +37,22 @@ GREY = "#8C8C8C"
 # Cividis: a sequential scale readable with colour-vision deficiencies, light = high.
 SEQUENTIAL = "cividis"
 
-# Review status: colour AND word (never colour alone), in the order a SENCo acts on them.
-STATUS_ORDER: list[str] = ["overdue", "due_soon", "on_track", "not_applicable"]
+# Review status: colour AND word (never colour alone), in the order a SENCo acts on them (names.REVIEW_STATUS).
+# No review date recorded is a record to fix, not a late review: purple, never the overdue red.
+STATUS_ORDER: list[str] = list(REVIEW_STATUS)
 STATUS_COLOURS: dict[str, str] = {
     "overdue": OKABE_ITO["vermillion"],
+    "no_review_date": OKABE_ITO["reddish_purple"],
     "due_soon": OKABE_ITO["orange"],
     "on_track": OKABE_ITO["bluish_green"],
     "not_applicable": GREY,
 }
 STATUS_WORDS: dict[str, str] = dict(REVIEW_STATUS)
 # A shape per status, for tables and text where colour may not show (printouts, screen readers read the word).
-STATUS_SYMBOLS: dict[str, str] = {"overdue": "▲", "due_soon": "◆", "on_track": "●", "not_applicable": "–"}
+STATUS_SYMBOLS: dict[str, str] = {"overdue": "▲", "no_review_date": "○", "due_soon": "◆", "on_track": "●",
+                                  "not_applicable": "–"}
+# Statuses whose colour is light enough for black text (WCAG contrast); the others take white.
+DARK_TEXT = ("no_review_date", "due_soon", "on_track")
 
 PLAN_COLOURS: dict[str, str] = {
     "pupil_profile": OKABE_ITO["sky_blue"],
@@ -94,7 +99,7 @@ def status_word(code: str | None) -> str:
 def status_css(code: str | None) -> str:
     """CSS for a table cell showing a status (a pandas Styler can apply it); colour backs up the word."""
     colour = STATUS_COLOURS.get(code or "", GREY)
-    text = "#000000" if code in ("due_soon", "on_track") else "#FFFFFF"
+    text = "#000000" if code in DARK_TEXT else "#FFFFFF"
     return f"background-color: {colour}; color: {text}"
 
 

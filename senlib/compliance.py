@@ -7,8 +7,10 @@ points, even at 100,000 pupils.
 Terms, as a head teacher reads them:
 - a pupil *has a review clock* when a cadence rule applies on the date (status is not
   `not_applicable`);
-- *on time* means not overdue (on track, or due soon but not yet late); the *on-time rate* is
-  on time / pupils with a review clock;
+- *on time* means on track, or due soon but not yet late; the *on-time rate* is on time / pupils with
+  a review clock. A pupil with no review date recorded (status `no_review_date`: nothing in the tracker
+  to date the review from) has a review clock but is not on time: blank dates never look better than
+  late ones, and the figures say how many such pupils there are;
 - *reviews held against required* comes from `rules.register_summary` (this school year).
 
 The evaluation is split so that filters and the trend are cheap:
@@ -39,7 +41,9 @@ NOT_RECORDED = "Not recorded"
 # Dimensions of the status counts (besides setting, plan type and year group), with their labels.
 BREAKDOWNS: dict[str, str] = {"setting": "Setting", "class": "Class", "need": "Primary need",
                               "local_authority": "Local authority"}
-STATUS_COLUMNS = ["overdue", "due_soon", "on_track"]
+# Statuses of a pupil with a review clock (every one counts in `pupils`; only due_soon and on_track are on time).
+STATUS_COLUMNS = ["overdue", "no_review_date", "due_soon", "on_track"]
+ON_TIME = ["due_soon", "on_track"]
 # The review-quality checks shown, the four the issue names first.
 QUALITY_CHECKS: list[str] = ["parents_involved", "child_contributed", "reports_in_time", "invitations_in_time",
                              "held_on_time", "next_date_set", "outcomes_scored"]
@@ -221,9 +225,16 @@ def _wide(status: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     wide.columns.name = None
     wide["pupils"] = wide[STATUS_COLUMNS].sum(axis=1)
     wide = wide[wide["pupils"] > 0]
-    wide["on_time"] = wide["on_track"] + wide["due_soon"]
+    wide["on_time"] = wide[ON_TIME].sum(axis=1)
     wide["rate"] = wide["on_time"] / wide["pupils"]
     return wide.reset_index(drop=True)
+
+
+def no_date_note(count: str, one: bool = False) -> str:
+    """What the Compliance page and the governors' report say about pupils with no review date recorded;
+    `count` as it is to be read ('3', 'fewer than 5')."""
+    return (f"{count} {'pupil has' if one else 'pupils have'} no review date recorded (no review held, no plan start "
+            "and no next review date in the tracker): they count as not on time.")
 
 
 def plan_label(code: object) -> str:
@@ -249,8 +260,9 @@ def year_order(codes: Iterable[object]) -> list[str]:
 
 
 def headline(c: Compliance, filters: Filters = Filters()) -> dict[str, object]:
-    """The figures at the top: pupils with a review clock, on time, overdue, due soon, on-time rate; and
-    reviews held this school year against required (all plans, or the chosen plan types).
+    """The figures at the top: pupils with a review clock, on time, overdue, no review date recorded (counted in
+    pupils, never on time), due soon, on-time rate; and reviews held this school year against required (all
+    plans, or the chosen plan types).
 
     `register_filtered_by_year` is False when a year-group filter is set: register_summary counts
     by plan type only, so those two figures then cover every year group (the page says so).
@@ -258,7 +270,7 @@ def headline(c: Compliance, filters: Filters = Filters()) -> dict[str, object]:
     s = _filter(c.status, filters)
     by = s.groupby("status")["pupils"].sum() if len(s) else pd.Series(dtype=int)
     pupils = int(by.sum())
-    overdue, due_soon, on_track = (int(by.get(k, 0)) for k in STATUS_COLUMNS)
+    overdue, no_date, due_soon, on_track = (int(by.get(k, 0)) for k in STATUS_COLUMNS)
     reg = c.register
     rows = reg[reg["plan_type"].isin(filters.plan_types)] if filters.plan_types else reg[reg["plan_type"] == "all"]
     held = int(rows["reviews_held"].sum()) if len(rows) else 0
@@ -266,8 +278,8 @@ def headline(c: Compliance, filters: Filters = Filters()) -> dict[str, object]:
     required = int(rows["reviews_required"].sum()) if len(rows) else 0
     to_date = int(rows["required_to_date"].sum()) if len(rows) else 0
     return {
-        "pupils": pupils, "on_time": on_track + due_soon, "overdue": overdue, "due_soon": due_soon,
-        "on_track": on_track, "rate": (on_track + due_soon) / pupils if pupils else float("nan"),
+        "pupils": pupils, "on_time": on_track + due_soon, "overdue": overdue, "no_review_date": no_date,
+        "due_soon": due_soon, "on_track": on_track, "rate": (on_track + due_soon) / pupils if pupils else float("nan"),
         "reviews_held": held, "reviews_counted": counted, "reviews_required": required,
         "required_to_date": to_date, "held_share": counted / required if required else float("nan"),
         "register_filtered_by_year": not filters.year_groups, "year_elapsed": year_elapsed(c.as_of),
@@ -276,25 +288,29 @@ def headline(c: Compliance, filters: Filters = Filters()) -> dict[str, object]:
 
 
 def heatmap_table(c: Compliance, filters: Filters = Filters()) -> pd.DataFrame:
-    """On-time rate per plan type x year group: plan, year, pupils, on_time, overdue, due_soon, rate."""
+    """On-time rate per plan type x year group: plan, year, pupils, on_time, overdue, no_review_date, due_soon, rate."""
     wide = _wide(_filter(c.status, filters), ["plan_type", "year_group"])
     if wide.empty:
-        return pd.DataFrame(columns=["plan", "year", "pupils", "on_time", "overdue", "due_soon", "rate"])
+        return pd.DataFrame(columns=["plan", "year", "pupils", "on_time", "overdue", "no_review_date", "due_soon", "rate"])
     plans, years = plan_order(wide["plan_type"]), year_order(wide["year_group"])
     wide["_p"] = wide["plan_type"].map({p: i for i, p in enumerate(plans)})
     wide["_y"] = wide["year_group"].map({y: i for i, y in enumerate(years)}).fillna(len(years))
     wide = wide.sort_values(["_p", "_y"])
     out = pd.DataFrame({"plan": wide["plan_type"].map(plan_label), "year": wide["year_group"].map(year_label),
                         "pupils": wide["pupils"], "on_time": wide["on_time"], "overdue": wide["overdue"],
-                        "due_soon": wide["due_soon"], "rate": wide["rate"]})
+                        "no_review_date": wide["no_review_date"], "due_soon": wide["due_soon"], "rate": wide["rate"]})
     return out.reset_index(drop=True)
+
+
+BY_COLUMNS = ["label", "pupils", "on_time", "overdue", "no_review_date", "due_soon", "on_track", "rate"]
 
 
 def by_dimension(c: Compliance, dimension: str, filters: Filters = Filters()) -> pd.DataFrame:
     """On-time rate by one of BREAKDOWNS, lowest rate first (where to look first).
 
     Classes are named with their setting when more than one setting is in view, since two schools
-    may both have a class called 'Oak'. Columns: label, pupils, on_time, overdue, due_soon, on_track, rate.
+    may both have a class called 'Oak'. Columns: label, pupils, on_time, overdue, no_review_date, due_soon, on_track,
+    rate.
     """
     if dimension not in BREAKDOWNS:
         raise ValueError(f"unknown dimension {dimension!r}; use one of {', '.join(BREAKDOWNS)}")
@@ -302,33 +318,34 @@ def by_dimension(c: Compliance, dimension: str, filters: Filters = Filters()) ->
     by = ["setting", "class"] if dimension == "class" else [dimension]
     wide = _wide(s, by)
     if wide.empty:
-        return pd.DataFrame(columns=["label", "pupils", "on_time", "overdue", "due_soon", "on_track", "rate"])
+        return pd.DataFrame(columns=BY_COLUMNS)
     if dimension == "class":
         several = wide["setting"].nunique() > 1
         wide["label"] = [f"{st} · {cl}" if several else str(cl) for st, cl in zip(wide["setting"], wide["class"], strict=True)]
     else:
         wide["label"] = wide[dimension].astype(str)
     wide = wide.sort_values(["rate", "pupils", "label"], ascending=[True, False, True])
-    return wide[["label", "pupils", "on_time", "overdue", "due_soon", "on_track", "rate"]].reset_index(drop=True)
+    return wide[BY_COLUMNS].reset_index(drop=True)
 
 
 def trend(counts: dict[date, pd.DataFrame], filters: Filters = Filters(), as_of: date | None = None) -> pd.DataFrame:
     """The on-time rate at each date of `counts` (status_counts per date, e.g. at month_ends()).
 
     Columns: date, label ('Oct 2026', or '23 Nov 2026 (as of)' for a date that is not a month end),
-    pupils, on_time, overdue, rate.
+    pupils, on_time, overdue, no_review_date, rate.
     """
     rows = []
     for day in sorted(counts):
         s = _filter(counts[day], filters)
         by = s.groupby("status")["pupils"].sum() if len(s) else pd.Series(dtype=int)
         pupils = int(by.sum())
-        on_time = int(by.get("on_track", 0) + by.get("due_soon", 0))
+        on_time = int(sum(by.get(k, 0) for k in ON_TIME))
         month_end = (day + timedelta(days=1)).day == 1
         label = f"{day:%b %Y}" if month_end and day != as_of else f"{day.day} {day:%b %Y}" + (" (as of)" if day == as_of else "")
         rows.append({"date": pd.Timestamp(day), "label": label, "pupils": pupils, "on_time": on_time,
-                     "overdue": int(by.get("overdue", 0)), "rate": on_time / pupils if pupils else float("nan")})
-    return pd.DataFrame(rows, columns=["date", "label", "pupils", "on_time", "overdue", "rate"])
+                     "overdue": int(by.get("overdue", 0)), "no_review_date": int(by.get("no_review_date", 0)),
+                     "rate": on_time / pupils if pupils else float("nan")})
+    return pd.DataFrame(rows, columns=["date", "label", "pupils", "on_time", "overdue", "no_review_date", "rate"])
 
 
 def quality_table(c: Compliance, filters: Filters = Filters()) -> pd.DataFrame:

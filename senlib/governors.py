@@ -8,8 +8,9 @@ counts, and chart specifications drawn from published counts. A governor's sessi
 `governors_report` safely; the page, the PDF and the HTML are built from that object alone.
 
 Suppression (senlib.privacy): the register by need, its K and E totals and review compliance by
-K and E are one set of linked sums (a K total appears in both tables), so they are protected
-together; EHC needs assessment requests (made = agreed + refused + awaiting) and outcome progress
+K and E are one set of linked sums (a K total appears in both tables; it splits into reviews on
+time and not on time, and not on time into overdue and no review date recorded), so they are
+protected together; EHC needs assessment requests (made = agreed + refused + awaiting) and outcome progress
 by area (with its totals) are each protected as their own set; escalation counts share no total,
 so each is checked alone. A percentage is published only when both counts it comes from are.
 
@@ -168,7 +169,7 @@ class _Figures:
 
     day: date
     needs: list[str]
-    register: Protected                # (need, K|E|all), ('total', K|E|all), ('review', K|E|all, ok|overdue)
+    register: Protected                # (need, K|E|all), ('total', K|E|all), ('review', K|E, ok|late|overdue|no_review_date)
     reviews: dict[str, int]            # reviews_held, required_to_date, reviews_required (counts of reviews)
     requests: Protected                # made, agreed, refused, awaiting
     areas: list[str]
@@ -182,7 +183,8 @@ class _Figures:
 
 def _register_cells(status: pd.DataFrame) -> tuple[list[str], dict, list]:
     """Register by need and K/E, with review compliance by K/E, as one linked set of cells and sums
-    (the K and E totals are shared: they head the need table and split into overdue / not overdue)."""
+    (the K and E totals are shared: they head the need table and split into reviews on time and not on
+    time; not on time splits into overdue and no review date recorded)."""
     sen = status[status["sen_status"].isin(STATUS_CODES)]
     need = sen["primary_need"].map(NEEDS).where(sen["primary_need"].notna(), NO_NEED).fillna(sen["primary_need"])
     counts = pd.crosstab(need, sen["sen_status"]).reindex(columns=list(STATUS_CODES), fill_value=0)
@@ -199,12 +201,16 @@ def _register_cells(status: pd.DataFrame) -> tuple[list[str], dict, list]:
         cells[("total", s)] = sum(cells[(n, s)] for n in needs)
         relations.append((("total", s), [(n, s) for n in needs]))
     relations.append((("total", "all"), [("total", "K"), ("total", "E")]))
-    overdue = sen["status"] == "overdue"
+    overdue, no_date = sen["status"] == "overdue", sen["status"] == "no_review_date"
     for s in STATUS_CODES:
         mine = sen["sen_status"] == s
         cells[("review", s, "overdue")] = int((mine & overdue).sum())
-        cells[("review", s, "ok")] = int((mine & ~overdue).sum())
-        relations.append((("total", s), [("review", s, "ok"), ("review", s, "overdue")]))
+        cells[("review", s, "no_review_date")] = int((mine & no_date).sum())
+        cells[("review", s, "late")] = cells[("review", s, "overdue")] + cells[("review", s, "no_review_date")]
+        cells[("review", s, "ok")] = int((mine & ~overdue & ~no_date).sum())
+        relations.append((("total", s), [("review", s, "ok"), ("review", s, "late")]))
+        # Overdue is not printed, but it is the difference of two printed counts: it is protected all the same.
+        relations.append((("review", s, "late"), [("review", s, "overdue"), ("review", s, "no_review_date")]))
     # No 'all pupils' row: summing K and E would tie the two together, and a small EHC plan count would
     # then hide the SEN Support figures too. K and E are what the census and governors use.
     return needs, cells, relations
@@ -304,6 +310,11 @@ def _register_section(f: _Figures) -> Section:
     return Section("Pupils on the SEN register", tuple(blocks))
 
 
+def _on_time(r: Protected, s: str) -> str:
+    """The share of K or E pupils whose review is on time (no review date recorded is not on time), as published."""
+    return r.rate(("review", s, "ok"), ("total", s), ("review", s, "late"))
+
+
 def _compliance_section(f: _Figures, then: _Figures) -> Section:
     labels = {"K": "SEN Support (K)", "E": "EHC plan (E)"}
     totals = {"K": ("total", "K"), "E": ("total", "E")}
@@ -311,11 +322,11 @@ def _compliance_section(f: _Figures, then: _Figures) -> Section:
     table = pd.DataFrame({
         "Pupils": list(labels.values()),
         "Review on time": [r.text(("review", s, "ok")) for s in labels],
-        "Review overdue": [r.text(("review", s, "overdue")) for s in labels],
+        "Review not on time": [r.text(("review", s, "late")) for s in labels],
+        "Of which no review date recorded": [r.text(("review", s, "no_review_date")) for s in labels],
         "Total": [r.text(totals[s]) for s in labels],
-        "Share on time": [r.rate(("review", s, "ok"), totals[s], ("review", s, "overdue")) for s in labels],
-        f"Share at the end of last term ({then.day:%d/%m/%Y})": [then.register.rate(("review", s, "ok"), totals[s], ("review", s, "overdue"))
-                                                                 for s in labels],
+        "Share on time": [_on_time(r, s) for s in labels],
+        f"Share at the end of last term ({then.day:%d/%m/%Y})": [_on_time(then.register, s) for s in labels],
     })
     rows = [{"group": labels[s], "when": when, "rate": g.register.rate_value(("review", s, "ok"), totals[s])}
             for s in labels for when, g in ((f"End of last term ({then.day:%d/%m/%Y})", then), (f"Now ({f.day:%d/%m/%Y})", f))]
@@ -324,7 +335,7 @@ def _compliance_section(f: _Figures, then: _Figures) -> Section:
     fig = charts.bar(rates, x="group", y="rate", color="when", percent=True, order=[v for v in labels.values()
                                                                                     if v in set(rates["group"])],
                      title="Share of pupils whose review is on time, now and at the end of last term",
-                     x_title="Pupils", y_title="Review on time (not overdue)", legend_title="When", height=400,
+                     x_title="Pupils", y_title="Review on time", legend_title="When", height=400,
                      color_map={rows[0]["when"]: charts.GREY, rows[1]["when"]: charts.OKABE_ITO["blue"]})
     _percent_axis(fig, "y")
     hidden = [f"{row['group']}, {row['when'][0].lower()}{row['when'][1:]}" for row in rows if row["rate"] is None]
@@ -335,8 +346,13 @@ def _compliance_section(f: _Figures, then: _Figures) -> Section:
             + (f" ({share}); {compliance.year_elapsed(f.day):.0%} of the school year has gone." if share else "."))
     blocks = [
         Text("A pupil's review is overdue when the date it was due under the review rules (termly for SEN Support, "
-             "at least once a year for an EHC plan) has passed and no review has been held since; otherwise it is on time."),
-        Chart(charts.to_spec(fig), Table(table, "Reviews on time and overdue"),
+             "at least once a year for an EHC plan) has passed and no review has been held since. Where the school's "
+             "records hold no date to work the review out from (no review held, no plan start and no next review "
+             "date), the review has no review date recorded. Both count as not on time; otherwise it is on time."),
+        Text(f"{r.text(('review', 'K', 'no_review_date'))} pupils on SEN Support and "
+             f"{r.text(('review', 'E', 'no_review_date'))} with an EHC plan have no review date recorded: "
+             "they count as not on time."),
+        Chart(charts.to_spec(fig), Table(table, "Reviews on time and not on time"),
               _not_drawn(hidden) if hidden else "The same figures are in the table."),
         Text(held),
     ]
@@ -411,10 +427,12 @@ def _trend_section(now: _Figures, then: _Figures) -> Section:
     rows = [
         row("Pupils on SEN Support (K)", lambda f: f.register.text(("total", "K"))),
         row("Pupils with an EHC plan (E)", lambda f: f.register.text(("total", "E"))),
-        row("SEN Support: reviews on time", lambda f: f.register.rate(("review", "K", "ok"), ("total", "K"), ("review", "K", "overdue"))),
-        row("SEN Support: reviews overdue", lambda f: f.register.text(("review", "K", "overdue"))),
-        row("EHC plans: reviews on time", lambda f: f.register.rate(("review", "E", "ok"), ("total", "E"), ("review", "E", "overdue"))),
-        row("EHC plans: reviews overdue", lambda f: f.register.text(("review", "E", "overdue"))),
+        row("SEN Support: reviews on time", lambda f: _on_time(f.register, "K")),
+        row("SEN Support: reviews not on time", lambda f: f.register.text(("review", "K", "late"))),
+        row("SEN Support: no review date recorded", lambda f: f.register.text(("review", "K", "no_review_date"))),
+        row("EHC plans: reviews on time", lambda f: _on_time(f.register, "E")),
+        row("EHC plans: reviews not on time", lambda f: f.register.text(("review", "E", "late"))),
+        row("EHC plans: no review date recorded", lambda f: f.register.text(("review", "E", "no_review_date"))),
         row("Scored outcomes on track", lambda f: f.progress.rate(("total", "on"), ("total", "all")) if f.areas else "none scored"),
         row("EHC needs assessment requests made in the school year to that date", lambda f: f.requests.text("made")),
     ]
@@ -430,10 +448,8 @@ def _headlines(f: _Figures) -> tuple[Headline, ...]:
     return (
         Headline("SEN Support (K)", r.text(("total", "K"))),
         Headline("EHC plans (E)", r.text(("total", "E"))),
-        Headline("SEN Support reviews on time", r.rate(("review", "K", "ok"), ("total", "K"), ("review", "K", "overdue")),
-                 f"{r.text(('review', 'K', 'overdue'))} overdue"),
-        Headline("EHC plan reviews on time", r.rate(("review", "E", "ok"), ("total", "E"), ("review", "E", "overdue")),
-                 f"{r.text(('review', 'E', 'overdue'))} overdue"),
+        Headline("SEN Support reviews on time", _on_time(r, "K"), f"{r.text(('review', 'K', 'late'))} not on time"),
+        Headline("EHC plan reviews on time", _on_time(r, "E"), f"{r.text(('review', 'E', 'late'))} not on time"),
         Headline("Outcomes on track", f.progress.rate(("total", "on"), ("total", "all")) if f.areas else "none scored",
                  f"of {f.progress.text(('total', 'all'))} scored" if f.areas else ""),
     )

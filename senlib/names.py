@@ -92,8 +92,12 @@ OUTCOME_STATUS: dict[str, str] = {
     "discontinued": "Discontinued",
 }
 
+# Review status of a pupil on the as-of date, in the order a SENCo acts on them. `no_review_date`: the tracker
+# records nothing to date the next review from (no review held, no plan start or date identified, no next review
+# date): not overdue, but not on time either, and the status says what to record.
 REVIEW_STATUS: dict[str, str] = {
     "overdue": "Overdue",
+    "no_review_date": "No review date recorded",
     "due_soon": "Due soon",
     "on_track": "On track",
     "not_applicable": "Not applicable",

@@ -383,7 +383,7 @@ QUALITY_COLUMNS: dict[str, str] = {
 class RulesView:
     """What the rules engine says about one pupil on the as-of date."""
 
-    status: str | None      # overdue / due_soon / on_track / not_applicable
+    status: str | None      # names.REVIEW_STATUS: overdue / no_review_date / due_soon / on_track / not_applicable
     reason: str             # the rule's sentence for the status, from the pupil's own dates
     milestones: str         # 'Review due 16/02/2027 · invitations by 14/12/2026 (to come) · ...'
     flags: pd.DataFrame     # flag (rule title), reason, source, rule

@@ -64,6 +64,7 @@ def initials(first: pd.Series, last: pd.Series) -> pd.Series:
     return out.where(out != "", "?")
 
 
+# Statuses with a dated review (no_review_date has none: see `undated`).
 LIVE = ["overdue", "due_soon", "on_track"]
 COLUMNS = ["setting", "pupil_id", "key", "pupil", "initials", "first_name", "last_name", "year", "plan", "key_worker",
            "status", "days_overdue", "milestone", "what", "rule", "date", "state", "days"]
@@ -192,11 +193,32 @@ def reviews(status: pd.DataFrame, as_of: date, weeks: int = DEFAULT_WEEKS, ms: p
     return out.drop(columns="_p").reset_index(drop=True)
 
 
-def summary(rv: pd.DataFrame, td: pd.DataFrame) -> dict[str, int]:
-    """Figures above the lists: reviews listed, overdue, actions this week, missed milestones."""
+UNDATED_COLUMNS = ["key", "setting", "pupil_id", "pupil", "year", "plan", "key_worker", "fix"]
+
+
+def undated(status: pd.DataFrame) -> pd.DataFrame:
+    """Pupils whose review cannot be dated (status no_review_date: no review, plan start, date identified or next
+    review recorded): a record to put right, not an overdue review, so they are listed apart from the reviews.
+
+    Columns: UNDATED_COLUMNS; `fix` is the status sentence, which names the date to record. Sorted by pupil.
+    """
+    nd = status[status["status"] == "no_review_date"]
+    years = {y: year_group_label(y) for y in nd["year_group"].dropna().unique()}
+    out = pd.DataFrame({
+        "key": keys(nd["setting"], nd["pupil_id"]), "setting": nd["setting"], "pupil_id": nd["pupil_id"],
+        "pupil": names(nd["first_name"], nd["last_name"]), "year": nd["year_group"].map(years).fillna("Not recorded"),
+        "plan": nd["plan_type"].map(PLAN_SHORT).fillna("No plan"), "key_worker": nd["key_worker"],
+        "fix": nd["status_reason"]}, columns=UNDATED_COLUMNS)
+    return out.sort_values(["pupil", "setting", "pupil_id"], kind="stable").reset_index(drop=True)
+
+
+def summary(rv: pd.DataFrame, td: pd.DataFrame, nd: pd.DataFrame | None = None) -> dict[str, int]:
+    """Figures above the lists: reviews listed, overdue, actions this week, missed milestones, and (with `nd`,
+    from `undated`) pupils with no review date recorded."""
     kinds = td["kind"].value_counts()
     return {"reviews": len(rv), "overdue": int((rv["priority"] == "overdue").sum()),
-            "this_week": int(kinds.get("this_week", 0)), "missed": int(kinds.get("missed", 0))}
+            "this_week": int(kinds.get("this_week", 0)), "missed": int(kinds.get("missed", 0)),
+            "no_review_date": 0 if nd is None else len(nd)}
 
 
 def calendar_events(ms: pd.DataFrame, rv: pd.DataFrame, as_of: date, *, full_names: bool = False) -> list[CalendarEvent]:

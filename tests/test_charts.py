@@ -72,6 +72,13 @@ def test_status_colours_and_words_cover_every_status():
         assert "background-color" in charts.status_css(code)
     assert charts.status_word("overdue") == "▲ Overdue"
     assert set(charts.STATUS_COLOURS.values()) <= set(charts.PALETTE) | {charts.GREY}
+    assert set(charts.STATUS_ORDER) == set(charts.STATUS_COLOURS) == set(charts.STATUS_SYMBOLS)
+    assert len(set(charts.STATUS_COLOURS.values())) == len(charts.STATUS_COLOURS)  # never a colour shared by two
+    assert len(set(charts.STATUS_SYMBOLS.values())) == len(charts.STATUS_SYMBOLS)
+    # No review date recorded is a record to fix, not a late review: its own colour, shape and word, after overdue.
+    assert charts.status_word("no_review_date") == "○ No review date recorded"
+    assert charts.STATUS_ORDER[:2] == ["overdue", "no_review_date"]
+    assert "color: #000000" in charts.status_css("no_review_date")
 
 
 def test_status_bar_uses_status_colours_in_action_order():

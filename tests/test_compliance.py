@@ -71,6 +71,24 @@ def test_headline_by_hand(tiny):
     assert not y6["register_filtered_by_year"]
 
 
+def test_no_review_date_counts_as_not_on_time(tiny):
+    """E: SEN Support, nothing recorded to date the review from: in the pupils, never on time, counted apart."""
+    tiny.execute("""INSERT INTO pupils (setting, pupil_id, first_name, last_name, date_of_birth, year_group, class, sen_status,
+                                        primary_need) VALUES ('Oak', 'E', 'Eve', 'Epsilon', DATE '2017-03-01', '4', 'Ash', 'K', 'SPLD')""")
+    c = compliance.evaluate(tiny, DAY)
+    h = compliance.headline(c)
+    assert (h["pupils"], h["overdue"], h["no_review_date"], h["on_time"]) == (4, 1, 1, 2)
+    assert h["rate"] == pytest.approx(2 / 4)  # not 2/3 (left out) and not 3/4 (on time): blank is never better than late
+    cell = compliance.heatmap_table(c).set_index(["plan", "year"]).loc[("SEN Support plan", "Year 4")]
+    assert (cell["pupils"], cell["overdue"], cell["no_review_date"], cell["rate"]) == (2, 1, 1, 0.0)
+    ash = compliance.by_dimension(c, "class").set_index("label").loc["Ash"]
+    assert (ash["pupils"], ash["on_time"], ash["no_review_date"]) == (3, 1, 1)
+    last = compliance.trend({DAY: compliance.status_counts(tiny, DAY)}, as_of=DAY).iloc[-1]
+    assert (last["pupils"], last["on_time"], last["no_review_date"], last["rate"]) == (4, 2, 1, pytest.approx(0.5))
+    assert compliance.no_date_note("1", one=True).startswith("1 pupil has no review date recorded")
+    assert compliance.no_date_note("fewer than 5").endswith("they count as not on time.")
+
+
 def test_breakdowns_by_hand(tiny):
     c = compliance.evaluate(tiny, DAY)
     heat = compliance.heatmap_table(c)

@@ -183,7 +183,7 @@ def test_small_counts_are_suppressed_and_cannot_be_recovered(small_school):
     assert "1" not in reg.to_numpy().ravel() and "2" not in reg.to_numpy().ravel()
     _assert_no_single_hidden(reg)
     comp = _frame(report, "Review compliance").set_index("Pupils")
-    _assert_no_single_hidden(comp[["Review on time", "Review overdue", "Total"]], columns=False)  # rows K and E only
+    _assert_no_single_hidden(comp[["Review on time", "Review not on time", "Total"]], columns=False)  # rows K and E only
     # The K and E totals appear in both tables: they must read the same (one protected cell).
     assert comp.loc["SEN Support (K)", "Total"] == reg.loc["Total", "SEN Support (K)"]
     assert comp.loc["EHC plan (E)", "Total"] == reg.loc["Total", "EHC plan (E)"]
@@ -195,6 +195,45 @@ def test_small_counts_are_suppressed_and_cannot_be_recovered(small_school):
     assert req.loc["Made this school year"] == SMALL and req.loc["Council agreed to assess"] == SMALL
     text = _report_text(report)
     assert "Zed" not in text and "Quorn" not in text and "K2" not in text
+
+
+def test_no_review_date_counts_as_not_on_time_and_is_suppressed_when_small(tmp_path):
+    """Unknown is not overdue, but never on time: 21 on SEN Support (10 on time, 5 overdue, 6 with nothing recorded to
+    date the review from) are 48% on time, not 67% (left out) or 76% (counted on time); the 6 are published, the EHC
+    plans' 2 are not ('fewer than 5'), nor anything they could be worked out from."""
+    con = store.connect(tmp_path / "sparse.duckdb")
+    con.execute("INSERT INTO settings VALUES ('Oak', 'primary', 'Northmoor Council')")
+    groups = [("K", "on_time", 10), ("K", "overdue", 5), ("K", "nothing", 6), ("E", "on_time", 6), ("E", "nothing", 2)]
+    for sen, kind, n in groups:
+        for i in range(n):
+            pid = f"{sen}{kind}{i}"
+            con.execute("""INSERT INTO pupils (setting, pupil_id, first_name, last_name, date_of_birth, year_group, sen_status,
+                                               primary_need, date_identified) VALUES ('Oak', ?, 'Zed', 'Quorn', DATE '2017-04-04',
+                                               '4', ?, 'SPLD', ?)""", [pid, sen, None if kind == "nothing" else date(2025, 9, 1)])
+            if kind != "nothing":
+                con.execute("INSERT INTO plans (setting, pupil_id, plan_type, start_date) VALUES ('Oak', ?, ?, ?)",
+                            [pid, "sen_support" if sen == "K" else "ehcp", date(2025, 9, 1) if sen == "K" else date(2026, 6, 1)])
+            if sen == "K" and kind == "on_time":
+                con.execute("INSERT INTO reviews (setting, pupil_id, plan_type, review_date) VALUES ('Oak', ?, 'sen_support', "
+                            "DATE '2026-10-15')", [pid])
+    report = governors.governors_report(con, AS_OF)
+    con.close()
+    comp = _frame(report, "Review compliance").set_index("Pupils")
+    k, e = comp.loc["SEN Support (K)"], comp.loc["EHC plan (E)"]
+    assert (k["Review on time"], k["Review not on time"], k["Of which no review date recorded"], k["Total"]) == ("10", "11", "6", "21")
+    assert k["Share on time"] == "48%"
+    assert e["Of which no review date recorded"] == SMALL and e["Review not on time"] == SMALL and e["Total"] == "8"
+    assert e["Review on time"] == privacy.SECONDARY_LABEL  # else 8 - 6 would give the 2 away
+    _assert_no_single_hidden(comp[["Review on time", "Review not on time", "Total"]], columns=False)
+    texts = [b.text for s in report.sections if s.heading == "Review compliance" for b in s.blocks if isinstance(b, governors.Text)]
+    assert (f"6 pupils on SEN Support and {SMALL} with an EHC plan have no review date recorded: they count as not on time."
+            in texts)
+    heads = {h.label: h for h in report.headlines}
+    assert (heads["SEN Support reviews on time"].value, heads["SEN Support reviews on time"].note) == ("48%", "11 not on time")
+    trend = _frame(report, "Compared with the end of last term").set_index("Measure")
+    assert trend.loc["SEN Support: no review date recorded"].iloc[-1] == "6"
+    assert trend.loc["EHC plans: no review date recorded"].iloc[-1] == SMALL
+    assert "2" not in comp.to_numpy().ravel()
 
 
 def _assert_no_single_hidden(table: pd.DataFrame, *, columns: bool = True) -> None:

@@ -48,6 +48,22 @@ def test_build_labels_links_and_order(reg):
     assert reg.set_index("pupil_id").loc["P4", "plan"] == "No plan"
 
 
+def test_no_review_date_is_its_own_status_after_overdue():
+    reg = register.build(status_frame(
+        {"pupil_id": "P1", "status": "due_soon", "due_date": date(2026, 12, 1)},
+        {"pupil_id": "P2", "status": "no_review_date", "days_overdue": None, "status_reason": "record the last review date"},
+        {"pupil_id": "P3", "status": "overdue", "days_overdue": 3, "due_date": date(2026, 11, 20)},
+    ))
+    assert list(reg["pupil_id"]) == ["P3", "P2", "P1"]  # overdue, then no review date (a record to fix), then due soon
+    row = reg.set_index("pupil_id").loc["P2"]
+    assert row["status_word"] == "○ No review date recorded" and pd.isna(row["days_overdue"])
+    assert register.options(reg)["status"] == ["overdue", "no_review_date", "due_soon"]
+    assert register.describe("status", "no_review_date") == "No review date recorded"
+    assert list(register.apply_filters(reg, {"status": ["no_review_date"]})["pupil_id"]) == ["P2"]
+    assert register.counts(reg)["no_review_date"] == 1 and register.counts(reg)["overdue"] == 1
+    assert register.export_frame(reg).set_index("Pupil ID").loc["P2", "Review status"] == "No review date recorded"
+
+
 @pytest.mark.parametrize(("first", "last", "expected"), [
     ("Ada", "Lovelace", "Lovelace, Ada"), (" Ada ", None, "Ada"), (None, "Lovelace", "Lovelace"), (None, None, "(no name recorded)"),
     ("", " ", "(no name recorded)")])
@@ -116,7 +132,8 @@ def test_options_are_in_school_order_with_not_recorded_last(reg):
 
 def test_counts(reg):
     n = register.counts(register.apply_filters(reg))
-    assert n == {"pupils": 4, "overdue": 1, "due_soon": 1, "on_track": 2, "not_applicable": 0, "flagged": 2, "ehcp": 1}
+    assert n == {"pupils": 4, "overdue": 1, "no_review_date": 0, "due_soon": 1, "on_track": 2, "not_applicable": 0,
+                 "flagged": 2, "ehcp": 1}
 
 
 def test_excel_export_is_formula_safe_and_keeps_dates(reg):

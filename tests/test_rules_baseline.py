@@ -10,6 +10,8 @@ import pytest
 from senlib.rules import pupil_status, set_override
 from senlib.rules.baseline import add_months, baseline_status, birthday
 
+from .rules_support import Caseload
+
 COLUMNS = ["plan_type", "cadence_rule", "last_review", "due_date", "status", "days_overdue"]
 
 
@@ -39,6 +41,25 @@ def test_sql_agrees_with_python_baseline_with_overrides(demo_con):
     set_override(demo_con, "sen_support_termly", "max_gap_months", 3, setting="Riverside Academy", user="t")
     set_override(demo_con, "phase_transfer", "review_weeks", 20, user="t")
     bad = _compare(demo_con, date(2026, 11, 23))
+    assert bad.empty, bad.head().T
+
+
+@pytest.mark.parametrize("as_of", ["2026-01-01", "2026-03-01", "2026-03-02", "2026-07-01"])
+def test_sql_agrees_with_python_baseline_when_dates_are_missing(as_of):
+    """Unknown is not overdue: nothing recorded, only a diary date (before and after it), and a clock date beside
+    a diary date, for each plan type."""
+    cl = Caseload()
+    for i, (sen, plan) in enumerate([("K", None), ("E", None), ("K", "my_support_plan"), ("N", "ihcp"), ("K", "sen_support")]):
+        cl.pupil(f"N{i}", sen=sen, dob="2013-03-01", identified=None)           # nothing at all
+        cl.pupil(f"D{i}", sen=sen, dob="2013-03-01", identified=None)           # a review in the diary only
+        cl.pupil(f"C{i}", sen=sen, dob="2013-03-01", identified="2025-10-01")   # a clock date and a diary date
+        for pid in (f"N{i}", f"D{i}", f"C{i}"):
+            if plan:
+                cl.plan(pid, plan, "2025-10-01" if pid[0] == "C" else None)
+        review_type = plan or {"K": "sen_support", "E": "ehcp"}.get(sen)
+        for pid in (f"D{i}", f"C{i}"):
+            cl.review(pid, "2026-03-01", review_type, held=False)
+    bad = _compare(cl.con, date.fromisoformat(as_of))
     assert bad.empty, bad.head().T
 
 

@@ -113,12 +113,96 @@ def test_e_pupil_with_no_plan_recorded_has_the_ehcp_cadence():
     assert (row["plan_type"], row["cadence_rule"], row["due_date"]) == ("ehcp", "ehcp_annual", d("2026-01-01"))
 
 
-def test_ehcp_with_no_dates_at_all_is_overdue_with_a_reason():
+# ---------------------------------------------------------------- unknown is not overdue (issue 13)
+
+
+@pytest.mark.parametrize("sen, plan, fix", [
+    ("E", None, "no review and no issue date recorded, so the annual review cannot be shown to be on time; "
+                "record the date the plan was issued, or at least the date of the next review"),
+    ("K", None, "no review and no start date recorded, so the next review cannot be shown to be on time; "
+                "record the last review date, or at least the date of the next review"),
+    ("K", "my_support_plan", "record the last review date"),
+    ("N", "ihcp", "record the date the plan started"),
+])
+def test_no_date_at_all_is_no_review_date_not_overdue(sen, plan, fix):
+    cl = Caseload()
+    cl.pupil("P1", sen=sen, dob="2013-03-01", identified=None)
+    if plan:
+        cl.plan("P1", plan, None)
+    for as_of in ("2025-06-01", "2030-06-01"):  # however long after: nothing recorded is never 'overdue'
+        row = cl.status("P1", as_of)
+        assert (row["status"], row["due_date"], row["days_overdue"], row["next_review"]) == ("no_review_date", None, None, None)
+        assert fix in row["status_reason"]
+        assert row["flags"] == []
+
+
+def test_only_a_planned_review_is_taken_as_the_due_date_on_both_sides():
+    cl = Caseload()
+    cl.pupil("P1", sen="K", identified=None)
+    cl.review("P1", "2027-01-14", held=False)  # in the diary, not held
+    due = d("2027-01-14")
+    row = cl.status("P1", "2026-11-01")
+    assert (row["status"], row["due_date"], row["cadence_rule"], row["days_overdue"]) == \
+        ("on_track", due, "sen_support_termly", 0)
+    assert row["status_reason"] == ("SEN Support plan: no review or start date recorded; the next review date recorded, "
+                                    "14 Jan 2027, is taken as the due date (due in 74 days); record the last review date "
+                                    "so the termly cadence can be checked")
+    window = days(due, -42)  # the invitation window, as for any due date
+    assert _statuses(cl, "P1", days(window, -1), window, due, days(due, 1)) == ["on_track", "due_soon", "due_soon", "overdue"]
+    late = cl.status("P1", days(due, 1))  # the diary date has passed and no review is recorded as held
+    assert (late["due_date"], late["days_overdue"]) == (due, 1)
+    assert "is taken as the due date (1 day overdue)" in late["status_reason"]
+
+
+def test_ehcp_with_only_a_planned_review_names_the_issue_date_to_record():
     cl = Caseload()
     cl.pupil("P1", sen="E", dob="2013-03-01", identified=None)
-    row = cl.status("P1", "2025-06-01")
-    assert row["status"] == "overdue" and row["due_date"] is None and row["days_overdue"] is None
-    assert "no review and no issue date recorded" in row["status_reason"]
+    cl.review("P1", "2026-03-01", "ehcp", held=False)
+    row = cl.status("P1", "2026-04-01")
+    assert (row["status"], row["due_date"], row["cadence_rule"], row["days_overdue"]) == \
+        ("overdue", d("2026-03-01"), "ehcp_annual", 31)
+    assert row["status_reason"] == ("EHCP: no review or issue date recorded; the next review date recorded, 1 Mar 2026, "
+                                    "is taken as the due date (31 days overdue); record the date the plan was issued so "
+                                    "the annual cadence can be checked")
+
+
+def test_the_next_review_in_the_diary_wins_over_one_missed():
+    cl = Caseload()
+    cl.pupil("P1", sen="K", identified=None)
+    cl.review("P1", "2026-03-01", held=False)
+    cl.review("P1", "2026-06-01", held=False)
+    assert cl.status("P1", "2026-04-01")["due_date"] == d("2026-06-01")   # rearranged: due then
+    row = cl.status("P1", "2026-06-10")
+    assert (row["status"], row["due_date"]) == ("overdue", d("2026-06-01"))  # both passed: the later one
+
+
+@pytest.mark.parametrize("start, held, due", [
+    ("2025-09-01", "2026-01-10", "2026-05-10"),   # a review held: 4 months from it, as ever
+    ("2026-02-01", None, "2026-06-01"),           # no review yet: 4 months from the plan's start, as ever
+])
+def test_a_clock_date_recorded_keeps_its_due_date_whatever_the_diary_says(start, held, due):
+    cl = Caseload()
+    cl.pupil("P1", sen="K", identified=None)
+    cl.plan("P1", "sen_support", start)
+    if held:
+        cl.review("P1", held)
+    cl.review("P1", "2026-09-01", held=False)  # planned after the due date
+    row = cl.status("P1", "2026-05-01")
+    assert (row["due_date"], row["next_review"], row["next_review_basis"]) == (d(due), d("2026-09-01"), "scheduled")
+    assert "is taken as the due date" not in row["status_reason"]
+    assert cl.status("P1", days(due, 1))["status"] == "overdue"
+
+
+def test_ihcp_alongside_another_plan_with_no_date_raises_its_flag_with_the_fix():
+    cl = Caseload()
+    cl.pupil("P1")
+    cl.plan("P1", "sen_support", "2025-09-01")
+    cl.review("P1", "2026-01-10")
+    cl.plan("P1", "ihcp", None)
+    row = cl.status("P1", "2026-02-01")
+    assert row["status"] == "on_track" and "ihcp_annual" in row["flags"]
+    assert any(r.startswith("IHCP: no review and no start date recorded") and "record the date the plan started" in r
+               for r in row["flag_reasons"])
 
 
 @pytest.mark.parametrize("birthday_offset, rule, due", [

@@ -24,7 +24,7 @@ def test_json_summary_and_rows(demo_db, capsys):
     data = json.loads(out)
     assert data["as_of"] == "2026-11-23"
     s = data["summary"]
-    assert set(s["by_status"]) == {"overdue", "due_soon", "on_track", "not_applicable"}
+    assert list(s["by_status"]) == ["overdue", "no_review_date", "due_soon", "on_track", "not_applicable"]
     assert sum(s["by_status"].values()) == len(data["pupils"]) == 1500
     assert s["by_flag"] and all(isinstance(v, int) for v in s["by_flag"].values())
     assert set(s["by_plan_type"]) <= {"sen_support", "my_support_plan", "ehcp", "ihcp"}
@@ -67,3 +67,33 @@ def test_status_uses_the_overrides_in_the_database(demo_db, capsys):
 def test_errors_exit_2_with_a_message(tmp_path, capsys):
     code, _, err = _run(capsys, "--db", str(tmp_path / "none.duckdb"))
     assert code == 2 and "no database" in err.lower()
+
+
+def test_no_review_date_is_its_own_status_in_json_and_text(tmp_path, capsys):
+    """Unknown is not overdue: a pupil with nothing recorded is no_review_date (no due date, no days overdue); one
+    with only a review in the diary is due then; both are listed for attention after the overdue ones."""
+    db = tmp_path / "sparse.duckdb"
+    con = store.connect(db)
+    con.execute("INSERT INTO settings VALUES ('Oak', 'primary', 'Northmoor Council')")
+    for pid, sen, identified in [("A", "K", None), ("B", "E", None), ("C", "K", None), ("D", "K", "2026-01-05")]:
+        con.execute("""INSERT INTO pupils (setting, pupil_id, first_name, last_name, date_of_birth, sen_status,
+                                           date_identified) VALUES ('Oak', ?, 'Sam', 'Test', DATE '2014-05-10', ?, ?)""",
+                    [pid, sen, identified])
+    con.execute("INSERT INTO reviews (setting, pupil_id, plan_type, review_date, held) "
+                "VALUES ('Oak', 'C', 'sen_support', DATE '2027-01-14', FALSE)")
+    con.close()
+    code, out, _ = _run(capsys, "--db", str(db), "--as-of", "2026-11-23", "--json", "--rows")
+    assert code == 0
+    data = json.loads(out)
+    assert data["summary"]["by_status"] == {"overdue": 1, "no_review_date": 2, "due_soon": 0, "on_track": 1,
+                                            "not_applicable": 0}
+    assert data["summary"]["by_plan_type"]["sen_support"]["no_review_date"] == 1
+    assert data["summary"]["by_plan_type"]["ehcp"]["no_review_date"] == 1
+    rows = {p["pupil_id"]: p for p in data["pupils"]}
+    assert [(rows[p]["status"], rows[p]["due_date"], rows[p]["days_overdue"]) for p in "ABCD"] == [
+        ("no_review_date", None, None), ("no_review_date", None, None), ("on_track", "2027-01-14", 0),
+        ("overdue", "2026-05-05", 202)]
+    code, out, _ = _run(capsys, "--db", str(db), "--as-of", "2026-11-23", "--rows")
+    assert "No review date recorded" in out
+    attention = [line for line in out.splitlines() if line.startswith("  Oak | ")]
+    assert [line.split(" | ")[1] for line in attention] == ["D", "A", "B"]  # overdue first, then no review date

@@ -32,7 +32,7 @@ def _app(db, monkeypatch) -> AppTest:
 
 
 def _metrics(at: AppTest) -> dict[str, int]:
-    return {m.label.split(" ", 1)[-1] if m.label[:1] in "▲◆●" else m.label: int(m.value.replace(",", "")) for m in at.metric
+    return {m.label.split(" ", 1)[-1] if m.label[:1] in "▲○◆●" else m.label: int(m.value.replace(",", "")) for m in at.metric
             if m.value.replace(",", "").isdigit()}
 
 
@@ -49,7 +49,7 @@ def test_caseload_filters_search_and_counts(demo_db, monkeypatch):
     n = _metrics(at)
     table = _table(at)
     assert n["Pupils shown"] == len(table) > 100
-    assert n["Overdue"] + n["Due soon"] + n["On track"] == n["Pupils shown"]
+    assert n["Overdue"] + n["No review date recorded"] + n["Due soon"] + n["On track"] == n["Pupils shown"]
 
     at.multiselect(key=CASELOAD_FILTER + "status").set_value(["overdue"]).run()
     overdue = _table(at)
@@ -225,3 +225,62 @@ def test_tracker_text_is_shown_as_text(demo_db, monkeypatch, page):
              for e in getattr(at, kind)]
     assert not any("javascript:" in t or "onerror" in t for t in texts)
     assert any(evil in str(v) for v in _table(at)["pupil"])
+
+
+# ---------------------------------------------------------------------------------------------- unknown is not overdue
+
+
+def _sparse(db: Path) -> list[tuple[str, str]]:
+    """Blank the dates of 8 SEN Support pupils of the demo, as a sparse tracker would have them: no plan, no review,
+    no date identified; 2 of them keep a review in the diary (so it is their due date). Returns the 6 left undated
+    (setting, pupil_id)."""
+    from senlib import store
+
+    con = store.connect(db)
+    pids = [p for (p,) in con.execute("""SELECT pupil_id FROM pupils WHERE sen_status = 'K' AND leaving_date IS NULL
+                                         ORDER BY pupil_id LIMIT 8""").fetchall()]
+    for table in ("plans", "reviews"):
+        con.execute(f"DELETE FROM {table} WHERE pupil_id IN (SELECT unnest(?::VARCHAR[]))", [pids])
+    con.execute("UPDATE pupils SET date_identified = NULL WHERE pupil_id IN (SELECT unnest(?::VARCHAR[]))", [pids])
+    setting = {p: s for p, s in con.execute("SELECT pupil_id, setting FROM pupils").fetchall()}
+    for pid in pids[6:]:
+        con.execute("INSERT INTO reviews (setting, pupil_id, plan_type, review_date, held) VALUES (?, ?, 'sen_support', ?, FALSE)",
+                    [setting[pid], pid, date(2027, 1, 14)])
+    con.close()
+    return [(setting[pid], pid) for pid in pids[:6]]
+
+
+def test_no_review_date_shows_as_its_own_status_on_every_senco_page(demo_db, monkeypatch):
+    from senlib import pupil
+
+    undated = _sparse(demo_db)
+    at = _app(demo_db, monkeypatch)
+    at.switch_page("pages/caseload.py").run()
+    assert not at.exception, at.exception
+    n = _metrics(at)
+    assert n["No review date recorded"] == 6
+    assert n["Overdue"] + n["No review date recorded"] + n["Due soon"] + n["On track"] == n["Pupils shown"]
+    at.multiselect(key=CASELOAD_FILTER + "status").set_value(["no_review_date"]).run()
+    table = _table(at)
+    assert sorted(table["pupil_id"]) == sorted(pid for _, pid in undated) and all(s == ["no_review_date"] for s in table["status"])
+    assert table["status_reason"].str.contains("record the last review date").all()
+    assert table["days_overdue"].isna().all()
+
+    at.switch_page("pages/upcoming.py").run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.subheader][:3] == ["To do this week", "No review date recorded", "Reviews in the next 6 weeks"]
+    assert _metrics(at)["No review date recorded"] == 6
+    listed = _table(at, 1)
+    assert len(listed) == 6 and listed["fix"].str.contains("record the last review date").all()
+    assert _metrics(at)["Reviews in the next 6 weeks"] == len(_table(at, 2))  # listed apart, not among the reviews
+
+    at.switch_page("pages/compliance.py").run()
+    assert not at.exception, at.exception
+    assert _metrics(at)["No review date"] == 6
+    assert any("6 pupils have no review date recorded" in c.value and "not on time" in c.value for c in at.caption)
+
+    at.query_params[pupil.QUERY_PARAM] = pupil.pupil_key(*undated[0])
+    at.switch_page("pages/pupil.py").run()
+    assert not at.exception, at.exception
+    assert any(m.value == ":violet-badge[○ No review date recorded]" for m in at.markdown), [m.value for m in at.markdown][:8]
+    assert any("record the last review date" in t.value for t in at.text)

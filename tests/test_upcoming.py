@@ -37,6 +37,10 @@ def status() -> pd.DataFrame:
          "next_review": day(140), "invite_by": day(98), "invite_state": "to_come"},
         # No SEN: never listed.
         {"pupil_id": "N1", "sen_status": "N", "plan_type": None, "status": "not_applicable"},
+        # Nothing recorded to date the review from: not a review to hold (nor overdue), a record to put right.
+        {"pupil_id": "U1", "first_name": "Una", "last_name": "Known", "status": "no_review_date", "days_overdue": None,
+         "plan_start": None, "next_review_basis": None,
+         "status_reason": "SEN Support plan: no review and no start date recorded, ...; record the last review date"},
     )
 
 
@@ -85,7 +89,21 @@ def test_reviews_in_the_window(status):
     assert set(upcoming.reviews(status, AS_OF, weeks=24)["pupil_id"]) == {"K1", "E1", "K2", "K3", "K4"}
     assert set(upcoming.reviews(status, AS_OF, weeks=1)["pupil_id"]) == {"K1", "E1", "K2"}
     n = upcoming.summary(rv, upcoming.todo(upcoming.milestones(status, AS_OF), AS_OF))
-    assert n == {"reviews": 4, "overdue": 1, "this_week": 3, "missed": 1}
+    assert n == {"reviews": 4, "overdue": 1, "this_week": 3, "missed": 1, "no_review_date": 0}
+
+
+def test_no_review_date_is_listed_to_put_right_not_as_overdue(status):
+    ms = upcoming.milestones(status, AS_OF)
+    assert "U1" not in set(ms["pupil_id"]) and "U1" not in set(upcoming.todo(ms, AS_OF)["pupil_id"])
+    for weeks in (1, 6, 24):
+        assert "U1" not in set(upcoming.reviews(status, AS_OF, weeks=weeks)["pupil_id"])
+    nd = upcoming.undated(status)
+    assert list(nd.columns) == upcoming.UNDATED_COLUMNS
+    assert nd[["pupil_id", "pupil", "plan", "year"]].values.tolist() == [["U1", "Known, Una", "SEN Support plan", "Year 5"]]
+    assert nd.loc[0, "fix"].endswith("record the last review date") and nd.loc[0, "key"] == "Oak School|U1"
+    rv = upcoming.reviews(status, AS_OF, weeks=6)
+    n = upcoming.summary(rv, upcoming.todo(ms, AS_OF), nd)
+    assert (n["overdue"], n["no_review_date"]) == (1, 1)
 
 
 def _events(ics: bytes) -> list:

@@ -36,8 +36,10 @@ def birthday(dob: date, years: int) -> date:
     return date(y, dob.month, dob.day)
 
 
-def _evaluate(p: dict, plans: list[tuple], reviews: list[tuple], policy: Policy, as_of: date) -> dict:
-    """One pupil: the plan whose cadence applies, its due date and status."""
+def _evaluate(p: dict, plans: list[tuple], reviews: list[tuple], policy: Policy, as_of: date,
+              diary: Sequence[tuple] = ()) -> dict:
+    """One pupil: the plan whose cadence applies, its due date and status. `reviews` are the held reviews
+    and `diary` those not recorded as held, each (plan_type, review_date)."""
     def in_force(pl: tuple) -> bool:
         return (pl[1] is None or pl[1] <= as_of) and (pl[2] is None or pl[2] > as_of)
 
@@ -74,6 +76,11 @@ def _evaluate(p: dict, plans: list[tuple], reviews: list[tuple], policy: Policy,
             if (r[0] == plan or r[0] is None) and r[1] <= as_of and (start is None or r[1] >= start)]
     last = max(held) if held else None
     clock = max(d for d in (last, start) if d is not None) if (last or start) else None
+    # No clock date recorded: the next review date recorded is the due date: the diary's next review, else the
+    # last diary date before the as-of date (not held). (The SQL also looks at the date agreed at the last review,
+    # but with no clock date there is no review held.)
+    mine = [r[1] for r in diary if (r[0] == plan or r[0] is None) and r[1] is not None]
+    recorded = min((x for x in mine if x >= as_of), default=None) or max((x for x in mine if x < as_of), default=None)
 
     v = policy.values
     rule = {"sen_support": "sen_support_termly", "my_support_plan": "msp_termly", "ihcp": "ihcp_annual"}.get(plan)
@@ -83,7 +90,7 @@ def _evaluate(p: dict, plans: list[tuple], reviews: list[tuple], policy: Policy,
         under5 = (clock is not None and p["dob"] is not None
                   and add_months(clock, v["ehcp_under5"]["months"]) < birthday(p["dob"], v["ehcp_under5"]["age_years"]))
         rule, months = ("ehcp_under5", v["ehcp_under5"]["months"]) if under5 else ("ehcp_annual", v["ehcp_annual"]["months"])
-    due = add_months(clock, months) if clock is not None else None
+    due = add_months(clock, months) if clock is not None else recorded
 
     if plan == "ehcp":
         code = p["year_group"]
@@ -96,7 +103,9 @@ def _evaluate(p: dict, plans: list[tuple], reviews: list[tuple], policy: Policy,
             if not (last is not None and last >= sy) and (due is None or review_by < due):
                 due, rule = review_by, "phase_transfer"
 
-    if due is None or as_of > due:
+    if due is None:
+        status = "no_review_date"
+    elif as_of > due:
         status = "overdue"
     elif as_of >= due - timedelta(weeks=v["invite_good_practice"]["weeks"]):
         status = "due_soon"
@@ -121,10 +130,11 @@ def baseline_status(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Seque
             f"SELECT setting, pupil_id, plan_type, start_date, end_date, local_authority FROM plans {where}", params).fetchall():
         plans[(s, pid)].append((pt, start, end, la))
     reviews: dict[tuple, list] = defaultdict(list)
-    for s, pid, pt, d in cur.execute(
-            f"SELECT setting, pupil_id, plan_type, review_date FROM reviews WHERE held {where.replace('WHERE', 'AND')}",
-            params).fetchall():
-        reviews[(s, pid)].append((pt, d))
+    diary: dict[tuple, list] = defaultdict(list)
+    for s, pid, pt, d, was_held in cur.execute(
+            f"SELECT setting, pupil_id, plan_type, review_date, held FROM reviews {where}", params).fetchall():
+        if was_held is not None:
+            (reviews if was_held else diary)[(s, pid)].append((pt, d))
     ovs = overrides(cur)
     policies: dict[tuple, Policy] = {}
     out = []
@@ -138,6 +148,7 @@ def baseline_status(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Seque
         code = recorded if recorded in YEAR_INDEX else (index_to_code(year_index(dob, as_of)) if dob else None)
         p = {"dob": dob, "year_group": code, "sen_status": sen, "date_identified": ident, "leaving_date": leaving,
              "phase": phase}
-        out.append({"setting": s, "pupil_id": pid, **_evaluate(p, plans[key], reviews[key], policies[(s, policy_la)], as_of)})
+        out.append({"setting": s, "pupil_id": pid, **_evaluate(p, plans[key], reviews[key], policies[(s, policy_la)], as_of,
+                                                                 diary[key])})
     return pd.DataFrame(out, columns=["setting", "pupil_id", "plan_type", "cadence_rule", "last_review", "due_date",
                                       "status", "days_overdue"])

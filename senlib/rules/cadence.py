@@ -7,7 +7,11 @@ ehcp_under5: every 6 months while the child is under 5 on the date the review fa
 ihcp_annual: at least every 12 months.
 phase_transfer: in a transfer year, a review in that school year by 12 weeks before 15 February
     (31 March for post-16), if that is sooner than the plan's own cadence.
-Status: overdue after the due date; due_soon from the invitation window (invite_good_practice) up to it.
+Where none of the clock's dates is recorded (no review held, no plan start, no date identified), the next
+review date the tracker records is taken as the due date: the review in the diary, else the next date agreed
+at the last review, else the last diary date before the as-of date that is not recorded as held.
+Status: overdue after the due date; due_soon from the invitation window (invite_good_practice) up to it;
+no_review_date when there is no date at all to work from (unknown is not overdue: the sentence says what to record).
 """
 
 from __future__ import annotations
@@ -68,6 +72,8 @@ def words() -> dict[str, str]:
         "due_date": date_text(f"{a}.due_date"),
         "overdue_by": count_text(f"{a}.days_overdue", "days"),
         "due_in": due_in(f"{a}.due_date"),
+        "due_state": f"if({a}.status = 'overdue', {count_text(f'{a}.days_overdue', 'days')} || ' overdue', "
+                     f"'due ' || {due_in(f'{a}.due_date')})",
         "birthday": f"{ordinal('pol.ehcp_under5__age_years')} || ' birthday ' || {date_text(f'{a}.young_birthday')}",
         "year_group": year_label(f"{a}.year_group"),
         "deadline": date_text(f"{a}.amend_by"),
@@ -103,8 +109,11 @@ def status_reason(alias: str = "c") -> str:
         rule = policy.rules[rule_id]
         say = {k: compile_sentence(t, fields, rule, where=f"{rule_id}.say.{k}") for k, t in rule.say.items()}
         unknown = say.get("unknown", lit("No review date can be worked out"))
+        # no clock date recorded, the due date is the next review date recorded (phase_transfer: its own deadline)
+        recorded = (f"WHEN {alias}.clock_from IS NULL THEN {say['next_recorded']}" if "next_recorded" in say else "")
         whens.append(f"""WHEN '{rule_id}' THEN CASE
-                WHEN {alias}.due_date IS NULL THEN {unknown}
+                WHEN {alias}.status = 'no_review_date' THEN {unknown}
+                {recorded}
                 WHEN {alias}.status = 'overdue' THEN {say['overdue']}
                 WHEN {alias}.status = 'due_soon' THEN {say['due_soon']}
                 ELSE {say['on_track']} END""")
@@ -136,17 +145,21 @@ def cadence(scope: Scope) -> list[CTE]:
     """CTEs rule_clock, rule_status, rule_milestones: one row per evaluated plan."""
     return [
         ("rule_clock", f"""
-        -- the clock of each evaluated plan: from the last review, else from the plan's start;
-        -- ehcp_under5 applies when the shorter review falls due before the child's birthday
+        -- the clock of each evaluated plan: from the last review, else from the plan's start (or the date
+        -- identified); with none of those, the due date is the next review date recorded (in the diary, else
+        -- agreed at the last review, else the last diary date missed); ehcp_under5 applies when the shorter
+        -- review falls due before the child's birthday
         SELECT s.*, h.reviews_held, h.held_this_year, h.last_review, h.last_next_date, h.last_report_sent,
                h.last_la_decision, h.last_pfa_covered, h.last_decision,
                h.recent_reviews[1:{scope.lookback}] AS recent_reviews,
                n.planned_review, n.planned_invitations, n.planned_reports,
                greatest(h.last_review, s.plan_start) AS clock_from,
+               coalesce(n.planned_review, h.last_next_date, n.missed_review) AS recorded_next,
                {birthday('s.dob', 'pol.ehcp_under5__age_years')} AS young_birthday,
                {under_five('s.plan_type', 'greatest(h.last_review, s.plan_start)', 's.dob')} AS under5,
                {every_months('s.plan_type', 'under5')} AS every_months,
-               {plus_months('greatest(h.last_review, s.plan_start)', 'every_months')} AS regular_due,
+               coalesce({plus_months('greatest(h.last_review, s.plan_start)', 'every_months')},
+                        recorded_next) AS regular_due,
                -- phase_transfer: a transfer year for this setting's phase, and the deadlines of this school year
                s.plan_type = 'ehcp' AND coalesce(list_contains(
                    if(s.phase = 'infant', pol.phase_transfer__infant_transfer_years, pol.phase_transfer__transfer_years),
@@ -172,7 +185,8 @@ def cadence(scope: Scope) -> list[CTE]:
                     WHEN c.plan_type = 'my_support_plan' THEN 'msp_termly'
                     WHEN c.plan_type = 'sen_support' THEN 'sen_support_termly'
                     ELSE 'ihcp_annual' END AS cadence_rule,
-               CASE WHEN due_date IS NULL OR $as_of > due_date THEN 'overdue'
+               CASE WHEN due_date IS NULL THEN 'no_review_date'
+                    WHEN $as_of > due_date THEN 'overdue'
                     WHEN $as_of >= due_date - 7 * pol.invite_good_practice__weeks THEN 'due_soon'
                     ELSE 'on_track' END AS status,
                if(due_date IS NULL, NULL, greatest($as_of - due_date, 0)) AS days_overdue

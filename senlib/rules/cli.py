@@ -4,7 +4,7 @@
 
 With --json it prints one JSON object: as_of, summary (by_status, by_flag, by_plan_type) and,
 with --rows, pupils (one object per pupil). Without --json it prints a readable summary, and
-with --rows a table of the pupils whose review is overdue or due soon, or who carry a flag.
+with --rows a table of the pupils whose review is overdue, has no date recorded or is due soon, or who carry a flag.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from .policy import default_policy
 ROW_KEYS = ["setting", "pupil_id", "first_name", "last_name", "year_group", "sen_status", "primary_need", "plan_type",
             "local_authority", "last_review", "due_date", "status", "days_overdue", "flags"]
 DATE_KEYS = ("last_review", "due_date")
-URGENCY = {"overdue": 0, "due_soon": 1, "on_track": 2, "not_applicable": 3}
+# Most urgent first: a review past its date, then one that cannot be dated (record its dates), then due soon.
+URGENCY = {"overdue": 0, "no_review_date": 1, "due_soon": 2, "on_track": 3, "not_applicable": 4}
 
 
 def _args(p: argparse.ArgumentParser) -> None:
@@ -72,12 +73,12 @@ def _text(df: pd.DataFrame, as_of: date, db: str, with_rows: bool) -> str:
     lines = [f"Review status on {as_of:%-d %b %Y}: {s['pupils']:,} pupils in {n_settings:,} "
              f"setting{'' if n_settings == 1 else 's'} ({db})"]
     for status, n in s["by_status"].items():
-        lines.append(f"  {REVIEW_STATUS[status]:<16}{n:>10,}")
+        lines.append(f"  {REVIEW_STATUS[status]:<25}{n:>10,}")
     if s["by_plan_type"]:
         lines.append("By plan:")
         for plan, c in s["by_plan_type"].items():
             lines.append(f"  {PLAN_TYPES[plan]:<28}{c['pupils']:>8,}   overdue {c['overdue']:,}, due soon {c['due_soon']:,},"
-                         f" on track {c['on_track']:,}")
+                         f" on track {c['on_track']:,}" + (f", no review date {c['no_review_date']:,}" if c["no_review_date"] else ""))
     rules = default_policy().rules
     if s["by_flag"]:
         lines.append("Flags raised (rule id: pupils):")
@@ -87,7 +88,7 @@ def _text(df: pd.DataFrame, as_of: date, db: str, with_rows: bool) -> str:
     if mismatched:
         lines.append(f"Year groups: {mismatched:,} recorded year groups disagree with the date of birth.")
     if with_rows:
-        attention = df[(df["status"].isin(["overdue", "due_soon"])) | (df["flags"].list.len() > 0)].copy()
+        attention = df[(df["status"].isin(["overdue", "no_review_date", "due_soon"])) | (df["flags"].list.len() > 0)].copy()
         attention["_u"] = attention["status"].map(URGENCY)
         attention = attention.sort_values(["_u", "due_date", "setting", "pupil_id"])
         lines.append(f"Pupils needing attention ({len(attention):,}):")
@@ -100,7 +101,8 @@ def _text(df: pd.DataFrame, as_of: date, db: str, with_rows: bool) -> str:
     return "\n".join(lines)
 
 
-@command("status", "every pupil's review status on a date (overdue, due soon, on track), with flags", _args, db="read")
+@command("status", "every pupil's review status on a date (overdue, no review date, due soon, on track), with flags",
+         _args, db="read")
 def run_status(args: argparse.Namespace, ctx: Context) -> int:
     as_of = args.as_of or date.today()
     df = pupil_status(ctx.db(), as_of)

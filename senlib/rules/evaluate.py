@@ -44,8 +44,10 @@ def pupil_status(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence
     local_authority (the EHCP's council as recorded), policy_la (the council whose policy applies: the
     EHCP's, else the setting's);
     cadence_rule (rule id), plan_start (issue/start date; date identified where no plan is recorded),
-    last_review, due_date, status (overdue / due_soon / on_track / not_applicable), days_overdue (0 when
-    not overdue; None when not applicable or no date is known), days_to_due (due_date - as_of),
+    last_review, due_date (from the clock; with no review, start or identified date recorded, the next review
+    date recorded), status (overdue / no_review_date / due_soon / on_track / not_applicable; no_review_date:
+    nothing recorded to date the review from, never counted as on time), days_overdue (0 when not overdue;
+    None when not applicable or no date is known), days_to_due (due_date - as_of),
     status_reason (sentence from the pupil's own dates), status_source;
     next_review (the scheduled review, else the date agreed at the last review, else the due date),
     next_review_basis (scheduled / agreed / due_date), invite_by, invite_state (done / missed / to_come),

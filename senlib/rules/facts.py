@@ -153,7 +153,7 @@ def facts(scope: Scope) -> list[CTE]:
         -- by falling to it)
         SELECT o.*, coalesce(s.n_scores, 0) AS n_scores, s.last_scores, s.last_dates,
                s.last_scores[1] AS latest_score, s.last_dates[1] AS latest_score_date, s.last_scores[2] AS previous_score,
-               coalesce((s.last_scores[1] - o.target) * o.direction >= 0, FALSE) OR o.status = 'achieved' AS reached
+               coalesce((s.last_scores[1] - o.target) * o.direction >= 0, FALSE) OR coalesce(o.status = 'achieved', FALSE) AS reached
         FROM stg_outcomes o
         LEFT JOIN (SELECT ok, count(*) AS n_scores,
                           max_by(score, {SCORE_ORDER}, {scope.score_window}) AS last_scores,
@@ -190,11 +190,13 @@ def facts(scope: Scope) -> list[CTE]:
         FROM fct_history h
         LEFT JOIN fct_judged j ON j.pk = h.pk AND j.plan_type = h.plan_type"""),
         ("fct_next", """
-        -- per evaluated plan: the next review in the diary, and what has been sent for it so far
+        -- per evaluated plan: the next review in the diary, and what has been sent for it so far; and the last
+        -- review the diary had before the as-of date that is not recorded as held (missed)
         SELECT s.pk, s.plan_type,
-               min(p.review_date) AS planned_review,
-               arg_min_null(p.invitations_sent, p.review_date) AS planned_invitations,
-               arg_min_null(p.reports_received, p.review_date) AS planned_reports
+               min(p.review_date) FILTER (p.review_date >= $as_of) AS planned_review,
+               arg_min_null(p.invitations_sent, p.review_date) FILTER (p.review_date >= $as_of) AS planned_invitations,
+               arg_min_null(p.reports_received, p.review_date) FILTER (p.review_date >= $as_of) AS planned_reports,
+               max(p.review_date) FILTER (p.review_date < $as_of) AS missed_review
         FROM fct_subjects s
         JOIN stg_planned p ON p.pk = s.pk AND (p.plan_type = s.plan_type OR (p.plan_type IS NULL AND s.is_main))
         GROUP BY s.pk, s.plan_type"""),

@@ -39,6 +39,8 @@ def _applies(rule_id: str, plan: str = "c.plan_type") -> str:
     return f"list_contains({plans_of(rule_id)}, {plan})"
 
 
+# An IHCP running alongside the pupil's main plan: its own review clock, raised as a flag when overdue or undated.
+IHCP = "rule_status i JOIN stg_policy pol ON pol.setting_key = i.setting_key AND pol.la_key = i.la_key"
 MAIN = "rule_status c JOIN stg_policy pol ON pol.setting_key = c.setting_key AND pol.la_key = c.la_key"
 # ... with the last reviews' progress judgements (recorded, else judged from scores), for the escalation rules
 PROGRESS = MAIN + " JOIN fct_progress_recent rp ON rp.pk = c.pk AND rp.plan_type = c.plan_type"
@@ -139,8 +141,10 @@ def flags(scope: Scope) -> list[CTE]:
     n = {r: f"pol.{r}__reviews" for r in ("consider_pcp_msp", "consider_ehc_request", "early_years_forum",
                                           "consider_reducing", "targets_not_smart")}
     selects = [
-        _flag("ihcp_annual", "NOT i.is_main AND i.status = 'overdue'", status_fields("i"), say="overdue", alias="i",
-              source="rule_status i JOIN stg_policy pol ON pol.setting_key = i.setting_key AND pol.la_key = i.la_key"),
+        *(_flag("ihcp_annual", f"NOT i.is_main AND {when}", status_fields("i"), say=say, alias="i", source=IHCP)
+          for when, say in (("i.status = 'overdue' AND i.clock_from IS NOT NULL", "overdue"),
+                            ("i.status = 'overdue' AND i.clock_from IS NULL", "next_recorded"),
+                            ("i.status = 'no_review_date'", "unknown"))),
         _flag("phase_transfer", "c.transfer_year AND c.transfer_review_held AND $as_of > c.amend_by "
                                 "AND c.last_la_decision IS NULL", c),
         _flag("pfa_from_y9", f"{_applies('pfa_from_y9')} AND c.last_review IS NOT NULL "

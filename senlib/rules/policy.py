@@ -29,7 +29,7 @@ from ..names import DECISIONS, PLAN_TYPES, POLICY_SOURCES, RULE_GROUPS, YEAR_GRO
 POLICY_FILE = Path(__file__).with_name("policy.toml")
 ANY = ""  # key of an override that applies to every setting / every local authority
 PARAM_TYPES = ("int", "float", "year_groups", "year_group", "month_day", "decisions")
-STATUS_SAYINGS = ("overdue", "due_soon", "on_track", "unknown")
+STATUS_SAYINGS = ("overdue", "due_soon", "on_track", "unknown", "next_recorded")
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]
 

@@ -69,12 +69,12 @@ def staging(scope: Scope) -> list[CTE]:
         FROM reviews
         WHERE held AND review_date <= $as_of AND {scope.only()}"""),
         ("stg_planned", f"""
-        -- reviews in the diary on or after the as-of date
+        -- reviews in the diary not recorded as held: on or after the as-of date (planned), or before it (missed)
         SELECT {PK} AS pk, plan_type, review_date,
                if(invitations_sent <= $as_of, invitations_sent, NULL) AS invitations_sent,
                if(reports_received <= $as_of, reports_received, NULL) AS reports_received
         FROM reviews
-        WHERE NOT held AND review_date >= $as_of AND {scope.only()}"""),
+        WHERE NOT held AND review_date IS NOT NULL AND {scope.only()}"""),
         ("stg_outcomes", f"""
         SELECT {PK} AS pk, hash(setting, pupil_id, outcome_id) AS ok, outcome_id, area, description, baseline, target,
                coalesce(scale_min, 0) AS scale_min, coalesce(scale_max, 10) AS scale_max, start_date, target_date, status,

@@ -27,7 +27,7 @@ def test_compliance_page(page, demo_app):
     page.get_by_role("heading", name="Over the last 12 months").wait_for(timeout=180_000)
     page.locator(".js-plotly-plot g.heatmaplayer").first.wait_for(timeout=120_000)
     page.locator(".js-plotly-plot g.scatterlayer path.js-line").first.wait_for(timeout=120_000)  # the trend line
-    assert page.locator('[data-testid="stMetric"]').count() == 5
+    assert page.locator('[data-testid="stMetric"]').count() == 6  # on time, overdue, no review date, due soon, held, required
     assert page.locator(".js-plotly-plot").count() >= 4
     screenshot(page, "compliance")
     assert page.external_requests == []

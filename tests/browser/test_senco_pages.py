@@ -38,8 +38,8 @@ def _first_by_name(db: Path) -> str:
 def test_caseload_page_and_open_a_pupil(page, demo_app, demo_db_template):
     _open(page, demo_app, "caseload")
     page.get_by_role("heading", name="Caseload").wait_for()
-    page.locator('[data-testid="stMetric"]').nth(4).wait_for()  # after the rules have run
-    assert page.locator('[data-testid="stMetric"]').count() == 5
+    page.locator('[data-testid="stMetric"]').nth(5).wait_for()  # after the rules have run
+    assert page.locator('[data-testid="stMetric"]').count() == 6  # pupils, 4 statuses, flagged
     grid = page.locator('[data-testid="stDataFrame"]').first
     grid.wait_for()
     screenshot(page, "caseload")
