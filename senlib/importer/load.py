@@ -148,15 +148,20 @@ def tracker_rows(cur: duckdb.DuckDBPyConnection, acc: str, today: date, rows: st
     details = " + ".join(f"CAST({c} IS NOT NULL AS INTEGER)" for c in (
         "invitations_sent", "reports_received", "parent_attended", "child_contributed", "progress", "decision",
         "next_review_date"))
+    held_and_next = f"""
+        SELECT {common}, a.last_review_date AS review_date, TRUE AS held, a.invitations_sent, a.reports_received,
+               a.parent_attended, a.child_contributed, a.progress, a.decision, a.next_review_date
+        FROM {rows} a WHERE a._tracker AND a.last_review_date IS NOT NULL
+        UNION ALL BY NAME
+        SELECT {common}, a.next_review_date AS review_date, FALSE AS held
+        FROM {rows} a WHERE a._tracker AND a.next_review_date IS NOT NULL
+          AND a.next_review_date > coalesce(a.last_review_date, DATE '1900-01-01')"""
+    if rows == acc and not history:
+        # one row per pupil: its last review and a later next review never share a date, so nothing to rank
+        cur.execute(f"CREATE TEMP VIEW {reviews} AS {held_and_next}")
+        return plans, reviews
     cur.execute(f"""CREATE TEMP TABLE {reviews} AS
-        WITH candidates AS (
-            SELECT {common}, a.last_review_date AS review_date, TRUE AS held, a.invitations_sent, a.reports_received,
-                   a.parent_attended, a.child_contributed, a.progress, a.decision, a.next_review_date
-            FROM {rows} a WHERE a._tracker AND a.last_review_date IS NOT NULL
-            UNION ALL BY NAME
-            SELECT {common}, a.next_review_date AS review_date, FALSE AS held
-            FROM {rows} a WHERE a._tracker AND a.next_review_date IS NOT NULL
-              AND a.next_review_date > coalesce(a.last_review_date, DATE '1900-01-01')
+        WITH candidates AS ({held_and_next}
             {history}),
         ranked AS (
             SELECT *, max(review_date) FILTER (WHERE held) OVER (PARTITION BY setting, pupil_id, plan_type) AS _last_held
