@@ -72,23 +72,31 @@ def upload_tab() -> None:
                        "the choice is remembered for the next file with the same headings.")
             for line in importer.recognised_lines(upload, file_idx, plan):
                 st.info(escape_markdown(line), icon=":material/table_view:")
-            undated = importer.undated_score_columns(plan)
-            if undated:
-                st.warning("Give the date the scores were given for " + ", ".join(f"**{escape_markdown(h)}**" for h in undated)
-                           + f" in the *{importer.DATE_COLUMN}* column below (remembered for the next upload).",
-                           icon=":material/event:")
             choices = list(importer.field_choices(plan.entity))
             edited = st.data_editor(
                 importer.mapping_frame(upload, file_idx, plan), hide_index=True, width="stretch",
                 key=f"map_{file_idx}_{plan.sheet}", disabled=["Heading", "Examples"],
-                column_config={"Maps to": st.column_config.SelectboxColumn("Maps to", options=choices, required=True),
-                               importer.DATE_COLUMN: st.column_config.DateColumn(
-                                   importer.DATE_COLUMN, format="DD/MM/YYYY",
-                                   help="Score columns only: the day the scores in this column were given.")})
+                column_config={"Maps to": st.column_config.SelectboxColumn("Maps to", options=choices, required=True)})
             if importer.edit_mapping(plan, edited):
                 importer.remember_mapping(cur, plan)
                 st.session_state.pop(RESULT, None)
                 st.rerun()
+            scored = importer.score_columns(plan)
+            if scored:
+                undated = importer.undated_score_columns(plan)
+                st.markdown("**When the scores were given**")
+                if undated:
+                    st.warning("Give the date the scores were given for " + ", ".join(
+                        f"**{escape_markdown(h)}**" for h in undated) + ". Dates are remembered for the next upload.",
+                        icon=":material/event:")
+                boxes = st.columns(4)
+                given = {h: boxes[i % 4].date_input(escape_markdown(h), value=d, format="DD/MM/YYYY",
+                                                    key=f"score_date_{file_idx}_{plan.sheet}_{h}")
+                         for i, (h, d) in enumerate(scored)}
+                if importer.set_score_dates(plan, given):
+                    importer.remember_mapping(cur, plan)
+                    st.session_state.pop(RESULT, None)
+                    st.rerun()
             st.dataframe(importer.sample_rows(upload, file_idx, plan), hide_index=True, width="stretch")
 
     settings = [r[0] for r in cur.execute("SELECT setting FROM settings UNION SELECT DISTINCT setting FROM pupils "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -145,9 +146,22 @@ def test_score_columns_without_a_date_are_asked_for(empty_db, monkeypatch):
     at = _app(empty_db, monkeypatch)
     at.file_uploader[0].set_value(("ipm.xlsx", ipm_targets(), "application/octet-stream")).run()
     assert not at.exception, at.exception
-    assert any("T2 Autumn 1" in w.value and "Date of the scores" in w.value for w in at.warning)
+    assert any("T2 Autumn 1" in w.value and "Give the date the scores were given" in w.value for w in at.warning)
     assert any(i.value.replace("\\", "").startswith("Targets: 2") for i in at.info)
     at.text_input[0].set_value("Brook").run()
     _button(at, "Check").click().run()
     assert any("need the date the scores were given" in e.value for e in at.error)
     assert _count(empty_db) == 0
+    boxes = {d.label.replace("\\", ""): d for d in at.date_input}
+    assert set(boxes) >= {"T2 Autumn 1", "T2 Autumn 2"}
+    boxes["T2 Autumn 1"].set_value(date(2026, 10, 20)).run()
+    boxes = {d.label.replace("\\", ""): d for d in at.date_input}
+    boxes["T2 Autumn 2"].set_value(date(2026, 11, 25)).run()
+    assert not any("Give the date" in w.value for w in at.warning)
+    _button(at, "Import").click().run()
+    assert any("Imported as import" in s.value for s in at.success), [e.value for e in at.error]
+    import ui.state
+
+    scores = ui.state.connection().cursor().execute(
+        "SELECT pupil_id, outcome_id, score_date, score FROM scores WHERE outcome_id = 'Target 2' ORDER BY 3").fetchall()
+    assert scores == [("U1", "Target 2", date(2026, 10, 20), 3.0), ("U1", "Target 2", date(2026, 11, 25), 5.0)]

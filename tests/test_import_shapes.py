@@ -250,17 +250,21 @@ def test_remembered_dates_let_the_command_line_import_and_next_terms_file(con):
 
 
 def test_the_preview_gives_each_term_column_a_date(con):
-    from senlib.importer import DATE_COLUMN, edit_mapping, mapping_frame, undated_score_columns
+    from senlib.importer import score_columns, set_score_dates, undated_score_columns
 
     up = prepare(con, [("ipm.xlsx", ipm_targets())])
     plan = up.plans[0][1]
-    frame = mapping_frame(up, 0, plan)
-    assert frame.loc[frame["Heading"] == "T1 score 01/10/2026", DATE_COLUMN].iloc[0] == D(2026, 10, 1)
+    assert score_columns(plan) == [("T1 score 01/10/2026", D(2026, 10, 1)), ("T1 score 20/11/2026", D(2026, 11, 20)),
+                                   ("T2 Autumn 1", None), ("T2 Autumn 2", None)]
     assert undated_score_columns(plan) == ["T2 Autumn 1", "T2 Autumn 2"]
-    frame.loc[frame["Heading"] == "T2 Autumn 1", DATE_COLUMN] = D(2026, 10, 20)
-    frame.loc[frame["Heading"] == "T2 Autumn 2", DATE_COLUMN] = D(2026, 12, 18)
-    assert edit_mapping(plan, frame)
+    assert set_score_dates(plan, {"T2 Autumn 1": D(2026, 10, 20), "T2 Autumn 2": D(2026, 12, 18)})
+    assert not set_score_dates(plan, {"T2 Autumn 1": D(2026, 10, 20)})
     assert undated_score_columns(plan) == []
-    assert plan.mapping["__dates__"]["T2 Autumn 2"] == "2026-12-18"
-    stored = json.loads(json.dumps(plan.mapping))
-    assert stored["T2 Autumn 1"] == "target_score"
+    remember_mapping(con, plan)
+    # remembered by heading: next term's file, with another column added (new headings), needs only the new date
+    nxt = prepare(con, [("ipm.xlsx", ipm_targets(winter=True))])
+    assert score_columns(nxt.plans[0][1])[2:] == [("T1 score 15/01/2027", D(2027, 1, 15)), ("T2 Autumn 1", D(2026, 10, 20)),
+                                                  ("T2 Autumn 2", D(2026, 12, 18))]
+    assert json.loads(json.dumps(plan.mapping))["__dates__"] == {"T1 score 01/10/2026": "2026-10-01",
+                                                                "T1 score 20/11/2026": "2026-11-20",
+                                                                "T2 Autumn 1": "2026-10-20", "T2 Autumn 2": "2026-12-18"}

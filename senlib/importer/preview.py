@@ -25,12 +25,8 @@ def field_choices(entity: str) -> dict[str, str]:
     return out
 
 
-DATE_COLUMN = "Date of the scores"
-
-
 def mapping_frame(upload: Upload, file_idx: int, plan: SheetPlan, samples: int = 3) -> pd.DataFrame:
-    """One row per column of the sheet: its heading, what it maps to (a label), example values, and for a score
-    column the date its scores were given (from the heading, or to be given by the SENCo)."""
+    """One row per column of the sheet: its heading, what it maps to (a label), and example values."""
     labels = {v: k for k, v in field_choices(plan.entity or "pupils").items()}
     sheet = upload.sheet(file_idx, plan.sheet)
     start = (plan.header_row or 0) + 1
@@ -38,33 +34,33 @@ def mapping_frame(upload: Upload, file_idx: int, plan: SheetPlan, samples: int =
     for c in plan.columns:
         values = [v for v in sheet.table.column(c.index).slice(start, 50).to_pylist() if v not in (None, "")][:samples]
         rows.append({"Heading": c.header, "Maps to": labels.get(c.field if c.field is not None else EXTRA, KEEP_LABEL),
-                     DATE_COLUMN: date.fromisoformat(c.date) if c.date else None,
                      "Examples": ", ".join(str(v) for v in values)})
-    frame = pd.DataFrame(rows, columns=["Heading", "Maps to", DATE_COLUMN, "Examples"])
-    if not any(c.field == "target_score" for c in plan.columns):
-        frame = frame.drop(columns=[DATE_COLUMN])
-    return frame
+    return pd.DataFrame(rows, columns=["Heading", "Maps to", "Examples"])
 
 
 def mapping_from_frame(plan: SheetPlan, frame: pd.DataFrame) -> dict[str, str]:
     """The edited table back to {heading: field}; every canonical field may be used once."""
     choices = field_choices(plan.entity or "pupils")
-    records = frame.to_dict("records")
-    out: dict = {str(r["Heading"]): choices.get(str(r["Maps to"]), EXTRA) for r in records}
-    dates = {str(r["Heading"]): _iso(r.get(DATE_COLUMN)) for r in records if out[str(r["Heading"])] == "target_score"}
-    dates = {h: d for h, d in dates.items() if d}
-    if dates:
-        out["__dates__"] = dates
+    out: dict = {str(r["Heading"]): choices.get(str(r["Maps to"]), EXTRA) for r in frame.to_dict("records")}
+    if "__dates__" in plan.mapping:
+        out["__dates__"] = plan.mapping["__dates__"]
     return out
 
 
-def _iso(value) -> str | None:
-    """A date cell of the edited table (a date, a Timestamp, ISO text or blank) as ISO text."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, str):
-        return date.fromisoformat(value[:10]).isoformat() if value.strip() else None
-    return pd.Timestamp(value).date().isoformat()
+def score_columns(plan: SheetPlan) -> list[tuple[str, date | None]]:
+    """(heading, date) of each score column: the date its scores were given, None while the SENCo has not said."""
+    return [(c.header, date.fromisoformat(c.date) if c.date else None) for c in plan.columns if c.field == "target_score"]
+
+
+def set_score_dates(plan: SheetPlan, dates: dict[str, date | None]) -> bool:
+    """Give score columns their dates {heading: date}; True when anything changed."""
+    changed = False
+    for c in plan.columns:
+        if c.field == "target_score" and c.header in dates:
+            new = dates[c.header].isoformat() if dates[c.header] else None
+            changed |= new != c.date
+            c.date = new
+    return changed
 
 
 def undated_score_columns(plan: SheetPlan) -> list[str]:

@@ -280,7 +280,7 @@ def describe(columns: list) -> list[str]:
         undated = len(g.undated())
         out.append(f"Targets: {len(g.targets)} ({', '.join(repr(t.header) for t in g.targets)}), each an outcome, "
                    f"with {scores} score column{'s' if scores != 1 else ''}"
-                   + (f", {undated} of them needing the date the scores were given (Date column below)" if undated else "")
+                   + (f", {undated} of them needing the date the scores were given (below the table)" if undated else "")
                    + ".")
     return out
 

@@ -4,13 +4,10 @@ target columns (screenshots in tests/artifacts/)."""
 
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import quote
 
 import pytest
 
-from senlib import store
-from senlib.importer import apply_mapping, prepare, remember_mapping, run
 from tests.import_corpus import ipm_targets, term_register
 
 from .harness import running_app, screenshot, wait_for_app
@@ -58,27 +55,39 @@ def test_term_columns_register_preview_import_and_statuses(browser, tmp_path):
 
 
 def test_scaling_chart_of_scores_from_target_columns(browser, tmp_path):
-    db = tmp_path / "ipm.duckdb"
-    con = store.connect(db)
-    up = prepare(con, [("ipm.xlsx", ipm_targets())])
-    plan = up.plans[0][1]
-    apply_mapping(plan, {**plan.mapping, "__dates__": {"T2 Autumn 1": "2026-10-20", "T2 Autumn 2": "2026-11-25"}})
-    remember_mapping(con, plan)
-    run(con, up, setting="Brook Primary", today=date.today())
-    con.close()
+    """IPM targets uploaded on the page, the two term columns given their dates there, then the pupil's charts."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
     page = context.new_page()
     try:
-        with running_app(db) as app:
-            page.goto(app.url)
+        with running_app(tmp_path / "ipm.duckdb") as app:
+            _open(page, app, "upload")
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+                files=[{"name": "ipm.xlsx", "mimeType": XLSX, "buffer": ipm_targets()}])
+            page.locator('h3:has-text("Preview")').wait_for(timeout=90_000)
             wait_for_app(page)
+            assert "Give the date the scores were given for T2 Autumn 1, T2 Autumn 2" in page.locator(
+                '[data-testid="stMain"]').inner_text()
+            for label, typed in (("T2 Autumn 1", "20102026"), ("T2 Autumn 2", "25112026")):
+                page.get_by_role("spinbutton", name=f"day, {label}").click()
+                page.keyboard.type(typed)
+                page.get_by_text("When the scores were given").click()   # leave the box: the date is taken
+                page.wait_for_timeout(500)
+                wait_for_app(page)
+            assert "Give the date" not in page.locator('[data-testid="stMain"]').inner_text()
+            screenshot(page, "upload-ipm-score-dates")
+            page.get_by_label("Name of the new setting").fill("Brook Primary")
+            page.get_by_label("Name of the new setting").press("Enter")
+            wait_for_app(page)
+            page.get_by_role("button", name="Import").click()
+            page.get_by_text("Imported as import").wait_for(timeout=90_000)
+
             page.goto(app.page_url("pupil") + "?pupil=" + quote("Brook Primary|U1"))
             wait_for_app(page)
             page.get_by_role("heading", name="Review status and flags").wait_for()
             page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=60_000)
             wait_for_app(page)
             text = page.locator('[data-testid="stMain"]').inner_text()
-            assert "Read 20 high-frequency words" in text and "Sit at the table for 10 minutes" in text
+            assert "Target 1: Read 20 high-frequency words" in text and "Target 2: Sit at the table for 10 minutes" in text
             assert "Scaling score not risen" in text          # stalled_outcome fires on target 1 (4, then 4)
             screenshot(page, "pupil-scores-from-columns")
     finally:
