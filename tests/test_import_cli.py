@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -111,3 +112,27 @@ def test_template_and_export_round_trip(tmp_path, demo_db, capsys):
     copy = tmp_path / "copy.duckdb"
     assert main(["import", str(tmp_path / "e.xlsx"), "--db", str(copy)]) == 0
     assert count(copy) == count(demo_db) and count(copy, "scores") == count(demo_db, "scores")
+
+
+def test_shapes_from_the_command_line(tmp_path, capsys):
+    """Issue 13: a term-columns register and IPM targets through `python -m senlib import`; term score columns without
+    a remembered date are refused with the columns named, then imported once the dates are remembered."""
+    from senlib.importer import prepare, remember_mapping, set_score_dates
+    from tests.import_corpus import ipm_targets, term_register
+
+    db = tmp_path / "x.duckdb"
+    assert main(["import", write(tmp_path, "register.xlsx", term_register()), "--db", str(db), "--setting", "Brook"]) == 0
+    assert "Reviews: 7 added" in capsys.readouterr().out
+    ipm = write(tmp_path, "ipm.xlsx", ipm_targets())
+    assert main(["import", ipm, "--db", str(db), "--setting", "Brook"]) == 2
+    err = capsys.readouterr()
+    text = err.out + err.err
+    assert "need the date the scores were given" in text and "'T2 Autumn 1', 'T2 Autumn 2'" in text
+    con = store.connect(db)
+    up = prepare(con, [("ipm.xlsx", ipm_targets())])
+    set_score_dates(up.plans[0][1], {"T2 Autumn 1": date(2026, 10, 20), "T2 Autumn 2": date(2026, 11, 25)})
+    remember_mapping(con, up.plans[0][1])
+    con.close()
+    assert main(["import", ipm, "--db", str(db), "--setting", "Brook"]) == 0
+    assert "Scaling scores: 6 added" in capsys.readouterr().out
+    assert count(db, "outcomes") == 3

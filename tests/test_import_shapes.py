@@ -174,6 +174,16 @@ def test_review_log_rows_are_one_pupil_and_each_review_is_kept(con):
     assert "consider_pcp_msp" in list(flags["Ben"])
 
 
+def test_the_preview_says_a_review_log_has_rows_per_pupil(con):
+    from senlib.importer import recognised_lines
+
+    up = prepare(con, [("log.csv", review_log_csv())])
+    assert recognised_lines(up, 0, up.plans[0][1]) == [
+        "Rows per pupil: 4 rows for 2 pupils (a review log). A pupil's rows are combined into one pupil when their details "
+        "agree, and each row's review is kept; where year group, need or SEN status differ, the row with the latest review "
+        "date is used."]
+
+
 def test_review_log_from_the_command_line_and_the_page_path_agree(con, tmp_path):
     via_cli = import_files(con, [("log.csv", review_log_csv())], setting="Brook", today=SHAPES_AS_OF)
     cli_rows = _reviews(con)
