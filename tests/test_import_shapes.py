@@ -234,6 +234,10 @@ def test_targets_and_scores_from_columns(con):
     assert progress.to_dict() == {("U1", t1): True, ("U1", t2): False, ("U2", greet): False}
     flags = rules.pupil_status(con.cursor(), D(2026, 12, 20)).set_index("pupil_id")["flags"]
     assert "stalled_outcome" in list(flags["U1"]) and "stalled_outcome" not in list(flags["U2"])
+    # the last reviews recorded no progress: it is judged from the scores in the columns (+2 and +3 on 0-10)
+    judged = rules.review_quality(con.cursor(), D(2026, 12, 20))
+    assert judged[["pupil_id", "progress", "progress_source"]].values.tolist() == [["U1", "more", "derived"],
+                                                                                  ["U2", "more", "derived"]]
 
 
 def test_remembered_dates_let_the_command_line_import_and_next_terms_file(con):
