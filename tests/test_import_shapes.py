@@ -282,3 +282,23 @@ def test_the_preview_gives_each_term_column_a_date(con):
     assert json.loads(json.dumps(plan.mapping))["__dates__"] == {"T1 score 01/10/2026": "2026-10-01",
                                                                 "T1 score 20/11/2026": "2026-11-20",
                                                                 "T2 Autumn 1": "2026-10-20", "T2 Autumn 2": "2026-12-18"}
+
+
+def test_a_review_column_the_importer_missed_is_mapped_in_the_preview_and_remembered(con):
+    from senlib.importer import edit_mapping, mapping_frame
+    from tests.import_corpus import csv_bytes
+
+    data = csv_bytes([["Name", "DOB", "SEN", "Catch-up 1", "Catch-up 2"],
+                      ["Jo Bloggs", "04/03/2015", "K", "01/10/2026", "20/11/2026"]])
+    up = prepare(con, [("t.csv", data)])
+    plan = up.plans[0][1]
+    assert [c.field for c in plan.columns][3:] == [None, None]     # kept as extra columns
+    frame = mapping_frame(up, 0, plan)
+    frame.loc[frame["Heading"].str.startswith("Catch-up"), "Maps to"] = "A review's date (one column per review)"
+    assert edit_mapping(plan, frame)
+    remember_mapping(con, plan)
+    run(con, up, setting="S", today=SHAPES_AS_OF)
+    assert con.execute("SELECT review_date, held FROM reviews ORDER BY 1").fetchall() == [(D(2026, 10, 1), True),
+                                                                                        (D(2026, 11, 20), True)]
+    again = prepare(con, [("t.csv", data)])
+    assert again.plans[0][1].remembered and [c.field for c in again.plans[0][1].columns][3:] == ["history_review_date"] * 2

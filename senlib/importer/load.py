@@ -176,7 +176,7 @@ def today_literal(today: date) -> str:
     return f"DATE {q(today.isoformat())}"
 
 
-def wide_outcomes(cur: duckdb.DuckDBPyConnection, rows: str, wide: dict[str, str], import_ids: list[int]) -> tuple[str, str]:
+def wide_outcomes(cur: duckdb.DuckDBPyConnection, rows: str, wide: dict[str, str]) -> tuple[str, str]:
     """Outcomes and scores from target columns: one outcome per target slot and text, each with its scores.
 
     The same text in the same slot is the same outcome as before ('Target 1'); new text is a new outcome, named

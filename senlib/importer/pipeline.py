@@ -308,7 +308,7 @@ def _load(cur: duckdb.DuckDBPyConnection, upload: Upload, stage: Stage, rejected
             if entity in acc:
                 upsert(cur, entity, acc[entity], today)
         if "pupils" in acc and "targets" in stage.wide:
-            woutcomes, wscores = wide_outcomes(cur, acc.get("pupil_rows", acc["pupils"]), stage.wide, ids)
+            woutcomes, wscores = wide_outcomes(cur, acc.get("pupil_rows", acc["pupils"]), stage.wide)
             stage.tables.update({"_woutcomes": woutcomes, "_wscores": wscores})
             upsert(cur, "outcomes", woutcomes, today)
             replace_outcomes(cur, woutcomes)
