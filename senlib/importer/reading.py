@@ -27,7 +27,7 @@ MAX_FILE_BYTES = 50 * 1024 * 1024           # a council-wide tracker is a few MB
 MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024  # what a zip-based workbook may expand to
 MAX_RATIO = 200                              # real workbooks compress 5-30 times; bombs thousands
 MAX_COLUMNS = 500        # a tracker has a few dozen columns; a review history in columns perhaps 200
-MAX_ROWS = 250_000       # five times a council's register (~50,000 pupils), or a long review log
+MAX_ROWS = 1_000_000     # a council's scores sheet (50,000 pupils x 9 scores is 450,000 rows); Excel stops at 1,048,576
 MAX_CELLS = 10_000_000   # rows x columns a sheet may span (the 50,000-pupil benchmark has 1,000,000)
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SPREADSHEET_EXTENSIONS = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
@@ -209,7 +209,7 @@ def _check_size(file_name: str, sheet: str, rows: int, columns: int, last_cell: 
     if columns > MAX_COLUMNS:
         what = f"more columns than any tracker (the importer takes at most {MAX_COLUMNS:,})"
     elif rows > MAX_ROWS:
-        what = f"more rows than any register (the importer takes at most {MAX_ROWS:,})"
+        what = f"more rows than any tracker (the importer takes at most {MAX_ROWS:,})"
     elif rows * columns > MAX_CELLS:
         what = f"more cells than any tracker (the importer takes at most {MAX_CELLS:,})"
     else:
