@@ -165,3 +165,19 @@ def test_score_columns_without_a_date_are_asked_for(empty_db, monkeypatch):
     scores = ui.state.connection().cursor().execute(
         "SELECT pupil_id, outcome_id, score_date, score FROM scores WHERE outcome_id = 'Target 2' ORDER BY 3").fetchall()
     assert scores == [("U1", "Target 2", date(2026, 10, 20), 3.0), ("U1", "Target 2", date(2026, 11, 25), 5.0)]
+
+
+def test_review_log_preview_and_import(empty_db, monkeypatch):
+    from tests.import_corpus import review_log_csv
+
+    at = _app(empty_db, monkeypatch)
+    at.file_uploader[0].set_value(("log.csv", review_log_csv(), "text/csv")).run()
+    assert not at.exception, at.exception
+    assert any(i.value.replace("\\", "").startswith("Rows per pupil: 4 rows for 2 pupils (a review log)") for i in at.info)
+    at.text_input[0].set_value("Brook").run()
+    _button(at, "Import").click().run()
+    assert any("Imported as import" in s.value for s in at.success)
+    assert _count(empty_db) == 2
+    import ui.state
+
+    assert ui.state.connection().cursor().execute("SELECT count(*) FROM reviews").fetchall() == [(5,)]
