@@ -180,4 +180,4 @@ def test_review_log_preview_and_import(empty_db, monkeypatch):
     assert _count(empty_db) == 2
     import ui.state
 
-    assert ui.state.connection().cursor().execute("SELECT count(*) FROM reviews").fetchall() == [(5,)]
+    assert ui.state.connection().cursor().execute("SELECT count(*) FROM reviews").fetchall() == [(6,)]
