@@ -22,6 +22,7 @@ NEEDS: dict[str, str] = {
     "ASD": "Autistic spectrum disorder",
     "OTH": "Other difficulty or disability",
     "NSA": "SEN support but no specialist assessment of type of need",
+    "DS": "Down syndrome",   # a type of need of its own since the January 2025 school census
 }
 
 PLAN_TYPES: dict[str, str] = {
@@ -74,6 +75,7 @@ NEED_AREA: dict[str, str] = {
     "SLD": "cognition_learning",
     "PMLD": "cognition_learning",
     "NSA": "cognition_learning",
+    "DS": "cognition_learning",   # the census gives no broad area; most often met under cognition and learning
     "SEMH": "semh",
     "HI": "sensory_physical",
     "VI": "sensory_physical",

@@ -185,3 +185,23 @@ def test_two_row_header_with_vertically_merged_headings(con):
     import_files(con, [("t.xlsx", data)], setting="S", today=AS_OF)
     assert con.execute("SELECT review_date, held, progress FROM reviews ORDER BY 1").fetchall() == [
         (date(2025, 10, 1), True, "expected"), (date(2026, 1, 7), False, None)]
+
+
+@pytest.mark.parametrize("written", ["Down syndrome", "Down's syndrome", "DS", "Downs Syndrome"])
+def test_down_syndrome_is_its_own_need(con, written):
+    """Down syndrome has been a type of need of its own since the January 2025 census (code DS)."""
+    import_files(con, [("t.csv", csv_bytes([["UPN", "Name", "SEN", "Need"], ["P1", "Jo Bloggs", "K", written]]))],
+                 setting="S", today=AS_OF)
+    assert con.execute("SELECT primary_need FROM pupils").fetchall() == [("DS",)]
+
+
+def test_the_template_lists_down_syndrome():
+    import io
+
+    import openpyxl
+
+    from senlib.importer import write_template
+
+    wb = openpyxl.load_workbook(io.BytesIO(write_template()))
+    cells = [str(c.value) for row in wb["Lists"].iter_rows() for c in row if c.value]
+    assert any(v == "DS" or v.startswith("DS") for v in cells), cells[:40]

@@ -202,6 +202,7 @@ VALUE_SYNONYMS: dict[str, dict[str, list[str]]] = {
         "MSI": ["multi sensory impairment", "multisensory impairment", "multi sensory", "deafblind", "msi"],
         "PD": ["physical disability", "physical", "pd", "physical difficulty", "physical disabilities"],
         "OTH": ["other", "other difficulty", "other difficulty disability", "oth", "medical"],
+        "DS": ["down syndrome", "downs syndrome", "down s syndrome", "ds", "trisomy 21", "down syndrome ds"],
         "NSA": ["no specialist assessment", "sen support but no specialist assessment", "not assessed",
                 "awaiting assessment", "nsa"],
     },
