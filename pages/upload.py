@@ -9,7 +9,7 @@ import streamlit as st
 
 from senlib import exports, importer
 from senlib.errors import SenlibError
-from senlib.text import escape_markdown
+from senlib.text import counted, escape_markdown
 from ui.auth import current_viewer
 from ui.state import connection
 from ui.widgets import download_button
@@ -158,7 +158,8 @@ def upload_tab() -> None:
                             mime=exports.XLSX_MIME, icon=":material/download:")
         if not result.dry_run and len(result.possible_leavers):
             st.subheader("Confirm leavers")
-            st.write(f"{len(result.possible_leavers)} pupil(s) are in the database but not in this upload. Tick those who "
+            st.write(f"{counted(len(result.possible_leavers), 'pupil')} {'is' if len(result.possible_leavers) == 1 else 'are'} "
+                     "in the database but not in this upload. Tick those who "
                      "have left; they get a leaving date (nothing is deleted, and undo reverts it).")
             names = {r["pupil_id"]: " ".join(str(r[k]) for k in ("first_name", "last_name") if r[k]) + f" ({r['pupil_id']})"
                      for r in result.possible_leavers.to_dict("records")}
@@ -167,7 +168,7 @@ def upload_tab() -> None:
             if st.button("Confirm leavers", disabled=not chosen):
                 try:
                     n = importer.confirm_leavers(con, result.import_ids[-1], chosen, when, viewer.name, viewer=viewer)
-                    st.success(f"{n} pupil(s) given a leaving date.")
+                    st.success(f"{counted(n, 'pupil')} given a leaving date.")
                     st.cache_data.clear()
                 except SenlibError as exc:
                     st.error(escape_markdown(exc))

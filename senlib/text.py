@@ -43,3 +43,8 @@ def shown(markdown: str) -> str:
     """What escape_markdown's output shows once rendered (escapes resolved, joiners unseen): lets a check
     compare what a user reads with what was typed, e.g. `shown(escape_markdown(x)) == " ".join(x.split())`."""
     return _ESCAPED.sub(r"\1", markdown).replace(WORD_JOINER, "")
+
+
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """'1 pupil', '2 pupils', '1,204 values': a count with its noun, singular when it is one."""
+    return f"{n:,} {singular if n == 1 else (plural or singular + 's')}"

@@ -68,7 +68,7 @@ def test_accept_valid_rows_writes_rejected_file(tmp_path, capsys):
     db, out = tmp_path / "x.duckdb", tmp_path / "rejected.xlsx"
     assert main(["import", write(tmp_path, "t.csv", csv_bytes(BAD)), "--db", str(db), "--setting", "S",
                  "--accept-valid-rows", "--rejected", str(out)]) == 0
-    assert "1 row(s) with errors were not imported" in capsys.readouterr().out
+    assert "1 row with errors was not imported" in capsys.readouterr().out
     ws = openpyxl.load_workbook(out).worksheets[0]
     assert ws.cell(2, 2).value == "P2" and "not a date" in ws.cell(2, ws.max_column).value
     assert count(db) == 1
@@ -91,9 +91,9 @@ def test_imports_undo_and_leavers(tmp_path, capsys):
     assert main(["import", write(tmp_path, "a.csv", csv_bytes(GOOD)), "--db", str(db), "--setting", "S"]) == 0
     assert main(["import", write(tmp_path, "b.csv", csv_bytes(GOOD[:2])), "--db", str(db), "--setting", "S"]) == 0
     out = capsys.readouterr().out
-    assert "1 pupil(s) are in the database but not in this upload" in out and "P2" in out
+    assert "1 pupil is in the database but not in this upload" in out and "P2" in out
     assert main(["leavers", "2", "--all", "--date", "2025-12-19", "--db", str(db)]) == 0
-    assert "1 pupil(s) given a leaving date of 19/12/2025" in capsys.readouterr().out
+    assert "1 pupil given a leaving date of 19/12/2025" in capsys.readouterr().out
     assert main(["imports", "--db", str(db)]) == 0
     listing = capsys.readouterr().out
     assert "a.csv" in listing and "b.csv" in listing

@@ -205,3 +205,14 @@ def test_the_template_lists_down_syndrome():
     wb = openpyxl.load_workbook(io.BytesIO(write_template()))
     cells = [str(c.value) for row in wb["Lists"].iter_rows() for c in row if c.value]
     assert any(v == "DS" or v.startswith("DS") for v in cells), cells[:40]
+
+
+def test_a_schools_own_lists_sheet_is_read_the_templates_is_skipped(con):
+    """Only the template's Lists sheet (a workbook with a Read me sheet) is instructions; a school's is data."""
+    own = xlsx({"Lists": [["UPN", "Name", "SEN"], ["P1", "Jo Bloggs", "K"]]})
+    up = prepare(con, [("lists.xlsx", own)])
+    assert up.plans[0][1].entity == "pupils" and up.plans[0][1].skipped is None
+    with_readme = xlsx({"Read me": [["How to fill in this template"]], "Lists": [["UPN", "Name", "SEN"], ["P1", "Jo Bloggs", "K"]],
+                        "Pupils": [["UPN", "Name", "SEN"], ["P2", "Al Khan", "E"]]})
+    skipped = {s: r for _, s, r in prepare(con, [("template.xlsx", with_readme)]).skipped}
+    assert set(skipped) == {"Read me", "Lists"} and skipped["Lists"].startswith("part of the template")

@@ -91,7 +91,7 @@ def test_leavers_are_offered_after_a_full_reupload(empty_db, monkeypatch):
     assert any("Confirm leavers" in s.value for s in at.subheader)
     at.multiselect[0].set_value(["P2"]).run()
     _button(at, "Confirm leavers").click().run()
-    assert any("1 pupil(s) given a leaving date" in s.value for s in at.success)
+    assert any("1 pupil given a leaving date" in s.value for s in at.success)
 
 
 @pytest.mark.parametrize("new_label", ["Pupil ID"])
@@ -181,3 +181,16 @@ def test_review_log_preview_and_import(empty_db, monkeypatch):
     import ui.state
 
     assert ui.state.connection().cursor().execute("SELECT count(*) FROM reviews").fetchall() == [(6,)]
+
+
+def test_preview_shows_excel_dates_day_first(tmp_path):
+    from datetime import datetime
+
+    from senlib.importer import sample_rows
+    from tests.import_corpus import xlsx
+
+    con = store.connect(tmp_path / "x.duckdb")
+    up = prepare(con, [("t.xlsx", xlsx({"S": [["UPN", "Name", "DOB"], ["P1", "Jo Bloggs", datetime(2018, 10, 14)]]}))])
+    i, plan = up.importable[0]
+    assert mapping_frame(up, i, plan)["Examples"].tolist()[2] == "14/10/2018"
+    assert sample_rows(up, i, plan)["DOB"].tolist() == ["14/10/2018"]

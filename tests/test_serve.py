@@ -243,7 +243,7 @@ def test_export_and_rejected_rows_come_back_as_files(served, tmp_path, capsys):
     rejected = tmp_path / "rejected.xlsx"
     assert cli.main(["import", str(bad), "--setting", "Served School", "--accept-valid-rows", "--rejected", str(rejected),
                      "--db", str(served.db)]) == 0
-    assert "1 row(s) with errors were not imported" in capsys.readouterr().out
+    assert "1 row with errors was not imported" in capsys.readouterr().out
     import openpyxl
 
     assert openpyxl.load_workbook(rejected).worksheets[0].cell(2, 2).value == "SV3"

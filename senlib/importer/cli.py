@@ -9,6 +9,7 @@ from datetime import date
 from ..cli import EXIT_OK, EXIT_REFUSED, command, parse_date
 from ..context import Context
 from ..errors import InputError
+from ..text import counted
 from . import (
     confirm_leavers,
     describe_undo,
@@ -98,19 +99,20 @@ def run_import(args: argparse.Namespace, ctx: Context) -> int:
         print(f"  skipped sheet '{sheet}' of {file}: {reason}", file=ctx.stdout)
     if len(result.errors):
         n_rows = sum(len(df) for df in result.rejected.values())
-        print(f"{n_rows} row(s) with errors were not imported:", file=ctx.stdout)
+        print(f"{counted(n_rows, 'row')} with errors {'was' if n_rows == 1 else 'were'} not imported:", file=ctx.stdout)
         for r in _records(result.errors):
             print(_problem_line(r), file=ctx.stdout)
         if not args.rejected:
             print("  (add --rejected OUT.xlsx to get these rows back in a workbook with a reason column)", file=ctx.stdout)
     if len(result.warnings):
-        print(f"{len(result.warnings)} warning(s):", file=ctx.stdout)
+        print(f"{counted(len(result.warnings), 'warning')}:", file=ctx.stdout)
         for r in _records(result.warnings.head(200)):
             print(_problem_line(r), file=ctx.stdout)
         if len(result.warnings) > 200:
             print(f"  ... and {len(result.warnings) - 200} more (use --json to see all)", file=ctx.stdout)
     if len(result.possible_leavers):
-        print(f"{len(result.possible_leavers)} pupil(s) are in the database but not in this upload; if they have left, confirm with"
+        n_left = len(result.possible_leavers)
+        print(f"{counted(n_left, 'pupil')} {'is' if n_left == 1 else 'are'} in the database but not in this upload; if they have left, confirm with"
               f" `python -m senlib leavers {result.import_ids[-1]} --all` (or list their ids):", file=ctx.stdout)
         for r in _records(result.possible_leavers.head(50)):
             print(f"  {r['setting']}: {r['pupil_id']} {r['first_name'] or ''} {r['last_name'] or ''}", file=ctx.stdout)
@@ -161,11 +163,11 @@ def run_leavers(args: argparse.Namespace, ctx: Context) -> int:
     listed = [p["pupil_id"] for p in import_summary(con, args.import_id).get("possible_leavers", [])]
     ids = listed if args.all else args.pupil_ids
     if not ids:
-        print(f"Import {args.import_id} lists {len(listed)} possible leaver(s): {', '.join(listed[:50]) or 'none'}.",
+        print(f"Import {args.import_id} lists {counted(len(listed), 'possible leaver')}: {', '.join(listed[:50]) or 'none'}.",
               file=ctx.stdout)
         return EXIT_OK
     n = confirm_leavers(con, args.import_id, ids, args.date or date.today(), ctx.user)
-    print(f"{n} pupil(s) given a leaving date of {(args.date or date.today()).strftime('%d/%m/%Y')}.", file=ctx.stdout)
+    print(f"{counted(n, 'pupil')} given a leaving date of {(args.date or date.today()).strftime('%d/%m/%Y')}.", file=ctx.stdout)
     return EXIT_OK
 
 

@@ -21,7 +21,8 @@ IGNORE = "-"          # mapping value: drop the column
 EXTRA = ""            # mapping value: keep the column as an extra per pupil
 IDENTITY = {"pupil_id", "name", "first_name", "last_name"}
 PUPIL_DETAIL = {"name", "first_name", "last_name", "date_of_birth", "year_group", "sen_status", "primary_need", "class"}
-TEMPLATE_SHEETS = {"read me", "lists"}
+TEMPLATE_README = "read me"
+TEMPLATE_SHEETS = {TEMPLATE_README, "lists"}   # skipped in the template (a workbook with a Read me sheet) only
 SETTINGS_SHEET = "Settings"  # senlib.setting_details.SHEET
 ALL_HEADINGS = {k for index in HEADERS.values() for k in index}
 
@@ -129,9 +130,10 @@ def guess_entity(sheet_name: str, keys: list[str]) -> str:
     return "pupils"
 
 
-def plan_sheet(sheet: Sheet, file: str, remembered: dict[str, dict] | None = None) -> SheetPlan:
-    """Detect header, entity and column mapping of one sheet (a remembered mapping wins)."""
-    if sheet.name.strip().lower() in TEMPLATE_SHEETS:
+def plan_sheet(sheet: Sheet, file: str, remembered: dict[str, dict] | None = None, *, template: bool = False) -> SheetPlan:
+    """Detect header, entity and column mapping of one sheet (a remembered mapping wins). `template`: the workbook
+    is the product's template (it has a Read me sheet), whose instructions and code lists are not data."""
+    if template and sheet.name.strip().lower() in TEMPLATE_SHEETS:
         return SheetPlan(file, sheet.name, None, None, skipped="part of the template (instructions and code lists)")
     if sheet.name.strip().lower() == SETTINGS_SHEET.lower():
         return SheetPlan(file, sheet.name, None, None, skipped="each setting's phase and local authority: recorded for "

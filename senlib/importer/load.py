@@ -17,7 +17,9 @@ import pandas as pd
 
 from .. import access, setting_details, store
 from ..errors import InputError
-from .fields import ENTITIES, KEYS, sql_type
+from ..text import counted
+from .fields import ENTITIES, KEYS, feeds, sql_type
+from .headers import IGNORE
 from .normalise import ident, q
 from .problems import ImportRefused, refuse
 
@@ -312,6 +314,18 @@ def write_import_records(cur: duckdb.DuckDBPyConnection, workbooks: list, user: 
     return ids
 
 
+def write_import_fields(cur: duckdb.DuckDBPyConnection, ids: list[int], plans: list, settings_of: dict[int, set[str]]) -> None:
+    """Record, per import and each setting its rows name, every store field its sheets had a column for (blank cells
+    or not): what the setting's trackers track. `plans` are the (file index, SheetPlan) imported."""
+    rows = set()
+    for n, import_id in enumerate(ids):
+        found = {fed for i, plan in plans if i == n for c in plan.columns if c.field not in (None, IGNORE)
+                 for fed in feeds(plan.entity, c.field)}
+        rows |= {(import_id, s, e, f) for s in settings_of.get(n, ()) for e, f in found}
+    if rows:
+        cur.executemany("INSERT INTO import_fields (import_id, setting, entity, field) VALUES (?, ?, ?, ?)", sorted(rows))
+
+
 def summarise(cur: duckdb.DuckDBPyConnection, import_id: int) -> dict:
     """What one import added and changed, table by table."""
     rows = cur.execute("""SELECT count(*) FILTER (WHERE field = ?), count(DISTINCT (setting, pupil_id)) FILTER (WHERE field <> ?)
@@ -396,8 +410,8 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, user: str | None = None
 
 def describe_undo(result: dict) -> str:
     """The sentence the page and the command line show after an undo."""
-    text = (f"Import {result['import_id']} ({result['file']}) undone: {result['pupils_removed']} pupils removed, "
-            f"{result['values_restored']} values put back; its plans, reviews, outcomes, scores and requests were "
+    text = (f"Import {result['import_id']} ({result['file']}) undone: {counted(result['pupils_removed'], 'pupil')} removed, "
+            f"{counted(result['values_restored'], 'value')} put back; its plans, reviews, outcomes, scores and requests were "
             "removed or restored.")
     removed = result.get("settings_removed", [])
     if removed:
@@ -435,7 +449,8 @@ def confirm_leavers(con: duckdb.DuckDBPyConnection, import_id: int, pupil_ids: l
     chosen = [k for k in listed if k[1] in set(pupil_ids)]
     unknown = set(pupil_ids) - {k[1] for k in listed}
     if unknown:
-        raise InputError(f"{len(unknown)} pupil(s) were not listed as possible leavers by import {import_id}: "
+        raise InputError(f"{counted(len(unknown), 'pupil')} {'was' if len(unknown) == 1 else 'were'} not listed as possible "
+                         f"leavers by import {import_id}: "
                          f"{', '.join(sorted(unknown)[:5])}.", fix="Choose pupils from the import's list of possible leavers.")
     if row[0][1] != "done":
         raise InputError(f"Import {import_id} has been undone; its list of possible leavers no longer applies.")

@@ -3,6 +3,7 @@ the detected mapping as an editable table, sample rows, and a plain-English summ
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -34,8 +35,18 @@ def mapping_frame(upload: Upload, file_idx: int, plan: SheetPlan, samples: int =
     for c in plan.columns:
         values = [v for v in sheet.table.column(c.index).slice(start, 50).to_pylist() if v not in (None, "")][:samples]
         rows.append({"Heading": c.header, "Maps to": labels.get(c.field if c.field is not None else EXTRA, KEEP_LABEL),
-                     "Examples": ", ".join(str(v) for v in values)})
+                     "Examples": ", ".join(shown_cell(v) for v in values)})
     return pd.DataFrame(rows, columns=["Heading", "Maps to", "Examples"])
+
+
+_ISO_CELL = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00:00(?:\.0+)?)?$")
+
+
+def shown_cell(value: object) -> str:
+    """A cell as the SENCo wrote it: an Excel date cell (read as '2018-10-14 00:00:00') day first, 14/10/2018."""
+    text = str(value)
+    m = _ISO_CELL.match(text)
+    return f"{m.group(3)}/{m.group(2)}/{m.group(1)}" if m else text
 
 
 def mapping_from_frame(plan: SheetPlan, frame: pd.DataFrame) -> dict[str, str]:
@@ -112,7 +123,8 @@ def sample_rows(upload: Upload, file_idx: int, plan: SheetPlan, n: int = 5) -> p
     sheet = upload.sheet(file_idx, plan.sheet)
     data = sheet.table.slice((plan.header_row or 0) + 1, n).to_pandas()
     names = {f"c{c.index}": c.header for c in plan.columns}
-    return data[[c for c in data.columns if c in names]].rename(columns=names).fillna("")  # a blank cell shows blank
+    data = data[[c for c in data.columns if c in names]].rename(columns=names)
+    return data.map(lambda v: "" if v is None else shown_cell(v))  # a blank cell shows blank, a date day first
 
 
 def summary_lines(result: ImportResult) -> list[str]:

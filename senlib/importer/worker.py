@@ -36,7 +36,7 @@ def read(folder: Path, request: dict) -> dict:
     """Read and plan every file of the request; the result to hand back (tables are written beside it)."""
     import pyarrow as pa
 
-    from .headers import plan_sheet
+    from .headers import TEMPLATE_README, plan_sheet
     from .problems import ImportRefused
     from .reading import read_workbook
 
@@ -45,12 +45,13 @@ def read(folder: Path, request: dict) -> dict:
         for i, f in enumerate(request["files"]):
             wb = read_workbook(f["name"], (folder / f["path"]).read_bytes(), max_bytes=request["max_bytes"])
             sheets = []
+            template = any(s.name.strip().lower() == TEMPLATE_README for s in wb.sheets)
             for j, sheet in enumerate(wb.sheets):
                 path = f"sheet-{i}-{j}.arrow"
                 with pa.OSFile(str(folder / path), "wb") as sink, pa.ipc.new_file(sink, sheet.table.schema) as writer:
                     writer.write(sheet.table)
                 sheets.append({"name": sheet.name, "path": path})
-                plans.append([i, asdict(plan_sheet(sheet, wb.file_name, request["remembered"]))])
+                plans.append([i, asdict(plan_sheet(sheet, wb.file_name, request["remembered"], template=template))])
             workbooks.append({"fmt": wb.fmt, "sheets": sheets})
         return {"status": "read", "workbooks": workbooks, "plans": plans}
     except ImportRefused as exc:
