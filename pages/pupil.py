@@ -38,7 +38,8 @@ def _record(version: tuple, viewer: Viewer, setting: str, pupil_id: str, as_of: 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _figures(version: tuple, viewer: Viewer, setting: str, pupil_id: str, as_of: date) -> dict:
     rec = _record(version, viewer, setting, pupil_id, as_of)
-    figs = {"timeline": charts.to_spec(charts.plan_timeline(rec.plans, as_of=as_of))} if not rec.plans.empty else {}
+    dated, _ = pupil.plan_path(rec.plans)
+    figs = {"timeline": charts.to_spec(charts.plan_timeline(dated, as_of=as_of))} if not dated.empty else {}
     for o in pupil.outcome_table(rec).itertuples():
         figs[o.outcome_id] = charts.to_spec(charts.scaling_chart(
             rec.scores[rec.scores["outcome_id"] == o.outcome_id], baseline=o.baseline, target=o.target,
@@ -122,10 +123,14 @@ with right:
             st.caption(escape_markdown(f"Rule {flag.rule} · {flag.source}"))
 
     st.subheader("Path through the graduated response", anchor=False)
+    _, not_drawn = pupil.plan_path(rec.plans)
     if rec.plans.empty:
         st.caption("No plans recorded.")
     else:
-        st.plotly_chart(charts.from_spec(figs["timeline"]), width="stretch", key="timeline")
+        if "timeline" in figs:
+            st.plotly_chart(charts.from_spec(figs["timeline"]), width="stretch", key="timeline")
+        if not_drawn:
+            st.caption(escape_markdown(not_drawn))
         with st.expander("Table: plans"):
             st.dataframe(rec.plans[["plan", "start_date", "end_date", "local_authority"]], hide_index=True, width="stretch",
                          column_config={"plan": "Plan", "start_date": st.column_config.DateColumn("Start", format="DD/MM/YYYY"),

@@ -320,6 +320,20 @@ def extra_columns(raw: object) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["column", "value"])
 
 
+def plan_path(plans: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """The plans the path through the graduated response can draw (those with a start date), and a sentence for
+    the ones it cannot: a tracker often records the plan but not when it started."""
+    dated = plans[plans["start_date"].notna()]
+    undated = plans.loc[plans["start_date"].isna(), "plan"].tolist()
+    if not undated:
+        return dated, None
+    names = ", ".join(undated)
+    if dated.empty:
+        return dated, (f"{names}: no start date recorded, so the path cannot be drawn. Record the date each plan "
+                       "started (for an EHC plan, the date it was issued) to see it.")
+    return dated, f"Not drawn: {names} (no start date recorded)."
+
+
 def outcome_table(rec: PupilRecord) -> pd.DataFrame:
     """Per outcome: latest score, change since baseline and share of the way to target, from the record's scores.
 

@@ -298,3 +298,27 @@ def test_queries_are_scoped_to_the_viewer(demo_con):
 def test_page_on_empty_database_says_what_to_do(empty_db, monkeypatch):
     at = _open(empty_db, monkeypatch, None)
     assert any("no pupils" in i.value.lower() and "demo" in i.value.lower() for i in at.info)
+
+
+def test_plan_path_draws_only_plans_with_a_start_date():
+    plans = pd.DataFrame({"plan_type": ["sen_support", "ehcp"], "plan": ["SEN Support plan", "EHC plan"],
+                          "start_date": [pd.Timestamp("2025-09-01"), pd.NaT], "end_date": [pd.NaT, pd.NaT]})
+    dated, note = pupil.plan_path(plans)
+    assert dated["plan_type"].tolist() == ["sen_support"] and note == "Not drawn: EHC plan (no start date recorded)."
+    dated, note = pupil.plan_path(plans.iloc[1:])
+    assert dated.empty and note.startswith("EHC plan: no start date recorded, so the path cannot be drawn.")
+    assert pupil.plan_path(plans.iloc[:1])[1] is None
+
+
+def test_page_of_a_pupil_whose_plan_has_no_start_date(tmp_path, monkeypatch):
+    """A sparse tracker records the plan but not its start: no broken timeline, a sentence instead."""
+    from senlib.importer import import_files
+    from tests.import_corpus import SHAPES_AS_OF, term_register
+
+    db = tmp_path / "sparse.duckdb"
+    con = store.connect(db)
+    import_files(con, [("register.xlsx", term_register())], setting="Brook", today=SHAPES_AS_OF)
+    con.close()
+    at = _open(db, monkeypatch, pupil.pupil_key("Brook", "CLARK-AMY-20160210"))
+    assert len(at.get("plotly_chart")) == 0   # Amy has no outcomes, and her EHC plan no issue date: nothing drawn
+    assert any("no start date recorded, so the path cannot be drawn" in c.value for c in at.caption)
