@@ -18,6 +18,8 @@ from ui.widgets import download_button
 UPLOAD = "upload_prepared"          # (files fingerprint, importer.Upload)
 RESULT = "upload_result"            # the last ImportResult, or the ImportRefused of the last check
 FILES = "upload_files"
+UNDO_ASKED = "upload_undo_asked"    # the import whose undo waits for a yes
+UNDO_DONE = "upload_undo_done"      # what the last undo did (shown once, after the table is redrawn)
 
 st.title("Upload trackers")
 viewer = current_viewer()
@@ -192,9 +194,26 @@ with tab_history:
             which = st.selectbox("Import to undo", done["import_id"].tolist(),
                                  format_func=lambda i: f"{i}: {done.set_index('import_id').loc[i, 'file_name']}")
             if st.button("Undo this import", icon=":material/undo:"):
-                try:
-                    r = importer.undo(con, int(which), viewer.name, viewer=viewer)
-                    st.success(escape_markdown(importer.describe_undo(r)))
-                    st.cache_data.clear()
-                except SenlibError as exc:
-                    st.error(escape_markdown(exc))
+                st.session_state[UNDO_ASKED] = int(which)
+            if st.session_state.get(UNDO_ASKED) == int(which):
+                st.warning(escape_markdown(importer.describe_undo_plan(importer.import_summary(cur, int(which)),
+                                                                       int(which))), icon=":material/undo:")
+                yes, no = st.columns(2)
+                if yes.button(f"Yes, undo import {int(which)}", type="primary"):
+                    st.session_state.pop(UNDO_ASKED, None)
+                    try:
+                        r = importer.undo(con, int(which), viewer.name, viewer=viewer)
+                        st.session_state[UNDO_DONE] = importer.describe_undo(r)
+                        st.cache_data.clear()
+                    except SenlibError as exc:
+                        st.session_state[UNDO_DONE] = exc
+                    st.rerun()   # the table above then shows the import as undone
+                if no.button("Cancel"):
+                    st.session_state.pop(UNDO_ASKED, None)
+                    st.rerun()
+    said = st.session_state.pop(UNDO_DONE, None)
+    if isinstance(said, SenlibError):
+        st.error(escape_markdown(said))
+    elif said:
+        st.success(escape_markdown(said))
+

@@ -59,10 +59,30 @@ def test_upload_check_import_and_undo(empty_db, monkeypatch):
     assert not at.exception, at.exception
     assert any("Imported as import" in s.value for s in at.success)
     assert _count(empty_db) == 6
-    # undo from the history tab
+    # undo from the history tab: asked first, then done; the table then says undone and offers it no more
     _button(at, "Undo this import").click().run()
+    assert _count(empty_db) == 6
+    assert any("Undo import 1? This removes the 6 pupils it added" in w.value.replace("\\", "") for w in at.warning)
+    _button(at, "Cancel").click().run()
+    assert _count(empty_db) == 6 and not any("Undo import 1?" in w.value.replace("\\", "") for w in at.warning)
+    _button(at, "Undo this import").click().run()
+    _button(at, "Yes, undo import 1").click().run()
+    assert not at.exception, at.exception
     assert any("undone: 6 pupils removed" in s.value.replace("\\", "") for s in at.success)  # shown escaped
     assert _count(empty_db) == 0
+    table = at.dataframe[-1].value
+    assert table["Status"].tolist() == ["undone"]
+    assert not any(b.label == "Undo this import" for b in at.button)
+
+
+def test_checks_take_no_import_numbers(empty_db, monkeypatch):
+    at = _app(empty_db, monkeypatch)
+    at.file_uploader[0].set_value(("t.csv", csv_bytes(GOOD), "text/csv")).run()
+    at.text_input[0].set_value("Oakfield").run()
+    for _ in range(3):
+        _button(at, "Check").click().run()
+    _button(at, "Import").click().run()
+    assert any("Imported as import 1." in s.value for s in at.success)
 
 
 def test_errors_block_then_valid_rows_only(empty_db, monkeypatch):

@@ -20,7 +20,7 @@ import importlib
 _EXPORTS = {
     "fields": ("ENTITIES", "TEMPLATE_COLUMNS", "Field"),
     "headers": ("EXTRA", "IGNORE", "Column", "SheetPlan", "apply_mapping"),
-    "load": ("confirm_leavers", "describe_undo", "import_summary", "list_imports", "undo"),
+    "load": ("confirm_leavers", "describe_undo", "describe_undo_plan", "import_summary", "list_imports", "undo"),
     "mappings": ("forget_mapping", "remember_mapping", "remembered_mappings"),
     "pipeline": ("ImportResult", "Upload", "import_files", "prepare", "run"),
     "preview": ("ENTITY_LABELS", "edit_mapping", "field_choices", "mapping_frame", "recognised_lines", "sample_rows",

@@ -10,6 +10,7 @@ Undo puts back exactly what the import changed.
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date
 
 import duckdb
@@ -304,13 +305,21 @@ def close_superseded_plans(cur: duckdb.DuckDBPyConnection, tplans: str, today: d
     cur.execute(f"UPDATE plans t SET end_date = {end}, import_id = s.import_id FROM {tplans} s WHERE {match}")
 
 
-def write_import_records(cur: duckdb.DuckDBPyConnection, workbooks: list, user: str | None, settings: list[str | None]) -> list[int]:
-    """One row in `imports` per file, with the original bytes; returns their ids."""
+def write_import_records(cur: duckdb.DuckDBPyConnection, workbooks: list, user: str | None, settings: list[str | None],
+                         *, dry_run: bool = False) -> list[int]:
+    """One row in `imports` per file, with the original bytes; returns their ids. A check (dry run) is rolled back,
+    and takes ids outside the numbering (negative, unique to this check), so the imports a SENCo sees are
+    numbered 1, 2, 3 without gaps left by checks."""
     ids = []
-    for wb, setting in zip(workbooks, settings, strict=True):
-        ids.append(cur.execute("""INSERT INTO imports (user_name, file_name, file_sha256, file_bytes, setting, summary, warnings)
-            VALUES (?, ?, ?, ?, ?, '{}', '[]') RETURNING import_id""",
-                               [user, wb.file_name, wb.sha256, wb.data, setting]).fetchall()[0][0])
+    base = -(uuid.uuid4().int % (1 << 52)) - len(workbooks) if dry_run else None
+    for n, (wb, setting) in enumerate(zip(workbooks, settings, strict=True)):
+        row = [user, wb.file_name, wb.sha256, wb.data, setting]
+        if dry_run:
+            ids.append(cur.execute("""INSERT INTO imports (import_id, user_name, file_name, file_sha256, file_bytes, setting,
+                summary, warnings) VALUES (?, ?, ?, ?, ?, ?, '{}', '[]') RETURNING import_id""", [base + n, *row]).fetchall()[0][0])
+        else:
+            ids.append(cur.execute("""INSERT INTO imports (user_name, file_name, file_sha256, file_bytes, setting, summary, warnings)
+                VALUES (?, ?, ?, ?, ?, '{}', '[]') RETURNING import_id""", row).fetchall()[0][0])
     return ids
 
 
@@ -419,6 +428,16 @@ def describe_undo(result: dict) -> str:
         it = "them" if len(removed) > 1 else "it"
         text += f" Setting{'s' if len(removed) > 1 else ''} {names} removed: the import had added {it} and nothing else is recorded for {it}."
     return text
+
+
+def describe_undo_plan(summary: dict, import_id: int) -> str:
+    """What undoing an import will do, asked before it is done."""
+    added = summary.get("pupils", {}).get("added", 0)
+    changed = summary.get("pupils", {}).get("changed", 0)
+    rows = sum(v.get("added", 0) + v.get("changed", 0) for k, v in summary.items() if k in CHILD_TABLES and isinstance(v, dict))
+    return (f"Undo import {import_id}? This removes the {counted(added, 'pupil')} it added, puts back what it changed for "
+            f"{counted(changed, 'pupil')}, and removes or restores its {counted(rows, 'plan, review, outcome and score row', 'plan, review, outcome and score rows')}. "
+            "The import stays in the list, marked undone.")
 
 
 def _restore_pupils(cur: duckdb.DuckDBPyConnection, import_id: int) -> dict:

@@ -154,7 +154,7 @@ def run(con: duckdb.DuckDBPyConnection, upload: Upload, *, setting: str | None =
         timings["load"] = time.perf_counter() - t1
     finally:
         stage.close()
-    return ImportResult(ids, [w.file_name for w in upload.workbooks], summaries, problems,
+    return ImportResult([] if dry_run else ids, [w.file_name for w in upload.workbooks], summaries, problems,
                         rejected_rows(upload, problems), upload.skipped, leavers, dry_run, timings)
 
 
@@ -267,7 +267,7 @@ def _load(cur: duckdb.DuckDBPyConnection, upload: Upload, stage: Stage, rejected
     cur.execute("BEGIN TRANSACTION")
     try:
         file_settings = _file_settings(cur, stage, setting, len(upload.workbooks))
-        ids = write_import_records(cur, upload.workbooks, user, file_settings)
+        ids = write_import_records(cur, upload.workbooks, user, file_settings, dry_run=dry_run)
         fmap = pd.DataFrame({"_file": range(len(ids)), "import_id": ids})
         cur.register(f"{prefix}_fmap_v", fmap)
         stage.views.append(f"{prefix}_fmap_v")
