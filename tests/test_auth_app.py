@@ -57,6 +57,11 @@ def test_local_mode_says_so_and_audits_once(empty_db, monkeypatch):
     assert "Local mode" in _texts(at)
     at.run()
     at.run()
+    # a browser reload is a new session: still one entry for this server process
+    again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    again.run()
+    again.run()
+    assert not again.exception
     rows = _audit(empty_db)
     assert [(u, a) for u, a, _ in rows] == [("local SENCo", "sign_in")]
 

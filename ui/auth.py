@@ -95,6 +95,23 @@ def _block(render: Callable[[], None], title: str) -> None:
     st.stop()
 
 
+_LOCAL_STARTS: set[int] = set()   # connections (one per process and database) whose local-mode start is recorded
+
+
+def _audit_local_start(viewer: Viewer) -> None:
+    """Local mode has no sign-in: record once per server process that the app is in use, not every page load
+    (each browser reload is a new session)."""
+    db = id(state.connection())
+    if db in _LOCAL_STARTS:
+        return
+    try:
+        store.audit(state.cursor(), "sign_in", viewer.name, {"role": viewer.role, "mode": "local"})
+    except SenlibError as exc:  # the pages will report a broken database
+        _LOG.warning("local start not audited: %s", exc)
+        return
+    _LOCAL_STARTS.add(db)
+
+
 def _audit_once(viewer_name: str, action: str, detail: dict[str, Any]) -> None:
     """Write a sign-in (or refusal) once: per sign-in at the provider (the ID token's issue time), so
     reloading the page or opening another tab is not a new entry; once per session in local mode."""
@@ -134,7 +151,7 @@ def gate() -> Viewer:
             _LOG.error(refusal)
             _block(lambda: _render_problem(refusal), "Sign-in not configured")
         viewer = access.local_viewer()
-        _audit_once(viewer.name, "sign_in", {"role": viewer.role, "mode": "local"})
+        _audit_local_start(viewer)
     else:
         if not st.user.is_logged_in:
             _block(lambda: _render_sign_in(names), "Sign in")
