@@ -188,6 +188,19 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        5,
+        "import: the fields each import's sheets carry, per setting (DESIGN §4: not tracked is not not done)",
+        """
+        CREATE TABLE import_fields (          -- a field is tracked by a setting when an import in force had a column for it
+            import_id       BIGINT NOT NULL,
+            setting         VARCHAR NOT NULL,
+            entity          VARCHAR NOT NULL,  -- store table the column feeds: pupils, plans, reviews, outcomes, ...
+            field           VARCHAR NOT NULL,  -- store column, e.g. report_sent
+            PRIMARY KEY (import_id, setting, entity, field)
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

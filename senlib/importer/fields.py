@@ -171,6 +171,43 @@ KEYS: dict[str, list[str]] = {
     "ehc_requests": ["setting", "pupil_id", "requested"],
 }
 
+# What a column of a pupils sheet feeds in the store, where that is not the pupils column of the same name: a
+# one-row-per-pupil tracker's plan and review columns, and the repeating review-history and target columns. A field
+# is *tracked* by a setting when an import in force had a column feeding it (DESIGN §4; rules: `needs` in policy.toml).
+PUPIL_SHEET_FEEDS: dict[str, list[tuple[str, str]]] = {
+    "name": [("pupils", "first_name"), ("pupils", "last_name")],
+    "plan_type": [("plans", "plan_type")],
+    "plan_start": [("plans", "start_date")],
+    "plan_end": [("plans", "end_date")],
+    "last_review_date": [("reviews", "review_date")],
+    "next_review_date": [("reviews", "next_review_date")],
+    "review_kind": [("reviews", "kind")],
+    **{f: [("reviews", f)] for f in ("progress", "decision", "parent_attended", "child_contributed",
+                                     "invitations_sent", "reports_received")},
+    "history_review_date": [("reviews", "review_date")],
+    "history_progress": [("reviews", "progress")],
+    "history_parent_attended": [("reviews", "parent_attended")],
+    "history_decision": [("reviews", "decision")],
+    "target_text": [("outcomes", "description")],
+    "target_area": [("outcomes", "area")],
+    "target_baseline": [("outcomes", "baseline")],
+    "target_value": [("outcomes", "target")],
+    "target_score": [("scores", "score"), ("scores", "score_date")],
+}
+
+
+def feeds(entity: str, name: str) -> list[tuple[str, str]]:
+    """The store columns (table, column) a sheet's column mapped to field `name` of `entity` writes."""
+    if entity == "pupils" and name in PUPIL_SHEET_FEEDS:
+        return PUPIL_SHEET_FEEDS[name]
+    return [(entity, name)] if name not in ("setting", "pupil_id") else []
+
+
+def store_fields() -> set[str]:
+    """Every 'table.column' a rule may name in `needs`: the canonical fields of each entity."""
+    return {f"{e}.{f.name}" for e, fs in ENTITIES.items() for f in fs if f.template}
+
+
 SQL_TYPES: dict[str, str] = {"date": "DATE", "bool": "BOOLEAN", "number": "DOUBLE"}
 
 

@@ -24,6 +24,7 @@ from .load import (
     tracker_rows,
     upsert,
     wide_outcomes,
+    write_import_fields,
     write_import_records,
 )
 from .mappings import remembered_mappings
@@ -284,6 +285,7 @@ def _load(cur: duckdb.DuckDBPyConnection, upload: Upload, stage: Stage, rejected
         all_settings = set().union(*settings_of.values())
         created = all_settings - {r[0] for r in cur.execute("SELECT setting FROM settings").fetchall()}
         cur.execute("INSERT INTO settings (setting) SELECT unnest(?::VARCHAR[])", [sorted(created)])
+        write_import_fields(cur, ids, upload.importable, settings_of)
         gained: dict[int, dict] = {}
         for n, wb in enumerate(upload.workbooks):
             for sheet in wb.sheets:

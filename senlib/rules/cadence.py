@@ -21,6 +21,7 @@ from .facts import SCHOOL_YEAR_START, birthday, plus_months
 from .policy import default_policy
 from .query import CTE, Scope, plans_of
 from .sentences import compile_sentence, count_text, date_text, lit
+from .tracking import CLOCK_FIELD, tracks
 
 CADENCE_RULES = ["sen_support_termly", "msp_termly", "ehcp_annual", "ehcp_under5", "ihcp_annual", "phase_transfer"]
 POLICY_JOIN = "JOIN stg_policy pol ON pol.setting_key = {a}.setting_key AND pol.la_key = {a}.la_key"
@@ -143,6 +144,9 @@ def rule_source(col: str) -> str:
 
 def cadence(scope: Scope) -> list[CTE]:
     """CTEs rule_clock, rule_status, rule_milestones: one row per evaluated plan."""
+    # the clock runs from the last review, else the plan's start; where the setting's trackers have no review date at
+    # all (not tracked) a plan's start alone never makes a review late: the next review date recorded is the due date
+    clock = f"if({tracks('s', [CLOCK_FIELD])}, greatest(h.last_review, s.plan_start), NULL)"
     return [
         ("rule_clock", f"""
         -- the clock of each evaluated plan: from the last review, else from the plan's start (or the date
@@ -153,15 +157,15 @@ def cadence(scope: Scope) -> list[CTE]:
                h.last_la_decision, h.last_pfa_covered, h.last_decision,
                h.recent_reviews[1:{scope.lookback}] AS recent_reviews,
                n.planned_review, n.planned_invitations, n.planned_reports,
-               greatest(h.last_review, s.plan_start) AS clock_from,
+               {clock} AS clock_from,
                coalesce(n.planned_review, h.last_next_date, n.missed_review) AS recorded_next,
                {birthday('s.dob', 'pol.ehcp_under5__age_years')} AS young_birthday,
-               {under_five('s.plan_type', 'greatest(h.last_review, s.plan_start)', 's.dob')} AS under5,
+               {under_five('s.plan_type', clock, 's.dob')} AS under5,
                {every_months('s.plan_type', 'under5')} AS every_months,
-               coalesce({plus_months('greatest(h.last_review, s.plan_start)', 'every_months')},
+               coalesce({plus_months(clock, 'every_months')},
                         recorded_next) AS regular_due,
                -- phase_transfer: a transfer year for this setting's phase, and the deadlines of this school year
-               s.plan_type = 'ehcp' AND coalesce(list_contains(
+               s.plan_type = 'ehcp' AND {tracks('s', [CLOCK_FIELD])} AND coalesce(list_contains(
                    if(s.phase = 'infant', pol.phase_transfer__infant_transfer_years, pol.phase_transfer__transfer_years),
                    s.year_group), FALSE) AS transfer_year,
                if(list_contains(pol.phase_transfer__post16_years, s.year_group),

@@ -116,10 +116,11 @@ def facts(scope: Scope) -> list[CTE]:
                CASE WHEN plan_type = 'ehcp' AND has_ehcp THEN 'issued'
                     WHEN plan_type = 'ehcp' OR (plan_type = 'sen_support' AND sen_support_start IS NULL) THEN 'identified'
                     ELSE 'started' END AS start_kind,
-               dob, year_index, year_group, phase, policy_la, setting_key, la_key
+               dob, year_index, year_group, phase, policy_la, setting_key, la_key, tracked
         FROM fct_pupils WHERE plan_type IS NOT NULL
         UNION ALL
-        SELECT pk, 'ihcp', FALSE, ihcp_start, 'started', dob, year_index, year_group, phase, policy_la, setting_key, la_key
+        SELECT pk, 'ihcp', FALSE, ihcp_start, 'started', dob, year_index, year_group, phase, policy_la, setting_key, la_key,
+               tracked
         FROM fct_pupils WHERE has_ihcp AND plan_type IS NOT NULL AND plan_type <> 'ihcp'"""),
         ("fct_history", f"""
         -- per evaluated plan: reviews held since it started (a review with no plan type recorded counts for

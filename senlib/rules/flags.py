@@ -15,6 +15,7 @@ from .facts import score_at, year_code_index
 from .policy import default_policy
 from .query import CTE, Scope, plans_of, rule_order
 from .sentences import compile_sentence, count_text, date_text, dates_text, lit
+from .tracking import rule_tracks
 
 LESS = "x = 'less'"
 AT_LEAST_EXPECTED = "x IN ('expected', 'more')"
@@ -47,15 +48,18 @@ PROGRESS = MAIN + " JOIN fct_progress_recent rp ON rp.pk = c.pk AND rp.plan_type
 
 
 def _flag(rule_id: str, when: str, fields: dict[str, str], *, source: str = MAIN, say: str = "flag",
-          alias: str = "c") -> str:
-    """One flag rule: SELECT (pk, rule_id, rule_order, reason) FROM `source` WHERE the rule fires."""
+          alias: str = "c", tracked: str | None = None) -> str:
+    """One flag rule: SELECT (pk, rule_id, rule_order, reason) FROM `source` WHERE the rule fires; never where the
+    pupil's setting does not track a field the rule needs (`tracked`: the alias whose row carries the setting's
+    tracked fields, default `alias`)."""
     rule = default_policy().rules[rule_id]
     reason = compile_sentence(rule.say[say], fields, rule, where=f"{rule_id}.say.{say}")
     main = " AND c.is_main" if source.startswith(MAIN) else ""
+    gate = rule_tracks(rule_id, tracked or alias)
     return (f"-- {rule_id}: {rule.title}\n"
             f"SELECT {alias}.pk, '{rule_id}' AS rule_id, {rule_order(rule_id)} AS rule_order,\n"
             f"       {reason} AS reason\n"
-            f"FROM {source}\nWHERE {when}{main}")
+            f"FROM {source}\nWHERE ({when}){main}{'' if gate == 'TRUE' else ' AND ' + gate}")
 
 
 def stalled(o: str, n: str) -> str:
@@ -161,9 +165,9 @@ def flags(scope: Scope) -> list[CTE]:
         _flag("next_date_set", f"{_applies('next_date_set')} AND c.last_review IS NOT NULL "
                                "AND c.last_next_date IS NULL AND c.planned_review IS NULL", c),
         _flag("ehc_assess_decision", "rq.decision_overdue IS NOT NULL",
-              request("decision_overdue", "ehc_assess_decision"), source=REQUESTS, alias="rq"),
+              request("decision_overdue", "ehc_assess_decision"), source=REQUESTS, alias="rq", tracked="p"),
         _flag("ehc_final_plan", "rq.final_overdue IS NOT NULL", request("final_overdue", "ehc_final_plan"),
-              source=REQUESTS, alias="rq"),
+              source=REQUESTS, alias="rq", tracked="p"),
         _flag("consider_pcp_msp", f"{_applies('consider_pcp_msp')} "
                                   f"AND {_last_n('rp.recent_progress', n['consider_pcp_msp'], LESS)}",
               recent(n["consider_pcp_msp"]), source=PROGRESS),

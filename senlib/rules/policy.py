@@ -100,6 +100,10 @@ class Rule:
     plans: tuple[str, ...]
     params: dict[str, Param]
     say: dict[str, str]
+    # store fields ("table.column") the rule reads; not tracked by a setting: the rule does not fire there
+    needs: tuple[str, ...] = ()
+    # review_quality: each check with the fields it needs
+    check_needs: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -283,8 +287,9 @@ def parse_policy(text: str) -> DefaultPolicy:
             p = Param(rule_id, name, spec.get("value"), spec["type"], spec.get("label", name), spec.get("unit"),
                       spec.get("min"), spec.get("max"))
             params[name] = Param(rule_id, name, p.check(p.value), p.type, p.label, p.unit, p.min, p.max)
+        needs, check_needs = _needs(rule_id, raw.get("needs", []))
         rules[rule_id] = Rule(rule_id, raw["group"], raw["title"], raw["summary"], raw["source"], tuple(raw["plans"]),
-                              params, dict(raw.get("say", {})))
+                              params, dict(raw.get("say", {})), needs, check_needs)
         try:
             raw["summary"].format(**{n: "x" for n in params})
         except KeyError as exc:
@@ -292,6 +297,20 @@ def parse_policy(text: str) -> DefaultPolicy:
     policy = DefaultPolicy(rules, dict(data.get("not_applicable", {}).get("say", {})))
     _check_cross(_defaults(policy), changed=None)
     return policy
+
+
+def _needs(rule_id: str, raw: Any) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+    """A rule's `needs`: a list of store fields, or (review_quality) a table of check -> list; every name checked."""
+    from ..importer.fields import store_fields
+
+    known = store_fields()
+    checks = {k: tuple(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+    listed = [f for v in checks.values() for f in v] if checks else list(raw)
+    bad = [f for f in listed if f not in known]
+    if bad:
+        raise PolicyError(f"Rule {rule_id} needs unknown fields {bad}.", field=f"{rule_id}.needs",
+                          fix="Name store fields as table.column, e.g. reviews.report_sent.")
+    return tuple(dict.fromkeys(listed)), checks
 
 
 def _defaults(policy: DefaultPolicy) -> dict[str, dict[str, Any]]:

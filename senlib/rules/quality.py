@@ -12,18 +12,48 @@ from ..schoolyear import sql_year_index
 from .cadence import every_months, plan_label, under_five
 from .facts import plus_months, progress, year_code_index
 from .query import CTE, Scope
+from .tracking import check_tracks
 
 CHECKS = ["held_on_time", "invitations_in_time", "reports_in_time", "parents_involved", "child_contributed",
           "next_date_set", "outcomes_scored"]
 
 
+# Each check, as SQL over q_progress (q) with the policy (pol), outcome scores (sc) and first outcome start (oc).
+CHECK_SQL: dict[str, str] = {
+    "held_on_time": "q.review_date <= due_date",
+    "invitations_in_time": "q.invitations_sent <= q.review_date - 7 * pol.invite_good_practice__weeks",
+    "invitations_statutory": "if(q.plan_type = 'ehcp', q.invitations_sent <= q.review_date - 7 * pol.invite_statutory__weeks, NULL)",
+    "reports_in_time": "q.reports_received <= q.review_date - 7 * pol.advice_before__weeks",
+    "parents_involved": "q.parent_attended",
+    "child_contributed": "q.child_contributed",
+    "next_date_set": "q.next_review_date IS NOT NULL",
+    "outcomes_scored": """CASE WHEN sc.nearest_score IS NOT NULL THEN TRUE
+                    WHEN coalesce(oc.first_start <= q.review_date + pol.review_quality__score_window_days, oc.pk IS NOT NULL)
+                    THEN FALSE END""",
+    "report_sent_in_time": """if(q.plan_type = 'ehcp',
+                  CASE WHEN q.report_sent IS NOT NULL THEN q.report_sent <= q.review_date + 7 * pol.report_after__weeks
+                       WHEN $as_of > q.review_date + 7 * pol.report_after__weeks THEN FALSE END, NULL)""",
+    "la_decision_in_time": """if(q.plan_type = 'ehcp',
+                  CASE WHEN q.la_decision_date IS NOT NULL THEN q.la_decision_date <= q.review_date + 7 * pol.la_decision__weeks
+                       WHEN $as_of > q.review_date + 7 * pol.la_decision__weeks THEN FALSE END, NULL)""",
+}
+
+
+def _gated(check: str, sql: str) -> str:
+    """SQL: a check's value, NULL (not tracked) where the pupil's setting does not track a field it needs."""
+    gate = check_tracks(check, "q")
+    return sql if gate == "TRUE" else f"if({gate}, {sql}, NULL)"
+
+
 def quality(scope: Scope) -> list[CTE]:
-    """CTEs q_*: every held review with its plan, previous review, due date, progress and checks."""
+    """CTEs q_*: every held review with its plan, previous review, due date, progress and checks (a check on a field
+    the setting's trackers do not have is NULL: not tracked, neither passed nor failed)."""
+    checks_sql = ",\n               ".join(f"{_gated(name, sql)} AS {name}" for name, sql in CHECK_SQL.items())
     return [
         ("q_reviews", """
         -- every held review of a pupil in scope; a review with no plan type counts for the pupil's main plan
         SELECT r.*, coalesce(r.plan_type, p.plan_type) AS review_plan, p.setting, p.pupil_id, p.first_name, p.last_name,
-               p.dob, p.year_index, p.setting_key, p.la_key, p.policy_la
+               p.dob, p.year_index, p.setting_key, p.la_key, p.policy_la, p.tracked
         FROM stg_reviews r JOIN fct_pupils p ON p.pk = r.pk"""),
         ("q_sequence", """
         -- the start of the plan of that type in force at the review, and the review before it
@@ -50,23 +80,8 @@ def quality(scope: Scope) -> list[CTE]:
                greatest(q.previous_review, q.plan_start) AS clock_from,
                {under_five('q.plan_type', 'greatest(q.previous_review, q.plan_start)', 'q.dob')} AS under5,
                {plus_months('greatest(q.previous_review, q.plan_start)', every_months('q.plan_type', 'under5'))} AS due_date,
-               q.review_date <= due_date AS held_on_time,
-               q.invitations_sent <= q.review_date - 7 * pol.invite_good_practice__weeks AS invitations_in_time,
-               if(q.plan_type = 'ehcp', q.invitations_sent <= q.review_date - 7 * pol.invite_statutory__weeks, NULL)
-                   AS invitations_statutory,
-               q.reports_received <= q.review_date - 7 * pol.advice_before__weeks AS reports_in_time,
-               q.parent_attended AS parents_involved,
-               q.child_contributed,
-               q.next_review_date IS NOT NULL AS next_date_set,
-               CASE WHEN sc.nearest_score IS NOT NULL THEN TRUE
-                    WHEN coalesce(oc.first_start <= q.review_date + pol.review_quality__score_window_days, oc.pk IS NOT NULL)
-                    THEN FALSE END AS outcomes_scored,
-               if(q.plan_type = 'ehcp',
-                  CASE WHEN q.report_sent IS NOT NULL THEN q.report_sent <= q.review_date + 7 * pol.report_after__weeks
-                       WHEN $as_of > q.review_date + 7 * pol.report_after__weeks THEN FALSE END, NULL) AS report_sent_in_time,
-               if(q.plan_type = 'ehcp',
-                  CASE WHEN q.la_decision_date IS NOT NULL THEN q.la_decision_date <= q.review_date + 7 * pol.la_decision__weeks
-                       WHEN $as_of > q.review_date + 7 * pol.la_decision__weeks THEN FALSE END, NULL) AS la_decision_in_time,
+               {checks_sql},
+               {check_tracks('pfa_covered', 'q')} AS pfa_tracked,
                q.plan_type = 'ehcp' AND if(q.dob IS NULL, q.year_index, {sql_year_index('q.dob', 'q.review_date')})
                    >= {year_code_index('pol.pfa_from_y9__from_year')} AS pfa_required
         FROM q_progress q
@@ -85,7 +100,7 @@ def quality_select(since: bool) -> str:
 SELECT setting, pupil_id, first_name, last_name, plan_type, {plan_label('plan_type')} AS plan, kind, review_date,
        previous_review, plan_start, due_date, {checks},
        invitations_statutory, report_sent_in_time, la_decision_in_time,
-       pfa_required, if(pfa_required, pfa_covered, NULL) AS pfa_covered,
+       pfa_required, if(pfa_required AND pfa_tracked, pfa_covered, NULL) AS pfa_covered,
        invitations_sent, reports_received, next_review_date, report_sent, la_decision_date,
        progress_judged AS progress, progress_source, average_gain, decision, policy_la AS local_authority,
        {passed} AS checks_passed, {known} AS checks_known

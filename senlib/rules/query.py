@@ -29,6 +29,7 @@ class Scope:
     as_of: date
     settings: tuple[str, ...] | None
     policy: PolicyRelation
+    tracking: bool = False  # the database records which fields imports carried (rules.tracking): join them
 
     @property
     def lookback(self) -> int:
@@ -82,7 +83,9 @@ def run(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | N
     if not isinstance(as_of, date):
         raise InputError(f"The as-of date must be a date, not {as_of!r}.", fix="Pass a datetime.date, e.g. date(2026, 11, 23).")
     relation = policy_relation(cur)
-    scope = Scope(as_of, None if settings is None else tuple(settings), relation)
+    from .tracking import has_records
+
+    scope = Scope(as_of, None if settings is None else tuple(settings), relation, has_records(cur))
     # The as-of date is written into the statement, so date arithmetic on it is folded once, not per row.
     sql = build(scope).replace("$as_of", f"DATE '{as_of.isoformat()}'")
     values = {"settings": list(scope.settings or []), "ov_settings": relation.settings,

@@ -16,6 +16,7 @@ from ..schoolyear import sql_year_index
 from .policy import PolicyRelation
 from .query import CTE, Scope
 from .sentences import lit
+from .tracking import tracking
 
 PK = "hash(setting, pupil_id)"
 
@@ -42,15 +43,19 @@ def policy_values(policy: PolicyRelation) -> str:
 
 
 def staging(scope: Scope) -> list[CTE]:
-    """CTEs stg_*: pupils, plans, held and planned reviews, outcomes, scores, EHC requests, policy."""
+    """CTEs stg_*: fields tracked, pupils, plans, held and planned reviews, outcomes, scores, EHC requests, policy."""
+    # each pupil carries its setting's tracked fields (NULL: every field; rules.tracking)
+    tracked = ("tr.tracked", "LEFT JOIN stg_tracked tr ON tr.setting = p.setting") if scope.tracking else \
+        ("CAST(NULL AS VARCHAR[]) AS tracked", "")
     return [
+        *tracking(scope),
         ("stg_pupils", f"""
         SELECT hash(p.setting, p.pupil_id) AS pk, p.setting, p.pupil_id, p.first_name, p.last_name, p.date_of_birth AS dob,
                p.year_group AS recorded_year_group, p."class", p.key_worker, p.sen_status, p.primary_need,
                p.secondary_need, p.local_authority, p.date_identified, p.leaving_date,
                st.phase, st.local_authority AS setting_la,
-               {sql_year_index('p.date_of_birth', '$as_of')} AS derived_index
-        FROM pupils p LEFT JOIN settings st ON st.setting = p.setting
+               {sql_year_index('p.date_of_birth', '$as_of')} AS derived_index, {tracked[0]}
+        FROM pupils p LEFT JOIN settings st ON st.setting = p.setting {tracked[1]}
         WHERE {scope.only('p')}"""),
         ("stg_plans", f"""
         SELECT {PK} AS pk, plan_type, start_date, end_date, local_authority,

@@ -1,0 +1,136 @@
+"""What a setting's trackers record: *not tracked* is not *not done* (DESIGN §4).
+
+A field (a store column, "table.column") is tracked by a setting when one of its imports in force (status
+'done') had a column feeding it, however many of its cells were blank; the importer records these in
+`import_fields`. A setting with no such record (the demo, data entered in the app, a database imported
+before the record was kept) tracks every field. Every rule names the fields it needs (`needs` in
+policy.toml); where the pupil's setting does not track one of them the rule does not fire, and a review
+quality check on it is None (not tracked) rather than failed. A blank cell in a tracked column still
+counts as not done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import duckdb
+import pandas as pd
+
+from ..names import COLUMN_LABELS, ENTITY_SHEETS, REVIEW_CHECKS
+from .policy import default_policy
+from .query import CTE, Scope
+from .sentences import lit
+
+# The review date every cadence rule's clock runs from: not tracked, a plan's start alone never makes a review late.
+CLOCK_FIELD = "reviews.review_date"
+# Extra checks of review_quality (EHCP), beyond names.REVIEW_CHECKS, as the Compliance page names them.
+EHCP_CHECKS: dict[str, str] = {"invitations_statutory": "Invitations at least 2 weeks before (EHCP)",
+                               "report_sent_in_time": "Review report sent to the council in time (EHCP)",
+                               "la_decision_in_time": "Council decision in time (EHCP)",
+                               "pfa_covered": "Preparing for adulthood covered (EHCP from Year 9)"}
+# Where a field can be given: a pupils-sheet (register) column for those a one-row-per-pupil tracker can carry.
+REGISTER_COLUMNS: dict[str, str] = {
+    "reviews.review_date": "Last review date", "reviews.next_review_date": "Next review date",
+    "reviews.invitations_sent": "Invitations sent",
+    "reviews.reports_received": "Reports received", "reviews.parent_attended": "Parent attended",
+    "reviews.child_contributed": "Child contributed", "reviews.progress": "Progress", "reviews.decision": "Decision",
+}
+
+
+def has_records(cur: duckdb.DuckDBPyConnection) -> bool:
+    """True when the database has kept any import's fields (else every setting tracks every field)."""
+    exists = cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'import_fields'").fetchall()[0][0]
+    return bool(exists) and bool(cur.execute("SELECT EXISTS (SELECT 1 FROM import_fields)").fetchall()[0][0])
+
+
+def tracked_sql(scope: Scope | None = None) -> str:
+    """SQL: per setting with a record of an import in force, the list of fields it tracks."""
+    where = "TRUE" if scope is None else scope.only("f")
+    return f"""
+        SELECT f.setting, list(DISTINCT f.entity || '.' || f.field ORDER BY f.entity || '.' || f.field) AS tracked
+        FROM import_fields f JOIN imports i ON i.import_id = f.import_id
+        WHERE i.status = 'done' AND {where}
+        GROUP BY f.setting"""
+
+
+def tracking(scope: Scope) -> list[CTE]:
+    """CTE stg_tracked (only when the database keeps import records: else nothing to join)."""
+    return [("stg_tracked", tracked_sql(scope))] if scope.tracking else []
+
+
+def tracks(alias: str, fields: Iterable[str]) -> str:
+    """SQL: the pupil's setting (row `alias`, with its `tracked` list) tracks all of `fields` (TRUE: no record)."""
+    names = list(dict.fromkeys(fields))
+    if not names:
+        return "TRUE"
+    return f"coalesce(list_has_all({alias}.tracked, [{', '.join(lit(f) for f in names)}]), TRUE)"
+
+
+def rule_tracks(rule_id: str, alias: str) -> str:
+    """SQL: the rule's `needs` are tracked for the row `alias`."""
+    return tracks(alias, default_policy().rules[rule_id].needs)
+
+
+def check_tracks(check: str, alias: str) -> str:
+    """SQL: the fields review_quality's `check` needs are tracked for the row `alias`."""
+    return tracks(alias, default_policy().rules["review_quality"].check_needs.get(check, ()))
+
+
+# ---------------------------------------------------------------------------------------------- Python views
+
+
+def tracked_fields(cur: duckdb.DuckDBPyConnection, settings: Sequence[str] | None = None) -> dict[str, frozenset[str] | None]:
+    """Every setting with pupils (of `settings`, if given) -> the fields its imports in force track; None: every field."""
+    rows = cur.execute("SELECT DISTINCT setting FROM pupils").fetchall()
+    names = sorted(r[0] for r in rows if settings is None or r[0] in settings)
+    out: dict[str, frozenset[str] | None] = {s: None for s in names}
+    if has_records(cur):
+        for setting, fields in cur.execute(tracked_sql()).fetchall():
+            if setting in out:
+                out[setting] = frozenset(fields)
+    return out
+
+
+def column_hint(field: str) -> str:
+    """Which column would let a field be tracked, as a SENCo reads it."""
+    table, column = field.split(".", 1)
+    label = COLUMN_LABELS.get(column, column.replace("_", " ").capitalize())
+    sheet = ENTITY_SHEETS.get(table, table)
+    if field in REGISTER_COLUMNS:
+        return (f"a '{REGISTER_COLUMNS[field]}' column on the register, or '{label}' on a {sheet} sheet "
+                f"(one row per review, as in the template)")
+    return f"a '{label}' column on a {sheet} sheet (as in the template)"
+
+
+def _field_names(fields: Iterable[str]) -> str:
+    return ", ".join(COLUMN_LABELS.get(f.split(".", 1)[1], f).lower() for f in fields)
+
+
+def not_tracked(cur: duckdb.DuckDBPyConnection, settings: Sequence[str] | None = None, *,
+                groups: Sequence[str] = ("cadence", "milestone", "quality")) -> pd.DataFrame:
+    """The checks each setting's trackers do not allow, once per setting: one row per (setting, rule or quality check).
+
+    Columns: setting, rule_id, check (review_quality's check, else None), title (what cannot be checked),
+    missing (the fields not tracked, in words), fields (list of "table.column"), columns (which columns would
+    allow it). Settings tracking every field have no rows.
+    """
+    policy = default_policy()
+    rows = []
+    for setting, fields in tracked_fields(cur, settings).items():
+        if fields is None:
+            continue
+        for rule in policy.rules.values():
+            if rule.group not in groups:
+                continue
+            if rule.check_needs:
+                items = [(c, REVIEW_CHECKS.get(c) or EHCP_CHECKS.get(c, c), n) for c, n in rule.check_needs.items()]
+            else:
+                items = [(None, rule.title, rule.needs)]
+            for check, title, needs in items:
+                missing = [f for f in needs if f not in fields]
+                if missing:
+                    rows.append({"setting": setting, "rule_id": rule.id, "check": check, "title": title,
+                                 "missing": _field_names(missing), "fields": missing,
+                                 "columns": "; ".join(column_hint(f) for f in missing)})
+    cols = ["setting", "rule_id", "check", "title", "missing", "fields", "columns"]
+    return pd.DataFrame(rows, columns=cols)

@@ -1,0 +1,122 @@
+"""Not tracked is not not done (issue 14, item 1; DESIGN §4): a rule whose field no tracker of the setting has does
+not fire; a blank cell in a column that exists still does."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from senlib import store
+from senlib.importer import import_files, undo
+from senlib.rules import pupil_status, review_quality
+from senlib.rules.policy import default_policy
+from senlib.rules.tracking import not_tracked, tracked_fields
+from tests.import_corpus import SHAPES_AS_OF, term_register, xlsx
+
+AS_OF = SHAPES_AS_OF  # 1 Dec 2026
+
+
+@pytest.fixture
+def con(tmp_path):
+    c = store.connect(tmp_path / "t.duckdb")
+    yield c
+    c.close()
+
+
+def flags(con, as_of: date = AS_OF) -> dict[str, list[str]]:
+    df = pupil_status(con, as_of)
+    return {r["first_name"]: list(r["flags"]) for r in df.to_dict("records")}
+
+
+def reviews_workbook(report_sent: str = "") -> bytes:
+    """Template-shaped: an EHC pupil and a Reviews sheet with report-sent and council-decision columns, the
+    review report's cell `report_sent` (blank: not sent)."""
+    return xlsx({
+        "Pupils": [["Pupil ID", "First name", "Last name", "Date of birth", "SEN status", "Primary need"],
+                   ["R1", "Rory", "Tate", "04/03/2015", "E", "ASD"]],
+        "Plans": [["Pupil ID", "Plan type", "Start date"], ["R1", "ehcp", "01/09/2024"]],
+        "Reviews": [["Pupil ID", "Plan type", "Review date", "Held", "Next review date", "Report sent to council",
+                     "Council decision date"],
+                    ["R1", "ehcp", "02/06/2026", "Yes", "01/06/2027", report_sent, "20/06/2026"]],
+    })
+
+
+def test_the_import_records_the_fields_its_columns_feed(con):
+    r = import_files(con, [("register.xlsx", term_register())], setting="Brook", today=AS_OF)
+    rows = con.execute("SELECT import_id, setting, entity, field FROM import_fields ORDER BY ALL").fetchall()
+    assert {(e, f) for _, _, e, f in rows} >= {("reviews", "review_date"), ("reviews", "progress"),
+                                                ("reviews", "next_review_date"), ("pupils", "sen_status")}
+    assert {i for i, _, _, _ in rows} == set(r.import_ids) and {s for _, s, _, _ in rows} == {"Brook"}
+    tracked = tracked_fields(con)["Brook"]
+    assert "reviews.report_sent" not in tracked and "reviews.invitations_sent" not in tracked
+
+
+def test_a_dry_run_records_nothing(con):
+    import_files(con, [("register.xlsx", term_register())], setting="Brook", today=AS_OF, dry_run=True)
+    assert con.execute("SELECT count(*) FROM import_fields").fetchall()[0][0] == 0
+
+
+def test_a_sparse_register_raises_only_the_flags_of_columns_it_has(con):
+    import_files(con, [("register.xlsx", term_register())], setting="Brook", today=AS_OF)
+    got = flags(con)
+    # before: Amy report_after + la_decision; Cara invite_good_practice + report_after + la_decision + next_date_set;
+    # Eve next_date_set. The register has no invitations, report-sent or council-decision column.
+    assert got == {"Amy": [], "Ben": [], "Cara": ["next_date_set"], "Dev": [], "Eve": ["next_date_set"]}
+    q = review_quality(con, AS_OF).set_index("first_name")
+    assert q.loc["Amy", "report_sent_in_time"] is pd.NA and q.loc["Amy", "la_decision_in_time"] is pd.NA
+    assert bool(q.loc["Amy", "next_date_set"]) is True  # the Next review column exists: a real check
+
+
+def test_a_blank_cell_in_a_report_sent_column_is_not_done(con):
+    import_files(con, [("tracker.xlsx", reviews_workbook(report_sent=""))], setting="Brook", today=AS_OF)
+    assert flags(con) == {"Rory": ["report_after"]}
+    q = review_quality(con, AS_OF).iloc[0]
+    assert bool(q["report_sent_in_time"]) is False and bool(q["la_decision_in_time"]) is True
+
+
+def test_the_report_recorded_as_sent_raises_nothing(con):
+    import_files(con, [("tracker.xlsx", reviews_workbook(report_sent="10/06/2026"))], setting="Brook", today=AS_OF)
+    assert flags(con) == {"Rory": []}
+
+
+def test_undo_takes_an_imports_fields_out_of_force(con):
+    first = import_files(con, [("register.xlsx", term_register())], setting="Brook", today=AS_OF).import_ids[0]
+    second = import_files(con, [("tracker.xlsx", reviews_workbook())], setting="Brook", today=AS_OF).import_ids[0]
+    # the setting now has a report-sent column: Amy's review with no report recorded is not done
+    assert "report_after" in flags(con)["Amy"]
+    assert "reviews.report_sent" in tracked_fields(con)["Brook"]
+    assert "report_after" not in set(not_tracked(con)["rule_id"])
+    undo(con, second)
+    assert "reviews.report_sent" not in tracked_fields(con)["Brook"]
+    assert "report_after" not in flags(con)["Amy"]
+    missing = not_tracked(con)
+    assert "report_after" in set(missing["rule_id"]) and set(missing["setting"]) == {"Brook"}
+    undo(con, first)
+    assert tracked_fields(con) == {}  # no pupils left
+
+
+def test_not_tracked_names_the_checks_once_per_setting_and_the_column_to_add(con):
+    import_files(con, [("register.xlsx", term_register())], setting="Brook", today=AS_OF)
+    nt = not_tracked(con)
+    assert not nt.duplicated(["setting", "rule_id", "check"]).any()
+    row = nt.set_index("rule_id").loc["report_after"]
+    assert row["fields"] == ["reviews.report_sent"] and "Report sent to council" in row["columns"]
+    assert "Reviews sheet" in row["columns"]
+    checks = set(nt.loc[nt["rule_id"] == "review_quality", "check"])
+    assert {"invitations_in_time", "parents_involved", "child_contributed"} <= checks
+    assert "next_date_set" not in checks and "next_date_set" not in set(nt["rule_id"])
+
+
+def test_a_setting_without_import_records_tracks_every_field(demo_con):
+    assert all(v is None for v in tracked_fields(demo_con).values())
+    assert not_tracked(demo_con).empty
+
+
+def test_every_cadence_milestone_and_quality_rule_says_what_it_needs():
+    for rule in default_policy().rules.values():
+        if rule.group in ("cadence", "milestone", "quality"):
+            assert rule.needs, rule.id
+    assert set(default_policy().rules["review_quality"].check_needs) >= {"held_on_time", "invitations_in_time",
+                                                                         "report_sent_in_time"}
