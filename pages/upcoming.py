@@ -64,7 +64,8 @@ weeks = weeks or upcoming.DEFAULT_WEEKS
 data = _upcoming(version, as_of, settings, weeks)
 td, rv, nd, n = data["todo"], data["reviews"], data["undated"], data["summary"]
 m = st.columns(5)
-m[0].metric(f"Reviews in the next {weeks} weeks", f"{n['reviews']:,}", help="Including overdue reviews and any with a step to do this week.")
+m[0].metric(f"Reviews listed ({weeks} weeks)", f"{n['reviews']:,}",
+            help=f"Overdue reviews, reviews in the next {weeks} weeks, and any with a step to do this week.")
 m[1].metric(charts.status_word("overdue"), f"{n['overdue']:,}", help="Reviews past their due date and not held.")
 m[2].metric("Missed steps", f"{n['missed']:,}", help="Invitations or reports whose date has passed and which are not recorded as done.")
 m[3].metric("Due in the next 7 days", f"{n['this_week']:,}")
@@ -103,7 +104,7 @@ if len(nd):
         "key_worker": "Key worker", "setting": "Setting"})
     open_clicked_pupil(UPCOMING_OPEN + "undated", nd["key"])
 
-st.subheader(f"Reviews in the next {weeks} weeks", anchor=False)
+st.subheader(f"Reviews overdue or in the next {weeks} weeks", anchor=False)
 if rv.empty:
     st.info(f"No review falls in the next {weeks} weeks. Choose more weeks ahead, or a later as-of date.", icon=":material/event_available:")
     st.stop()

@@ -186,6 +186,11 @@ def reviews(status: pd.DataFrame, as_of: date, weeks: int = DEFAULT_WEEKS, ms: p
     late = out["status"] == "overdue"  # the one thing to do: hold the review
     out.loc[late, "next_step"] = "Arrange the review now"
     out.loc[late, "next_step_date"] = out.loc[late, "due_date"]
+    # an overdue review with a meeting in the diary: its invitations are still to come, but the meeting is late
+    booked = late & out["review_basis"].isin(["scheduled", "agreed"]) & (out["review"] > pd.Timestamp(as_of))
+    out.loc[booked, "next_step"] = [
+        f"Meeting planned for {r:%d/%m/%Y}, after the review was due ({d:%d/%m/%Y}): hold it sooner if you can"
+        for r, d in zip(out.loc[booked, "review"], out.loc[booked, "due_date"], strict=True)]
     out["priority"] = ["overdue" if s == "overdue" else "this_week" if k in todo_keys else "later"
                        for s, k in zip(out["status"], out["key"], strict=True)]
     order = {p: i for i, p in enumerate(PRIORITY)}

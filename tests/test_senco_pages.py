@@ -130,15 +130,15 @@ def test_upcoming_reviews_weeks_and_calendar(demo_db, monkeypatch, downloads):
     at = _app(demo_db, monkeypatch)
     at.switch_page("pages/upcoming.py").run()
     assert not at.exception, at.exception
-    assert [s.value for s in at.subheader][:2] == ["To do this week", "Reviews in the next 6 weeks"]
+    assert [s.value for s in at.subheader][:2] == ["To do this week", "Reviews overdue or in the next 6 weeks"]
     todo, reviews = _table(at, 0), _table(at, 1)
     assert todo["kind"].iloc[0] == ["overdue"]  # overdue first
     assert reviews["priority"].iloc[0] == ["overdue"]
-    six = _metrics(at)["Reviews in the next 6 weeks"]
+    six = _metrics(at)["Reviews listed (6 weeks)"]
     assert six == len(reviews)
 
     at.segmented_control(key=UPCOMING_WEEKS).set_value(12).run()
-    assert _metrics(at)["Reviews in the next 12 weeks"] > six
+    assert _metrics(at)["Reviews listed (12 weeks)"] > six
 
     ics = downloads[f"sen-reviews-{AS_OF:%Y-%m-%d}.ics"]()
     cal = Calendar.from_ical(ics)
@@ -147,7 +147,7 @@ def test_upcoming_reviews_weeks_and_calendar(demo_db, monkeypatch, downloads):
     assert all(isinstance(e.decoded("dtstart"), date) for e in events)
     assert "to" in str(cal["x-wr-calname"])
     xlsx = load_workbook(io.BytesIO(downloads[f"upcoming-reviews-{AS_OF:%Y-%m-%d}.xlsx"]()))
-    assert xlsx.active.max_row - 1 == _metrics(at)["Reviews in the next 12 weeks"]
+    assert xlsx.active.max_row - 1 == _metrics(at)["Reviews listed (12 weeks)"]
 
 
 def test_upcoming_calendar_initials_unless_full_names(demo_db, monkeypatch, downloads):
@@ -268,11 +268,11 @@ def test_no_review_date_shows_as_its_own_status_on_every_senco_page(demo_db, mon
 
     at.switch_page("pages/upcoming.py").run()
     assert not at.exception, at.exception
-    assert [s.value for s in at.subheader][:3] == ["To do this week", "No review date recorded", "Reviews in the next 6 weeks"]
+    assert [s.value for s in at.subheader][:3] == ["To do this week", "No review date recorded", "Reviews overdue or in the next 6 weeks"]
     assert _metrics(at)["No review date recorded"] == 6
     listed = _table(at, 1)
     assert len(listed) == 6 and listed["fix"].str.contains("record the last review date").all()
-    assert _metrics(at)["Reviews in the next 6 weeks"] == len(_table(at, 2))  # listed apart, not among the reviews
+    assert _metrics(at)["Reviews listed (6 weeks)"] == len(_table(at, 2))  # listed apart, not among the reviews
 
     at.switch_page("pages/compliance.py").run()
     assert not at.exception, at.exception

@@ -173,3 +173,17 @@ def test_demo_upcoming_reviews(demo_con):
     events = _events(upcoming.calendar(ms, rv, AS_OF))
     assert len(events) > len(rv)
     assert all(e.decoded("dtstart") >= AS_OF for e in events)
+
+
+def test_an_overdue_review_with_a_meeting_booked_says_the_meeting_is_late(status):
+    """Overdue, with a meeting in the diary after the due date: its invitations are still to come, and the next
+    step says the meeting is later than the review was due (not 'arrange the review')."""
+    booked = status.copy()
+    k1 = booked["pupil_id"] == "K1"
+    booked.loc[k1, "next_review"] = pd.Timestamp(day(30))
+    booked.loc[k1, "next_review_basis"] = "scheduled"
+    row = upcoming.reviews(booked, AS_OF, weeks=6).set_index("pupil_id").loc["K1"]
+    due = pd.Timestamp(booked.loc[k1, "due_date"].iloc[0])
+    assert row["priority"] == "overdue"
+    assert row["next_step"] == (f"Meeting planned for {day(30):%d/%m/%Y}, after the review was due ({due:%d/%m/%Y}): "
+                                "hold it sooner if you can")

@@ -61,7 +61,7 @@ def test_caseload_page_and_open_a_pupil(page, demo_app, demo_db_template):
 def test_upcoming_page_and_calendar_download(page, demo_app, tmp_path):
     _open(page, demo_app, "upcoming")
     page.get_by_role("heading", name="To do this week").wait_for()
-    page.get_by_role("heading", name="Reviews in the next 6 weeks").wait_for()
+    page.get_by_role("heading", name="Reviews overdue or in the next 6 weeks").wait_for()
     screenshot(page, "upcoming")
     with page.expect_download() as info:
         page.get_by_role("button", name="Calendar (.ics) for Outlook or Google").click()
