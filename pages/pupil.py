@@ -73,6 +73,9 @@ if key and key not in labels:
     labels = {key: linked["label"].iloc[0] if len(linked) else key.replace(pupil.KEY_SEP, " · ")} | labels
 if text and found.empty:
     st.caption("No pupil's name or ID contains all of those words.")
+if text and len(found) == 1 and key != found["key"].iloc[0]:
+    key = found["key"].iloc[0]   # one pupil matches the search: open it, no second click
+    st.query_params[pupil.QUERY_PARAM] = key
 choice = st.selectbox("Pupil", list(labels), index=list(labels).index(key) if key in labels else None,
                       format_func=labels.get, placeholder="Choose a pupil from the search results")
 if choice and choice != key:

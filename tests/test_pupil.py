@@ -322,3 +322,14 @@ def test_page_of_a_pupil_whose_plan_has_no_start_date(tmp_path, monkeypatch):
     at = _open(db, monkeypatch, pupil.pupil_key("Brook", "CLARK-AMY-20160210"))
     assert len(at.get("plotly_chart")) == 0   # Amy has no outcomes, and her EHC plan no issue date: nothing drawn
     assert any("no start date recorded, so the path cannot be drawn" in c.value for c in at.caption)
+
+
+def test_page_search_with_one_match_opens_it(demo_db, monkeypatch):
+    con = store.connect(demo_db)
+    setting, pid = _scored_pupil(con)
+    con.close()
+    at = _open(demo_db, monkeypatch, None)
+    at.text_input[0].input(pid).run()   # an id matches one pupil: no second click to open it
+    assert not at.exception
+    assert at.query_params[pupil.QUERY_PARAM] == pupil.pupil_key(setting, pid)
+    assert len(at.get("plotly_chart")) >= 2
