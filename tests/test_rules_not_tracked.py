@@ -13,7 +13,7 @@ from senlib.importer import import_files, undo
 from senlib.rules import pupil_status, review_quality
 from senlib.rules.policy import default_policy
 from senlib.rules.tracking import not_tracked, tracked_fields
-from tests.import_corpus import SHAPES_AS_OF, term_register, xlsx
+from tests.import_corpus import SHAPES_AS_OF, csv_bytes, term_register, xlsx
 
 AS_OF = SHAPES_AS_OF  # 1 Dec 2026
 
@@ -120,3 +120,16 @@ def test_every_cadence_milestone_and_quality_rule_says_what_it_needs():
             assert rule.needs, rule.id
     assert set(default_policy().rules["review_quality"].check_needs) >= {"held_on_time", "invitations_in_time",
                                                                          "report_sent_in_time"}
+
+
+def test_without_a_review_date_column_a_plans_start_alone_never_makes_a_review_late(con):
+    data = csv_bytes([["Name", "DOB", "SEN status", "Plan start date", "Next review"],
+                      ["Ann Bell", "04/03/2015", "E", "01/09/2024", ""],
+                      ["Cal Dunn", "04/03/2015", "K", "01/09/2025", "10/01/2027"]])
+    import_files(con, [("t.csv", data)], setting="Brook", today=AS_OF)
+    df = pupil_status(con, AS_OF).set_index("first_name")
+    # before: Ann's EHCP issued 1 Sep 2024 was 'overdue' (a year and a quarter), though no tracker column could say
+    assert df.loc["Ann", "status"] == "no_review_date" and "no column for the date a review was held" in df.loc["Ann", "status_reason"]
+    assert df.loc["Cal", "status"] == "due_soon" and df.loc["Cal", "due_date"].date() == date(2027, 1, 10)
+    assert "add a Last review date column" in df.loc["Cal", "status_reason"]
+    assert "cadence" not in set(not_tracked(con)["rule_id"]) and "ehcp_annual" in set(not_tracked(con)["rule_id"])

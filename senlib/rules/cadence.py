@@ -71,6 +71,7 @@ def words() -> dict[str, str]:
         "plan": plan_label(f"{a}.plan_type"),
         "since": since(a),
         "due_date": date_text(f"{a}.due_date"),
+        "plan_start": date_text(f"{a}.plan_start"),
         "overdue_by": count_text(f"{a}.days_overdue", "days"),
         "due_in": due_in(f"{a}.due_date"),
         "due_state": f"if({a}.status = 'overdue', {count_text(f'{a}.days_overdue', 'days')} || ' overdue', "
@@ -118,7 +119,14 @@ def status_reason(alias: str = "c") -> str:
                 WHEN {alias}.status = 'overdue' THEN {say['overdue']}
                 WHEN {alias}.status = 'due_soon' THEN {say['due_soon']}
                 ELSE {say['on_track']} END""")
-    return f"(CASE {alias}.cadence_rule {' '.join(whens)} END)"
+    untracked = policy.not_tracked
+    if not untracked:
+        return f"(CASE {alias}.cadence_rule {' '.join(whens)} END)"
+    # the review dates are not tracked (the clock has no date although the plan has a start): say so, and what to add
+    say = {k: compile_sentence(t, fields, where=f"not_tracked.say.{k}") for k, t in untracked.items()}
+    return (f"(CASE WHEN {alias}.clock_from IS NULL AND {alias}.plan_start IS NOT NULL AND {alias}.cadence_rule <> 'phase_transfer'"
+            f" THEN if({alias}.status = 'no_review_date', {say['unknown']}, {say['next_recorded']})"
+            f" ELSE (CASE {alias}.cadence_rule {' '.join(whens)} END) END)")
 
 
 def under_five(plan: str, clock_from: str, dob: str) -> str:

@@ -112,6 +112,7 @@ class DefaultPolicy:
 
     rules: dict[str, Rule]
     not_applicable: dict[str, str]
+    not_tracked: dict[str, str] = field(default_factory=dict)  # a cadence whose review dates are not tracked
 
     def param(self, rule_id: str, name: str) -> Param:
         """A parameter by rule id and name; PolicyError naming the field if there is none."""
@@ -294,7 +295,8 @@ def parse_policy(text: str) -> DefaultPolicy:
             raw["summary"].format(**{n: "x" for n in params})
         except KeyError as exc:
             raise PolicyError(f"The summary of {rule_id} names an unknown parameter {exc}.", field=f"{rule_id}.summary") from None
-    policy = DefaultPolicy(rules, dict(data.get("not_applicable", {}).get("say", {})))
+    policy = DefaultPolicy(rules, dict(data.get("not_applicable", {}).get("say", {})),
+                           dict(data.get("not_tracked", {}).get("say", {})))
     _check_cross(_defaults(policy), changed=None)
     return policy
 
