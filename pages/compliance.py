@@ -11,7 +11,7 @@ from senlib.access import Viewer
 from ui.auth import current_viewer
 from ui.senco import scope, status_frame
 from ui.state import COMPLIANCE_PLANS, COMPLIANCE_SETTINGS, COMPLIANCE_YEARS, cursor, data_version
-from ui.widgets import as_of_input, empty_state
+from ui.widgets import as_of_input, empty_state, not_tracked_table
 
 Settings = tuple[str, ...] | None
 
@@ -101,6 +101,10 @@ m[5].metric("Required this year", f"{h['reviews_required']:,}",
 if h["no_review_date"]:
     st.caption(compliance.no_date_note(f"{h['no_review_date']:,}", h["no_review_date"] == 1)
                + " The Upcoming reviews page lists them with the date to record.")
+if view["clock_not_tracked"]:
+    st.caption(f"In {', '.join(view['clock_not_tracked'])} no tracker imported has a column for the date a review was "
+               "held: those pupils' reviews are dated from the next review date recorded, else counted under 'No review "
+               "date'; a plan's start alone never makes them late.")
 if h["reviews_required"]:
     st.caption(f"{charts.number(h['held_share'], percent=True)} of this school year's required reviews are held so far, "
                f"with {h['year_elapsed']:.0%} of the school year gone (a plan's reviews count up to the number it needs).")
@@ -121,7 +125,7 @@ for tab, (dim, label) in zip(tabs, compliance.BREAKDOWNS.items(), strict=True):
 
 st.subheader("Quality of the reviews held", anchor=False)
 quality = view["quality"].drop(columns=["code"]).rename(columns={"check": "Check", "known": "Reviews judged",
-                                                                 "passed": "Met the check"})
+                                                                 "passed": "Met the check", "over": "Computed over"})
 _chart(view["figures"].get("quality"), "quality", quality, f"Review quality since {view['since']:%d/%m/%Y}",
        {"rate": st.column_config.NumberColumn("Rate", format="percent")})
 if len(view["quality_by_plan"]) and len(view["quality_by_plan"].columns) > 1:
@@ -131,6 +135,7 @@ if len(view["quality_by_plan"]) and len(view["quality_by_plan"].columns) > 1:
                                     for c in view["quality_by_plan"].columns if c != "Check"})
 st.caption("A review counts towards a rate only when the check can be judged from what was recorded (for example, "
            "'reports in time' needs the date the reports arrived).")
+not_tracked_table(view["not_tracked"])
 
 st.subheader("Over the last 12 months", anchor=False)
 with st.spinner("Working out the rules at each month end of the last year…", show_time=True):

@@ -7,9 +7,11 @@ from senlib import access, caseload, setting_details
 from senlib.errors import SenlibError
 from senlib.names import DECISIONS, POLICY_SOURCES, RULE_GROUPS, SETTING_PHASES, YEAR_GROUPS, year_group_label
 from senlib.rules import PolicyError, clear_override, default_policy, policy_table, set_override
+from senlib.rules.tracking import not_tracked_columns
 from senlib.text import escape_markdown
 from ui.auth import current_viewer
 from ui.state import cursor
+from ui.widgets import not_tracked_table
 
 ALL_SETTINGS, ANY_LA = "All settings", "Any local authority"
 _DONE = "_rules_page_done"  # the message of the last change, shown after the page reruns with the new values
@@ -59,6 +61,13 @@ if viewer.can_write and len(details):
                 st.info("Nothing changed.")
             except SenlibError as exc:
                 st.error(escape_markdown(exc), icon=":material/error:")
+
+st.subheader("Not tracked", anchor=False)
+missing = not_tracked_columns(cur, viewer.settings)
+if missing.empty:
+    st.caption("Every check can be made: each setting's trackers have a column for everything the rules need (a "
+               "setting with no import, such as data entered here, counts as having every column).")
+not_tracked_table(missing)
 
 for group, group_label in RULE_GROUPS.items():
     rules = [r for r in policy.rules.values() if r.group == group]

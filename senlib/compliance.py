@@ -34,6 +34,7 @@ import pandas as pd
 from . import access, charts, rules
 from .access import Viewer
 from .names import CADENCE_PLANS, NEEDS, PLAN_TYPES, REVIEW_CHECKS, YEAR_GROUPS, year_group_label
+from .rules import tracking
 from .rules.facts import year_group
 from .schoolyear import school_year_start, sql_year_index
 
@@ -72,6 +73,8 @@ class Compliance:
     quality: pd.DataFrame     # setting, plan_type, year_group, check, passed, known
     register: pd.DataFrame    # rules.register_summary: one row per plan type and 'all'
     quality_since: date = field(default_factory=date.today)
+    # rules.tracking.not_tracked: the checks some settings' trackers cannot support (left out of every rate)
+    not_tracked: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["setting", "rule_id", "check"]))
 
 
 # ------------------------------------------------------------------------------------------- dates
@@ -200,8 +203,9 @@ def evaluate(cur, as_of: date, settings: Sequence[str] | None = None, *, viewer:
         elif scope is not None:
             status = status[status["setting"].isin(scope)]
         reviews, summary = quality.result(), register.result()
+    missing = tracking.not_tracked(cur, scope)
     return Compliance(as_of=as_of, status=_group_status(status), quality=_quality_counts(reviews, status),
-                      register=summary, quality_since=since)
+                      register=summary, quality_since=since, not_tracked=missing)
 
 
 # ------------------------------------------------------------------------------------------- views
@@ -349,19 +353,29 @@ def trend(counts: dict[date, pd.DataFrame], filters: Filters = Filters(), as_of:
 
 
 def quality_table(c: Compliance, filters: Filters = Filters()) -> pd.DataFrame:
-    """Review quality rates of reviews held in the window: check (label), reviews judged, passed, rate.
+    """Review quality rates of reviews held in the window: check (label), reviews judged, passed, rate, over.
 
     The rate is over reviews where the check could be judged (e.g. 'reports in time' needs the date
-    reports arrived); `known` says how many that was, so a rate from a handful of reviews shows as such.
+    reports arrived); `known` says how many that was, so a rate from a handful of reviews shows as such;
+    `over` says so in words, naming the settings whose trackers do not track what the check needs.
     """
     q = _filter(c.quality, filters)
     if q.empty:
-        return pd.DataFrame(columns=["check", "code", "known", "passed", "rate"])
+        return pd.DataFrame(columns=["check", "code", "known", "passed", "rate", "over"])
     g = q.groupby("check")[["passed", "known"]].sum().reindex(QUALITY_CHECKS).fillna(0).astype(int).reset_index()
     g["rate"] = (g["passed"] / g["known"]).where(g["known"] > 0)
     g["code"] = g["check"]
     g["check"] = g["code"].map(REVIEW_CHECKS)
-    return g[["check", "code", "known", "passed", "rate"]]
+    g["over"] = [rate_over(int(k), tracking.untracked_settings(c.not_tracked, code)) for k, code in zip(g["known"], g["code"], strict=True)]
+    return g[["check", "code", "known", "passed", "rate", "over"]]
+
+
+def rate_over(known: int, untracked: list[str]) -> str:
+    """What a quality rate is computed over, in words."""
+    text = f"{known:,} review{'' if known == 1 else 's'} where it could be judged from what was recorded"
+    if untracked:
+        text += f"; not tracked in {', '.join(untracked)} (left out)"
+    return text
 
 
 def quality_by_plan(c: Compliance, filters: Filters = Filters()) -> pd.DataFrame:
@@ -458,6 +472,8 @@ def view(c: Compliance, filters: Filters = Filters()) -> dict:
             x_title="Share of reviews meeting the check", y_title="Check", height=150 + 34 * len(data)))
         _set(figs["quality"], "layout.xaxis.range", [0, 1.05])
     return {"headline": headline(c, filters), "heat": heat, "by": by, "quality": quality,
+            "not_tracked": tracking.columns_of(c.not_tracked),
+            "clock_not_tracked": tracking.untracked_settings(c.not_tracked, field=tracking.CLOCK_FIELD),
             "quality_by_plan": quality_by_plan(c, filters), "since": c.quality_since, "figures": figs}
 
 

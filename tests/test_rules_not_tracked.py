@@ -133,3 +133,48 @@ def test_without_a_review_date_column_a_plans_start_alone_never_makes_a_review_l
     assert df.loc["Cal", "status"] == "due_soon" and df.loc["Cal", "due_date"].date() == date(2027, 1, 10)
     assert "add a Last review date column" in df.loc["Cal", "status_reason"]
     assert "cadence" not in set(not_tracked(con)["rule_id"]) and "ehcp_annual" in set(not_tracked(con)["rule_id"])
+
+
+def test_compliance_rates_say_what_they_are_computed_over(con):
+    from senlib import compliance
+
+    import_files(con, [("register.xlsx", term_register())], setting="Brook", today=AS_OF)
+    c = compliance.evaluate(con, AS_OF)
+    q = compliance.quality_table(c).set_index("code")
+    assert q.loc["parents_involved", "known"] == 0
+    assert "not tracked in Brook" in q.loc["parents_involved", "over"]
+    assert "not tracked" not in q.loc["next_date_set", "over"] and q.loc["next_date_set", "known"] == 5
+    v = compliance.view(c)
+    assert "reviews.report_sent" in set(v["not_tracked"]["field"]) and v["clock_not_tracked"] == []
+
+
+def _page(db, monkeypatch, page: str):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    import ui.state
+
+    monkeypatch.setenv("SENLIB_DB", str(db))
+    ui.state.connection.clear()
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=180)
+    at.run()
+    at.switch_page(page)
+    at.session_state["as_of"] = AS_OF
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_rules_and_compliance_pages_show_what_is_not_tracked_once_per_setting(tmp_path, monkeypatch):
+    db = tmp_path / "sparse.duckdb"
+    c = store.connect(db)
+    import_files(c, [("register.xlsx", term_register())], setting="Brook", today=AS_OF)
+    c.close()
+    for page in ("pages/rules.py", "pages/compliance.py"):
+        at = _page(db, monkeypatch, page)
+        boxes = [e for e in at.expander if e.label.startswith("Brook:")]
+        assert len(boxes) == 1, page
+        shown = boxes[0].dataframe[0].value
+        assert any("Report sent to council" in col for col in shown["column"]), page
+        assert any("Not tracked" in cap.value for cap in at.caption), page

@@ -65,3 +65,18 @@ def download_button(label: str, data: bytes | Callable[[], bytes], *, file_name:
         return body
 
     (container or st).download_button(label, data=produce, file_name=file_name, mime=mime, on_click="ignore", **kwargs)
+
+
+def not_tracked_table(missing) -> None:
+    """Once per setting: the checks its trackers cannot support and the column that would allow each
+    (senlib.rules.tracking.not_tracked_columns); nothing when every check can be made."""
+    if missing is None or missing.empty:
+        return
+    from senlib.rules.tracking import NOT_TRACKED_NOTE
+    from senlib.text import escape_markdown
+
+    st.caption(NOT_TRACKED_NOTE)
+    for setting, rows in missing.groupby("setting", sort=False):
+        with st.expander(f"{escape_markdown(setting)}: {len(rows)} column(s) not tracked", icon=":material/visibility_off:"):
+            st.dataframe(rows[["column", "checks"]], hide_index=True, width="stretch",
+                         column_config={"column": "Column that would allow it", "checks": "Checks not made"})

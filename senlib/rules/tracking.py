@@ -134,3 +134,40 @@ def not_tracked(cur: duckdb.DuckDBPyConnection, settings: Sequence[str] | None =
                                  "columns": "; ".join(column_hint(f) for f in missing)})
     cols = ["setting", "rule_id", "check", "title", "missing", "fields", "columns"]
     return pd.DataFrame(rows, columns=cols)
+
+
+NOT_TRACKED_NOTE = ("Not tracked: no tracker imported for these settings has a column for what these checks need, so "
+                    "they are not made (no flag is raised, and no rate counts them). A blank cell in a column that "
+                    "exists is different: it counts as not done. Add the column to the tracker, or copy the data into "
+                    "the template (Upload page), and import it again.")
+
+
+def not_tracked_columns(cur: duckdb.DuckDBPyConnection, settings: Sequence[str] | None = None, *,
+                        groups: Sequence[str] = ("cadence", "milestone", "quality")) -> pd.DataFrame:
+    """Once per setting and missing column: which column would allow which checks.
+
+    Columns: setting, column (where to add it, as a SENCo reads it), field ("table.column"), checks (the checks it
+    would allow, '; ' between them), n_checks. Ordered by setting, then the column allowing most checks first.
+    """
+    return columns_of(not_tracked(cur, settings, groups=groups))
+
+
+def columns_of(rows: pd.DataFrame) -> pd.DataFrame:
+    """A `not_tracked` frame turned round: per setting and missing field, the column to add and the checks it allows."""
+    cols = ["setting", "column", "field", "checks", "n_checks"]
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    each = rows.explode("fields").rename(columns={"fields": "field"})
+    out = (each.groupby(["setting", "field"], sort=False)["title"]
+           .agg(lambda t: "; ".join(dict.fromkeys(t))).rename("checks").reset_index())
+    out["n_checks"] = out["checks"].str.count("; ") + 1
+    out["column"] = out["field"].map(column_hint)
+    return out.sort_values(["setting", "n_checks", "field"], ascending=[True, False, True])[cols].reset_index(drop=True)
+
+
+def untracked_settings(missing: pd.DataFrame, check: str | None = None, field: str | None = None) -> list[str]:
+    """Settings (of a `not_tracked` frame) where review_quality's `check` cannot be made, or that do not track `field`."""
+    if missing.empty:
+        return []
+    hit = missing["check"] == check if check is not None else missing["fields"].map(lambda f: field in f)
+    return sorted(set(missing.loc[hit, "setting"]))
