@@ -18,6 +18,7 @@ from ui.widgets import download_button
 UPLOAD = "upload_prepared"          # (files fingerprint, importer.Upload)
 RESULT = "upload_result"            # the last ImportResult, or the ImportRefused of the last check
 FILES = "upload_files"
+FIT = "upload_fit"                  # (files fingerprint, suggested setting, why, {setting: importer Fit})
 UNDO_ASKED = "upload_undo_asked"    # the import whose undo waits for a yes
 UNDO_DONE = "upload_undo_done"      # what the last undo did (shown once, after the table is redrawn)
 
@@ -104,14 +105,29 @@ def upload_tab() -> None:
     settings = [r[0] for r in cur.execute("SELECT setting FROM settings UNION SELECT DISTINCT setting FROM pupils "
                                           "ORDER BY 1").fetchall() if r[0] and viewer.may_see_setting(r[0])]
     NEW = "A new setting…"
+    if st.session_state.get(FIT, (None,))[0] != fingerprint:   # once per set of files: it stages the pupils
+        suggested, why = importer.suggest_setting(cur, upload, settings)
+        st.session_state[FIT] = (fingerprint, suggested, why, importer.register_fits(cur, upload))
+    _, suggested, why, fits = st.session_state[FIT]
     left, right = st.columns(2)
-    pick = left.selectbox("Setting these files are for", settings + [NEW], index=0 if settings else None,
+    pick = left.selectbox("Setting these files are for", settings + [NEW],
+                          index=settings.index(suggested) if suggested in settings else None,
                           placeholder="Choose a setting",
                           help="Used for rows without a Setting column. A trust-wide tracker with a School column "
                                "needs no choice here.")
+    if suggested:
+        left.caption(escape_markdown(f"Suggested: {suggested} ({why})."))
+    elif settings:
+        left.caption("Nothing in these files points to a setting you have: choose one, or a new setting.")
     setting = right.text_input("Name of the new setting") if pick == NEW or not settings else pick
     full = st.checkbox("These files are the whole register of the setting (list pupils missing from them as possible leavers)",
-                       value=True)
+                       value=False)
+    fit = fits.get(setting) if setting else None
+    mismatch = fit.warning(full) if fit else None
+    confirmed = True
+    if mismatch:
+        st.warning(escape_markdown(mismatch), icon=":material/warning:")
+        confirmed = st.checkbox(f"Yes, these files are for {escape_markdown(setting)}", key=f"{FIT}_yes_{setting}")
     valid_only = st.checkbox("Import the valid rows only (rows with errors are left out and given back as an Excel file)")
 
     def _run(dry_run: bool):
@@ -129,9 +145,11 @@ def upload_tab() -> None:
     if c1.button("Check", icon=":material/fact_check:"):
         with st.spinner("Checking…"):
             st.session_state[RESULT] = _run(dry_run=True)
-    if c2.button("Import", type="primary", icon=":material/upload:"):
+    if c2.button("Import", type="primary", icon=":material/upload:", disabled=not confirmed,
+                 help=None if confirmed else "Confirm the setting above first."):
         with st.spinner("Importing…"):
             st.session_state[RESULT] = _run(dry_run=False)
+        st.session_state.pop(FIT, None)   # the registers changed
         st.cache_data.clear()
 
     result = st.session_state.get(RESULT)

@@ -89,17 +89,24 @@ def test_dry_run_and_json(tmp_path, capsys):
 def test_imports_undo_and_leavers(tmp_path, capsys):
     db = tmp_path / "x.duckdb"
     assert main(["import", write(tmp_path, "a.csv", csv_bytes(GOOD)), "--db", str(db), "--setting", "S"]) == 0
-    assert main(["import", write(tmp_path, "b.csv", csv_bytes(GOOD[:2])), "--db", str(db), "--setting", "S"]) == 0
+    b = write(tmp_path, "b.csv", csv_bytes(GOOD[:2]))
+    assert main(["import", b, "--db", str(db), "--setting", "S"]) == 0       # a part of the register: no leavers
+    assert "not in this upload" not in capsys.readouterr().out
+    # as the whole register, half of S would become possible leavers: refused, unless --yes
+    assert main(["import", b, "--db", str(db), "--setting", "S", "--whole-register"]) == 2
+    err = capsys.readouterr().err
+    assert "Are these files for S? 1 of the 2 pupils on the register of S are not in these files" in err and "--yes" in err
+    assert main(["import", b, "--db", str(db), "--setting", "S", "--whole-register", "--yes"]) == 0
     out = capsys.readouterr().out
     assert "1 pupil is in the database but not in this upload" in out and "P2" in out
-    assert main(["leavers", "2", "--all", "--date", "2025-12-19", "--db", str(db)]) == 0
+    assert main(["leavers", "3", "--all", "--date", "2025-12-19", "--db", str(db)]) == 0
     assert "1 pupil given a leaving date of 19/12/2025" in capsys.readouterr().out
     assert main(["imports", "--db", str(db)]) == 0
     listing = capsys.readouterr().out
     assert "a.csv" in listing and "b.csv" in listing
-    assert main(["undo", "1", "--db", str(db)]) == 2  # import 2 built on it
-    assert "Undo import(s) 2 first" in capsys.readouterr().err
-    assert main(["undo", "2", "--db", str(db)]) == 0
+    assert main(["undo", "1", "--db", str(db)]) == 2  # import 3 built on it (its leaver)
+    assert "Undo import(s) 3 first" in capsys.readouterr().err
+    assert main(["undo", "3", "--db", str(db)]) == 0
     assert main(["undo", "1", "--db", str(db)]) == 0
     assert main(["undo", "99", "--db", str(db)]) == 2
     assert count(db) == 0
@@ -124,7 +131,7 @@ def test_shapes_from_the_command_line(tmp_path, capsys):
     assert main(["import", write(tmp_path, "register.xlsx", term_register()), "--db", str(db), "--setting", "Brook"]) == 0
     assert "Reviews: 7 added" in capsys.readouterr().out
     ipm = write(tmp_path, "ipm.xlsx", ipm_targets())
-    assert main(["import", ipm, "--db", str(db), "--setting", "Brook"]) == 2
+    assert main(["import", ipm, "--db", str(db), "--setting", "Brook", "--yes"]) == 2   # --yes: other pupils of Brook
     err = capsys.readouterr()
     text = err.out + err.err
     assert "need the date the scores were given" in text and "'T2 Autumn 1', 'T2 Autumn 2'" in text
@@ -133,6 +140,19 @@ def test_shapes_from_the_command_line(tmp_path, capsys):
     set_score_dates(up.plans[0][1], {"T2 Autumn 1": date(2026, 10, 20), "T2 Autumn 2": date(2026, 11, 25)})
     remember_mapping(con, up.plans[0][1])
     con.close()
-    assert main(["import", ipm, "--db", str(db), "--setting", "Brook"]) == 0
+    assert main(["import", ipm, "--db", str(db), "--setting", "Brook", "--yes"]) == 0
     assert "Scaling scores: 6 added" in capsys.readouterr().out
     assert count(db, "outcomes") == 3
+
+
+def test_another_schools_file_is_refused_unless_yes(tmp_path, capsys):
+    db = tmp_path / "x.duckdb"
+    assert main(["import", write(tmp_path, "oak.csv", csv_bytes(GOOD)), "--db", str(db), "--setting", "Oak"]) == 0
+    other = csv_bytes([["UPN", "Name", "DOB", "SEN"]] + [[f"Q{i}", f"Pat Kay{i}", "04/03/2015", "K"] for i in range(15)])
+    path = write(tmp_path, "elm.csv", other)
+    capsys.readouterr()
+    assert main(["import", path, "--db", str(db)]) == 2       # the database's only setting, Oak, is assumed: refused
+    assert "Only 0 of the 15 pupils in these files are on the register of Oak (2 pupils)" in capsys.readouterr().err
+    assert count(db) == 2
+    assert main(["import", path, "--db", str(db), "--setting", "Elm"]) == 0   # a new setting: nothing to compare
+    assert count(db) == 17

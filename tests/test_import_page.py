@@ -106,7 +106,17 @@ def test_leavers_are_offered_after_a_full_reupload(empty_db, monkeypatch):
     at.text_input[0].set_value("Oakfield").run()
     _button(at, "Import").click().run()
     at.file_uploader[0].set_value(("b.csv", csv_bytes(GOOD[:2]), "text/csv")).run()
-    at.selectbox[0].set_value("Oakfield").run()
+    assert at.selectbox[0].value == "Oakfield"     # suggested: its pupil is on Oakfield's register
+    assert any("Suggested: Oakfield (1 of the 1 pupil in these files are on its register)" in c.value.replace("\\", "")
+               for c in at.caption)
+    whole = next(c for c in at.checkbox if "whole register" in c.label)
+    assert whole.value is False                     # never assumed
+    whole.check().run()
+    # half of Oakfield's register would become possible leavers: said, with the numbers, and confirmed first
+    assert any("1 of the 2 pupils on the register of Oakfield are not in these files" in w.value.replace("\\", "")
+               for w in at.warning)
+    assert _button(at, "Import").disabled
+    next(c for c in at.checkbox if c.label.startswith("Yes, these files are for")).check().run()
     _button(at, "Import").click().run()
     assert any("Confirm leavers" in s.value for s in at.subheader)
     at.multiselect[0].set_value(["P2"]).run()
@@ -214,3 +224,21 @@ def test_preview_shows_excel_dates_day_first(tmp_path):
     i, plan = up.importable[0]
     assert mapping_frame(up, i, plan)["Examples"].tolist()[2] == "14/10/2018"
     assert sample_rows(up, i, plan)["DOB"].tolist() == ["14/10/2018"]
+
+
+def test_another_schools_tracker_is_not_taken_for_the_setting_imported_before(empty_db, monkeypatch):
+    at = _app(empty_db, monkeypatch)
+    at.file_uploader[0].set_value(("oak.csv", csv_bytes(GOOD), "text/csv")).run()
+    at.text_input[0].set_value("Oakfield").run()
+    _button(at, "Import").click().run()
+    other = [["UPN", "Name", "DOB", "SEN", "Need"]] + [[f"Q{i}", f"Pat Kay{i}", "04/03/2015", "K", "ASD"] for i in range(15)]
+    at.file_uploader[0].set_value(("elm.csv", csv_bytes(other), "text/csv")).run()
+    assert at.selectbox[0].value is None          # nothing chosen on a guess
+    assert any("Nothing in these files points to a setting" in c.value for c in at.caption)
+    at.selectbox[0].set_value("Oakfield").run()
+    assert any("Only 0 of the 15 pupils in these files are on the register of Oakfield (2 pupils)" in w.value.replace("\\", "")
+               for w in at.warning)
+    assert _button(at, "Import").disabled
+    _count_before = _count(empty_db)
+    _button(at, "Check").click().run()
+    assert _count(empty_db) == _count_before == 2

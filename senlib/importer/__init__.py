@@ -22,6 +22,7 @@ _EXPORTS = {
     "headers": ("EXTRA", "IGNORE", "Column", "SheetPlan", "apply_mapping"),
     "load": ("confirm_leavers", "describe_undo", "describe_undo_plan", "import_summary", "list_imports", "undo"),
     "mappings": ("forget_mapping", "remember_mapping", "remembered_mappings"),
+    "matching": ("Fit", "register_fits", "suggest_setting"),
     "pipeline": ("ImportResult", "Upload", "import_files", "prepare", "run"),
     "preview": ("ENTITY_LABELS", "edit_mapping", "field_choices", "mapping_frame", "recognised_lines", "sample_rows",
                 "score_columns", "set_score_dates", "summary_lines", "undated_score_columns"),

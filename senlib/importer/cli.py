@@ -14,8 +14,10 @@ from . import (
     confirm_leavers,
     describe_undo,
     export_workbook,
-    import_files,
     list_imports,
+    prepare,
+    register_fits,
+    run,
     summary_lines,
     undo,
     write_template,
@@ -30,7 +32,12 @@ def _import_args(p: argparse.ArgumentParser) -> None:
                                                    "Setting column or the database has one setting)")
     p.add_argument("--dry-run", action="store_true", help="check and report, but write nothing")
     p.add_argument("--accept-valid-rows", action="store_true", help="import the rows without errors and skip the others")
-    p.add_argument("--partial", action="store_true", help="the files are not the whole register: do not list possible leavers")
+    p.add_argument("--whole-register", action="store_true",
+                   help="the files are the whole register of the setting: list the pupils missing from them as possible leavers")
+    p.add_argument("--partial", action="store_true", help=argparse.SUPPRESS)  # the default now; kept for old scripts
+    p.add_argument("--yes", action="store_true",
+                   help="import even when the files do not fit the setting's register (fewer than half of their pupils "
+                        "on it, or more than a quarter of it missing from a whole-register upload)")
     p.add_argument("--rejected", metavar="OUT.xlsx", default=None, help="write the rejected rows, with reasons, to this file")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--user", default=None, help="name recorded with the import")
@@ -48,6 +55,19 @@ def _records(df) -> list[dict]:
     return [{k: (None if v != v else v) for k, v in r.items()} for r in df.astype(object).to_dict("records")]  # NaN -> None
 
 
+def _refuse_a_misfit(con, upload, setting: str | None, whole: bool, yes: bool) -> None:
+    """Another school's files, or a part of the register taken for the whole, are refused unless --yes."""
+    from .pipeline import default_setting
+
+    chosen = default_setting(con.cursor(), setting)
+    fit = register_fits(con.cursor(), upload).get(chosen) if chosen else None
+    warning = fit.warning(whole) if fit else None
+    if warning and not yes:
+        raise ImportRefused(f"{warning} Nothing was imported.",
+                            fix=f"Check --setting names the right setting; if these files are for {chosen}, run the same "
+                                "command again with --yes.")
+
+
 @command("import", "import SENCo tracker files (all-or-nothing; undo with `undo`)", _import_args, db="write",
          inputs=("files",), outputs=("rejected",), max_input_bytes=MAX_FILE_BYTES)
 def run_import(args: argparse.Namespace, ctx: Context) -> int:
@@ -57,9 +77,13 @@ def run_import(args: argparse.Namespace, ctx: Context) -> int:
         if not path.is_file():
             raise InputError(f"There is no file {name}.", fix="Check the file name and folder.")
         files.append((path.name, path.read_bytes()))
+    whole = args.whole_register and not args.partial
     try:
-        result = import_files(ctx.db(), files, setting=args.setting, user=ctx.user, dry_run=args.dry_run,
-                              accept_valid_rows=args.accept_valid_rows, full_register=not args.partial)
+        con = ctx.db()
+        upload = prepare(con, files)
+        _refuse_a_misfit(con, upload, args.setting, whole, args.yes)
+        result = run(con, upload, setting=args.setting, user=ctx.user, dry_run=args.dry_run,
+                     accept_valid_rows=args.accept_valid_rows, full_register=whole)
     except ImportRefused as exc:
         table = getattr(exc, "table", None)
         rows = _records(table) if table is not None else [
