@@ -38,8 +38,8 @@ def reviews_workbook(report_sent: str = "") -> bytes:
                    ["R1", "Rory", "Tate", "04/03/2015", "E", "ASD"]],
         "Plans": [["Pupil ID", "Plan type", "Start date"], ["R1", "ehcp", "01/09/2024"]],
         "Reviews": [["Pupil ID", "Plan type", "Review date", "Held", "Next review date", "Report sent to council",
-                     "Council decision date"],
-                    ["R1", "ehcp", "02/06/2026", "Yes", "01/06/2027", report_sent, "20/06/2026"]],
+                     "Council decision date", "Invitations sent", "Parent attended"],
+                    ["R1", "ehcp", "02/06/2026", "Yes", "01/06/2027", report_sent, "20/06/2026", "", ""]],
     })
 
 
@@ -74,6 +74,10 @@ def test_a_blank_cell_in_a_report_sent_column_is_not_done(con):
     assert flags(con) == {"Rory": ["report_after"]}
     q = review_quality(con, AS_OF).iloc[0]
     assert bool(q["report_sent_in_time"]) is False and bool(q["la_decision_in_time"]) is True
+    # blank cells in the invitations and parent-attended columns: not done, not unknown
+    assert bool(q["invitations_in_time"]) is False and bool(q["parents_involved"]) is False
+    assert bool(q["invitations_statutory"]) is False
+    assert q["child_contributed"] is pd.NA and q["reports_in_time"] is pd.NA  # no such column: not tracked
 
 
 def test_the_report_recorded_as_sent_raises_nothing(con):

@@ -39,10 +39,27 @@ CHECK_SQL: dict[str, str] = {
 }
 
 
+# Checks whose field may be left blank, with the value where the setting's imports are known to have its column: a
+# blank cell there is not done (FALSE). Where the setting has no import record (the demo, data entered in the app)
+# a blank stays unknown (NULL), as before. Advice before a review is required for an EHC plan only.
+BLANK_NOT_DONE: dict[str, str] = {
+    "invitations_in_time": "coalesce({sql}, FALSE)",
+    "invitations_statutory": "if(q.plan_type = 'ehcp', coalesce({sql}, FALSE), NULL)",
+    "reports_in_time": "if(q.plan_type = 'ehcp', coalesce({sql}, FALSE), {sql})",
+    "parents_involved": "coalesce({sql}, FALSE)",
+    "child_contributed": "coalesce({sql}, FALSE)",
+}
+
+
 def _gated(check: str, sql: str) -> str:
-    """SQL: a check's value, NULL (not tracked) where the pupil's setting does not track a field it needs."""
+    """SQL: a check's value; NULL (not tracked) where the pupil's setting does not track a field it needs, and
+    FALSE (not done) for a blank cell in a column its imports had (BLANK_NOT_DONE)."""
     gate = check_tracks(check, "q")
-    return sql if gate == "TRUE" else f"if({gate}, {sql}, NULL)"
+    if gate == "TRUE":
+        return sql
+    blank = BLANK_NOT_DONE.get(check)
+    tracked = blank.format(sql=sql) if blank else sql
+    return f"(CASE WHEN q.tracked IS NULL THEN {sql} WHEN {gate} THEN {tracked} END)"
 
 
 def quality(scope: Scope) -> list[CTE]:
