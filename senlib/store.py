@@ -96,8 +96,10 @@ def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def clear_caseload(con: duckdb.DuckDBPyConnection) -> None:
-    """Remove every pupil record (not the audit log); used by `demo --replace`."""
-    for table in ("scores", "outcomes", "reviews", "plans", "ehc_requests", "pupil_changes", "pupils", "settings"):
+    """Remove every pupil record (not the audit log); used by `demo --replace`. The fields earlier imports carried go
+    too: their rows are gone, and the demo that replaces them tracks every field (senlib.rules.tracking)."""
+    for table in ("scores", "outcomes", "reviews", "plans", "ehc_requests", "pupil_changes", "pupils", "settings",
+                  "import_fields"):
         con.execute(f"DELETE FROM {table}")
 
 

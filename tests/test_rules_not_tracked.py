@@ -182,3 +182,9 @@ def test_rules_and_compliance_pages_show_what_is_not_tracked_once_per_setting(tm
         shown = boxes[0].dataframe[0].value
         assert any("Report sent to council" in col for col in shown["column"]), page
         assert any("Not tracked" in cap.value for cap in at.caption), page
+
+
+def test_replacing_the_caseload_with_the_demo_forgets_what_imports_carried(con):
+    import_files(con, [("register.xlsx", term_register())], setting="Brook", today=AS_OF)
+    store.clear_caseload(con)
+    assert con.execute("SELECT count(*) FROM import_fields").fetchall()[0][0] == 0
