@@ -4,10 +4,11 @@ from datetime import date
 
 import streamlit as st
 
-from senlib import backup_schedule, caseload, charts, demo, store
+from senlib import backup_schedule, caseload, charts, demo, register, store
 from senlib.access import Viewer
 from senlib.text import escape_markdown
 from ui.auth import current_viewer
+from ui.senco import status_frame
 from ui.state import cursor, data_version
 
 
@@ -24,6 +25,12 @@ def _overview(version: tuple, viewer: Viewer) -> dict:
     counts["plan_fig"] = charts.to_spec(charts.bar(counts["by_plan"], x="plan", y="pupils", title="Pupils by current plan",
                                                    x_title="Plan type", y_title="Pupils"))
     return counts
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _needs_doing(version: tuple, viewer: Viewer, as_of: date) -> dict[str, int]:
+    status = status_frame(version, as_of, None)     # the signed-in viewer's settings, checked by the rules
+    return register.counts(register.build(status[register.on_register(status)]))
 
 
 st.title("SEN caseload overview")
@@ -47,12 +54,29 @@ if store.is_empty(cur):
             st.rerun()
     st.stop()
 
-counts = _overview(data_version(), current_viewer())
+version = data_version()
+todo = _needs_doing(version, current_viewer(), date.today())
+st.subheader("Needs doing", anchor=False)
+m = st.columns(4)
+m[0].metric(charts.status_word("overdue"), f"{todo['overdue']:,}", help="Reviews past their due date and not held.")
+m[1].metric(charts.status_word("no_review_date"), f"{todo['no_review_date']:,}",
+            help="Pupils whose tracker gives no date to work their review out from: record one.")
+m[2].metric(charts.status_word("due_soon"), f"{todo['due_soon']:,}", help="Reviews due within the invitation window.")
+m[3].metric("With a flag", f"{todo['flagged']:,}", help="Pupils with a milestone missed or an escalation suggested.")
+links = st.columns(3)
+links[0].page_link("pages/upcoming.py", label="Upcoming reviews: what to do this week", icon=":material/event_upcoming:")
+links[1].page_link("pages/caseload.py", label="Caseload: every pupil's status", icon=":material/groups:")
+links[2].page_link("pages/escalations.py", label="Escalations", icon=":material/trending_up:")
+
+counts = _overview(version, current_viewer())
 by_status = counts["by_status"].set_index("sen_status")["pupils"]
+st.subheader("The caseload", anchor=False)
 c1, c2, c3 = st.columns(3)
-c1.metric("Pupils on roll", f"{int(by_status.sum()):,}")
+c1.metric("Pupils on roll", f"{int(by_status.sum()):,}", help="Every pupil in the database who has not left.")
 c2.metric("SEN Support (K)", f"{int(by_status.get('K', 0)):,}")
 c3.metric("EHC plans (E)", f"{int(by_status.get('E', 0)):,}")
+st.caption(f"Today, {date.today():%d/%m/%Y}. The Caseload lists the {todo['pupils']:,} pupils on the SEN register "
+           "(SEN Support or an EHC plan) or with a plan in force, such as an Individual Healthcare Plan.")
 
 left, right = st.columns(2)
 with left:

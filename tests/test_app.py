@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,17 @@ def test_overview_counts(demo_db, monkeypatch):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Pupils on roll"] != "0"
     assert int(metrics["EHC plans (E)"].replace(",", "")) > 0
+    # it leads with what needs doing, with the Caseload's own figures
+    assert [s.value for s in at.subheader][:2] == ["Needs doing", "The caseload"]
+    import ui.state
+    from senlib import register, rules
+
+    status = rules.pupil_status(ui.state.connection().cursor(), date.today())  # the app's own connection
+    n = register.counts(register.build(status[register.on_register(status)]))
+    from senlib.charts import status_word
+
+    assert int(metrics[status_word("overdue")].replace(",", "")) == n["overdue"] and int(metrics["With a flag"].replace(",", "")) == n["flagged"]
+    assert any(f"The Caseload lists the {n['pupils']:,} pupils" in c.value for c in at.caption)
 
 
 def test_overview_empty_state_says_what_to_do(empty_db, monkeypatch):
