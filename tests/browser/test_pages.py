@@ -31,7 +31,8 @@ def test_overview_page(page, demo_app):
     wait_for_app(page)
     assert page.get_by_role("heading", name="SEN caseload overview").is_visible()
     page.locator(".js-plotly-plot .main-svg").first.wait_for()
-    assert page.locator('[data-testid="stMetric"]').count() == 3
+    assert page.locator('[data-testid="stMetric"]').count() == 7   # 4 things to do, then on roll, K, E
+    assert page.get_by_role("heading", name="Needs doing").is_visible()
     screenshot(page, "overview")
     assert page.external_requests == []
 
