@@ -11,6 +11,8 @@ one DuckDB statement of named CTEs, in four layers:
     cadence.py   rule_*  due dates, statuses and milestones, with their sentences
     flags.py     rule_*  milestone and escalation flags, each a SELECT whose WHERE is the rule
     marts.py, quality.py what the pages and the command line read
+    tracking.py          which fields each setting's imports carry: a rule needing a field no tracker of the
+                         setting has does not fire (not tracked); a blank cell in a column that exists is not done
 
 Public API (cursor, as_of: date, settings: Sequence[str] | None = None) -> pandas.DataFrame:
 pupil_status, due_dates, review_quality, ehc_request_clocks, register_summary, outcome_progress;
