@@ -13,6 +13,7 @@ ignored when comparing.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -279,6 +280,8 @@ def test_upload_page_names_files_sheets_and_settings_as_typed(hpage, hostile_app
 
     hpage.get_by_role("tab", name="Imports and undo").click()
     hpage.get_by_role("button", name="Undo this import").click()  # the hostile tracker's import: this test goes last
+    _settle(hpage)
+    hpage.get_by_role("button", name=re.compile(r"^Yes, undo import \d+$")).click()   # undo asks first
     _settle(hpage)
     done = hpage.locator('[data-testid="stAlertContentSuccess"]').first
     done.wait_for()
