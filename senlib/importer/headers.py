@@ -239,10 +239,5 @@ def _group_labels(row: list[str | None]) -> list[str]:
 
 
 def _looks_yes_no(sheet: Sheet, col: int, header_row: int) -> bool:
-    from .synonyms import VALUE_SYNONYMS
-
     values = [v for v in sheet.table.column(col).slice(header_row + 1, 200).to_pylist() if v is not None and str(v).strip()]
-    if not values:
-        return False
-    yes_no = {norm_key(w) for words in VALUE_SYNONYMS["bool"].values() for w in words} - {"1", "0", "1 0", "0 0"}
-    return sum(norm_key(v) in yes_no for v in values) >= 0.8 * len(values)
+    return bool(values) and wide.yes_no_share(values) >= 0.8

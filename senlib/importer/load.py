@@ -21,7 +21,7 @@ from ..errors import InputError
 from ..text import counted
 from .fields import ENTITIES, KEYS, feeds, sql_type
 from .headers import IGNORE
-from .normalise import ident, q
+from .normalise import ident, q, today_sql
 from .problems import ImportRefused, refuse
 
 PUPIL_FIELDS = ["first_name", "last_name", "date_of_birth", "year_group", "class", "sen_status", "primary_need",
@@ -140,10 +140,10 @@ def tracker_rows(cur: duckdb.DuckDBPyConnection, acc: str, today: date, rows: st
     history = ""
     if wide and "reviews" in wide:
         history = f"""UNION ALL BY NAME
-        SELECT {common}, w.review_date, w.review_date <= {today_literal(today)} AS held, w.parent_attended, w.progress,
+        SELECT {common}, w.review_date, w.review_date <= {today_sql(today)} AS held, w.parent_attended, w.progress,
                w.decision,
                -- the row's next review date was agreed at the latest review held
-               if(w.review_date = max(w.review_date) FILTER (WHERE w.review_date <= {today_literal(today)})
+               if(w.review_date = max(w.review_date) FILTER (WHERE w.review_date <= {today_sql(today)})
                       OVER (PARTITION BY a._file, a._sheet, a._row) AND a.next_review_date > w.review_date
                       AND a.last_review_date IS NULL, a.next_review_date, NULL) AS next_review_date
         FROM {wide['reviews']} w JOIN {rows} a USING (_file, _sheet, _row)
@@ -173,10 +173,6 @@ def tracker_rows(cur: duckdb.DuckDBPyConnection, acc: str, today: date, rows: st
                                        ORDER BY held DESC, {details} DESC, _file DESC, _sheet DESC, _row DESC) = 1)
         SELECT * EXCLUDE (_last_held) FROM ranked WHERE held OR _last_held IS NULL OR review_date > _last_held""")
     return plans, reviews
-
-
-def today_literal(today: date) -> str:
-    return f"DATE {q(today.isoformat())}"
 
 
 def wide_outcomes(cur: duckdb.DuckDBPyConnection, rows: str, wide: dict[str, str]) -> tuple[str, str]:

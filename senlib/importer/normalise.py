@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import wide
-from .fields import ENTITIES, Field, field, sql_type
+from .fields import ENTITIES, WIDE, Field, field, sql_type
 from .headers import IGNORE, SheetPlan
 from .reading import Sheet
 from .synonyms import BLANKS, NOT_A_PUPIL, YEAR_WORDS, norm_key, sql_norm_key, value_table
@@ -303,14 +303,17 @@ def build_stage(cur: duckdb.DuckDBPyConnection, items: list[tuple[int, SheetPlan
     return stage
 
 
-# The fields of the rows that repeating columns make (wide.stage_tables), normalised like any other column.
-WIDE_STAGE_FIELDS: dict[str, list[Field]] = {
-    "reviews": [Field("review_date", "date"), Field("progress", "code:progress"), Field("parent_attended", "bool"),
-                Field("decision", "code:decision")],
-    "targets": [Field("description", "text"), Field("area", "code:area"), Field("baseline", "number"),
-                Field("value", "number")],
-    "scores": [Field("score", "number")],
+# The columns of the rows that repeating columns make (wide.stage_tables), each holding the cells of one repeating
+# field (fields.WIDE), normalised like that field; problems name it as "<field>#<column index>".
+WIDE_STAGED: dict[str, dict[str, str]] = {
+    "reviews": {"review_date": "history_review_date", "progress": "history_progress",
+                "parent_attended": "history_parent_attended", "decision": "history_decision"},
+    "targets": {"description": "target_text", "area": "target_area", "baseline": "target_baseline",
+                "value": "target_value"},
+    "scores": {"score": "target_score"},
 }
+WIDE_STAGE_FIELDS: dict[str, list[Field]] = {kind: [Field(col, WIDE[name].kind) for col, name in cols.items()]
+                                             for kind, cols in WIDE_STAGED.items()}
 
 
 def _derive_pupil_columns(cur: duckdb.DuckDBPyConnection, cols: dict, prefix: str) -> None:

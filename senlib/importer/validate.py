@@ -252,15 +252,6 @@ def check(cur: duckdb.DuckDBPyConnection, stage: Stage, plans: list[tuple[int, S
     return pd.concat(frames, ignore_index=True)
 
 
-# The pseudo-field (fields.WIDE) of each column of the rows repeating columns make: problems name the column they
-# came from as "<field>#<column index>" (pipeline turns that into the heading).
-_WIDE_FIELD = {("reviews", "review_date"): "history_review_date", ("reviews", "progress"): "history_progress",
-               ("reviews", "parent_attended"): "history_parent_attended", ("reviews", "decision"): "history_decision",
-               ("targets", "description"): "target_text", ("targets", "area"): "target_area",
-               ("targets", "baseline"): "target_baseline", ("targets", "value"): "target_value",
-               ("scores", "score"): "target_score"}
-
-
 _WIDE_LABEL = {"history_review_date": "review date", "history_progress": "progress at the review",
                "history_parent_attended": "parent attended the review", "history_decision": "decision at the review",
                "target_area": "area of need", "target_baseline": "baseline score", "target_value": "target score",
@@ -269,13 +260,13 @@ _WIDE_LABEL = {"history_review_date": "review date", "history_progress": "progre
 
 def _wide_checks(stage: Stage, today: date) -> list[str]:
     """Unreadable cells of the review history and target columns, impossible review dates, details without a date."""
-    from .normalise import WIDE_STAGE_FIELDS
+    from .normalise import WIDE_STAGE_FIELDS, WIDE_STAGED
 
     out = []
     t = f"DATE {q(today.isoformat())}"
     for kind, table in stage.wide.items():
         for f in WIDE_STAGE_FIELDS[kind]:
-            name = _WIDE_FIELD[(kind, f.name)]
+            name = WIDE_STAGED[kind][f.name]
             where_col = f"{q(name)} || '#' || CAST({ident('_c_' + f.name)} AS VARCHAR)"
             r, v = ident("r_" + f.name), ident(f.name)
             if f.kind == "text":

@@ -126,7 +126,7 @@ def recognise(columns: list, values: dict[int, list], header_index: dict[str, st
             elif DECISION_WORD.search(rest) or header_index.get(rest) == "decision":
                 c.field = "history_decision"
             elif (ATTENDED_WORD.search(rest) or header_index.get(rest) == "parent_attended") and \
-                    _yes_no_share(values.get(c.index, [])) >= 0.8:
+                    yes_no_share(values.get(c.index, [])) >= 0.8:
                 c.field = "history_parent_attended"
             continue
         if left.field != "target_text" or not free(c):
@@ -170,7 +170,8 @@ def _strip_history_words(k: str) -> str:
     return " ".join(k.split())
 
 
-def _yes_no_share(values: list) -> float:
+def yes_no_share(values: list) -> float:
+    """Share of a column's non-blank cells that are Yes/No answers (1 when there are none)."""
     from .synonyms import VALUE_SYNONYMS
 
     words = {norm_key(w) for ws in VALUE_SYNONYMS["bool"].values() for w in ws} - {"1", "0", "1 0", "0 0"}

@@ -24,25 +24,35 @@ def _open(page, app, path: str) -> None:
     wait_for_app(page)
 
 
+def _upload(page, name: str, data: bytes) -> str:
+    """Upload one file on the Upload page; the page's text once the preview is shown."""
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": name, "mimeType": XLSX, "buffer": data}])
+    page.locator('h3:has-text("Preview")').wait_for(timeout=90_000)
+    wait_for_app(page)
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def _import_as(page, setting: str) -> None:
+    """Name a new setting and import, waiting for the import to finish."""
+    page.get_by_label("Name of the new setting").fill(setting)
+    page.get_by_label("Name of the new setting").press("Enter")
+    wait_for_app(page)
+    page.get_by_role("button", name="Import").click()
+    page.get_by_text("Imported as import").wait_for(timeout=90_000)
+    wait_for_app(page)
+
+
 def test_term_columns_register_preview_import_and_statuses(browser, tmp_path):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
     page = context.new_page()
     try:
         with running_app(tmp_path / "brook.duckdb") as app:
             _open(page, app, "upload")
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-                files=[{"name": "register.xlsx", "mimeType": XLSX, "buffer": term_register()}])
-            page.locator('h3:has-text("Preview")').wait_for(timeout=90_000)
-            wait_for_app(page)
-            text = page.locator('[data-testid="stMain"]').inner_text()
+            text = _upload(page, "register.xlsx", term_register())
             assert "Review history: 2 columns ('Review 1 (Summer term)', 'Review 2 (Autumn term)')" in text
             screenshot(page, "upload-term-columns-preview")
-            page.get_by_label("Name of the new setting").fill("Brook Primary")
-            page.get_by_label("Name of the new setting").press("Enter")
-            wait_for_app(page)
-            page.get_by_role("button", name="Import").click()
-            page.get_by_text("Imported as import").wait_for(timeout=90_000)
-            wait_for_app(page)
+            _import_as(page, "Brook Primary")
 
             _open(page, app, "caseload")
             page.locator('[data-testid="stMetric"]').first.wait_for()
@@ -61,12 +71,7 @@ def test_scaling_chart_of_scores_from_target_columns(browser, tmp_path):
     try:
         with running_app(tmp_path / "ipm.duckdb") as app:
             _open(page, app, "upload")
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-                files=[{"name": "ipm.xlsx", "mimeType": XLSX, "buffer": ipm_targets()}])
-            page.locator('h3:has-text("Preview")').wait_for(timeout=90_000)
-            wait_for_app(page)
-            assert "Give the date the scores were given for T2 Autumn 1, T2 Autumn 2" in page.locator(
-                '[data-testid="stMain"]').inner_text()
+            assert "Give the date the scores were given for T2 Autumn 1, T2 Autumn 2" in _upload(page, "ipm.xlsx", ipm_targets())
             for label, typed in (("T2 Autumn 1", "20102026"), ("T2 Autumn 2", "25112026")):
                 page.get_by_role("spinbutton", name=f"day, {label}").click()
                 page.keyboard.type(typed)
@@ -75,11 +80,7 @@ def test_scaling_chart_of_scores_from_target_columns(browser, tmp_path):
                 wait_for_app(page)
             assert "Give the date" not in page.locator('[data-testid="stMain"]').inner_text()
             screenshot(page, "upload-ipm-score-dates")
-            page.get_by_label("Name of the new setting").fill("Brook Primary")
-            page.get_by_label("Name of the new setting").press("Enter")
-            wait_for_app(page)
-            page.get_by_role("button", name="Import").click()
-            page.get_by_text("Imported as import").wait_for(timeout=90_000)
+            _import_as(page, "Brook Primary")
 
             page.goto(app.page_url("pupil") + "?pupil=" + quote("Brook Primary|U1"))
             wait_for_app(page)
