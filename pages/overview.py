@@ -15,15 +15,7 @@ from ui.state import cursor, data_version
 @st.cache_data(max_entries=8, show_spinner=False)
 def _overview(version: tuple, viewer: Viewer) -> dict:
     counts = caseload.overview(cursor(), viewer=viewer)
-    need = counts["by_need"]
-    order = list(need.groupby("need")["pupils"].sum().sort_values(ascending=False).index)
-    counts["need_fig"] = charts.to_spec(charts.bar(
-        need, x="pupils", y="need", color="status", orientation="h", barmode="stack", order=order, text=False,
-        title="Pupils on the SEN register by primary need", x_title="Pupils", y_title="Primary need",
-        legend_title="SEN status", height=160 + 34 * len(order),
-        color_map={"SEN Support": charts.OKABE_ITO["blue"], "EHC plan": charts.OKABE_ITO["orange"]}))
-    counts["plan_fig"] = charts.to_spec(charts.bar(counts["by_plan"], x="plan", y="pupils", title="Pupils by current plan",
-                                                   x_title="Plan type", y_title="Pupils"))
+    counts["figures"] = caseload.figures(counts)
     return counts
 
 
@@ -81,11 +73,17 @@ st.caption(f"Today, {date.today():%d/%m/%Y}. The Caseload lists the {todo['pupil
 left, right = st.columns(2)
 with left:
     need = counts["by_need"]
-    st.plotly_chart(charts.from_spec(counts["need_fig"]), width="stretch")
+    if counts["figures"]["need"] is None:
+        st.caption("Pupils on the SEN register by primary need: no pupil on roll is on SEN Support or has an EHC plan.")
+    else:
+        st.plotly_chart(charts.from_spec(counts["figures"]["need"]), width="stretch")
     with st.expander("Table: pupils by primary need"):
         st.dataframe(need[["need", "status", "pupils"]], hide_index=True, width="stretch")
 with right:
     plans = counts["by_plan"]
-    st.plotly_chart(charts.from_spec(counts["plan_fig"]), width="stretch")
+    if counts["figures"]["plan"] is None:
+        st.caption("Pupils by current plan: no pupil on roll has a plan in force.")
+    else:
+        st.plotly_chart(charts.from_spec(counts["figures"]["plan"]), width="stretch")
     with st.expander("Table: pupils by current plan"):
         st.dataframe(plans[["plan", "pupils"]], hide_index=True, width="stretch")

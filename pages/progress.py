@@ -18,21 +18,8 @@ def _progress(version: tuple, viewer: Viewer, as_of: date, settings: tuple[str, 
     df = progress.outcome_progress(cursor(), as_of, settings=list(settings) if settings else None, viewer=viewer)
     by = {d: progress.summary_by(df, d) for d in progress.DIMENSIONS}
     return {"headline": progress.headline(df), "source": df["source"].iloc[0] if len(df) else "", "by": by,
-            "figures": {d: [charts.to_spec(f) for f in _figures(d, by[d])] for d in progress.DIMENSIONS},
+            "figures": {d: progress.figures(d, by[d]) for d in progress.DIMENSIONS},
             "stalled": progress.stalled_pupils(df)}
-
-
-def _figures(dim: str, summary: pd.DataFrame) -> list:
-    label = progress.DIMENSIONS[dim][0]
-    measures = summary.melt(id_vars=[dim], value_vars=["on_track_share", "median_share"], var_name="measure")
-    measures["measure"] = measures["measure"].map({"on_track_share": "Outcomes on track",
-                                                   "median_share": "Median share of the way to target"})
-    order, height = list(summary[dim]), 160 + 28 * len(summary)
-    return [charts.bar(measures, x="value", y=dim, color="measure", orientation="h", percent=True, order=order,
-                       title=f"On track and share of the way to target by {label.lower()}", height=height,
-                       x_title="Share of outcomes", y_title=label, legend_title="Measure"),
-            charts.bar(summary, x="mean_change", y=dim, orientation="h", order=order, height=height,
-                       title=f"Mean change since baseline by {label.lower()}", x_title="Scale points", y_title=label)]
 
 
 st.title("Outcome progress")
@@ -67,8 +54,14 @@ for tab, (dim, (label, _)) in zip(st.tabs([f"By {v[0].lower()}" for v in progres
                                   progress.DIMENSIONS.items(), strict=True):
     with tab:
         summary = result["by"][dim]
-        for column, spec, name in zip(st.columns(2), result["figures"][dim], ("share", "change"), strict=True):
-            column.plotly_chart(charts.from_spec(spec), width="stretch", key=f"{name}-{dim}")
+        # One measure per chart: a share on track and a median share of the way to target are different questions.
+        places = [*st.columns(2), st.columns(2)[0]]
+        for place, (measure, (title, _, _)) in zip(places, progress.MEASURES.items(), strict=True):
+            spec = result["figures"][dim][measure]
+            if spec is None:
+                place.caption(f"{title} by {label.lower()}: no outcome is scored yet, so there is nothing to draw.")
+            else:
+                place.plotly_chart(charts.from_spec(spec), width="stretch", key=f"{measure}-{dim}")
         with st.expander(f"Table: progress by {label.lower()}"):
             st.dataframe(summary, hide_index=True, width="stretch", column_config={
                 dim: label, "outcomes": "Outcomes", "pupils": "Pupils", "stalled": "Stalled outcomes",

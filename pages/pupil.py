@@ -37,14 +37,7 @@ def _record(version: tuple, viewer: Viewer, setting: str, pupil_id: str, as_of: 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _figures(version: tuple, viewer: Viewer, setting: str, pupil_id: str, as_of: date) -> dict:
-    rec = _record(version, viewer, setting, pupil_id, as_of)
-    dated, _ = pupil.plan_path(rec.plans)
-    figs = {"timeline": charts.to_spec(charts.plan_timeline(dated, as_of=as_of))} if not dated.empty else {}
-    for o in pupil.outcome_table(rec).itertuples():
-        figs[o.outcome_id] = charts.to_spec(charts.scaling_chart(
-            rec.scores[rec.scores["outcome_id"] == o.outcome_id], baseline=o.baseline, target=o.target,
-            scale_min=o.scale_min, scale_max=o.scale_max, title=o.chart_title, area=o.area, target_date=o.target_date))
-    return figs
+    return pupil.figures(_record(version, viewer, setting, pupil_id, as_of), as_of)
 
 
 @st.cache_resource(max_entries=8, show_spinner="Checking the rules…")
@@ -164,7 +157,10 @@ for area_label, group in sorted(table.groupby("area_label"), key=lambda g: order
     cols = st.columns(2)
     for i, o in enumerate(group.itertuples()):
         with cols[i % 2]:
-            st.plotly_chart(charts.from_spec(figs[o.outcome_id]), width="stretch", key=f"scaling-{o.outcome_id}")
+            if o.outcome_id in figs:
+                st.plotly_chart(charts.from_spec(figs[o.outcome_id]), width="stretch", key=f"scaling-{o.outcome_id}")
+            else:
+                st.caption(escape_markdown(pupil.not_scored(o.chart_title)))
             st.text(str(o.description or ""))
             st.caption(escape_markdown(o.summary))
 with st.expander("Table: outcomes and scores"):

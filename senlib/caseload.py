@@ -49,3 +49,24 @@ def _setting_filter(settings: list[str] | None) -> tuple[str, list]:
     if settings is None:
         return "", []
     return "AND setting IN (SELECT unnest(?::VARCHAR[]))", [list(settings)]
+
+
+def figures(counts: dict[str, pd.DataFrame]) -> dict[str, dict | None]:
+    """The Overview's two charts as specs from `overview`'s counts: pupils by primary need (K and E, stacked) and by
+    current plan; None for a chart with no pupil to draw (no one on SEN Support or with an EHC plan; no plan in
+    force), which the page says in words instead of drawing empty axes."""
+    from . import charts
+
+    need, plans = counts["by_need"], counts["by_plan"]
+    out: dict[str, dict | None] = {"need": None, "plan": None}
+    if len(need) and need["pupils"].sum():
+        order = list(need.groupby("need")["pupils"].sum().sort_values(ascending=False).index)
+        out["need"] = charts.to_spec(charts.bar(
+            need, x="pupils", y="need", color="status", orientation="h", barmode="stack", order=order, text=False,
+            title="Pupils on the SEN register by primary need", x_title="Pupils", y_title="Primary need",
+            legend_title="SEN status", height=160 + 34 * len(order),
+            color_map={"SEN Support": charts.OKABE_ITO["blue"], "EHC plan": charts.OKABE_ITO["orange"]}))
+    if len(plans) and plans["pupils"].sum():
+        out["plan"] = charts.to_spec(charts.readable_text(charts.bar(
+            plans, x="plan", y="pupils", title="Pupils by current plan", x_title="Plan type", y_title="Pupils")))
+    return out

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -330,7 +330,12 @@ def plan_timeline(plans: pd.DataFrame, *, as_of: date, title: str = "Path throug
             hovertemplate=label + ": %{customdata[0]} to %{customdata[1]}<extra></extra>",
         ))
     fig.update_layout(barmode="overlay", showlegend=False)
-    fig.update_xaxes(type="date")
+    # An explicit range: a plan that started days ago must not give an axis of hours (nor one date a millisecond one).
+    starts = pd.to_datetime(plans["start_date"]).dropna()
+    ends = pd.to_datetime(plans["end_date"]).dropna()
+    first = starts.min() if len(starts) else as_of_ts
+    last = max([as_of_ts, *([ends.max()] if len(ends) else [])])
+    fig.update_xaxes(type="date", range=date_range(min(first, as_of_ts), last, min_days=90))
     fig.update_yaxes(categoryorder="array", categoryarray=[PLAN_TYPES.get(p, plain(p)) for p in reversed(order)])
     fig.add_vline(x=as_of_ts.timestamp() * 1000, line_dash="dot", line_color=OKABE_ITO["black"])
     fig.add_annotation(x=as_of_ts.timestamp() * 1000, y=1.02, yref="paper", text="as of", showarrow=False,
@@ -370,8 +375,7 @@ def scaling_chart(scores: pd.DataFrame, *, baseline: float | None, target: float
         lo, hi = dates.min(), dates.max()
         if target_date is not None and not pd.isna(target_date):
             hi = max(hi, pd.Timestamp(target_date))
-        span = max((hi - lo).days, 30)
-        fig.update_xaxes(range=[lo - timedelta(days=span * 0.05), hi + timedelta(days=span * 0.08)])
+        fig.update_xaxes(range=date_range(lo, hi, min_days=60))  # one score: two months around it, not hours
     fig.update_layout(showlegend=False)
     return style(fig, title=title, x_title="Date scored", y_title=f"Score ({scale_min:g} to {scale_max:g})",
                  height=height)
@@ -382,3 +386,25 @@ def area_label(code: str | None) -> str:
     if code is None or (isinstance(code, float) and pd.isna(code)):
         return "Area not recorded"
     return AREAS.get(code, str(code))
+
+
+# The smallest text a chart label may shrink to (px): Plotly fits a label inside its bar by scaling it down, to 6 px on
+# a thin bar; below this size it is hidden instead (the hover and the table under the chart carry every value).
+MIN_TEXT = 11
+
+
+def readable_text(fig: go.Figure, size: int = 12, min_size: int = MIN_TEXT) -> go.Figure:
+    """Bar labels at `size` px, never shrunk below `min_size` (a label that would be is hidden, not drawn unreadable).
+    Returns the figure."""
+    fig.update_traces(textfont={"size": size}, selector={"type": "bar"})
+    fig.update_layout(uniformtext={"minsize": min_size, "mode": "hide"})
+    return fig
+
+
+def date_range(first: object, last: object, *, min_days: int = 60, pad: float = 0.06) -> list[str]:
+    """An x range for a date axis from `first` to `last`, padded, and at least `min_days` wide (centred on the data),
+    so that one date, or dates a day apart, never give an axis of hours or milliseconds. ISO dates."""
+    lo, hi = pd.Timestamp(first), pd.Timestamp(last)
+    span = max((hi - lo).days, 0)
+    margin = max(span * pad, (min_days - span) / 2, 1)
+    return [(lo - pd.Timedelta(days=margin)).strftime("%Y-%m-%d"), (hi + pd.Timedelta(days=margin)).strftime("%Y-%m-%d")]

@@ -485,19 +485,31 @@ def figures(c: Compliance, filters: Filters) -> dict[str, dict]:
 def trend_figure(trend_table: pd.DataFrame) -> dict | None:
     """The on-time rate at each month end as a line (a spec), or None when no pupil had a review clock.
 
-    Each point carries its percentage and is labelled with its own date ('Oct 2026', '23 Nov 2026'),
-    so a month-end point is never read as the start of the next month."""
+    Each tick is labelled with its own date ('Oct 2026', '23 Nov 2026'), so a month-end point is never read as the
+    start of the next month; the last point alone carries its percentage (with its date when it is not a month end),
+    the others theirs in the hover."""
     if not len(trend_table) or not trend_table["pupils"].sum():
         return None
     spec = charts.to_spec(charts.line(
         trend_table, x="date", y="rate", percent=True, title="Reviews on time at each month end",
         x_title="Month end (the last point: the as-of date)", y_title="Reviews on time (share of pupils)", height=380))
+    # Only the last point carries its percentage: month ends a month apart, and the as-of date a day after the last
+    # month end, gave labels drawn over each other. Every point's figure is in its hover and in the table.
+    rates = list(trend_table["rate"])
+    last = trend_table["label"].iloc[-1]
+    text = [""] * (len(rates) - 1) + [charts.number(rates[-1], percent=True)
+                                       + ("" if "(as of)" not in str(last) else f" on {trend_table['date'].iloc[-1]:%d %b}")]
     spec["data"][0].update(
-        mode="lines+markers+text", text=[charts.number(v, percent=True) for v in trend_table["rate"]],
-        textposition="top center", cliponaxis=False, customdata=trend_table[["pupils", "on_time"]].to_numpy().tolist(),
+        mode="lines+markers+text", text=text, textposition="top left", cliponaxis=False, textfont={"size": 13},
+        customdata=trend_table[["pupils", "on_time"]].to_numpy().tolist(),
         hovertemplate="%{x|%d %b %Y}: %{y:.0%} (%{customdata[1]:,} of %{customdata[0]:,} pupils)<extra></extra>")
-    _set(spec, "layout.xaxis.tickvals", [d.isoformat() for d in trend_table["date"].dt.date])
-    _set(spec, "layout.xaxis.ticktext", [str(v).replace(" (as of)", "") for v in trend_table["label"]])
+    # A tick for each month end; the as-of date's own tick only when it is not crowded against the last month end.
+    dates = list(trend_table["date"].dt.date)
+    crowded = len(dates) > 1 and (dates[-1] - dates[-2]).days < 12
+    keep = range(len(dates) - 1) if crowded else range(len(dates))
+    _set(spec, "layout.xaxis.tickvals", [dates[i].isoformat() for i in keep])
+    _set(spec, "layout.xaxis.ticktext", [str(trend_table["label"].iloc[i]).replace(" (as of)", "") for i in keep])
+    _set(spec, "layout.xaxis.range", charts.date_range(dates[0], dates[-1], min_days=60, pad=0.04))
     _set(spec, "layout.xaxis.tickangle", -45)
     _set(spec, "layout.yaxis.range", [0, 1.12])  # room for the labels above 100%
     _set(spec, "layout.yaxis.tickvals", [0, 0.2, 0.4, 0.6, 0.8, 1.0])

@@ -242,3 +242,36 @@ def stalled_pupils(df: pd.DataFrame) -> pd.DataFrame:
     grouped = grouped.sort_values(["stalled", "pupil"], ascending=[False, True])
     return grouped[["pupil", "setting", "pupil_id", "year", "need", "plan", "stalled", "outcomes", "stalled_areas",
                     "last_scored", "key", "link"]].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------------ charts
+
+# The measures a leader reads per category, one chart each (a share on track and a median share of the way are
+# different questions: one axis for both invited reading one as the other): column, chart title, axis title.
+MEASURES: dict[str, tuple[str, str, bool]] = {
+    "on_track_share": ("Outcomes on track", "Share of outcomes on track", True),
+    "median_share": ("Median share of the way to target", "Median share of the way from baseline to target", True),
+    "mean_change": ("Mean change since baseline", "Scale points", False),
+}
+
+
+def figures(dimension: str, summary: pd.DataFrame) -> dict[str, dict | None]:
+    """The Progress page's charts for one dimension (a key of DIMENSIONS): one spec per MEASURES key, or None for a
+    measure no category has a value for (no outcome scored yet), which the page says in words instead."""
+    from . import charts
+
+    label = DIMENSIONS[dimension][0]
+    out: dict[str, dict | None] = {}
+    for measure, (title, axis, percent) in MEASURES.items():
+        data = summary[summary[measure].notna()] if len(summary) else summary
+        if data.empty:
+            out[measure] = None
+            continue
+        fig = charts.bar(data, x=measure, y=dimension, orientation="h", percent=percent, order=list(data[dimension]),
+                         title=f"{title} by {label.lower()}", x_title=axis, y_title=label,
+                         height=150 + 36 * len(data))
+        charts.readable_text(fig)
+        if percent:
+            fig.update_xaxes(range=[0, 1.05])
+        out[measure] = charts.to_spec(fig)
+    return out

@@ -334,6 +334,30 @@ def plan_path(plans: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     return dated, f"Not drawn: {names} (no start date recorded)."
 
 
+def figures(rec: PupilRecord, as_of: date) -> dict[str, dict]:
+    """The Pupil page's charts as specs: 'timeline' (the path through the graduated response, only when a plan has a
+    start date; see `plan_path`) and one scaling chart per outcome with at least one score, keyed by outcome id. An
+    outcome not scored yet has no chart (empty axes with only a baseline and a target say nothing): `not_scored`
+    gives the sentence the page shows instead."""
+    from . import charts
+
+    dated, _ = plan_path(rec.plans)
+    figs = {"timeline": charts.to_spec(charts.plan_timeline(dated, as_of=as_of))} if not dated.empty else {}
+    scores = rec.scores[rec.scores["score"].notna() & rec.scores["score_date"].notna()] if len(rec.scores) else rec.scores
+    for o in outcome_table(rec).itertuples():
+        mine = scores[scores["outcome_id"] == o.outcome_id] if len(scores) else scores
+        if len(mine):
+            figs[o.outcome_id] = charts.to_spec(charts.scaling_chart(
+                mine, baseline=o.baseline, target=o.target, scale_min=o.scale_min, scale_max=o.scale_max,
+                title=o.chart_title, area=o.area, target_date=o.target_date))
+    return figs
+
+
+def not_scored(title: object) -> str:
+    """What the Pupil page says in place of the scaling chart of an outcome with no score yet."""
+    return f"{title}: not scored yet, so there is no progress to draw. Record a scaling score at the next review."
+
+
 def outcome_table(rec: PupilRecord) -> pd.DataFrame:
     """Per outcome: latest score, change since baseline and share of the way to target, from the record's scores.
 

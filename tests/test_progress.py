@@ -120,7 +120,7 @@ def test_progress_page_on_demo_data(demo_db, monkeypatch):
     assert int(metrics["Outcomes"].replace(",", "")) > 0
     assert metrics["On track"].endswith("%")
     assert len(at.tabs) == 4
-    assert len(at.get("plotly_chart")) == 8  # two per dimension
+    assert len(at.get("plotly_chart")) == 12  # three per dimension: on track, way to target, mean change (one measure each)
     stalled_table = at.dataframe[-1].value
     assert (stalled_table["open"] == "Open").all() and "pupil_id" in stalled_table
     before = metrics["Stalled outcomes"]
