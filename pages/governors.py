@@ -4,16 +4,17 @@ Every role may open it. The page receives nothing but the report object senlib.g
 from aggregates (no pupil rows), so what a governor sees here is exactly what the PDF and HTML hold.
 """
 
+import html
 from datetime import date
 
 import streamlit as st
 
-from senlib import charts, governors, store
-from senlib.access import GOVERNOR, Viewer
+from senlib import charts, commentary, governors, store
+from senlib.access import GOVERNOR, SENCO, Viewer
 from senlib.text import escape_markdown
 from ui.auth import current_viewer
 from ui.senco import settings_list
-from ui.state import GOVERNORS_SETTINGS, cursor, data_version
+from ui.state import GOVERNORS_COMMENTARY, GOVERNORS_SETTINGS, cursor, data_version
 from ui.widgets import as_of_input, download_button, settings_filter
 
 Settings = tuple[str, ...] | None
@@ -54,6 +55,39 @@ def _block(block: governors.Text | governors.Table | governors.Chart, key: str) 
             st.dataframe(block.table.frame, hide_index=True, width="content")
 
 
+def _tile(col, h: governors.Headline) -> None:
+    """A headline figure whose value wraps instead of being cut ('fewer than 5', '75% or more')."""
+    with col.container(border=True):
+        st.caption(escape_markdown(h.label))
+        st.markdown(f'<p style="font-size:1.6rem;font-weight:600;line-height:1.25;margin:0 0 0.25rem">'
+                    f'{html.escape(h.value)}</p>', unsafe_allow_html=True)  # senlib's own text, escaped
+        if h.note:
+            st.caption(escape_markdown(h.note))
+
+
+def _commentary_editor(viewer: Viewer, report: governors.GovernorsReport) -> None:
+    """The SENCo writes a few lines for governors; senlib refuses any that name a pupil."""
+    kept = commentary.current(cursor(), report.settings)
+    if report.commentary_withheld and kept is not None:
+        st.warning("Your commentary is not in the report: " + escape_markdown(", ".join(f"'{w}'" for w in kept.found))
+                   + " now matches a pupil on the register. Rewrite it below.", icon=":material/visibility_off:")
+    with st.expander("Commentary for governors", icon=":material/edit_note:", expanded=report.commentary_withheld), \
+            st.form("governors_commentary_form", border=False):
+        st.caption("A few sentences of context the figures cannot give, shown at the top of the report, the PDF and "
+                   f"the HTML for {escape_markdown(report.scope)}. It is checked before it is saved and each time the "
+                   "report is made: it must name no pupil.")
+        text = st.text_area("Commentary", value=kept.text if kept else "", key=GOVERNORS_COMMENTARY, height=140,
+                            max_chars=commentary.MAX_CHARS, label_visibility="collapsed")
+        if st.form_submit_button("Save commentary", icon=":material/save:"):
+            try:
+                commentary.save(cursor(), viewer, report.settings, text)
+            except commentary.CommentaryRefused as refused:
+                st.error(escape_markdown(str(refused)), icon=":material/block:")
+            else:
+                st.success("Saved. The report below now includes it." if text.strip() else "Commentary removed.",
+                           icon=":material/check_circle:")
+
+
 st.title("Governors' report")
 viewer = current_viewer()
 if store.is_empty(cursor()):
@@ -72,6 +106,10 @@ else:
     chosen = settings_filter(all_settings, key=GOVERNORS_SETTINGS)
     settings = tuple(chosen) if chosen else None  # None: every setting the viewer may see (senlib narrows it)
 report = _report(version, viewer, as_of, settings)
+if viewer.role == SENCO and not report.empty:
+    _commentary_editor(viewer, report)
+    version = data_version()  # a commentary just saved is a new version of the report
+    report = _report(version, viewer, as_of, settings)
 
 st.caption(escape_markdown(report.subtitle))
 downloads = st.columns([1, 1, 3])
@@ -82,12 +120,10 @@ download_button("Download PDF", data=lambda v=version, w=viewer, a=as_of, s=sett
 download_button("Download HTML", data=lambda v=version, w=viewer, a=as_of, s=settings: _html(v, w, a, s),
                 file_name=f"{stem}.html", mime="text/html", icon=":material/download:", what="governors' report (HTML)",
                 container=downloads[1])
-if report.headlines:
-    cols = st.columns(len(report.headlines))
-    for col, h in zip(cols, report.headlines, strict=True):
-        col.metric(h.label, h.value)
-        if h.note:
-            col.caption(h.note)
+for start in range(0, len(report.headlines), 3):
+    row = report.headlines[start:start + 3]
+    for col, h in zip(st.columns(3), row, strict=False):
+        _tile(col, h)
 for i, section in enumerate(report.sections):
     st.subheader(section.heading, anchor=False)
     for j, block in enumerate(section.blocks):

@@ -27,6 +27,7 @@ ACTION_LABELS: dict[str, str] = {
     "backup_schedule": "Nightly backups changed",
     "restore": "Restore from a backup",
     "demo": "Demo data loaded",
+    "governors_commentary": "Commentary for governors saved",
 }
 COLUMNS = {"logged_at": "When", "user_name": "Who", "action": "Action", "what": "What", "detail": "Details"}
 

@@ -3,40 +3,56 @@
 Governors oversee SEN provision but must never receive pupil names, ids, dates of birth, or a
 count small enough to identify a child (DESIGN §1, §6; issue 6 item 4). So this module reads the
 rules' per-pupil results and reduces them to counts *inside* senlib: the `GovernorsReport` it
-returns holds only labels, protected counts as text, percentages worked out from published
-counts, and chart specifications drawn from published counts. A governor's session may call
-`governors_report` safely; the page, the PDF and the HTML are built from that object alone.
+returns holds only labels, protected counts as text, rates worked out from published counts (or
+bands that hold every rate the published counts allow), and chart specifications drawn from those.
+A governor's session may call `governors_report` safely; the page, the PDF and the HTML are built
+from that object alone.
 
-Suppression (senlib.privacy): the register by need, its K and E totals and review compliance by
-K and E are one set of linked sums (a K total appears in both tables; it splits into reviews on
-time and not on time, and not on time into overdue and no review date recorded), so they are
-protected together; EHC needs assessment requests (made = agreed + refused + awaiting) and outcome progress
-by area (with its totals) are each protected as their own set; escalation counts share no total,
-so each is checked alone. A percentage is published only when both counts it comes from are.
+Made to be read at a 20-pupil school (issue 14, item 2), where most single figures are under 5:
+- needs are grouped into the four broad areas of need wherever a need's own count would be hidden;
+- a hidden count is given as the range the published figures already imply ("16–20") when that range
+  is finite, and a rate whose count is hidden as a band wide enough to hold every value they allow
+  ("75% or more"), never exactly (senlib.privacy.public_bounds);
+- no chart is drawn empty: a chart draws what can be shown and marks the rest, or a sentence says why
+  there is no chart;
+- comparisons are like with like: figures on a day with the same day a year before, figures for the
+  school year so far with last school year to the same date; when the school's records do not reach
+  back a year, the report says so instead of comparing with nothing;
+- the SENCo's commentary (senlib.commentary) is shown only while it names no pupil on the register.
 
-Trend: the same figures at the end of the previous term (terms taken as autumn to 31 December,
-spring to 31 March, summer to 31 August), each protected as it would have been in a report
-published then.
+Suppression (senlib.privacy): everything shown, now and a year ago, is protected in one call. The
+register by area and need, its K and E totals and review compliance by K and E are one set of linked
+sums (a K total heads the need table and splits into reviews on time and not on time, and not on time
+into overdue and no review date recorded); EHC needs assessment requests (made = agreed + refused +
+awaiting) and outcome progress by area (with its totals) are each their own set; escalation counts
+share no total, so each is checked alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import pandas as pd
+import plotly.graph_objects as go
 
-from . import access, caseload, charts, compliance, exports, privacy, progress, rules
-from .names import AREAS, NEEDS
+from . import access, caseload, charts, commentary, compliance, exports, privacy, progress, rules
+from .names import AREAS, NEED_AREA, NEEDS
+from .rules.tracking import not_tracked, tracked_fields
 from .schoolyear import school_year_start
 
 TITLE = "SEN report for governors"
 STATUS_CODES = ("K", "E")
 NO_NEED = "Primary need not recorded"
 NO_AREA = "Area not recorded"
+OTHER_AREA = "Other or not recorded"
 SHOWN = privacy.SHOWN
+NOW, THEN = "now", "then"
+INDENT = "\u2003"  # an em space: a need row under its area
+NO_CHART = ("Every group here has fewer than 5 pupils, or could be worked out from the others, so there is no chart: "
+            "the table gives every figure that can be published.")
 
 
 # ------------------------------------------------------------------------------------------- model
@@ -44,14 +60,17 @@ SHOWN = privacy.SHOWN
 
 @dataclass(frozen=True)
 class Text:
-    """A paragraph of the report."""
+    """A paragraph of the report (always starts with a capital letter)."""
 
     text: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", self.text[:1].upper() + self.text[1:])
 
 
 @dataclass(frozen=True)
 class Table:
-    """A table of text: every count already protected and formatted ('12', 'fewer than 5', 'not shown')."""
+    """A table of text: every count already protected and formatted ('12', 'fewer than 5', '16–20', 'not shown')."""
 
     frame: pd.DataFrame
     caption: str = ""
@@ -80,192 +99,137 @@ class Headline:
     value: str
     note: str = ""
 
+    def __post_init__(self) -> None:  # a tile reads 'Fewer than 5', as a sentence would
+        object.__setattr__(self, "value", self.value[:1].upper() + self.value[1:])
+        object.__setattr__(self, "note", self.note[:1].upper() + self.note[1:])
+
 
 @dataclass(frozen=True)
 class GovernorsReport:
-    """Everything a governor sees, and nothing more: text, protected counts, percentages, chart specs."""
+    """Everything a governor sees, and nothing more: text, protected counts, rates, chart specs."""
 
     title: str
     as_of: date
-    previous_term_end: date
+    compared_with: date | None     # the same date a year before; None when the records do not reach back that far
     scope: str
     threshold: int
     headlines: tuple[Headline, ...]
     sections: tuple[Section, ...]
     footnote: str
     empty: bool = False
+    settings: tuple[str, ...] = ()     # the settings the report covers (the SENCo's commentary is kept for these)
+    commentary_withheld: bool = False  # the SENCo's commentary names a pupil now: not shown until rewritten
 
     @property
     def subtitle(self) -> str:
-        return f"{self.scope} · as of {self.as_of:%d/%m/%Y} · compared with the end of last term ({self.previous_term_end:%d/%m/%Y})"
+        when = (f"compared with the same date last year ({self.compared_with:%d/%m/%Y})" if self.compared_with
+                else "no comparison with last year (the records do not go back that far)")
+        return f"{self.scope} · as of {self.as_of:%d/%m/%Y} · {when}"
 
 
 # ----------------------------------------------------------------------------------------- helpers
 
 
-def previous_term_end(as_of: date) -> date:
-    """The last day of the term before the one `as_of` falls in: 31 August before an autumn-term date,
-    31 December before a spring-term date, 31 March before a summer-term date."""
-    if as_of.month >= 9:
-        return date(as_of.year, 8, 31)
-    if as_of.month <= 3:
-        return date(as_of.year - 1, 12, 31)
-    return date(as_of.year, 3, 31)
+def year_before(day: date) -> date:
+    """The same date a year earlier (29 February becomes the 28th)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
 
 
-def _percent(num: int, den: int) -> str:
-    return f"{num / den:.0%}" if den else ""
+@dataclass(frozen=True)
+class Rate:
+    """A share as published: exact ('85%') when both counts are shown, else a band ('75% or more') or nothing."""
+
+    text: str
+    value: float | None = None
+    band: tuple[float, float] | None = None
 
 
 @dataclass
 class Protected:
-    """Counts and their suppression status, by key; text and rates only from what may be published."""
+    """Counts, their suppression status and the ranges the published figures imply, by key.
+
+    `at(prefix)` gives the view of one date (keys are (prefix, key) underneath). Text and rates come only from
+    what may be published."""
 
     values: dict[Hashable, int]
     status: dict[Hashable, str]
     threshold: int
+    bounds: dict[Hashable, tuple[int, int]] = field(default_factory=dict)
+    prefix: str | None = None
+
+    def at(self, prefix: str) -> Protected:
+        return replace(self, prefix=prefix)
+
+    def _k(self, key: Hashable) -> Hashable:
+        return key if self.prefix is None else (self.prefix, key)
+
+    def has(self, key: Hashable) -> bool:
+        return self._k(key) in self.status
+
+    def _bounds(self, key: Hashable) -> tuple[int, int]:
+        k = self._k(key)
+        if k in self.bounds:
+            return self.bounds[k]
+        s = self.status[k]
+        return (self.values[k],) * 2 if s == SHOWN else (0, self.threshold - 1) if s == privacy.PRIMARY else (
+            self.threshold, privacy.UNBOUNDED)
 
     def text(self, key: Hashable) -> str:
-        return privacy.format_count(self.values[key], self.status[key], self.threshold)
+        """'12', 'fewer than 5', a range the published figures imply ('16–20'), or 'not shown'."""
+        k = self._k(key)
+        if self.status[k] == privacy.SECONDARY:
+            lo, hi = self._bounds(key)
+            if hi < privacy.UNBOUNDED:
+                return f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}"
+        return privacy.format_count(self.values[k], self.status[k], self.threshold)
 
     def shown(self, *keys: Hashable) -> bool:
-        return all(self.status[k] == SHOWN for k in keys)
+        return all(self.status[self._k(k)] == SHOWN for k in keys)
 
     def value(self, key: Hashable) -> int | None:
         """The count, for a chart: None unless it may be published."""
-        return self.values[key] if self.shown(key) else None
+        return self.values[self._k(key)] if self.shown(key) else None
 
-    def rate(self, num: Hashable, den: Hashable, rest: Hashable | None = None) -> str:
-        """'85%' when both counts are published, else 'not shown' (a rate would give a hidden count away).
-
-        With `rest` (den = num + rest): when only the rest is small ('fewer than 5' of it, already published),
-        the rate is at least (den - threshold + 1) / den, and saying so gives away nothing more than that."""
+    def rate(self, num: Hashable, den: Hashable, rest: Hashable | None = None) -> Rate:
+        """num / den: exact when both are published; otherwise a band holding every value the published figures
+        allow (with `rest`, den = num + rest, which narrows it), or 'not shown' when that band is 0-100%."""
         if self.shown(num, den):
-            return _percent(self.values[num], self.values[den])
-        if rest is not None and self.shown(den) and self.status[rest] == privacy.PRIMARY and self.values[den]:
-            floor = max(self.values[den] - self.threshold + 1, 0) * 100 // self.values[den]
-            return f"at least {floor}%"
-        return privacy.SECONDARY_LABEL
+            d = self.values[self._k(den)]
+            if not d:
+                return Rate("")
+            v = self.values[self._k(num)] / d
+            return Rate(f"{v:.0%}", v)
+        (a, b) = self._bounds(num)
+        if rest is not None:
+            (e, f) = self._bounds(rest)
+            low = a / (a + f) if a + f else 0.0
+            high = b / (b + e) if b + e else 1.0
+        else:
+            (c, d) = self._bounds(den)
+            low = a / d if d else 0.0
+            high = min(1.0, b / c) if c else 1.0
+        band = privacy.rate_band(low, high)
+        if band is None:
+            return Rate(privacy.SECONDARY_LABEL)
+        return Rate(privacy.band_label(band), None, band)
 
     def rate_value(self, num: Hashable, den: Hashable) -> float | None:
-        return self.values[num] / self.values[den] if self.shown(num, den) and self.values[den] else None
+        return self.rate(num, den).value
 
 
 def _protect(cells: Mapping[Hashable, int], relations: Sequence[tuple[Hashable, Sequence[Hashable]]],
              threshold: int) -> Protected:
-    """privacy.protect over the cells. A sum of no parts (a total over an empty list, always 0) ties
-    nothing together and is left out (older privacy.protect versions looped on it)."""
+    """privacy.protect over the cells, and the ranges the result lets anyone work out. A sum of no parts (a total over
+    an empty list, always 0) ties nothing together and is left out."""
     relations = [(total, parts) for total, parts in relations if parts]
-    status = privacy.protect(cells, relations, threshold) if cells else {}
-    return Protected(dict(cells), status, threshold)
-
-
-# ------------------------------------------------------------------------------------- aggregates
-
-
-@dataclass
-class _Figures:
-    """One date's protected aggregates (the report for `as_of`, or last term's for the trend)."""
-
-    day: date
-    needs: list[str]
-    register: Protected                # (need, K|E|all), ('total', K|E|all), ('review', K|E, ok|late|overdue|no_review_date)
-    reviews: dict[str, int]            # reviews_held, required_to_date, reviews_required (counts of reviews)
-    requests: Protected                # made, agreed, refused, awaiting
-    areas: list[str]
-    progress: Protected                # (area, on|off|all), ('total', on|off|all)
-    stalled: Protected                 # stalled outcomes, pupils with outcomes
-    escalations: list[tuple[str, str]]  # (rule id, title)
-    escalated: Protected               # rule id -> pupils
-    has_pupils: bool = True
-    outcome_count: int = 0
-
-
-def _register_cells(status: pd.DataFrame) -> tuple[list[str], dict, list]:
-    """Register by need and K/E, with review compliance by K/E, as one linked set of cells and sums
-    (the K and E totals are shared: they head the need table and split into reviews on time and not on
-    time; not on time splits into overdue and no review date recorded)."""
-    sen = status[status["sen_status"].isin(STATUS_CODES)]
-    need = sen["primary_need"].map(NEEDS).where(sen["primary_need"].notna(), NO_NEED).fillna(sen["primary_need"])
-    counts = pd.crosstab(need, sen["sen_status"]).reindex(columns=list(STATUS_CODES), fill_value=0)
-    order = [NEEDS[c] for c in NEEDS if NEEDS[c] in counts.index]
-    needs = order + sorted(set(counts.index) - set(order))
-    cells: dict = {}
-    relations: list = []
-    for n in needs:
-        for s in STATUS_CODES:
-            cells[(n, s)] = int(counts.loc[n, s])
-        cells[(n, "all")] = cells[(n, "K")] + cells[(n, "E")]
-        relations.append(((n, "all"), [(n, "K"), (n, "E")]))
-    for s in (*STATUS_CODES, "all"):
-        cells[("total", s)] = sum(cells[(n, s)] for n in needs)
-        relations.append((("total", s), [(n, s) for n in needs]))
-    relations.append((("total", "all"), [("total", "K"), ("total", "E")]))
-    overdue, no_date = sen["status"] == "overdue", sen["status"] == "no_review_date"
-    for s in STATUS_CODES:
-        mine = sen["sen_status"] == s
-        cells[("review", s, "overdue")] = int((mine & overdue).sum())
-        cells[("review", s, "no_review_date")] = int((mine & no_date).sum())
-        cells[("review", s, "late")] = cells[("review", s, "overdue")] + cells[("review", s, "no_review_date")]
-        cells[("review", s, "ok")] = int((mine & ~overdue & ~no_date).sum())
-        relations.append((("total", s), [("review", s, "ok"), ("review", s, "late")]))
-        # Overdue is not printed, but it is the difference of two printed counts: it is protected all the same.
-        relations.append((("review", s, "late"), [("review", s, "overdue"), ("review", s, "no_review_date")]))
-    # No 'all pupils' row: summing K and E would tie the two together, and a small EHC plan count would
-    # then hide the SEN Support figures too. K and E are what the census and governors use.
-    return needs, cells, relations
-
-
-def _figures(cur, day: date, settings: Sequence[str] | None, threshold: int) -> _Figures:
-    """Run the rules for `day` and keep nothing but protected counts."""
-    scope = None if settings is None else list(settings)
-    status = rules.pupil_status(cur, day, settings=scope)
-    on_roll = status[~status["has_left"].astype("boolean").fillna(False)]
-    needs, cells, relations = _register_cells(on_roll)
-    register = _protect(cells, relations, threshold)
-
-    summary = rules.register_summary(cur, day, settings=scope)
-    row = summary[summary["plan_type"] == "all"]
-    reviews = {k: int(row[k].fillna(0).iloc[0]) if len(row) else 0 for k in ("reviews_held", "required_to_date", "reviews_required")}
-
-    req = rules.ehc_request_clocks(cur, day, settings=scope)
-    req = req[pd.to_datetime(req["requested"]) >= pd.Timestamp(school_year_start(day))]
-    decision = req["decision"].astype(object)
-    rq = {"agreed": int((decision == "agreed").sum()), "refused": int((decision == "refused").sum())}
-    rq["awaiting"] = int(len(req)) - rq["agreed"] - rq["refused"]
-    rq["made"] = int(len(req))
-    requests = _protect(rq, [("made", ["agreed", "refused", "awaiting"])], threshold)
-
-    out = progress.outcome_progress(cur, day, settings=scope)
-    scored = out[out["latest"].notna()]
-    area = scored["area"].map(AREAS).where(scored["area"].notna(), NO_AREA).fillna(scored["area"])
-    on = scored["on_track"].astype("boolean").fillna(False).astype(bool)
-    areas = [a for a in AREAS.values() if a in set(area)] + sorted(set(area) - set(AREAS.values()))
-    pcells: dict = {}
-    prels: list = []
-    for a in areas:
-        mine = area == a
-        pcells[(a, "on")], pcells[(a, "off")] = int((mine & on).sum()), int((mine & ~on).sum())
-        pcells[(a, "all")] = pcells[(a, "on")] + pcells[(a, "off")]
-        prels.append(((a, "all"), [(a, "on"), (a, "off")]))
-    for part in ("on", "off", "all"):
-        pcells[("total", part)] = sum(pcells[(a, part)] for a in areas)
-        prels.append((("total", part), [(a, part) for a in areas]))
-    prels.append((("total", "all"), [("total", "on"), ("total", "off")]))
-    prog = _protect(pcells, prels, threshold)
-    stalled = _protect({"stalled": int(out["stalled"].astype(bool).sum()),
-                        "pupils": int(out[["setting", "pupil_id"]].drop_duplicates().shape[0])}, [], threshold)
-
-    policy = rules.default_policy().rules
-    kinds = [(rid, r.title) for rid, r in policy.items() if r.group == "escalation"]
-    flagged = on_roll["flags"].explode().dropna().value_counts() if len(on_roll) else pd.Series(dtype=int)
-    escalated = _protect({rid: int(flagged.get(rid, 0)) for rid, _ in kinds}, [], threshold)
-    return _Figures(day=day, needs=needs, register=register, reviews=reviews, requests=requests, areas=areas,
-                    progress=prog, stalled=stalled, escalations=kinds, escalated=escalated,
-                    has_pupils=bool(len(on_roll)), outcome_count=int(len(out)))
-
-
-# ----------------------------------------------------------------------------------------- report
+    if not cells:
+        return Protected({}, {}, threshold)
+    status = privacy.protect(cells, relations, threshold)
+    bounds = privacy.public_bounds(cells, relations, status, threshold, small_includes_zero=status.small_includes_zero)
+    return Protected(dict(cells), dict(status), threshold, bounds)
 
 
 def _count(value: int, threshold: int) -> str:
@@ -273,77 +237,365 @@ def _count(value: int, threshold: int) -> str:
     return privacy.format_count(value, privacy.PRIMARY if privacy.is_small(value, threshold) else SHOWN, threshold)
 
 
-def _not_drawn(labels: list[str]) -> str:
-    """The caption under a chart that leaves small groups out, naming them."""
-    if not labels:
-        return "Every group is drawn; the table has the same figures."
-    return (f"Not drawn, to protect pupils' privacy (fewer than 5, or hidden so they cannot be worked out): "
-            f"{'; '.join(labels)}. The table gives every figure that can be published.")
+# ------------------------------------------------------------------------------------- aggregates
 
 
-def _percent_axis(fig, axis: str = "x") -> None:
-    """A share is drawn on a 0-100% axis, so 13% never looks like a full bar."""
-    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(range=[0, 1.05], tickformat=".0%")
+def _area_of(code: object) -> str:
+    if code is None or (isinstance(code, float) and pd.isna(code)) or code is pd.NA:
+        return OTHER_AREA
+    return AREAS.get(NEED_AREA.get(str(code), ""), OTHER_AREA)
+
+
+@dataclass
+class _Raw:
+    """One date's counts before protection, and what they are counts of."""
+
+    day: date
+    cells: dict = field(default_factory=dict)
+    relations: list = field(default_factory=list)
+    areas: list[str] = field(default_factory=list)          # broad areas on the register, in order
+    needs: dict[str, list[str]] = field(default_factory=dict)  # area -> its needs (labels) shown under it
+    progress_areas: list[str] = field(default_factory=list)
+    reviews: dict[str, int] = field(default_factory=dict)
+    escalations: list[tuple[str, str]] = field(default_factory=list)
+    untracked: set[str] = field(default_factory=set)  # escalation rule ids no tracker in scope allows
+    has_pupils: bool = True
+    outcome_count: int = 0
+    scores_tracked: bool = True   # some setting in scope has imported scaling scores (or tracks every field)
+    reg_cells: dict = field(default_factory=dict)
+    reg_relations: list = field(default_factory=list)
+    grouped: list[str] = field(default_factory=list)  # areas given without their needs (a need's count was hidden)
+    sen: pd.DataFrame | None = None  # pupils' rows, for regrouping the register; dropped before the report is made
+
+    def all_cells(self) -> tuple[dict, list]:
+        return self.cells | self.reg_cells, self.relations + self.reg_relations
+
+
+def _register(raw: _Raw, collapsed: set[str], detail: bool) -> None:
+    """Register by broad area (and need, where `detail` and the area is not collapsed) and K/E, with review
+    compliance by K/E, as one linked set of cells and sums."""
+    sen = raw.sen
+    raw.needs, raw.reg_cells, raw.reg_relations, raw.grouped = {}, {}, [], []
+    need = sen["primary_need"].map(NEEDS).where(sen["primary_need"].notna(), NO_NEED).fillna(sen["primary_need"])
+    area = sen["primary_need"].map(_area_of)
+    order = [*AREAS.values(), OTHER_AREA]
+    raw.areas = [a for a in order if a in set(area)]
+    cells, rels = raw.reg_cells, raw.reg_relations
+    for a in raw.areas:
+        mine = sen[area == a]
+        for s in STATUS_CODES:
+            cells[("reg", a, s)] = int((mine["sen_status"] == s).sum())
+        cells[("reg", a, "all")] = cells[("reg", a, "K")] + cells[("reg", a, "E")]
+        rels.append((("reg", a, "all"), [("reg", a, "K"), ("reg", a, "E")]))
+        labels = [NEEDS[c] for c in NEEDS if NEEDS[c] in set(need[area == a])] + sorted(set(need[area == a]) - set(NEEDS.values()))
+        if not detail or len(labels) < 2:
+            continue
+        if a in collapsed:
+            raw.grouped.append(a)
+            continue
+        raw.needs[a] = labels
+        for n in labels:
+            here = need[area == a] == n
+            for s in STATUS_CODES:
+                cells[("need", n, s)] = int((here & (mine["sen_status"] == s)).sum())
+            cells[("need", n, "all")] = cells[("need", n, "K")] + cells[("need", n, "E")]
+            rels.append((("need", n, "all"), [("need", n, "K"), ("need", n, "E")]))
+        for s in (*STATUS_CODES, "all"):
+            rels.append((("reg", a, s), [("need", n, s) for n in labels]))
+    for s in (*STATUS_CODES, "all"):
+        cells[("total", s)] = sum(cells[("reg", a, s)] for a in raw.areas)
+        rels.append((("total", s), [("reg", a, s) for a in raw.areas]))
+    rels.append((("total", "all"), [("total", "K"), ("total", "E")]))
+    overdue, no_date = sen["status"] == "overdue", sen["status"] == "no_review_date"
+    for s in STATUS_CODES:
+        mine = sen["sen_status"] == s
+        cells[("review", s, "overdue")] = int((mine & overdue).sum())
+        cells[("review", s, "no_review_date")] = int((mine & no_date).sum())
+        cells[("review", s, "late")] = cells[("review", s, "overdue")] + cells[("review", s, "no_review_date")]
+        cells[("review", s, "ok")] = int((mine & ~overdue & ~no_date).sum())
+        rels.append((("total", s), [("review", s, "ok"), ("review", s, "late")]))
+        # Overdue is not printed, but it is the difference of two printed counts: it is protected all the same.
+        rels.append((("review", s, "late"), [("review", s, "overdue"), ("review", s, "no_review_date")]))
+    # No 'all pupils' review row: summing K and E would tie the two together, and a small EHC plan count would
+    # then hide the SEN Support figures too. K and E are what the census and governors use.
+
+
+def _raw(cur, day: date, settings: Sequence[str] | None, detail: bool) -> _Raw:
+    """Run the rules for `day` and keep nothing but counts (protected later, with the other date's)."""
+    scope = None if settings is None else list(settings)
+    raw = _Raw(day=day)
+    status = rules.pupil_status(cur, day, settings=scope)
+    on_roll = status[~status["has_left"].astype("boolean").fillna(False)]
+    raw.has_pupils = bool(len(on_roll))
+    raw.sen = on_roll.loc[on_roll["sen_status"].isin(STATUS_CODES), ["sen_status", "primary_need", "status"]]
+    _register(raw, set(), detail)
+
+    summary = rules.register_summary(cur, day, settings=scope)
+    row = summary[summary["plan_type"] == "all"]
+    raw.reviews = {k: int(row[k].fillna(0).iloc[0]) if len(row) else 0
+                   for k in ("reviews_held", "required_to_date", "reviews_required")}
+
+    req = rules.ehc_request_clocks(cur, day, settings=scope)
+    when = pd.to_datetime(req["requested"])
+    req = req[(when >= pd.Timestamp(school_year_start(day))) & (when <= pd.Timestamp(day))]
+    decision = req["decision"].astype(object)
+    rq = {"agreed": int((decision == "agreed").sum()), "refused": int((decision == "refused").sum())}
+    rq["awaiting"] = int(len(req)) - rq["agreed"] - rq["refused"]
+    rq["made"] = int(len(req))
+    raw.cells.update({("req", k): v for k, v in rq.items()})
+    raw.relations.append((("req", "made"), [("req", "agreed"), ("req", "refused"), ("req", "awaiting")]))
+
+    tracked = tracked_fields(cur, scope).values()
+    raw.scores_tracked = any(t is None or "scores.score" in t for t in tracked)
+    out = progress.outcome_progress(cur, day, settings=scope)
+    raw.outcome_count = int(len(out))
+    scored = out[out["latest"].notna()]
+    area = scored["area"].map(AREAS).where(scored["area"].notna(), NO_AREA).fillna(scored["area"])
+    on = scored["on_track"].astype("boolean").fillna(False).astype(bool)
+    raw.progress_areas = [a for a in AREAS.values() if a in set(area)] + sorted(set(area) - set(AREAS.values()))
+    for a in raw.progress_areas:
+        mine = area == a
+        raw.cells[("prog", a, "on")], raw.cells[("prog", a, "off")] = int((mine & on).sum()), int((mine & ~on).sum())
+        raw.cells[("prog", a, "all")] = raw.cells[("prog", a, "on")] + raw.cells[("prog", a, "off")]
+        raw.relations.append((("prog", a, "all"), [("prog", a, "on"), ("prog", a, "off")]))
+    raw.cells[("prog", "total", "on")] = int(on.sum())
+    raw.cells[("prog", "total", "off")] = int((~on).sum())
+    raw.cells[("prog", "total", "all")] = int(len(scored))
+    raw.relations.append((("prog", "total", "all"), [("prog", "total", "on"), ("prog", "total", "off")]))
+    for part in ("on", "off", "all"):
+        raw.relations.append((("prog", "total", part), [("prog", a, part) for a in raw.progress_areas]))
+    if detail:
+        raw.cells[("stalled",)] = int(out["stalled"].astype(bool).sum())
+
+        policy = rules.default_policy().rules
+        raw.escalations = [(rid, r.title) for rid, r in policy.items() if r.group == "escalation"]
+        missing = not_tracked(cur, scope, groups=("escalation",))
+        settings_in = set(on_roll["setting"])
+        raw.untracked = {rid for rid, _ in raw.escalations
+                         if settings_in and settings_in <= set(missing.loc[missing["rule_id"] == rid, "setting"])}
+        flagged = on_roll["flags"].explode().dropna().value_counts() if len(on_roll) else pd.Series(dtype=int)
+        raw.cells.update({("esc", rid): int(flagged.get(rid, 0)) for rid, _ in raw.escalations if rid not in raw.untracked})
+    return raw
+
+
+def records_begin(cur, settings: Sequence[str] | None) -> date | None:
+    """The earliest date the records in scope hold: a review held, a plan's start, a need identified, an EHC needs
+    assessment request. Before it there is nothing to compare with."""
+    where = "" if settings is None else " WHERE setting IN (SELECT unnest(?::VARCHAR[]))"
+    parts = [f"SELECT min(review_date) AS d FROM reviews{where}{' AND' if where else ' WHERE'} coalesce(held, TRUE)",
+             f"SELECT min(start_date) FROM plans{where}", f"SELECT min(date_identified) FROM pupils{where}",
+             f"SELECT min(requested) FROM ehc_requests{where}"]
+    params = [] if settings is None else [list(settings)] * len(parts)
+    row = cur.execute(f"SELECT min(d) FROM ({' UNION ALL '.join(parts)})", params).fetchone()
+    return row[0] if row and row[0] else None
+
+
+@dataclass
+class _Figures:
+    """The report's protected figures: `now` and (when the records reach back a year) `then`, one protected set."""
+
+    now: _Raw
+    then: _Raw | None
+    p: Protected
+
+    def at(self, when: str) -> Protected:
+        return self.p.at(when)
+
+
+def _figures(cur, as_of: date, settings: Sequence[str] | None, threshold: int) -> _Figures:
+    """Count both dates, protect everything shown in one call; where a need's count would be hidden, group it into
+    its broad area and protect again."""
+    before = year_before(as_of)
+    begin = records_begin(cur, settings)
+    compare = begin is not None and begin <= before
+    collapsed: set[str] = set()
+    with ThreadPoolExecutor(max_workers=1) as pool:  # a year ago on its own cursor, beside today's
+        later = pool.submit(_raw, cur.cursor(), before, settings, False) if compare else None
+        now = _raw(cur, as_of, settings, True)
+        then = later.result() if later else None
+    while True:
+        cells: dict = {}
+        relations: list = []
+        for when, raw in ((NOW, now), (THEN, then)):
+            if raw is None:
+                continue
+            c, r = raw.all_cells()
+            cells |= {(when, k): v for k, v in c.items()}
+            relations += [((when, t), [(when, x) for x in parts]) for t, parts in r]
+        p = _protect(cells, relations, threshold)
+        hide = {a for a, labels in now.needs.items() if any(p.status[(NOW, ("need", n, "all"))] != SHOWN for n in labels)}
+        if not hide:
+            for raw in (now, then):
+                if raw is not None:
+                    raw.sen = None
+            return _Figures(now, then, p)
+        collapsed |= hide
+        _register(now, collapsed, True)
+
+
+# ----------------------------------------------------------------------------------------- charts
+
+
+def _wrapped(label: str) -> str:
+    return charts.wrap(charts.plain(label), 24)
+
+
+def _count_chart(labels: Sequence[str], p: Protected, keys: Sequence[Hashable], *, title: str, x_title: str,
+                 y_title: str) -> dict | None:
+    """Horizontal bars of published counts, first label on top. A hidden group keeps its row and reads what the table
+    says ('fewer than 5'); with nothing to draw, None (the caller says so in words)."""
+    values = [p.value(k) for k in keys]
+    if all(v is None for v in values):
+        return None
+    rows = [_wrapped(label) for label in labels]
+    fig = go.Figure(_validate=False)
+    fig.add_trace(go.Bar(x=values, y=rows, orientation="h", marker_color=charts.PALETTE[0], showlegend=False,
+                         text=[f"{v:,}" if v is not None else "" for v in values], textposition="auto",
+                         hovertemplate="%{y}: %{x:,}<extra></extra>"))
+    hidden = [(row, p.text(k)) for row, k, v in zip(rows, keys, values, strict=True) if v is None]
+    if hidden:
+        fig.add_trace(go.Scatter(x=[0] * len(hidden), y=[r for r, _ in hidden], text=[f"\u2002{t}" for _, t in hidden],
+                                 mode="text", textposition="middle right", showlegend=False, hoverinfo="skip",
+                                 textfont={"color": charts.GREY}))
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(rows)))
+    fig.update_xaxes(rangemode="tozero")
+    charts.style(fig, title=title, x_title=x_title, y_title=y_title, height=170 + 44 * len(rows))
+    return charts.to_spec(fig)
+
+
+BAND_NOTE = ("A hatched bar is a band: the exact share is not published because a count it comes from is hidden, so "
+             "the bar spans every value the published figures allow.")
+
+
+def _rate_chart(rows: Sequence[tuple[str, str, Rate]], *, title: str, x_title: str, y_title: str,
+                colours: Mapping[str, str] | None = None) -> dict | None:
+    """Horizontal bars of shares (category, series, rate), first category on top: an exact rate is a solid bar, a band
+    a hatched bar over its range. None when no rate can be drawn."""
+    if not any(r.value is not None or r.band for _, _, r in rows):
+        return None
+    categories = list(dict.fromkeys(_wrapped(c) for c, _, _ in rows))
+    series = list(dict.fromkeys(s for _, s, _ in rows))
+    fig = go.Figure(_validate=False)
+    for i, name in enumerate(series):
+        mine = [(c, r) for c, s, r in rows if s == name]
+        base = [r.band[0] if r.band else 0 for _, r in mine]
+        width = [r.value if r.value is not None else (r.band[1] - r.band[0]) if r.band else None for _, r in mine]
+        colour = (colours or {}).get(name, charts.PALETTE[i % len(charts.PALETTE)])
+        fig.add_trace(go.Bar(
+            y=[_wrapped(c) for c, _ in mine], x=width, base=base, orientation="h", name=charts.plain(name),
+            marker={"color": colour, "pattern": {"shape": ["/" if r.band else "" for _, r in mine], "fillmode": "overlay",
+                                                  "fgcolor": "white", "fgopacity": 0.35}},
+            text=[r.text if (r.value is not None or r.band) else "" for _, r in mine], textposition="auto",
+            hovertext=[r.text for _, r in mine], hovertemplate="%{y}: %{hovertext}<extra>%{fullData.name}</extra>",
+            showlegend=len(series) > 1))
+    hidden = [(c, s) for c, s, r in rows if r.value is None and not r.band]
+    if hidden:
+        fig.add_trace(go.Scatter(x=[0] * len(hidden), y=[_wrapped(c) for c, _ in hidden], mode="text",
+                                 text=[f"\u2002not shown ({charts.plain(s)})" if len(series) > 1 else "\u2002not shown"
+                                       for _, s in hidden],
+                                 textposition="middle right", showlegend=False, hoverinfo="skip",
+                                 textfont={"color": charts.GREY}))
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(categories)))
+    fig.update_xaxes(range=[0, 1.05], tickformat=".0%")
+    charts.style(fig, title=title, x_title=x_title, y_title=y_title, legend_title="When" if len(series) > 1 else None,
+                 height=170 + 40 * len(categories) * max(len(series), 1))
+    return charts.to_spec(fig)
+
+
+def _not_drawn(labels: list[str], bands: bool = False) -> str:
+    """The caption under a chart: which groups it leaves out, and what a hatched bar means."""
+    parts = []
+    if labels:
+        parts.append(f"Not drawn, to protect pupils' privacy: {'; '.join(labels)}. The table gives every figure that can "
+                     "be published.")
+    if bands:
+        parts.append(BAND_NOTE)
+    return " ".join(parts) or "The same figures are in the table."
+
+
+def _chart_or_words(spec: dict | None, table: Table, caption: str) -> tuple[Text | Table | Chart, ...]:
+    return (Chart(spec, table, caption),) if spec else (Text(NO_CHART), table)
+
+
+# ----------------------------------------------------------------------------------------- sections
+
+
+def _ago(f: _Figures) -> str:
+    return f"a year ago ({f.then.day:%d/%m/%Y})" if f.then else ""
 
 
 def _register_section(f: _Figures) -> Section:
-    r = f.register
+    r, now = f.at(NOW), f.now
+    labels, keys = [], []
+    for a in now.areas:
+        labels.append(a)
+        keys.append(("reg", a))
+        for n in now.needs.get(a, []):
+            labels.append(INDENT + n)
+            keys.append(("need", n))
     table = pd.DataFrame({
-        "Primary need": [*f.needs, "Total"],
-        "SEN Support (K)": [r.text((n, "K")) for n in f.needs] + [r.text(("total", "K"))],
-        "EHC plan (E)": [r.text((n, "E")) for n in f.needs] + [r.text(("total", "E"))],
-        "Total": [r.text((n, "all")) for n in f.needs] + [r.text(("total", "all"))],
+        "Area of need and primary need": [*labels, "Total"],
+        "SEN Support (K)": [r.text((*k, "K")) for k in keys] + [r.text(("total", "K"))],
+        "EHC plan (E)": [r.text((*k, "E")) for k in keys] + [r.text(("total", "E"))],
+        "Total": [r.text((*k, "all")) for k in keys] + [r.text(("total", "all"))],
     })
-    # The chart draws each need's total (K and E together): totals are larger, so fewer are hidden than in the split.
-    short = {NEEDS["NSA"]: "No specialist assessment of need (NSA)"}  # the census label wraps onto three lines
-    data = pd.DataFrame({"need": [short.get(n, n) for n in f.needs], "pupils": [r.value((n, "all")) for n in f.needs]})
-    drawn = data.dropna(subset=["pupils"]).sort_values("pupils", ascending=False)
-    hidden = [n for n in f.needs if not r.shown((n, "all"))]
-    fig = charts.bar(drawn, x="pupils", y="need", orientation="h", order=list(drawn["need"]),
-                     title="Pupils on the SEN register by primary need (SEN Support and EHC plans)", x_title="Pupils",
-                     y_title="Primary need", height=170 + 40 * max(len(drawn), 1))
-    blocks: list = [
-        Text(f"{r.text(('total', 'all'))} pupils on roll are on the SEN register: {r.text(('total', 'K'))} on SEN Support (K) "
-             f"and {r.text(('total', 'E'))} with an education, health and care (EHC) plan (E)."),
-        Chart(charts.to_spec(fig), Table(table, "Pupils on the SEN register by primary need"), _not_drawn(hidden)),
-    ]
+    spec = _count_chart(now.areas, r, [("reg", a, "all") for a in now.areas],
+                        title="Pupils on the SEN register by broad area of need", x_title="Pupils",
+                        y_title="Broad area of need")
+    hidden = [a for a in now.areas if not r.shown(("reg", a, "all"))]
+    text = (f"{r.text(('total', 'all'))} pupils on roll are on the SEN register: {r.text(('total', 'K'))} on SEN Support "
+            f"(K) and {r.text(('total', 'E'))} with an education, health and care (EHC) plan (E).")
+    if f.then:
+        t = f.at(THEN)
+        text += f" A year ago: {t.text(('total', 'all'))} ({t.text(('total', 'K'))} K, {t.text(('total', 'E'))} E)."
+    grouped = now.grouped
+    blocks: list = [Text(text)]
+    if grouped:
+        blocks.append(Text("Primary needs are listed under the four broad areas of need of the SEND Code of Practice. "
+                           "Where a single need's count would be small enough to identify a pupil, only its area is "
+                           f"given ({'; '.join(grouped)})."))
+    blocks += _chart_or_words(spec, Table(table, "Pupils on the SEN register by area of need and primary need"),
+                              _not_drawn(hidden))
     return Section("Pupils on the SEN register", tuple(blocks))
 
 
-def _on_time(r: Protected, s: str) -> str:
+def _on_time(r: Protected, s: str) -> Rate:
     """The share of K or E pupils whose review is on time (no review date recorded is not on time), as published."""
     return r.rate(("review", s, "ok"), ("total", s), ("review", s, "late"))
 
 
-def _compliance_section(f: _Figures, then: _Figures) -> Section:
+def _compliance_section(f: _Figures) -> Section:
     labels = {"K": "SEN Support (K)", "E": "EHC plan (E)"}
-    totals = {"K": ("total", "K"), "E": ("total", "E")}
-    r = f.register
-    table = pd.DataFrame({
+    r = f.at(NOW)
+    columns = {
         "Pupils": list(labels.values()),
         "Review on time": [r.text(("review", s, "ok")) for s in labels],
         "Review not on time": [r.text(("review", s, "late")) for s in labels],
         "Of which no review date recorded": [r.text(("review", s, "no_review_date")) for s in labels],
-        "Total": [r.text(totals[s]) for s in labels],
-        "Share on time": [_on_time(r, s) for s in labels],
-        f"Share at the end of last term ({then.day:%d/%m/%Y})": [_on_time(then.register, s) for s in labels],
-    })
-    rows = [{"group": labels[s], "when": when, "rate": g.register.rate_value(("review", s, "ok"), totals[s])}
-            for s in labels for when, g in ((f"End of last term ({then.day:%d/%m/%Y})", then), (f"Now ({f.day:%d/%m/%Y})", f))]
-    rates = pd.DataFrame(rows).dropna(subset=["rate"])
-    rates = rates.sort_values("when", key=lambda w: w.str.startswith("Now"), kind="stable")  # last term first, in grey
-    fig = charts.bar(rates, x="group", y="rate", color="when", percent=True, order=[v for v in labels.values()
-                                                                                    if v in set(rates["group"])],
-                     title="Share of pupils whose review is on time, now and at the end of last term",
-                     x_title="Pupils", y_title="Review on time", legend_title="When", height=400,
-                     color_map={rows[0]["when"]: charts.GREY, rows[1]["when"]: charts.OKABE_ITO["blue"]})
-    _percent_axis(fig, "y")
-    hidden = [f"{row['group']}, {row['when'][0].lower()}{row['when'][1:]}" for row in rows if row["rate"] is None]
-    rv, th = f.reviews, r.threshold
+        "Total": [r.text(("total", s)) for s in labels],
+        "Share on time": [_on_time(r, s).text for s in labels],
+    }
+    rows = []
+    if f.then:
+        ago = _ago(f)
+        columns[f"Share on time {ago}"] = [_on_time(f.at(THEN), s).text for s in labels]
+        rows += [(labels[s], ago.capitalize(), _on_time(f.at(THEN), s)) for s in labels]
+    now_label = f"Now ({f.now.day:%d/%m/%Y})"
+    rows += [(labels[s], now_label, _on_time(r, s)) for s in labels]
+    rows.sort(key=lambda row: list(labels.values()).index(row[0]))
+    colours = {row[1]: charts.GREY for row in rows if row[1] != now_label} | {now_label: charts.OKABE_ITO["blue"]}
+    spec = _rate_chart(rows, title="Share of pupils whose review is on time" + (", now and a year ago" if f.then else ""),
+                       x_title="Reviews on time", y_title="Pupils", colours=colours)
+    hidden = [f"{c}, {w[0].lower()}{w[1:]}" for c, w, rate in rows if rate.value is None and not rate.band]
+    rv, th = f.now.reviews, r.threshold
     share = f"{rv['reviews_held'] / rv['reviews_required']:.0%}" if rv["reviews_required"] >= th and rv["reviews_held"] >= th else ""
-    held = (f"Reviews held this school year (since {school_year_start(f.day):%d/%m/%Y}): {_count(rv['reviews_held'], th)} of the "
-            f"{_count(rv['reviews_required'], th)} the review rules require over the whole school year"
-            + (f" ({share}); {compliance.year_elapsed(f.day):.0%} of the school year has gone." if share else "."))
+    held = (f"Reviews held this school year (since {school_year_start(f.now.day):%d/%m/%Y}): {_count(rv['reviews_held'], th)} "
+            f"of the {_count(rv['reviews_required'], th)} the review rules require over the whole school year"
+            + (f" ({share}); {compliance.year_elapsed(f.now.day):.0%} of the school year has gone." if share else "."))
+    if f.then:
+        held += (f" Last school year to the same date ({f.then.day:%d/%m/%Y}): "
+                 f"{_count(f.then.reviews['reviews_held'], th)} held.")
     blocks = [
         Text("A pupil's review is overdue when the date it was due under the review rules (termly for SEN Support, "
              "at least once a year for an EHC plan) has passed and no review has been held since. Where the school's "
@@ -352,113 +604,182 @@ def _compliance_section(f: _Figures, then: _Figures) -> Section:
         Text(f"{r.text(('review', 'K', 'no_review_date'))} pupils on SEN Support and "
              f"{r.text(('review', 'E', 'no_review_date'))} with an EHC plan have no review date recorded: "
              "they count as not on time."),
-        Chart(charts.to_spec(fig), Table(table, "Reviews on time and not on time"),
-              _not_drawn(hidden) if hidden else "The same figures are in the table."),
+        *_chart_or_words(spec, Table(pd.DataFrame(columns), "Reviews on time and not on time"),
+                         _not_drawn(hidden, bands=any(rate.band for _, _, rate in rows))),
         Text(held),
     ]
     return Section("Review compliance", tuple(blocks))
 
 
+def _no_scores(f: _Figures) -> str:
+    if not f.now.scores_tracked:
+        return ("The school's trackers do not record scaling scores against pupils' outcomes, so progress towards "
+                "outcomes cannot be reported. Adding targets and their scores to the tracker (or to the template's "
+                "Outcomes and Scores sheets) brings this section in.")
+    return "No outcome has been scored yet, so there is no progress towards outcomes to report."
+
+
 def _progress_section(f: _Figures) -> Section:
-    p = f.progress
-    if not f.areas:
-        return Section("Progress towards outcomes", (Text("No outcome has been scored yet."),))
-    table = pd.DataFrame({
-        "Area of need": [*f.areas, "All areas"],
-        "On track": [p.text((a, "on")) for a in f.areas] + [p.text(("total", "on"))],
-        "Not on track": [p.text((a, "off")) for a in f.areas] + [p.text(("total", "off"))],
-        "Outcomes scored": [p.text((a, "all")) for a in f.areas] + [p.text(("total", "all"))],
-        "Share on track": [p.rate((a, "on"), (a, "all")) for a in f.areas] + [p.rate(("total", "on"), ("total", "all"))],
-    })
-    rates = pd.DataFrame({"area": f.areas, "rate": [p.rate_value((a, "on"), (a, "all")) for a in f.areas]}).dropna()
-    fig = charts.bar(rates, x="rate", y="area", orientation="h", percent=True, order=list(rates["area"]),
-                     title="Share of scored outcomes on track, by area of need", x_title="Outcomes on track",
-                     y_title="Area of need", height=170 + 40 * max(len(rates), 1))
-    _percent_axis(fig)
-    hidden = [a for a in f.areas if a not in set(rates["area"])]
-    s = f.stalled
+    p, areas = f.at(NOW), f.now.progress_areas
+    if not areas:
+        return Section("Progress towards outcomes", (Text(_no_scores(f)),))
+    columns = {
+        "Area of need": [*areas, "All areas"],
+        "On track": [p.text(("prog", a, "on")) for a in areas] + [p.text(("prog", "total", "on"))],
+        "Not on track": [p.text(("prog", a, "off")) for a in areas] + [p.text(("prog", "total", "off"))],
+        "Outcomes scored": [p.text(("prog", a, "all")) for a in areas] + [p.text(("prog", "total", "all"))],
+        "Share on track": [p.rate(("prog", a, "on"), ("prog", a, "all"), ("prog", a, "off")).text for a in areas]
+        + [_on_track(p).text],
+    }
+    if f.then:
+        t = f.at(THEN)
+        columns[f"Share on track {_ago(f)}"] = [
+            t.rate(("prog", a, "on"), ("prog", a, "all"), ("prog", a, "off")).text if t.has(("prog", a, "all"))
+            else "none scored" for a in areas] + [_on_track(t).text if f.then.cells[("prog", "total", "all")] else "none scored"]
+    rates = [(a, "Now", p.rate(("prog", a, "on"), ("prog", a, "all"), ("prog", a, "off"))) for a in areas]
+    spec = _rate_chart(rates, title="Share of scored outcomes on track, by area of need", x_title="Outcomes on track",
+                       y_title="Area of need")
+    hidden = [a for a, _, rate in rates if rate.value is None and not rate.band]
     blocks = [
         Text("Each pupil's outcomes are scored at reviews. An outcome is on track when its target is reached, or when "
              "it has moved at least as far towards the target as the time passed towards the target date and its "
              "score has not stalled."),
-        Chart(charts.to_spec(fig), Table(table, "Outcomes on track by area of need"),
-              _not_drawn(hidden) if hidden else "The same figures are in the table."),
-        Text(f"Outcomes whose score has not risen at the last reviews (stalled): {s.text('stalled')}."),
+        *_chart_or_words(spec, Table(pd.DataFrame(columns), "Outcomes on track by area of need"),
+                         _not_drawn(hidden, bands=any(rate.band for _, _, rate in rates))),
+        Text(f"Outcomes whose score has not risen at the last reviews (stalled): {p.text(('stalled',))}."),
     ]
     return Section("Progress towards outcomes", tuple(blocks))
 
 
+def _on_track(p: Protected) -> Rate:
+    return p.rate(("prog", "total", "on"), ("prog", "total", "all"), ("prog", "total", "off"))
+
+
 def _escalation_section(f: _Figures) -> Section:
-    e = f.escalated
-    table = pd.DataFrame({"What the rules suggest": [t for _, t in f.escalations],
-                          "Pupils": [e.text(rid) for rid, _ in f.escalations]})
-    data = pd.DataFrame({"kind": [t for _, t in f.escalations],
-                         "pupils": [e.value(rid) for rid, _ in f.escalations]}).dropna()
-    fig = charts.bar(data, x="pupils", y="kind", orientation="h", order=list(data["kind"]),
-                     title="Pupils for whom the rules suggest a next step", x_title="Pupils",
-                     y_title="Suggested next step", height=170 + 40 * max(len(data), 1))
-    hidden = [t for rid, t in f.escalations if not e.shown(rid)]
-    blocks = [
+    e, now = f.at(NOW), f.now
+    tracked = [(rid, t) for rid, t in now.escalations if rid not in now.untracked]
+    table = pd.DataFrame({"What the rules suggest": [t for _, t in now.escalations],
+                          "Pupils": ["not tracked" if rid in now.untracked else e.text(("esc", rid)) for rid, _ in now.escalations]})
+    spec = _count_chart([t for _, t in tracked], e, [("esc", rid) for rid, _ in tracked],
+                        title="Pupils for whom the rules suggest a next step", x_title="Pupils",
+                        y_title="Suggested next step")
+    hidden = [t for rid, t in tracked if not e.shown(("esc", rid))]
+    blocks: list = [
         Text("The graduated response: where progress is less than expected, the rules suggest the next step (for "
              "example a My Support Plan, or a request for an EHC needs assessment); where outcomes are met, "
              "reducing support. A pupil may have more than one suggestion."),
-        Chart(charts.to_spec(fig), Table(table, "Suggested next steps"), _not_drawn(hidden)),
     ]
+    if now.untracked:
+        names = "; ".join(t for rid, t in now.escalations if rid in now.untracked)
+        blocks.append(Text(f"Not tracked: the school's trackers do not record what these need ({names}), so they are "
+                           "not counted (they are not zero)."))
+    blocks += _chart_or_words(spec, Table(table, "Suggested next steps"), _not_drawn(hidden))
     return Section("Escalations", tuple(blocks))
 
 
 def _requests_section(f: _Figures) -> Section:
-    q = f.requests
-    table = pd.DataFrame({
-        "Requests for an EHC needs assessment": ["Made this school year", "Council agreed to assess",
-                                                 "Council refused to assess", "Awaiting the council's decision"],
-        "Number": [q.text(k) for k in ("made", "agreed", "refused", "awaiting")],
-    })
+    keys = ("made", "agreed", "refused", "awaiting")
+    q = f.at(NOW)
+    start = school_year_start(f.now.day)
+    columns = {
+        "Requests for an EHC needs assessment": ["Made", "Council agreed to assess", "Council refused to assess",
+                                                 "Awaiting the council's decision"],
+        f"This school year ({start:%d/%m/%Y} to {f.now.day:%d/%m/%Y})": [q.text(("req", k)) for k in keys],
+    }
+    if f.then:
+        t = f.at(THEN)
+        columns[f"Last school year to the same date ({school_year_start(f.then.day):%d/%m/%Y} to "
+                f"{f.then.day:%d/%m/%Y})"] = [t.text(("req", k)) for k in keys]
     return Section("EHC needs assessment requests", (
-        Text(f"Requests the school made since {school_year_start(f.day):%d/%m/%Y}, and what the council has decided so far."),
-        Table(table, "EHC needs assessment requests this school year"),
+        Text("Requests the school made this school year, and what the council has decided so far"
+             + (", beside the same part of last school year." if f.then else ".")),
+        Table(pd.DataFrame(columns), "EHC needs assessment requests this school year"),
     ))
 
 
-def _trend_section(now: _Figures, then: _Figures) -> Section:
+def _trend_section(f: _Figures, begin: date | None) -> Section:
+    heading = "Compared with a year ago"
+    if f.then is None:
+        since = (f"The school's records begin on {begin:%d/%m/%Y} (the earliest review, plan, need identified or "
+                 "request they hold), less than a year before this report" if begin else
+                 "The school's records hold no dated review, plan or request")
+        return Section(heading, (Text(f"{since}, so there is nothing from last year to compare with. The comparison "
+                                      "appears once the records cover a whole year."),))
+    now, then, th = f.at(NOW), f.at(THEN), f.p.threshold
+
     def row(label: str, get) -> dict:
-        return {"Measure": label, f"End of last term ({then.day:%d/%m/%Y})": get(then), f"Now ({now.day:%d/%m/%Y})": get(now)}
+        return {"Measure": label, f"A year ago ({f.then.day:%d/%m/%Y})": get(then, f.then),
+                f"Now ({f.now.day:%d/%m/%Y})": get(now, f.now)}
+
+    def on_track(p: Protected, raw: _Raw) -> str:
+        return _on_track(p).text if raw.cells[("prog", "total", "all")] else "none scored"
 
     rows = [
-        row("Pupils on SEN Support (K)", lambda f: f.register.text(("total", "K"))),
-        row("Pupils with an EHC plan (E)", lambda f: f.register.text(("total", "E"))),
-        row("SEN Support: reviews on time", lambda f: _on_time(f.register, "K")),
-        row("SEN Support: reviews not on time", lambda f: f.register.text(("review", "K", "late"))),
-        row("SEN Support: no review date recorded", lambda f: f.register.text(("review", "K", "no_review_date"))),
-        row("EHC plans: reviews on time", lambda f: _on_time(f.register, "E")),
-        row("EHC plans: reviews not on time", lambda f: f.register.text(("review", "E", "late"))),
-        row("EHC plans: no review date recorded", lambda f: f.register.text(("review", "E", "no_review_date"))),
-        row("Scored outcomes on track", lambda f: f.progress.rate(("total", "on"), ("total", "all")) if f.areas else "none scored"),
-        row("EHC needs assessment requests made in the school year to that date", lambda f: f.requests.text("made")),
+        row("Pupils on SEN Support (K)", lambda p, _: p.text(("total", "K"))),
+        row("Pupils with an EHC plan (E)", lambda p, _: p.text(("total", "E"))),
+        row("SEN Support: reviews on time", lambda p, _: _on_time(p, "K").text),
+        row("EHC plans: reviews on time", lambda p, _: _on_time(p, "E").text),
+        row("Scored outcomes on track", on_track),
+        row("Reviews held in the school year to that date", lambda _, raw: _count(raw.reviews["reviews_held"], th)),
+        row("EHC needs assessment requests in the school year to that date", lambda p, _: p.text(("req", "made"))),
     ]
-    return Section("Compared with the end of last term", (
-        Text("The same figures as they stood at the end of last term, worked out by the same rules on the records as "
-             "they were then."),
-        Table(pd.DataFrame(rows), "Then and now"),
+    return Section(heading, (
+        Text("The same figures on the same date last year, worked out by the same rules on the records as they were "
+             "then: a day compared with the same day, and the school year so far with the same part of last year."),
+        Table(pd.DataFrame(rows), "A year ago and now"),
     ))
 
 
 def _headlines(f: _Figures) -> tuple[Headline, ...]:
-    r = f.register
+    r = f.at(NOW)
+    then = f.at(THEN) if f.then else None
+
+    def ago(rate: Rate | str) -> str:
+        text = rate.text if isinstance(rate, Rate) else rate
+        return f" · a year ago: {text}" if then is not None and text else ""
+
+    def review(label: str, s: str, who: str) -> Headline:
+        rate = _on_time(r, s)
+        if rate.value is None and not rate.band and r.status[(NOW, ("total", s))] == privacy.PRIMARY:
+            return Headline(label, "Not shown", f"{r.text(('total', s))} {who}: too few to give a share")
+        return Headline(label, rate.text, f"Not on time: {r.text(('review', s, 'late'))}"
+                        + ago(_on_time(then, s) if then is not None else ""))
+
+    scored = f.now.cells[("prog", "total", "all")]
+    if scored:
+        on_track = Headline("Outcomes on track", _on_track(r).text,
+                            f"Of {r.text(('prog', 'total', 'all'))} scored outcomes"
+                            + ago(_on_track(then) if then is not None and f.then.cells[("prog", "total", "all")] else "none scored"))
+    else:
+        on_track = Headline("Outcomes on track", "No scores yet" if f.now.scores_tracked else "Not tracked",
+                            "No outcome has been scored" if f.now.scores_tracked else "The trackers hold no scaling scores")
     return (
-        Headline("SEN Support (K)", r.text(("total", "K"))),
-        Headline("EHC plans (E)", r.text(("total", "E"))),
-        Headline("SEN Support reviews on time", _on_time(r, "K"), f"{r.text(('review', 'K', 'late'))} not on time"),
-        Headline("EHC plan reviews on time", _on_time(r, "E"), f"{r.text(('review', 'E', 'late'))} not on time"),
-        Headline("Outcomes on track", f.progress.rate(("total", "on"), ("total", "all")) if f.areas else "none scored",
-                 f"of {f.progress.text(('total', 'all'))} scored" if f.areas else ""),
+        Headline("On the SEN register", r.text(("total", "all")), "Pupils on roll" + ago(then.text(("total", "all")) if then else "")),
+        Headline("SEN Support (K)", r.text(("total", "K")), "Pupils" + ago(then.text(("total", "K")) if then else "")),
+        Headline("EHC plans (E)", r.text(("total", "E")), "Pupils" + ago(then.text(("total", "E")) if then else "")),
+        review("SEN Support reviews on time", "K", "pupils on SEN Support"),
+        review("EHC plan reviews on time", "E", "pupils with an EHC plan"),
+        on_track,
     )
+
+
+def _commentary_section(cur, names: Sequence[str]) -> tuple[Section | None, bool]:
+    """The SENCo's commentary, when there is one and it names no pupil on today's register; and whether it was held
+    back because it does."""
+    kept = commentary.current(cur, names)
+    if kept is None:
+        return None, False
+    if not kept.shown:
+        return None, True
+    paragraphs = [p.strip() for p in kept.text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    when = f" on {kept.written_at:%d/%m/%Y}" if kept.written_at else ""
+    return Section("From the SENCo", (*(Text(p) for p in paragraphs), Text(f"Written by the SENCo{when}."))), False
 
 
 def governors_report(cur, as_of: date, settings: Sequence[str] | None = None, *,
                      threshold: int = privacy.DEFAULT_THRESHOLD, viewer=None) -> GovernorsReport:
     """The governors' report for `as_of` (and the settings in scope): aggregates only, small counts
-    suppressed with secondary suppression, compared with the end of the previous term.
+    suppressed with secondary suppression, compared with the same date last year.
 
     `viewer` (senlib.access.Viewer), when given, must be a SENCo, leader or governor, and limits the
     settings to those the viewer may see. The pupil-level rules results this reads never leave this module.
@@ -466,21 +787,23 @@ def governors_report(cur, as_of: date, settings: Sequence[str] | None = None, *,
     settings = access.scope_for(viewer, settings, access.ROLES)
     names = caseload.settings_list(cur) if settings is None else list(settings)
     scope = ", ".join(names) or "No setting"
-    previous = previous_term_end(as_of)
-    with ThreadPoolExecutor(max_workers=2) as pool:  # now and last term side by side, each on its own cursor
-        later = pool.submit(_figures, cur.cursor(), previous, settings, threshold)
-        now = _figures(cur, as_of, settings, threshold)
-        then = later.result()
-    footnote = (f"To protect pupils' privacy, a count below {threshold} is shown as '{privacy.small_label(threshold)}', and "
-                f"where it could be worked out by subtracting other published figures, another count is shown as "
-                f"'{privacy.SECONDARY_LABEL}'. No pupil is named or identified in this report.")
-    if not now.has_pupils:
-        return GovernorsReport(TITLE, as_of, previous, scope, threshold, (), (
+    footnote = (f"To protect pupils' privacy, a count below {threshold} is shown as '{privacy.small_label(threshold)}'. "
+                f"Where a count could be worked out by subtracting other published figures it is hidden too: it reads "
+                f"'{privacy.SECONDARY_LABEL}', or the range the published figures already imply (such as '16–20'). A "
+                f"share whose counts are hidden is given only as a band wide enough to hide them (such as '75% or more'). "
+                "No pupil is named or identified in this report.")
+    f = _figures(cur, as_of, settings, threshold)
+    if not f.now.has_pupils:
+        return GovernorsReport(TITLE, as_of, None, scope, threshold, (), (
             Section("No pupils", (Text("There are no pupils on roll on this date, so there is nothing to report yet."),)),),
-            footnote, empty=True)
-    sections = (_register_section(now), _compliance_section(now, then), _progress_section(now), _escalation_section(now),
-                _requests_section(now), _trend_section(now, then))
-    return GovernorsReport(TITLE, as_of, previous, scope, threshold, _headlines(now), sections, footnote)
+            footnote, empty=True, settings=tuple(names))
+    words, withheld = _commentary_section(cur, names)
+    begin = records_begin(cur, settings)
+    sections = ((words,) if words else ()) + (
+        _register_section(f), _compliance_section(f), _progress_section(f), _escalation_section(f),
+        _requests_section(f), _trend_section(f, begin))
+    return GovernorsReport(TITLE, as_of, f.then.day if f.then else None, scope, threshold, _headlines(f), sections,
+                           footnote, settings=tuple(names), commentary_withheld=withheld)
 
 
 # ---------------------------------------------------------------------------------------- exports
@@ -523,4 +846,4 @@ def file_stem(report: GovernorsReport) -> str:
 
 
 __all__ = ["Chart", "GovernorsReport", "Headline", "Section", "Table", "Text", "file_stem", "governors_report",
-           "previous_term_end", "to_export", "to_html", "to_pdf"]
+           "records_begin", "year_before", "to_export", "to_html", "to_pdf"]

@@ -29,10 +29,15 @@ table is one cell.
    hiding more; in the worst case every count is hidden, and, if zeros were shown and still
    give a small count away, the zeros too.
 
+4. **What may be said of a hidden count** comes from the published figures alone: `public_bounds`
+   works out, from the shown counts, the statuses and the sums (never from a hidden value), the
+   range each hidden count must lie in. A range ("16–20") or a band of a rate ("over 75%") that
+   holds that whole range tells an attacker nothing they could not work out already.
+
 Limits: the attacker is assumed not to reason from *which* cell the method chose to hide
-(e.g. "the hidden one must be the smallest"); outputs from different dates (trend against
-last term) are protected each on its own. The unit tests attack the results with an
-independent exact search.
+(e.g. "the hidden one must be the smallest"). Outputs published together (the governors' report's
+figures now and a year before) are protected in one call. The unit tests attack the results with
+an independent exact search.
 """
 
 from __future__ import annotations
@@ -277,6 +282,58 @@ def _exposed(values: Mapping[Key, int], rels: list[tuple[Key, list[Key]]], statu
         # The same table proves every small count it changes safe: no need to search for them again.
         safe.update(c for c, v in witness.items() if status[c] == PRIMARY and v != values[c])
     return exposed
+
+
+UNBOUNDED = 10**9  # "5 or more" with nothing published to bound it from above
+
+
+def public_bounds(values: Mapping[Key, int], relations: Sequence[Relation], status: Mapping[Key, str],
+                  threshold: int = DEFAULT_THRESHOLD, *, small_includes_zero: bool = True) -> dict[Key, tuple[int, int]]:
+    """The range each count must lie in, worked out as an attacker would from what is published: shown counts,
+    'fewer than N' (0 to N-1), 'not shown' (N or more) and the sums. A hidden value is never read, so whatever is
+    said within these ranges gives nothing away. A hidden count with no upper bound has UNBOUNDED as its top."""
+    lo_primary = 0 if small_includes_zero else 1
+
+    def start(k: Key) -> tuple[int, int]:
+        s = status[k]
+        if s == SHOWN:
+            return int(values[k]), int(values[k])
+        return (lo_primary, threshold - 1) if s == PRIMARY else (threshold, UNBOUNDED)
+
+    rels = [(t, list(parts)) for t, parts in relations if parts]
+    bounds = {k: start(k) for k in status}
+    members_of: dict[Key, list[int]] = {k: [] for k in bounds}
+    for i, (t, parts) in enumerate(rels):
+        for k in (t, *parts):
+            members_of[k].append(i)
+    tightened = _propagate(bounds, rels, members_of)
+    if tightened is None:  # cannot happen for consistent counts
+        raise ValueError("the published counts contradict their sums")
+    return tightened
+
+
+# Bands a rate is given in when a count it comes from is hidden: wide enough to hold every value the published
+# figures allow, and never narrower than these steps.
+RATE_BANDS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 0.9, 1.0)
+
+
+def rate_band(low: float, high: float, edges: Sequence[float] = RATE_BANDS) -> tuple[float, float] | None:
+    """The narrowest run of bands holding [low, high]; None when that is every band (the rate says nothing)."""
+    lo = max(e for e in edges if e <= low + 1e-12)
+    hi = min(e for e in edges if e >= high - 1e-12)
+    if lo <= edges[0] and hi >= edges[-1]:
+        return None
+    return lo, hi
+
+
+def band_label(band: tuple[float, float]) -> str:
+    """'75–90%', 'up to 25%', '90% or more'."""
+    lo, hi = band
+    if lo <= 0:
+        return f"up to {hi:.0%}"
+    if hi >= 1:
+        return f"{lo:.0%} or more"
+    return f"{lo * 100:.0f}–{hi:.0%}"
 
 
 @dataclass(frozen=True)

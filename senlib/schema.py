@@ -201,6 +201,18 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        6,
+        "governors' report: the SENCo's commentary, per set of settings the report covers",
+        """
+        CREATE TABLE governor_commentary (    -- senlib.commentary: checked to name no pupil when saved and when shown
+            scope           VARCHAR PRIMARY KEY,  -- the report's settings, sorted, ' | ' between them
+            text            VARCHAR NOT NULL,
+            written_by      VARCHAR,
+            written_at      TIMESTAMP
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

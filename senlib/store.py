@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -90,6 +92,18 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return schema_version(con)
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: COMMIT when the block ends, ROLLBACK (and re-raise) when it raises."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
 def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
     """True when the store holds no pupils (first run, or everything cleared)."""
     return con.execute("SELECT count(*) FROM pupils").fetchall()[0][0] == 0
@@ -104,7 +118,8 @@ def clear_caseload(con: duckdb.DuckDBPyConnection) -> None:
 
 
 # Audit actions that change what the dashboard shows (the others, e.g. sign-ins and exports, only record access).
-DATA_CHANGES: tuple[str, ...] = ("demo", "import", "undo", "confirm_leavers", "rule_change", "setting_change", "restore")
+DATA_CHANGES: tuple[str, ...] = ("demo", "import", "undo", "confirm_leavers", "rule_change", "setting_change", "restore",
+                                 "governors_commentary")
 
 
 def data_changes(con: duckdb.DuckDBPyConnection) -> tuple[int, object]:

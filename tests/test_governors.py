@@ -26,6 +26,15 @@ SMALL = privacy.small_label()
 HIDDEN = {SMALL, privacy.SECONDARY_LABEL}
 
 
+def hidden(value: str) -> bool:
+    """A count that is not published exactly: 'fewer than 5', 'not shown', or a range the published figures imply."""
+    return value in HIDDEN or "–" in value
+
+
+def exact_share(value: str) -> bool:
+    return bool(re.fullmatch(r"\d+%", value))
+
+
 # ------------------------------------------------------------------------------------------ helpers
 
 
@@ -127,21 +136,20 @@ def small_school(tmp_path):
 # -------------------------------------------------------------------------------------------- units
 
 
-@pytest.mark.parametrize(("as_of", "expected"), [
-    (date(2026, 11, 23), date(2026, 8, 31)), (date(2026, 9, 1), date(2026, 8, 31)), (date(2027, 1, 5), date(2026, 12, 31)),
-    (date(2027, 3, 31), date(2026, 12, 31)), (date(2027, 4, 1), date(2027, 3, 31)), (date(2027, 8, 31), date(2027, 3, 31)),
+@pytest.mark.parametrize(("day", "expected"), [
+    (date(2026, 11, 23), date(2025, 11, 23)), (date(2028, 2, 29), date(2027, 2, 28)), (date(2027, 9, 1), date(2026, 9, 1)),
 ])
-def test_previous_term_end(as_of, expected):
-    assert governors.previous_term_end(as_of) == expected
+def test_year_before(day, expected):
+    assert governors.year_before(day) == expected
 
 
 def test_report_has_every_section(demo_report):
     _, report, _ = demo_report
     headings = [s.heading for s in report.sections]
     assert headings == ["Pupils on the SEN register", "Review compliance", "Progress towards outcomes", "Escalations",
-                        "EHC needs assessment requests", "Compared with the end of last term"]
-    assert [h.label for h in report.headlines][:2] == ["SEN Support (K)", "EHC plans (E)"]
-    assert report.previous_term_end == date(2026, 8, 31)
+                        "EHC needs assessment requests", "Compared with a year ago"]
+    assert [h.label for h in report.headlines][:3] == ["On the SEN register", "SEN Support (K)", "EHC plans (E)"]
+    assert report.compared_with == date(2025, 11, 23)  # like with like: the same day a year before
 
 
 def test_no_identifier_in_the_report_object(demo_report):
@@ -176,10 +184,12 @@ def _frame(report, heading: str, index: int = 0) -> pd.DataFrame:
 
 def test_small_counts_are_suppressed_and_cannot_be_recovered(small_school):
     report = governors.governors_report(small_school, AS_OF)
-    reg = _frame(report, "Pupils on the SEN register").set_index("Primary need")
-    # HI has 1 pupil, ASD 2: both shown as 'fewer than 5'; SPLD 6 would give HI away from the K total: hidden too.
-    assert reg.loc["Hearing impairment", "SEN Support (K)"] == SMALL
-    assert reg.loc["Autistic spectrum disorder", "EHC plan (E)"] == SMALL
+    reg = _frame(report, "Pupils on the SEN register").set_index("Area of need and primary need")
+    # By broad area: HI (1 pupil) under sensory and/or physical, ASD (2) under communication and interaction: both
+    # 'fewer than 5'; cognition and learning's 6 on SEN Support would give HI away from the K total: hidden too.
+    assert reg.loc["Sensory and/or physical", "SEN Support (K)"] == SMALL
+    assert reg.loc["Communication and interaction", "EHC plan (E)"] == SMALL
+    assert hidden(reg.loc["Cognition and learning", "SEN Support (K)"])
     assert "1" not in reg.to_numpy().ravel() and "2" not in reg.to_numpy().ravel()
     _assert_no_single_hidden(reg)
     comp = _frame(report, "Review compliance").set_index("Pupils")
@@ -187,12 +197,12 @@ def test_small_counts_are_suppressed_and_cannot_be_recovered(small_school):
     # The K and E totals appear in both tables: they must read the same (one protected cell).
     assert comp.loc["SEN Support (K)", "Total"] == reg.loc["Total", "SEN Support (K)"]
     assert comp.loc["EHC plan (E)", "Total"] == reg.loc["Total", "EHC plan (E)"]
-    # A percentage is never published from a hidden count.
+    # A percentage is never published exactly from a hidden count: a band at most.
     for _, row in comp.iterrows():
-        if row["Review on time"] in HIDDEN or row["Total"] in HIDDEN:
-            assert row["Share on time"] == privacy.SECONDARY_LABEL
-    req = _frame(report, "EHC needs assessment requests").set_index("Requests for an EHC needs assessment")["Number"]
-    assert req.loc["Made this school year"] == SMALL and req.loc["Council agreed to assess"] == SMALL
+        if hidden(row["Review on time"]) or hidden(row["Total"]):
+            assert not exact_share(row["Share on time"]), row.to_dict()
+    req = _frame(report, "EHC needs assessment requests").set_index("Requests for an EHC needs assessment").iloc[:, 0]
+    assert req.loc["Made"] == SMALL and req.loc["Council agreed to assess"] == SMALL
     text = _report_text(report)
     assert "Zed" not in text and "Quorn" not in text and "K2" not in text
 
@@ -223,16 +233,15 @@ def test_no_review_date_counts_as_not_on_time_and_is_suppressed_when_small(tmp_p
     assert (k["Review on time"], k["Review not on time"], k["Of which no review date recorded"], k["Total"]) == ("10", "11", "6", "21")
     assert k["Share on time"] == "48%"
     assert e["Of which no review date recorded"] == SMALL and e["Review not on time"] == SMALL and e["Total"] == "8"
-    assert e["Review on time"] == privacy.SECONDARY_LABEL  # else 8 - 6 would give the 2 away
+    assert e["Review on time"] == "5–8"  # hidden (8 - 6 would give the 2 away): only the range 'fewer than 5' implies
+    assert e["Share on time"] == "50% or more"  # 5 to 8 of 8: 62-100%, a band that holds them all
     _assert_no_single_hidden(comp[["Review on time", "Review not on time", "Total"]], columns=False)
     texts = [b.text for s in report.sections if s.heading == "Review compliance" for b in s.blocks if isinstance(b, governors.Text)]
     assert (f"6 pupils on SEN Support and {SMALL} with an EHC plan have no review date recorded: they count as not on time."
             in texts)
     heads = {h.label: h for h in report.headlines}
-    assert (heads["SEN Support reviews on time"].value, heads["SEN Support reviews on time"].note) == ("48%", "11 not on time")
-    trend = _frame(report, "Compared with the end of last term").set_index("Measure")
-    assert trend.loc["SEN Support: no review date recorded"].iloc[-1] == "6"
-    assert trend.loc["EHC plans: no review date recorded"].iloc[-1] == SMALL
+    assert heads["SEN Support reviews on time"].value == "48%"
+    assert heads["SEN Support reviews on time"].note.startswith("Not on time: 11 · a year ago: ")
     assert "2" not in comp.to_numpy().ravel()
 
 
@@ -240,24 +249,29 @@ def _assert_no_single_hidden(table: pd.DataFrame, *, columns: bool = True) -> No
     """No row (or column, when the table has a total row) has exactly one hidden count: none can be recovered
     by subtraction."""
     for _, row in table.iterrows():
-        assert sum(v in HIDDEN for v in row) != 1, row.to_dict()
+        assert sum(hidden(v) for v in row) != 1, row.to_dict()
     for col in table.columns if columns else []:
-        assert sum(v in HIDDEN for v in table[col]) != 1, col
+        assert sum(hidden(v) for v in table[col]) != 1, col
 
 
-def test_trend_matches_a_report_at_the_end_of_last_term(demo_report):
+def test_trend_matches_a_report_a_year_before(demo_report):
     con, report, _ = demo_report
-    then = governors.governors_report(con, report.previous_term_end)
-    trend = _frame(report, "Compared with the end of last term").set_index("Measure")
-    last_term = trend.columns[0]
-    assert last_term.startswith("End of last term (31/08/2026)")
+    then = governors.governors_report(con, report.compared_with)
+    trend = _frame(report, "Compared with a year ago").set_index("Measure")
+    ago, now = trend.columns
+    assert ago == "A year ago (23/11/2025)" and now == "Now (23/11/2026)"
     heads = {h.label: h.value for h in then.headlines}
-    assert trend.loc["Pupils on SEN Support (K)", last_term] == heads["SEN Support (K)"]
-    assert trend.loc["Pupils with an EHC plan (E)", last_term] == heads["EHC plans (E)"]
-    assert trend.loc["EHC plans: reviews on time", last_term] == heads["EHC plan reviews on time"]
-    assert trend.loc["SEN Support: reviews on time", last_term] == heads["SEN Support reviews on time"]
-    now = trend.columns[1]
+    assert trend.loc["Pupils on SEN Support (K)", ago] == heads["SEN Support (K)"]
+    assert trend.loc["Pupils with an EHC plan (E)", ago] == heads["EHC plans (E)"]
+    assert trend.loc["EHC plans: reviews on time", ago] == heads["EHC plan reviews on time"]
+    assert trend.loc["SEN Support: reviews on time", ago] == heads["SEN Support reviews on time"]
     assert trend.loc["Pupils on SEN Support (K)", now] == {h.label: h.value for h in report.headlines}["SEN Support (K)"]
+    # Year to date against last year to the same date, never a whole year against part of one.
+    requests = _frame(report, "EHC needs assessment requests")
+    assert list(requests.columns)[1:] == ["This school year (01/09/2026 to 23/11/2026)",
+                                          "Last school year to the same date (01/09/2025 to 23/11/2025)"]
+    made_then = con.execute("SELECT count(*) FROM ehc_requests WHERE requested BETWEEN '2025-09-01' AND '2025-11-23'").fetchall()[0][0]
+    assert requests.iloc[0, 2] == governors._count(made_then, 5) or hidden(requests.iloc[0, 2])
 
 
 def test_html_and_pdf_have_no_identifiers(demo_report):
@@ -329,8 +343,8 @@ def test_page_downloads_parse(demo_db, monkeypatch, downloads):
     at.run()
     at.switch_page("pages/governors.py").run()
     assert not at.exception, at.exception
-    values = {m.label: m.value for m in at.metric}
-    assert "SEN Support (K)" in values
+    values = _tiles(at)
+    assert values["SEN Support (K)"] == "182" and values["EHC plan reviews on time"] == "90% or more"
     assert {b.label for b in at.get("download_button")} == {"Download PDF", "Download HTML"}
     stem = f"sen-governors-report-{AS_OF:%Y-%m-%d}"
     pdf = downloads[f"{stem}.pdf"]()
@@ -342,7 +356,23 @@ def test_page_downloads_parse(demo_db, monkeypatch, downloads):
     assert "Review compliance" in "".join(parser.parts)
     at.date_input(key="_as_of_widget").set_value(date(2026, 3, 1)).run()
     assert not at.exception, at.exception
-    assert {m.label: m.value for m in at.metric} != values
+    assert _tiles(at) != values
+
+
+def _tiles(at: AppTest) -> dict[str, str]:
+    """Headline tiles: a caption (label) then the value's markdown, in each bordered container."""
+    out: dict[str, str] = {}
+
+    def walk(node) -> None:
+        kids = list(getattr(node, "children", {}).values())
+        kinds = [type(k).__name__ for k in kids]
+        if kinds[:2] == ["Caption", "Markdown"] and "font-size:1.6rem" in kids[1].value:
+            out[kids[0].value.replace("\\", "")] = re.sub(r"<[^>]+>", "", kids[1].value)
+        for k in kids:
+            walk(k)
+
+    walk(at.main)
+    return out
 
 
 def test_governor_sees_only_the_report(demo_db, monkeypatch, demo_db_template):
@@ -384,20 +414,34 @@ def test_page_empty_database(empty_db, monkeypatch):
     assert any("nothing to report" in i.value for i in at.info)
 
 
-def test_rate_with_a_small_remainder_is_given_as_a_lower_bound():
-    """59 EHC plans, 4 overdue ('fewer than 5'): on time is 55 hidden, but 'at least 93%' adds nothing to
-    what 'fewer than 5 overdue' already says; with the remainder shown or hidden otherwise, no bound."""
-    from senlib import privacy
-    from senlib.governors import Protected
+def test_a_rate_with_a_hidden_count_is_a_band_that_holds_every_value_the_published_figures_allow():
+    """59 EHC plans, 4 overdue ('fewer than 5'): on time (55) is hidden, and so could be 55 to 59 of 59 (93-100%):
+    '90% or more' holds all of them, so it says nothing 'fewer than 5 overdue' does not. With both shown: exact."""
+    from senlib.governors import _protect
 
-    values = {"total": 59, "ok": 55, "overdue": 4}
-    hidden = Protected(values, {"total": privacy.SHOWN, "ok": privacy.SECONDARY, "overdue": privacy.PRIMARY}, 5)
-    assert hidden.rate("ok", "total") == "not shown"
-    assert hidden.rate("ok", "total", "overdue") == "at least 93%"      # floor((59 - 4) / 59) = 93%
-    assert 55 / 59 >= 0.93
-    shown = Protected(values | {"overdue": 9, "ok": 50}, dict.fromkeys(values, privacy.SHOWN), 5)
-    assert shown.rate("ok", "total", "overdue") == "85%"
-    both = Protected(values, {"total": privacy.SHOWN, "ok": privacy.SECONDARY, "overdue": privacy.SECONDARY}, 5)
-    assert both.rate("ok", "total", "overdue") == "not shown"
-    no_total = Protected(values, {"total": privacy.SECONDARY, "ok": privacy.SECONDARY, "overdue": privacy.PRIMARY}, 5)
-    assert no_total.rate("ok", "total", "overdue") == "not shown"
+    p = _protect({"total": 59, "ok": 55, "overdue": 4}, [("total", ["ok", "overdue"])], 5)
+    assert p.text("overdue") == SMALL and p.text("ok") == "55–59"  # the range anyone can work out
+    assert p.rate("ok", "total", "overdue").text == "90% or more" and p.rate("ok", "total").text == "90% or more"
+    assert p.rate("ok", "total").value is None and p.rate("ok", "total").band == (0.9, 1.0)
+    shown = _protect({"total": 59, "ok": 50, "overdue": 9}, [("total", ["ok", "overdue"])], 5)
+    assert shown.rate("ok", "total", "overdue").text == "85%"
+    # 9 pupils, 4 of them on time: 0-4 of 5-9 could be anything from 0% to 80%, a band that hides nothing: not shown.
+    small = _protect({"total": 9, "ok": 4, "overdue": 5, "other": 20, "all": 29},
+                     [("total", ["ok", "overdue"]), ("all", ["total", "other"])], 5)
+    assert small.rate("ok", "total", "overdue").text in {"not shown", "up to 50%", "up to 75%", "up to 90%"}
+    assert not exact_share(small.rate("ok", "total", "overdue").text)
+
+
+@pytest.mark.parametrize(("low", "high", "band"), [
+    (0.93, 1.0, (0.9, 1.0)), (0.79, 1.0, (0.75, 1.0)), (0.0, 0.2, (0.0, 0.25)), (0.3, 0.45, (0.25, 0.5)),
+    (0.6, 0.8, (0.5, 0.9)), (0.0, 1.0, None), (0.75, 0.9, (0.75, 0.9)),
+])
+def test_rate_bands(low, high, band):
+    assert privacy.rate_band(low, high) == band
+    if band:
+        assert band[0] <= low and high <= band[1]
+
+
+def test_band_labels():
+    assert [privacy.band_label(b) for b in [(0.75, 0.9), (0.0, 0.25), (0.9, 1.0), (0.25, 0.5)]] == \
+        ["75–90%", "up to 25%", "90% or more", "25–50%"]

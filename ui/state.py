@@ -29,6 +29,7 @@ COMPLIANCE_SETTINGS = "compliance_settings"  # pages/compliance.py: settings cho
 COMPLIANCE_PLANS = "compliance_plans"        # pages/compliance.py: plan types chosen in the filter
 COMPLIANCE_YEARS = "compliance_years"        # pages/compliance.py: year groups chosen in the filter
 GOVERNORS_SETTINGS = "governors_settings"    # pages/governors.py: settings the report covers
+GOVERNORS_COMMENTARY = "governors_commentary"  # pages/governors.py: the SENCo's commentary being written (form field)
 BACKUP_ENABLED = "backup_enabled"            # pages/backup.py: nightly backups on or off (form field)
 BACKUP_FOLDER = "backup_folder"              # pages/backup.py: the nightly backups' folder (form field)
 BACKUP_KEEP = "backup_keep"                  # pages/backup.py: how many nightly backups to keep (form field)
