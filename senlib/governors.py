@@ -159,6 +159,7 @@ class Protected:
     threshold: int
     bounds: dict[Hashable, tuple[int, int]] = field(default_factory=dict)
     prefix: str | None = None
+    relations: list = field(default_factory=list)  # the sums protected together (for the audit's tests)
 
     def at(self, prefix: str) -> Protected:
         return replace(self, prefix=prefix)
@@ -229,7 +230,7 @@ def _protect(cells: Mapping[Hashable, int], relations: Sequence[tuple[Hashable, 
         return Protected({}, {}, threshold)
     status = privacy.protect(cells, relations, threshold)
     bounds = privacy.public_bounds(cells, relations, status, threshold, small_includes_zero=status.small_includes_zero)
-    return Protected(dict(cells), dict(status), threshold, bounds)
+    return Protected(dict(cells), dict(status), threshold, bounds, relations=list(relations))
 
 
 def _count(value: int, threshold: int) -> str:
