@@ -36,7 +36,7 @@ def test_compliance_page(page, demo_app):
 def test_governors_report_and_pdf(page, demo_app, tmp_path):
     _open(page, demo_app, "governors")
     page.get_by_role("heading", name="Governors' report").wait_for()
-    page.get_by_role("heading", name="Compared with the end of last term").wait_for()
+    page.get_by_role("heading", name="Compared with a year ago").wait_for()
     page.locator(".js-plotly-plot g.barlayer").first.wait_for(timeout=120_000)
     screenshot(page, "governors")
     with page.expect_download(timeout=180_000) as info:
