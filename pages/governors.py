@@ -46,13 +46,13 @@ def _block(block: governors.Text | governors.Table | governors.Chart, key: str) 
     elif isinstance(block, governors.Table):
         if block.caption:
             st.caption(block.caption)
-        st.dataframe(block.frame, hide_index=True, width="content")
+        st.table(block.frame, hide_index=True)  # static text that wraps: nothing is cut off
     else:
         st.plotly_chart(charts.from_spec(block.spec), width="stretch", key=key)
         if block.caption:
             st.caption(escape_markdown(block.caption))  # names the groups left out: values from the data
         with st.expander(f"Table: {_lower_first(block.table.caption)}", icon=":material/table:"):
-            st.dataframe(block.table.frame, hide_index=True, width="content")
+            st.table(block.table.frame, hide_index=True)
 
 
 def _tile(col, h: governors.Headline) -> None:

@@ -470,37 +470,48 @@ BAND_NOTE = ("A hatched bar is a band: the exact share is not published because 
 
 def _rate_chart(rows: Sequence[tuple[str, str, Rate]], *, title: str, x_title: str, y_title: str,
                 colours: Mapping[str, str] | None = None) -> dict | None:
-    """Horizontal bars of shares (category, series, rate), first category on top: an exact rate is a solid bar, a band
-    a hatched bar over its range. None when no rate can be drawn."""
+    """Horizontal bars of shares (category, series, rate), one row each, first on top: an exact rate is a solid bar
+    labelled inside, a band a hatched bar over its range labelled beside it, a rate not shown a grey note at 0.
+    None when no rate can be drawn."""
     if not any(r.value is not None or r.band for _, _, r in rows):
         return None
-    categories = list(dict.fromkeys(_wrapped(c) for c, _, _ in rows))
     series = list(dict.fromkeys(s for _, s, _ in rows))
+    several = len(series) > 1
+
+    def row_label(c: str, s: str) -> str:
+        return charts.wrap(charts.plain(f"{c}, {s[:1].lower()}{s[1:]}" if several else c), 28)
+
+    labels = [row_label(c, s) for c, s, _ in rows]
     fig = go.Figure(_validate=False)
+    notes: list[tuple[float, str, str, str]] = []  # x, row, text, position
     for i, name in enumerate(series):
-        mine = [(c, r) for c, s, r in rows if s == name]
-        base = [r.band[0] if r.band else 0 for _, r in mine]
-        width = [r.value if r.value is not None else (r.band[1] - r.band[0]) if r.band else None for _, r in mine]
+        mine = [(row_label(c, s), r) for c, s, r in rows if s == name]
         colour = (colours or {}).get(name, charts.PALETTE[i % len(charts.PALETTE)])
         fig.add_trace(go.Bar(
-            y=[_wrapped(c) for c, _ in mine], x=width, base=base, orientation="h", name=charts.plain(name),
+            y=[y for y, _ in mine], x=[r.value if r.value is not None else (r.band[1] - r.band[0]) if r.band else None
+                                      for _, r in mine],
+            base=[r.band[0] if r.band else 0 for _, r in mine], orientation="h", name=charts.plain(name),
             marker={"color": colour, "pattern": {"shape": ["/" if r.band else "" for _, r in mine], "fillmode": "overlay",
                                                   "fgcolor": "white", "fgopacity": 0.35}},
-            text=[r.text if (r.value is not None or r.band) else "" for _, r in mine], textposition="auto",
-            hovertext=[r.text for _, r in mine], hovertemplate="%{y}: %{hovertext}<extra>%{fullData.name}</extra>",
-            showlegend=len(series) > 1))
-    hidden = [(c, s) for c, s, r in rows if r.value is None and not r.band]
-    if hidden:
-        fig.add_trace(go.Scatter(x=[0] * len(hidden), y=[_wrapped(c) for c, _ in hidden], mode="text",
-                                 text=[f"\u2002not shown ({charts.plain(s)})" if len(series) > 1 else "\u2002not shown"
-                                       for _, s in hidden],
-                                 textposition="middle right", showlegend=False, hoverinfo="skip",
-                                 textfont={"color": charts.GREY}))
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(categories)))
+            text=[r.text if r.value is not None else "" for _, r in mine], textposition="inside",
+            insidetextanchor="end", hovertext=[r.text for _, r in mine],
+            hovertemplate="%{y}: %{hovertext}<extra></extra>", showlegend=several))
+        for y, r in mine:
+            if r.band:
+                left = r.band[0] >= 0.5
+                notes.append((r.band[0] if left else r.band[1], y, r.text, "middle left" if left else "middle right"))
+            elif r.value is None:
+                notes.append((0, y, "not shown", "middle right"))
+    for position in ("middle left", "middle right"):
+        here = [n for n in notes if n[3] == position]
+        if here:
+            fig.add_trace(go.Scatter(x=[n[0] for n in here], y=[n[1] for n in here], mode="text", showlegend=False,
+                                     text=[f"{n[2]}\u2002" if position == "middle left" else f"\u2002{n[2]}" for n in here],
+                                     textposition=position, hoverinfo="skip", textfont={"color": "#333333"}))
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(labels)))
     fig.update_xaxes(range=[0, 1.05], tickformat=".0%")
-    charts.style(fig, title=title, x_title=x_title, y_title=y_title, legend_title="When" if len(series) > 1 else None,
-                 height=170 + 40 * len(categories) * max(len(series), 1))
+    charts.style(fig, title=title, x_title=x_title, y_title=y_title, legend_title="When" if several else None,
+                 height=170 + 44 * len(labels))
     return charts.to_spec(fig)
 
 
@@ -580,7 +591,7 @@ def _compliance_section(f: _Figures) -> Section:
     rows = []
     if f.then:
         ago = _ago(f)
-        columns[f"Share on time {ago}"] = [_on_time(f.at(THEN), s).text for s in labels]
+        columns["Share on time a year ago"] = [_on_time(f.at(THEN), s).text for s in labels]
         rows += [(labels[s], ago.capitalize(), _on_time(f.at(THEN), s)) for s in labels]
     now_label = f"Now ({f.now.day:%d/%m/%Y})"
     rows += [(labels[s], now_label, _on_time(r, s)) for s in labels]
@@ -634,7 +645,7 @@ def _progress_section(f: _Figures) -> Section:
     }
     if f.then:
         t = f.at(THEN)
-        columns[f"Share on track {_ago(f)}"] = [
+        columns["Share on track a year ago"] = [
             t.rate(("prog", a, "on"), ("prog", a, "all"), ("prog", a, "off")).text if t.has(("prog", a, "all"))
             else "none scored" for a in areas] + [_on_track(t).text if f.then.cells[("prog", "total", "all")] else "none scored"]
     rates = [(a, "Now", p.rate(("prog", a, "on"), ("prog", a, "all"), ("prog", a, "off"))) for a in areas]
@@ -685,15 +696,16 @@ def _requests_section(f: _Figures) -> Section:
     columns = {
         "Requests for an EHC needs assessment": ["Made", "Council agreed to assess", "Council refused to assess",
                                                  "Awaiting the council's decision"],
-        f"This school year ({start:%d/%m/%Y} to {f.now.day:%d/%m/%Y})": [q.text(("req", k)) for k in keys],
+        "This school year so far": [q.text(("req", k)) for k in keys],
     }
+    when = f"Requests the school made this school year ({start:%d/%m/%Y} to {f.now.day:%d/%m/%Y})"
     if f.then:
         t = f.at(THEN)
-        columns[f"Last school year to the same date ({school_year_start(f.then.day):%d/%m/%Y} to "
-                f"{f.then.day:%d/%m/%Y})"] = [t.text(("req", k)) for k in keys]
+        columns["Last school year, same period"] = [t.text(("req", k)) for k in keys]
+        when += (f", beside the same part of last school year ({school_year_start(f.then.day):%d/%m/%Y} to "
+                 f"{f.then.day:%d/%m/%Y})")
     return Section("EHC needs assessment requests", (
-        Text("Requests the school made this school year, and what the council has decided so far"
-             + (", beside the same part of last school year." if f.then else ".")),
+        Text(f"{when}, and what the council has decided so far."),
         Table(pd.DataFrame(columns), "EHC needs assessment requests this school year"),
     ))
 

@@ -268,8 +268,10 @@ def test_trend_matches_a_report_a_year_before(demo_report):
     assert trend.loc["Pupils on SEN Support (K)", now] == {h.label: h.value for h in report.headlines}["SEN Support (K)"]
     # Year to date against last year to the same date, never a whole year against part of one.
     requests = _frame(report, "EHC needs assessment requests")
-    assert list(requests.columns)[1:] == ["This school year (01/09/2026 to 23/11/2026)",
-                                          "Last school year to the same date (01/09/2025 to 23/11/2025)"]
+    assert list(requests.columns)[1:] == ["This school year so far", "Last school year, same period"]
+    said = next(b.text for s in report.sections if s.heading == "EHC needs assessment requests" for b in s.blocks
+                if isinstance(b, governors.Text))
+    assert "(01/09/2026 to 23/11/2026)" in said and "(01/09/2025 to 23/11/2025)" in said
     made_then = con.execute("SELECT count(*) FROM ehc_requests WHERE requested BETWEEN '2025-09-01' AND '2025-11-23'").fetchall()[0][0]
     assert requests.iloc[0, 2] == governors._count(made_then, 5) or hidden(requests.iloc[0, 2])
 
@@ -384,7 +386,9 @@ def test_governor_sees_only_the_report(demo_db, monkeypatch, demo_db_template):
     assert not at.exception, at.exception
     assert [t.value for t in at.title] == ["Governors' report"]
     shown = "\n".join(str(e.value) for kind in ("text", "caption", "markdown", "metric") for e in at.get(kind))
-    shown += "\n".join(df.value.to_csv() for df in at.get("arrow_data_frame"))
+    tables = [t.value for t in at.table]
+    assert tables, "the report's tables are on the page"
+    shown += "\n".join(df.to_csv() for df in tables)
     _assert_no_identifiers(shown, ids)
     # One report only: no choice of settings or date, which would let one report be subtracted from another.
     assert not at.multiselect and not at.date_input
