@@ -23,10 +23,12 @@ from .names import (
     AREAS,
     DECISIONS,
     EHC_DECISIONS,
+    EHCP_REVIEW_CHECKS,
     NEEDS,
     OUTCOME_STATUS,
     PLAN_TYPES,
     PROGRESS,
+    REVIEW_CHECKS,
     REVIEW_KINDS,
     SEN_STATUS,
     year_group_label,
@@ -399,22 +401,8 @@ def _summary(row: dict) -> str:
 # --- Flags, review status and review quality: from the rules engine (senlib.rules), when installed ---------
 
 # Review quality checks of senlib.rules.review_quality shown on the Pupil page, with their headings.
-QUALITY_COLUMNS: dict[str, str] = {
-    "review_date": "Review",
-    "plan": "Plan",
-    "held_on_time": "Held on time",
-    "invitations_in_time": "Invitations in time",
-    "reports_in_time": "Reports in time",
-    "parents_involved": "Parents involved",
-    "child_contributed": "Child's views",
-    "next_date_set": "Next date set",
-    "outcomes_scored": "Outcomes scored",
-    "invitations_statutory": "Statutory invitations (EHCP)",
-    "report_sent_in_time": "Report to council in time (EHCP)",
-    "la_decision_in_time": "Council decision in time (EHCP)",
-    "pfa_covered": "Preparing for adulthood (EHCP)",
-    "checks": "Checks passed",
-}
+QUALITY_COLUMNS: dict[str, str] = {"review_date": "Review", "plan": "Plan", **REVIEW_CHECKS, **EHCP_REVIEW_CHECKS,
+                                   "checks": "Checks passed"}
 
 
 @dataclass

@@ -16,18 +16,13 @@ from collections.abc import Iterable, Sequence
 import duckdb
 import pandas as pd
 
-from ..names import COLUMN_LABELS, ENTITY_SHEETS, REVIEW_CHECKS
+from ..names import COLUMN_LABELS, EHCP_REVIEW_CHECKS, ENTITY_SHEETS, REVIEW_CHECKS
 from .policy import default_policy
 from .query import CTE, Scope
 from .sentences import lit
 
 # The review date every cadence rule's clock runs from: not tracked, a plan's start alone never makes a review late.
 CLOCK_FIELD = "reviews.review_date"
-# Extra checks of review_quality (EHCP), beyond names.REVIEW_CHECKS, as the Compliance page names them.
-EHCP_CHECKS: dict[str, str] = {"invitations_statutory": "Invitations at least 2 weeks before (EHCP)",
-                               "report_sent_in_time": "Review report sent to the council in time (EHCP)",
-                               "la_decision_in_time": "Council decision in time (EHCP)",
-                               "pfa_covered": "Preparing for adulthood covered (EHCP from Year 9)"}
 # Where a field can be given: a pupils-sheet (register) column for those a one-row-per-pupil tracker can carry.
 REGISTER_COLUMNS: dict[str, str] = {
     "reviews.review_date": "Last review date", "reviews.next_review_date": "Next review date",
@@ -123,7 +118,7 @@ def not_tracked(cur: duckdb.DuckDBPyConnection, settings: Sequence[str] | None =
             if rule.group not in groups:
                 continue
             if rule.check_needs:
-                items = [(c, REVIEW_CHECKS.get(c) or EHCP_CHECKS.get(c, c), n) for c, n in rule.check_needs.items()]
+                items = [(c, REVIEW_CHECKS.get(c) or EHCP_REVIEW_CHECKS.get(c, c), n) for c, n in rule.check_needs.items()]
             else:
                 items = [(None, rule.title, rule.needs)]
             for check, title, needs in items:
