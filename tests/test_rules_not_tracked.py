@@ -188,3 +188,18 @@ def test_replacing_the_caseload_with_the_demo_forgets_what_imports_carried(con):
     import_files(con, [("register.xlsx", term_register())], setting="Brook", today=AS_OF)
     store.clear_caseload(con)
     assert con.execute("SELECT count(*) FROM import_fields").fetchall()[0][0] == 0
+
+
+def test_the_upload_preview_says_which_checks_a_file_cannot_support(con):
+    """Before the import: the sparse register has no invitations, reports or council columns, so the preview names
+    those checks as not tracked and where the columns would go; the template's sheets allow every check."""
+    from senlib.importer import checks_line, prepare
+    from senlib.importer.template import write_template
+    from tests.sparse_corpus import register
+
+    line = checks_line(prepare(con, [("register.xlsx", register(20))]))
+    assert line.startswith("Not tracked by these files (")
+    assert "Invitations sent (statutory, EHC plan)" in line and "Review report sent to the council" in line
+    assert "on the register or a Reviews sheet: invitations sent" in line and "never 'not done'" in line
+    template = prepare(con, [("template.xlsx", write_template())])
+    assert checks_line(template) == "These files have a column for everything the rules check."

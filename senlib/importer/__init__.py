@@ -24,7 +24,7 @@ _EXPORTS = {
     "mappings": ("forget_mapping", "remember_mapping", "remembered_mappings"),
     "matching": ("Fit", "register_fits", "suggest_setting"),
     "pipeline": ("ImportResult", "Upload", "import_files", "prepare", "run"),
-    "preview": ("ENTITY_LABELS", "edit_mapping", "field_choices", "mapping_frame", "recognised_lines", "sample_rows",
+    "preview": ("ENTITY_LABELS", "checks_line", "edit_mapping", "field_choices", "mapping_frame", "recognised_lines", "sample_rows",
                 "score_columns", "set_score_dates", "summary_lines", "undated_score_columns"),
     "problems": ("ERROR", "WARNING", "ImportRefused", "Problem"),
     "reading": ("MAX_FILE_BYTES",),

@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 
 from . import wide
-from .fields import ENTITIES, WIDE_FIELDS
+from .fields import ENTITIES, WIDE_FIELDS, feeds
 from .headers import EXTRA, IGNORE, SheetPlan, apply_mapping
 from .pipeline import ImportResult, Upload
 
@@ -90,6 +90,38 @@ def recognised_lines(upload: Upload, file_idx: int, plan: SheetPlan) -> list[str
                      "into one pupil when their details agree, and each row's review is kept; where year group, need or "
                      "SEN status differ, the row with the latest review date is used.")
     return lines
+
+
+def fields_carried(upload: Upload) -> set[str]:
+    """Every store field ("table.column") the upload's importable sheets have a column for, blank cells or not."""
+    return {f"{e}.{f}" for _, plan in upload.importable for c in plan.columns if c.field not in (None, IGNORE)
+            for e, f in feeds(plan.entity, c.field)}
+
+
+def checks_line(upload: Upload) -> str | None:
+    """Which of the rules' checks these files cannot support (no column for what they need), said before the import:
+    they will read 'not tracked', not 'not done' (DESIGN §4). None when nothing is to be imported."""
+    from ..names import COLUMN_LABELS, ENTITY_SHEETS
+    from ..rules.tracking import REGISTER_COLUMNS, checks_missing
+
+    if not upload.importable:
+        return None
+    missing = checks_missing(fields_carried(upload))
+    if not missing:
+        return "These files have a column for everything the rules check."
+    titles = list(dict.fromkeys(m["title"] for m in missing))
+    by_place: dict[str, list[str]] = {}
+    for f in dict.fromkeys(f for m in missing for f in m["fields"]):
+        table, column = f.split(".", 1)
+        place = ("on the register or a Reviews sheet" if f in REGISTER_COLUMNS
+                 else f"on {'an' if ENTITY_SHEETS.get(table, table)[:1] in 'AEIOU' else 'a'} "
+                      f"{ENTITY_SHEETS.get(table, table)} sheet")
+        by_place.setdefault(place, []).append(COLUMN_LABELS.get(column, column).lower())
+    where = "; ".join(f"{place}: {', '.join(cols)}" for place, cols in by_place.items())
+    shown = "; ".join(titles[:6]) + (f"; and {len(titles) - 6} more" if len(titles) > 6 else "")
+    return (f"Not tracked by these files ({len(titles)} check{'s' if len(titles) != 1 else ''}): {shown}. They will read "
+            f"'not tracked' (never 'not done') unless another tracker imported for the setting has the column. "
+            f"Columns that would allow them ({where}), as in the template.")
 
 
 def _repeated_pupils(upload: Upload, file_idx: int, plan: SheetPlan) -> tuple[int, int] | None:

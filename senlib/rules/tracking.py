@@ -101,6 +101,25 @@ def _field_names(fields: Iterable[str]) -> str:
     return ", ".join(COLUMN_LABELS.get(f.split(".", 1)[1], f).lower() for f in fields)
 
 
+def checks_missing(fields: frozenset[str] | set[str], groups: Sequence[str] = ("cadence", "milestone", "quality")) -> list[dict]:
+    """The checks a tracker with these fields ("table.column") does not allow: rule_id, check (review_quality's
+    check, else None), title, missing (in words), fields (the ones not there), columns (which would allow it)."""
+    rows = []
+    for rule in default_policy().rules.values():
+        if rule.group not in groups:
+            continue
+        if rule.check_needs:
+            items = [(c, REVIEW_CHECKS.get(c) or EHCP_REVIEW_CHECKS.get(c, c), n) for c, n in rule.check_needs.items()]
+        else:
+            items = [(None, rule.title, rule.needs)]
+        for check, title, needs in items:
+            missing = [f for f in needs if f not in fields]
+            if missing:
+                rows.append({"rule_id": rule.id, "check": check, "title": title, "missing": _field_names(missing),
+                             "fields": missing, "columns": "; ".join(column_hint(f) for f in missing)})
+    return rows
+
+
 def not_tracked(cur: duckdb.DuckDBPyConnection, settings: Sequence[str] | None = None, *,
                 groups: Sequence[str] = ("cadence", "milestone", "quality")) -> pd.DataFrame:
     """The checks each setting's trackers do not allow, once per setting: one row per (setting, rule or quality check).
@@ -109,24 +128,8 @@ def not_tracked(cur: duckdb.DuckDBPyConnection, settings: Sequence[str] | None =
     missing (the fields not tracked, in words), fields (list of "table.column"), columns (which columns would
     allow it). Settings tracking every field have no rows.
     """
-    policy = default_policy()
-    rows = []
-    for setting, fields in tracked_fields(cur, settings).items():
-        if fields is None:
-            continue
-        for rule in policy.rules.values():
-            if rule.group not in groups:
-                continue
-            if rule.check_needs:
-                items = [(c, REVIEW_CHECKS.get(c) or EHCP_REVIEW_CHECKS.get(c, c), n) for c, n in rule.check_needs.items()]
-            else:
-                items = [(None, rule.title, rule.needs)]
-            for check, title, needs in items:
-                missing = [f for f in needs if f not in fields]
-                if missing:
-                    rows.append({"setting": setting, "rule_id": rule.id, "check": check, "title": title,
-                                 "missing": _field_names(missing), "fields": missing,
-                                 "columns": "; ".join(column_hint(f) for f in missing)})
+    rows = [{"setting": setting, **row} for setting, fields in tracked_fields(cur, settings).items() if fields is not None
+            for row in checks_missing(fields, groups)]
     cols = ["setting", "rule_id", "check", "title", "missing", "fields", "columns"]
     return pd.DataFrame(rows, columns=cols)
 
