@@ -478,8 +478,9 @@ def _rate_chart(rows: Sequence[tuple[str, str, Rate]], *, title: str, x_title: s
     series = list(dict.fromkeys(s for _, s, _ in rows))
     several = len(series) > 1
 
-    def row_label(c: str, s: str) -> str:
-        return charts.wrap(charts.plain(f"{c}, {s[:1].lower()}{s[1:]}" if several else c), 28)
+    def row_label(c: str, s: str) -> str:  # 'SEN Support (K), a year ago': the legend has the dates
+        when = s.split(" (")[0]
+        return charts.wrap(charts.plain(f"{c}, {when[:1].lower()}{when[1:]}" if several else c), 28)
 
     labels = [row_label(c, s) for c, s, _ in rows]
     fig = go.Figure(_validate=False)
