@@ -307,6 +307,11 @@ def _register(raw: _Raw, collapsed: set[str], detail: bool) -> None:
         cells[("total", s)] = sum(cells[("reg", a, s)] for a in raw.areas)
         rels.append((("total", s), [("reg", a, s) for a in raw.areas]))
     rels.append((("total", "all"), [("total", "K"), ("total", "E")]))
+    if not detail:  # a year ago only the totals are shown: the areas' cells would only hide more of them
+        for key in [k for k in cells if k[0] == "reg"]:
+            del cells[key]
+        rels[:] = [(t, parts) for t, parts in rels if t[0] != "reg" and not any(p[0] == "reg" for p in parts)]
+        raw.areas = []
     overdue, no_date = sen["status"] == "overdue", sen["status"] == "no_review_date"
     for s in STATUS_CODES:
         mine = sen["sen_status"] == s
