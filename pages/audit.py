@@ -7,6 +7,7 @@ import streamlit as st
 from senlib import access, auditlog, exports, store
 from ui.auth import current_viewer
 from ui.state import cursor
+from ui.widgets import text_table
 
 st.title("Audit log")
 viewer = current_viewer()
@@ -51,5 +52,6 @@ d2.download_button("Export Excel", data=lambda: exports.to_xlsx(frame, sheet_nam
 SHOWN = 5000
 if len(frame) > SHOWN:
     st.caption(f"Showing the newest {SHOWN:,}; the export has all {len(frame):,}.")
-st.dataframe(frame.head(SHOWN), hide_index=True, width="stretch",
-             column_config={"When": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm:ss")})
+# The details wrap in their column (up to 4 lines): a long entry is read in full, not cut off.
+text_table(frame.head(SHOWN), cap=520, max_rows=16,
+           config={"When": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm:ss")})

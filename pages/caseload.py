@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from senlib import charts, exports, register, store
+from senlib import charts, exports, layout, register, store
 from senlib.charts import STATUS_COLOURS, STATUS_ORDER
 from senlib.rules import default_policy
 from ui.senco import open_button, open_clicked_pupil, scope, status_frame
@@ -77,7 +77,7 @@ m = st.columns(6)
 m[0].metric("Pupils shown", f"{n['pupils']:,}",
             help="Pupils on the SEN register" + (", and everyone else" if everyone else "") + ", after the filters and search.")
 m[1].metric(charts.status_word("overdue"), f"{n['overdue']:,}", help="Review due date passed, no review held since.")
-m[2].metric(charts.status_word("no_review_date"), f"{n['no_review_date']:,}",
+m[2].metric(f"{charts.STATUS_SYMBOLS['no_review_date']} No review date", f"{n['no_review_date']:,}",
             help="No review, plan start or next review date recorded, so the review cannot be dated; the Why column "
                  "says what to record. Not counted as on time.")
 m[3].metric(charts.status_word("due_soon"), f"{n['due_soon']:,}", help="Review due within the invitation window (6 weeks by default).")
@@ -89,26 +89,36 @@ if shown.empty:
     st.stop()
 
 titles = {rid: rule.title for rid, rule in default_policy().rules.items()}
-order = ["open", "pupil", "status", "due_date", "days_overdue", "year", "class", "plan", "primary_need", "key_worker", "flags",
+# What a SENCo acts on first (who, status, when, flags), then the pupil's details, then references and the why.
+order = ["open", "pupil", "status", "due_date", "days_overdue", "flags", "year", "plan", "primary_need", "class", "key_worker",
          "next_review", "sen", "local_authority", "pupil_id", "setting", "status_reason"]
 if shown["setting"].nunique() <= 1:
     order.remove("setting")
+# A tracker without a class, key worker or council column: no empty column pushing the others off the screen.
+order = [c for c in order if c not in layout.blank_columns(shown, ["class", "key_worker", "local_authority", "days_overdue"])]
 table = shown.assign(open="Open", status=shown["status"].map(lambda s: [s]))[order]  # send only what is shown
-st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 640), row_height=35, placeholder="",
+LABELS = {"pupil": "Pupil", "pupil_id": "Pupil ID", "setting": "Setting", "year": "Year group", "class": "Class",
+          "sen": "SEN status", "primary_need": "Need", "plan": "Plan", "status": "Review status", "key_worker": "Key worker",
+          "local_authority": "Local authority", "flags": "Flags", "status_reason": "Why this status"}
+width = layout.fit(table, LABELS, cap=420, caps={"flags": 640, "status_reason": 620}, shown={
+    "status": lambda v: [charts.status_word(s) for s in v], "flags": lambda v: [titles.get(r, r) for r in v]})
+row = layout.row_height(layout.lines(table, "status_reason", width["status_reason"], most=3))  # the why wraps, in full
+st.dataframe(table, hide_index=True, width="stretch", height=min(38 + row * len(table), 680), row_height=row, placeholder="",
              column_config={
     "open": open_button(CASELOAD_OPEN),
-    "pupil": "Pupil", "pupil_id": "Pupil ID", "setting": "Setting", "year": "Year group", "class": "Class", "sen": "SEN status",
-    "primary_need": st.column_config.TextColumn("Need", help="Primary type of need (census code)"),
-    "plan": "Plan",
+    **{c: st.column_config.TextColumn(LABELS[c], width=width[c]) for c in
+       ("pupil", "pupil_id", "setting", "year", "class", "sen", "plan", "key_worker", "local_authority") if c in width},
+    "primary_need": st.column_config.TextColumn("Need", help="Primary type of need (census code)",
+                                                width=width.get("primary_need")),
     "status": st.column_config.MultiselectColumn("Review status", options=STATUS_ORDER, format_func=charts.status_word,
-                                                 color=[STATUS_COLOURS[s] for s in STATUS_ORDER]),
-    "due_date": st.column_config.DateColumn("Review due by", format="DD/MM/YYYY"),
-    "days_overdue": st.column_config.NumberColumn("Days overdue", format="%d"),
-    "next_review": st.column_config.DateColumn("Next review", format="DD/MM/YYYY",
+                                                 color=[STATUS_COLOURS[s] for s in STATUS_ORDER], width=width["status"]),
+    "due_date": st.column_config.DateColumn("Review due by", format="DD/MM/YYYY", width=104),
+    "days_overdue": st.column_config.NumberColumn("Days overdue", format="%d", width=104),
+    "next_review": st.column_config.DateColumn("Next review", format="DD/MM/YYYY", width=104,
                                                help="Scheduled, or agreed at the last review; else the due date."),
-    "key_worker": "Key worker", "local_authority": "Local authority",
-    "flags": st.column_config.MultiselectColumn("Flags", options=list(titles), format_func=lambda r: titles.get(r, r)),
-    "status_reason": st.column_config.TextColumn("Why this status", width="large"),
+    "flags": st.column_config.MultiselectColumn("Flags", options=list(titles), format_func=lambda r: titles.get(r, r),
+                                                width=width["flags"]),
+    "status_reason": st.column_config.TextColumn("Why this status", width=width["status_reason"]),
 })
 st.caption("Press **Open** to see a pupil's record. The review status and flags come from the rules as of "
            f"{as_of:%d/%m/%Y}; the Pupil page explains each one.")

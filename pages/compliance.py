@@ -11,7 +11,7 @@ from senlib.access import Viewer
 from ui.auth import current_viewer
 from ui.senco import scope, status_frame
 from ui.state import COMPLIANCE_PLANS, COMPLIANCE_SETTINGS, COMPLIANCE_YEARS, cursor, data_version
-from ui.widgets import as_of_input, empty_state, not_tracked_table
+from ui.widgets import as_of_input, empty_state, not_tracked_table, text_table
 
 Settings = tuple[str, ...] | None
 
@@ -53,7 +53,7 @@ def _chart(spec: dict | None, key: str, table: pd.DataFrame, caption: str, confi
         return
     st.plotly_chart(charts.from_spec(spec), width="stretch", key=f"chart-{key}")
     with st.expander(f"Table: {caption.lower()}", icon=":material/table:"):
-        st.dataframe(table, hide_index=True, width="stretch", column_config=config)
+        text_table(table, config=config)
 
 
 RATE = st.column_config.NumberColumn("On time", format="percent",

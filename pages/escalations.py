@@ -5,13 +5,15 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from senlib import escalations, exports, store
+from senlib import escalations, exports, layout, store
 from senlib.text import escape_markdown
 from ui.senco import open_button, open_clicked_pupil, scope, status_frame
 from ui.state import ESCALATIONS_OPEN, ESCALATIONS_SETTINGS, cursor, data_version
 from ui.widgets import as_of_input, download_button, empty_state
 
-ROW = 66  # px: three lines of text
+# Headings of the groups' tables.
+LABELS = {"pupil": "Pupil", "setting": "Setting", "year": "Year group", "pupil_id": "Pupil ID", "reason": "Why",
+          "evidence": "Evidence pack", "plan": "Plan", "key_worker": "Key worker"}
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -52,15 +54,17 @@ for group in data["groups"]:
     st.caption(escape_markdown(group.summary))
     st.caption(f"Rule `{group.rule}` · Source: {escape_markdown(group.source)}")
     p = group.pupils
-    columns = ["open", "pupil", "reason"] + (["evidence"] if group.rule == escalations.EHC_REQUEST else [])
-    columns += ["year", "plan", "key_worker"] + (["setting"] if p["setting"].nunique() > 1 else [])
+    columns = ["open", "pupil", *escalations.who_columns(p, flags), "reason"]
+    columns += (["evidence"] if group.rule == escalations.EHC_REQUEST else []) + ["plan", "key_worker"]
+    columns = [c for c in columns if c not in layout.blank_columns(p, ["key_worker"])]
     table = p.assign(open="Open")[columns]
-    # Rows tall enough for the reason sentence to wrap onto three lines: it is what the SENCo reads.
-    st.dataframe(table, hide_index=True, width="stretch", height=min(38 + ROW * len(table), 520), row_height=ROW,
+    width = layout.fit(table, LABELS, caps={"reason": 520, "evidence": 360})
+    # Rows tall enough for the reason sentence to wrap onto as many lines as its longest needs: it is what the SENCo reads.
+    row = layout.row_height(max(layout.lines(table, c, width[c]) for c in ("reason", "evidence") if c in width))
+    st.dataframe(table, hide_index=True, width="stretch", height=min(38 + row * len(table), 560), row_height=row,
                  placeholder="", column_config={
-        "open": open_button(ESCALATIONS_OPEN + group.rule), "pupil": "Pupil", "year": "Year group", "plan": "Plan",
-        "key_worker": "Key worker", "reason": st.column_config.TextColumn("Why", width=560),
-        "evidence": st.column_config.TextColumn("Evidence pack", width="medium"), "setting": "Setting"})
+        "open": open_button(ESCALATIONS_OPEN + group.rule),
+        **{c: st.column_config.TextColumn(label, width=width[c]) for c, label in LABELS.items() if c in width}})
     open_clicked_pupil(ESCALATIONS_OPEN + group.rule, p["key"])
 if empty and not flags.empty:
     st.caption("Nothing suggested on this date for: " + "; ".join(empty) + ".")

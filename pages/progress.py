@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from senlib import charts, exports, progress, store
+from senlib import charts, exports, layout, progress, store
 from senlib.access import Viewer
 from ui.auth import current_viewer
 from ui.senco import open_button, open_clicked_pupil, scope
@@ -75,10 +75,12 @@ if stalled.empty:
     st.success("No outcome has stalled on this date.")
 else:
     shown = stalled.drop(columns=["key", "link"])
+    labels = {"pupil": "Pupil", "setting": "Setting", "year": "Year group", "need": "Primary need", "plan": "Current plan",
+              "stalled_areas": "Areas stalled"}
+    width = layout.fit(shown, labels)
     st.dataframe(shown.assign(open="Open"), hide_index=True, width="stretch", column_config={
-        "open": open_button(PROGRESS_OPEN), "pupil": "Pupil", "setting": "Setting",
-        "pupil_id": "Pupil ID", "year": "Year group", "need": "Primary need", "plan": "Current plan",
-        "stalled": "Stalled outcomes", "outcomes": "Outcomes", "stalled_areas": "Areas stalled",
+        "open": open_button(PROGRESS_OPEN), **{c: st.column_config.TextColumn(label, width=width[c]) for c, label in labels.items()},
+        "pupil_id": "Pupil ID", "stalled": "Stalled outcomes", "outcomes": "Outcomes",
         "last_scored": st.column_config.DateColumn("Last scored", format="DD/MM/YYYY")},
         column_order=["open", "pupil", "setting", "year", "need", "plan", "stalled", "outcomes", "stalled_areas", "last_scored"])
     open_clicked_pupil(PROGRESS_OPEN, stalled["key"])

@@ -5,7 +5,7 @@ from datetime import date
 
 import streamlit as st
 
-from senlib import charts, pupil, store
+from senlib import charts, layout, pupil, store
 from senlib.access import Viewer
 from senlib.errors import InputError
 from senlib.names import AREAS
@@ -91,9 +91,11 @@ figs = _figures(version, viewer, setting, pupil_id, as_of)
 st.header(escape_markdown(rec.name), anchor=False)
 for warning in rec.warnings:
     st.warning(escape_markdown(warning), icon=":material/warning:")
-left, right = st.columns([2, 3])
-left.dataframe(rec.profile, hide_index=True, width="stretch", height=35 * len(rec.profile) + 40,
-               column_config={"field": "Profile", "value": "Value"})
+left, right = st.columns([5, 4])  # wide enough for the longest need ('Speech, language and communication needs (SLCN)')
+profile_width = layout.fit(rec.profile, {"field": "Profile", "value": "Value"}, cap=520)
+left.dataframe(rec.profile, hide_index=True, width="stretch", height=35 * len(rec.profile) + 40, column_config={
+    "field": st.column_config.TextColumn("Profile", width=profile_width["field"]),
+    "value": st.column_config.TextColumn("Value", width=profile_width["value"])})
 
 with right:
     # Flags with reasons, review status and review quality come from the rules engine (issue 4).
@@ -140,7 +142,10 @@ else:
     config = {c: (st.column_config.DateColumn(label, format="DD/MM/YYYY") if "date" in c or c in
                   ("invitations_sent", "reports_received", "report_sent") else label)
               for c, label in pupil.REVIEW_COLUMNS.items()}
-    st.dataframe(rec.reviews[list(pupil.REVIEW_COLUMNS)], hide_index=True, width="stretch", column_config=config)
+    # Only the columns the tracker filled for this pupil: a sparse tracker's reviews have a date and little else.
+    blank = layout.blank_columns(rec.reviews, [c for c in pupil.REVIEW_COLUMNS if c not in ("review_date", "held")])
+    st.dataframe(rec.reviews[[c for c in pupil.REVIEW_COLUMNS if c not in blank]], hide_index=True, width="stretch",
+                 column_config=config)
     if view is not None and not view.quality.empty:
         st.caption("Quality checks of each review held (blank: not known from the tracker)")
         st.dataframe(view.quality, hide_index=True, width="stretch", column_config={

@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from senlib import charts, exports, store, upcoming
+from senlib import charts, exports, layout, store, upcoming
 from senlib.charts import OKABE_ITO, STATUS_COLOURS
 from senlib.names import MILESTONE_STATES
 from ui.senco import open_button, open_clicked_pupil, scope, status_frame
@@ -35,19 +35,44 @@ def _calendar(version: tuple, as_of: date, settings: tuple[str, ...] | None, wee
     return upcoming.calendar(ms, upcoming.reviews(status, as_of, weeks, ms=ms), as_of, weeks=weeks, full_names=full_names)
 
 
-def _pills(label: str, words: dict[str, str], colours: dict[str, str], help: str | None = None):
+def _pills(label: str, words: dict[str, str], colours: dict[str, str], help: str | None = None, width: int | None = None):
     """A column of one coloured word per row (the cell holds a one-item list of the code)."""
     return st.column_config.MultiselectColumn(label, options=list(words), format_func=lambda c: words.get(c, c),
-                                              color=[colours[c] for c in words], help=help)
+                                              color=[colours[c] for c in words], help=help, width=width)
 
 
 def day(label: str, **kwargs) -> st.column_config.DateColumn:
     """A date column wide enough for DD/MM/YYYY even when its first rows are blank."""
-    return st.column_config.DateColumn(label, format="DD/MM/YYYY", width=100, **kwargs)
+    return st.column_config.DateColumn(label, format="DD/MM/YYYY", width=max(104, int(layout.text_px(label, bold=True)) + layout.PAD), **kwargs)
 
 
 def _one(series: pd.Series) -> list:
     return [[v] if isinstance(v, str) else [] for v in series]
+
+
+def _words(words: dict[str, str]):
+    return lambda codes: [words.get(c, c) for c in codes]
+
+
+def _trim(table: pd.DataFrame, optional: list[str]) -> pd.DataFrame:
+    """Leave out the optional columns with nothing in them (no key worker recorded, one setting, no EHC plan's
+    statutory dates): empty columns pushed the ones a SENCo reads off the screen."""
+    drop = layout.blank_columns(table, optional)
+    if "setting" in table and table["setting"].nunique() <= 1:
+        drop.append("setting")
+    return table.drop(columns=drop)
+
+
+LABELS = {"when": "When", "what": "To do", "pupil": "Pupil", "year": "Year group", "plan": "Plan", "key_worker": "Key worker",
+          "setting": "Setting", "fix": "What to record", "next_step": "Next step", "kind": "", "priority": "",
+          "invite_state": "Invitations", "reports_state": "Reports"}
+PILLS = {"kind": _words(upcoming.TODO_KINDS), "priority": _words(upcoming.PRIORITY),
+         "invite_state": _words(MILESTONE_STATES), "reports_state": _words(MILESTONE_STATES)}
+
+
+def _text(width: dict[str, int]) -> dict:
+    """Text columns at their fitted widths."""
+    return {c: st.column_config.TextColumn(LABELS[c], width=w) for c, w in width.items() if c not in PILLS}
 
 
 st.title("Upcoming reviews")
@@ -69,7 +94,7 @@ m[0].metric(f"Reviews listed ({weeks} weeks)", f"{n['reviews']:,}",
 m[1].metric(charts.status_word("overdue"), f"{n['overdue']:,}", help="Reviews past their due date and not held.")
 m[2].metric("Missed steps", f"{n['missed']:,}", help="Invitations or reports whose date has passed and which are not recorded as done.")
 m[3].metric("Due in the next 7 days", f"{n['this_week']:,}")
-m[4].metric(charts.status_word("no_review_date"), f"{n['no_review_date']:,}",
+m[4].metric(f"{charts.STATUS_SYMBOLS['no_review_date']} No review date", f"{n['no_review_date']:,}",
             help="Pupils whose review cannot be dated: no review, plan start or next review date recorded. Listed below "
                  "to put right; not overdue, and not counted as on time.")
 
@@ -82,12 +107,12 @@ else:
     todo_table = pd.DataFrame({"open": "Open", "kind": _one(td["kind"]), "when": td["when"], "what": td["what"],
                                "date": td["date"], "pupil": td["pupil"], "year": td["year"], "plan": td["plan"],
                                "key_worker": td["key_worker"], "setting": td["setting"]})
+    todo_table = _trim(todo_table, ["key_worker"])
+    width = layout.fit(todo_table, LABELS, shown=PILLS)
     st.dataframe(todo_table, hide_index=True, width="stretch", height=min(38 + 35 * len(todo_table), 460), placeholder="",
                  column_config={
-        "open": open_button(UPCOMING_OPEN + "todo"),
-        "kind": _pills("", upcoming.TODO_KINDS, KIND_COLOURS), "when": "When", "what": "To do",
-        "date": day("Date"), "pupil": "Pupil", "year": "Year group",
-        "plan": "Plan", "key_worker": "Key worker", "setting": "Setting"})
+        "open": open_button(UPCOMING_OPEN + "todo"), **_text(width),
+        "kind": _pills("", upcoming.TODO_KINDS, KIND_COLOURS, width=width["kind"]), "date": day("Date")})
     open_clicked_pupil(UPCOMING_OPEN + "todo", td["key"])
 
 if len(nd):
@@ -97,11 +122,11 @@ if len(nd):
                "joins the lists on this page.")
     undated_table = pd.DataFrame({"open": "Open", "pupil": nd["pupil"], "fix": nd["fix"], "year": nd["year"],
                                   "plan": nd["plan"], "key_worker": nd["key_worker"], "setting": nd["setting"]})
-    st.dataframe(undated_table, hide_index=True, width="stretch", height=min(38 + 35 * len(undated_table), 320),
-                 placeholder="", column_config={
-        "open": open_button(UPCOMING_OPEN + "undated"), "pupil": "Pupil",
-        "fix": st.column_config.TextColumn("What to record", width="large"), "year": "Year group", "plan": "Plan",
-        "key_worker": "Key worker", "setting": "Setting"})
+    undated_table = _trim(undated_table, ["key_worker"])
+    width = layout.fit(undated_table, LABELS, caps={"fix": 560})
+    row = layout.row_height(layout.lines(undated_table, "fix", width["fix"]))  # the sentence wraps: it is what to do
+    st.dataframe(undated_table, hide_index=True, width="stretch", height=min(38 + row * len(undated_table), 420),
+                 row_height=row, placeholder="", column_config={"open": open_button(UPCOMING_OPEN + "undated"), **_text(width)})
     open_clicked_pupil(UPCOMING_OPEN + "undated", nd["key"])
 
 st.subheader(f"Reviews overdue or in the next {weeks} weeks", anchor=False)
@@ -114,19 +139,20 @@ review_table = pd.DataFrame({
     "due_date": rv["due_date"], "invite_by": rv["invite_by"], "invite_state": _one(rv["invite_state"]),
     "invite_statutory_by": rv["invite_statutory_by"], "reports_by": rv["reports_by"], "reports_state": _one(rv["reports_state"]),
     "next_step": rv["next_step"], "year": rv["year"], "plan": rv["plan"], "key_worker": rv["key_worker"], "setting": rv["setting"]})
+review_table = _trim(review_table, ["invite_statutory_by", "reports_by", "reports_state", "key_worker"])
+width = layout.fit(review_table, LABELS, shown=PILLS)
 st.dataframe(review_table, hide_index=True, width="stretch", height=min(38 + 35 * len(review_table), 640), placeholder="",
              column_config={
-    "open": open_button(UPCOMING_OPEN + "reviews"),
-    "priority": _pills("", upcoming.PRIORITY, PRIORITY_COLOURS), "pupil": "Pupil",
+    "open": open_button(UPCOMING_OPEN + "reviews"), **_text(width),
+    "priority": _pills("", upcoming.PRIORITY, PRIORITY_COLOURS, width=width["priority"]),
     "review": day("Meeting", help="The review meeting: scheduled, or agreed at the last review. "
                   "Blank: no date recorded yet; invitations and reports are then counted back from the due date."),
     "due_date": day("Must be held by", help="The latest date the rules allow for this review."),
     "invite_by": day("Invitations by", help="Invitations and the current plan (good practice: 6 weeks before)."),
-    "invite_state": _pills("Invitations", MILESTONE_STATES, STATE_COLOURS),
+    "invite_state": _pills("Invitations", MILESTONE_STATES, STATE_COLOURS, width=width["invite_state"]),
     "invite_statutory_by": day("Statutory invitations by", help="EHC plans: at least 2 weeks before (SEND Regulations 2014, reg. 20)."),
     "reports_by": day("Reports by", help="EHC plans: reports and advice circulated at least 2 weeks before."),
-    "reports_state": _pills("Reports", MILESTONE_STATES, STATE_COLOURS), "next_step": "Next step",
-    "year": "Year group", "plan": "Plan", "key_worker": "Key worker", "setting": "Setting"})
+    "reports_state": _pills("Reports", MILESTONE_STATES, STATE_COLOURS, width=width.get("reports_state"))})
 open_clicked_pupil(UPCOMING_OPEN + "reviews", rv["key"])
 
 st.subheader("Download", anchor=False)

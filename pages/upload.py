@@ -12,7 +12,7 @@ from senlib.errors import SenlibError
 from senlib.text import counted, escape_markdown
 from ui.auth import current_viewer
 from ui.state import connection
-from ui.widgets import download_button
+from ui.widgets import download_button, text_table
 
 # Session-state keys of this page.
 UPLOAD = "upload_prepared"          # (files fingerprint, importer.Upload)
@@ -157,7 +157,7 @@ def upload_tab() -> None:
         st.error(escape_markdown(result.message + (f" {result.fix}" if result.fix else "")), icon=":material/block:")
         table = getattr(result, "table", None)
         if table is not None and len(table):
-            st.dataframe(table, hide_index=True, width="stretch")
+            text_table(table)
         if getattr(result, "rejected", None):
             download_button("Download the rows with errors (with a reason column)", what="rows with errors",
                             data=lambda r=result.rejected: importer.rejected_workbook(r), file_name="rows-with-errors.xlsx",
@@ -171,7 +171,7 @@ def upload_tab() -> None:
             st.write("- " + line)
         if len(result.problems):
             st.write(f"**{len(result.errors)} error(s), {len(result.warnings)} warning(s)** (warnings do not block):")
-            st.dataframe(result.problems, hide_index=True, width="stretch")
+            text_table(result.problems)
         if result.rejected:
             download_button("Download the rejected rows (with a reason column)", what="rejected rows",
                             data=lambda r=result.rejected: importer.rejected_workbook(r), file_name="rejected-rows.xlsx",

@@ -148,3 +148,15 @@ def export_frame(flags: pd.DataFrame) -> pd.DataFrame:
         "Year group": flags["year"], "Plan": flags["plan"], "Key worker": flags["key_worker"], "Why": flags["reason"],
         "Evidence pack (EHC request)": flags["evidence"], "Rule": flags["rule"], "Source": flags["source"],
     })
+
+
+def who_columns(pupils: pd.DataFrame, in_view: pd.DataFrame) -> list[str]:
+    """The columns that tell the pupils of one group apart, after their name: the setting when more than one setting
+    is in view (`in_view`: every flag on the page), the year group always, and the pupil ID when two different pupils
+    of the group share a name, setting and year group (two 'Evans, Isabella' in one school's Year 9)."""
+    out = ["setting"] if in_view["setting"].nunique() > 1 else []
+    out.append("year")
+    same = pupils.drop_duplicates("key").groupby(["pupil", "setting", "year"], dropna=False)["key"].nunique()
+    if (same > 1).any():
+        out.append("pupil_id")
+    return out

@@ -116,3 +116,60 @@ def test_demo_escalations(demo_con):
     f = escalations.flagged(pupil_status(demo_con, AS_OF))
     assert len(f) > 0 and set(f["rule"]) <= set(POLICY_ORDER)
     assert (f["reason"].str.len() > 20).all()
+
+
+# ---------------------------------------------------------------- telling same-named pupils apart (issue 14, item 10)
+
+def _group(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame([{"pupil": n, "setting": s, "year": y, "pupil_id": i, "key": f"{s}|{i}"} for n, s, y, i in rows])
+
+
+def test_who_columns_tell_same_named_pupils_apart():
+    two_schools = _group([("Evans, Isabella", "Oakfield", "Year 9", "A1"), ("Evans, Isabella", "Riverside", "Year 9", "B7")])
+    assert escalations.who_columns(two_schools, two_schools) == ["setting", "year"]
+    one_school = _group([("Evans, Isabella", "Oakfield", "Year 9", "A1"), ("Evans, Isabella", "Oakfield", "Year 11", "A2")])
+    assert escalations.who_columns(one_school, one_school) == ["year"]
+    # Same name, school and year group: only the pupil ID tells them apart.
+    twins = _group([("Evans, Isabella", "Oakfield", "Year 9", "A1"), ("Evans, Isabella", "Oakfield", "Year 9", "A3")])
+    assert escalations.who_columns(twins, twins) == ["year", "pupil_id"]
+    # The setting column follows what is in view on the page, not only in this group.
+    page = pd.concat([one_school, _group([("Ng, Sam", "Riverside", "Year 3", "B1")])])
+    assert escalations.who_columns(one_school, page) == ["setting", "year"]
+    # A pupil with two suggestions in one group is one pupil.
+    again = _group([("Evans, Isabella", "Oakfield", "Year 9", "A1"), ("Evans, Isabella", "Oakfield", "Year 9", "A1")])
+    assert escalations.who_columns(again, again) == ["year"]
+
+
+def test_escalations_page_tells_same_named_pupils_apart(demo_db, monkeypatch):
+    """Two pupils of one school and one group given the same name (as the issue saw two 'Evans, Isabella'): the
+    table shows what tells them apart."""
+    from senlib import store
+    from senlib.rules import pupil_status
+
+    from .test_senco_pages import _app
+
+    con = store.connect(demo_db)
+    flags = escalations.flagged(pupil_status(con, AS_OF))
+    group = flags[flags["rule"] == flags["rule"].value_counts().index[0]].drop_duplicates("key")
+    a, b = group.iloc[0], group[group["setting"] == group.iloc[0]["setting"]].iloc[1]
+    first, last = con.execute("SELECT first_name, last_name FROM pupils WHERE setting = ? AND pupil_id = ?",
+                              [a["setting"], a["pupil_id"]]).fetchone()
+    con.execute("UPDATE pupils SET first_name = ?, last_name = ?, year_group = (SELECT year_group FROM pupils "
+                "WHERE setting = ? AND pupil_id = ?) WHERE setting = ? AND pupil_id = ?",
+                [first, last, a["setting"], a["pupil_id"], b["setting"], b["pupil_id"]])
+    con.close()
+    at = _app(demo_db, monkeypatch)
+    at.switch_page("pages/escalations.py").run()
+    assert not at.exception
+    seen = 0
+    for df in (d.value for d in at.dataframe):
+        names = df["pupil"].value_counts()
+        for name in names[names > 1].index:
+            rows = df[df["pupil"] == name]
+            who = [c for c in ("setting", "year", "pupil_id") if c in df]
+            assert "setting" in who and "year" in who                     # three settings in view
+            assert not rows.duplicated(subset=who).any(), rows[who]       # every row of the name differs in what is shown
+            seen += 1
+    assert seen, "the renamed pupil shares a name with another in one group"
+    twin = [d.value for d in at.dataframe if "pupil_id" in d.value]
+    assert twin and set(twin[0].loc[twin[0]["pupil"] == f"{last}, {first}", "pupil_id"]) == {a["pupil_id"], b["pupil_id"]}

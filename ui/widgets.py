@@ -78,5 +78,25 @@ def not_tracked_table(missing) -> None:
     st.caption(NOT_TRACKED_NOTE)
     for setting, rows in missing.groupby("setting", sort=False):
         with st.expander(f"{escape_markdown(setting)}: {len(rows)} column(s) not tracked", icon=":material/visibility_off:"):
-            st.dataframe(rows[["column", "checks"]], hide_index=True, width="stretch",
-                         column_config={"column": "Column that would allow it", "checks": "Checks not made"})
+            text_table(rows[["column", "checks"]].reset_index(drop=True),
+                       config={"column": "Column that would allow it", "checks": "Checks not made"})
+
+
+def text_table(frame, *, config: dict | None = None, cap: int = 420, most_lines: int = 4, max_rows: int = 12,
+               container=None, **kwargs) -> None:
+    """A table with sentences in it (import problems and their fixes, what a quality rate is over, the columns a
+    tracker lacks): every text column at the width of its longest value up to `cap` px, and rows tall enough for the
+    longest to wrap onto (at most `most_lines` lines), so no message is cut off with an ellipsis. `config`: the
+    column_config for other columns; a plain string there is a text column's heading."""
+    from senlib import layout
+
+    config = dict(config or {})
+    text = [c for c in frame.columns if (frame[c].dtype == object or str(frame[c].dtype) in ("string", "str"))
+            and (c not in config or isinstance(config[c], str))]
+    labels = {c: config[c] if isinstance(config.get(c), str) else str(c) for c in text}
+    width = layout.fit(frame, labels, cap=cap)
+    lines = max([layout.lines(frame, c, w, most=most_lines) for c, w in width.items()] or [1])
+    row = layout.row_height(lines)
+    config |= {c: st.column_config.TextColumn(labels[c], width=w) for c, w in width.items()}
+    (container or st).dataframe(frame, hide_index=True, width="stretch", row_height=row,
+                                height=38 + row * max(1, min(len(frame), max_rows)), column_config=config, **kwargs)
