@@ -11,6 +11,8 @@ from ui.senco import open_button, open_clicked_pupil, scope, status_frame
 from ui.state import ESCALATIONS_OPEN, ESCALATIONS_SETTINGS, cursor, data_version
 from ui.widgets import as_of_input, download_button, empty_state
 
+TABLE_PX = 930  # the page's width for a table on a 1400 px wide screen with the sidebar open
+OPEN_PX = 75    # the Open button's column
 # Headings of the groups' tables.
 LABELS = {"pupil": "Pupil", "setting": "Setting", "year": "Year group", "pupil_id": "Pupil ID", "reason": "Why",
           "evidence": "Evidence pack", "plan": "Plan", "key_worker": "Key worker"}
@@ -54,13 +56,15 @@ for group in data["groups"]:
     st.caption(escape_markdown(group.summary))
     st.caption(f"Rule `{group.rule}` · Source: {escape_markdown(group.source)}")
     p = group.pupils
-    columns = ["open", "pupil", *escalations.who_columns(p, flags), "reason"]
-    columns += (["evidence"] if group.rule == escalations.EHC_REQUEST else []) + ["plan", "key_worker"]
+    who = ["pupil", *escalations.who_columns(p, flags)]
+    columns = ["open", *who, "reason"] + (["evidence"] if group.rule == escalations.EHC_REQUEST else []) + ["plan", "key_worker"]
     columns = [c for c in columns if c not in layout.blank_columns(p, ["key_worker"])]
     table = p.assign(open="Open")[columns]
-    width = layout.fit(table, LABELS, caps={"reason": 520, "evidence": 360})
-    # Rows tall enough for the reason sentence to wrap onto as many lines as its longest needs: it is what the SENCo reads.
-    row = layout.row_height(max(layout.lines(table, c, width[c]) for c in ("reason", "evidence") if c in width))
+    width = layout.fit(table, LABELS, caps={"evidence": 260, "reason": 640})
+    # Who, then why: the why takes the room the pupil's columns leave on a laptop's screen and wraps onto as many lines
+    # as it needs (it is what the SENCo reads, so it is never cut off at the table's edge); plan and key worker follow.
+    width["reason"] = max(360, min(width["reason"], TABLE_PX - OPEN_PX - sum(width[c] for c in who)))
+    row = layout.row_height(max(layout.lines(table, c, width[c], most=5) for c in ("reason", "evidence") if c in width))
     st.dataframe(table, hide_index=True, width="stretch", height=min(38 + row * len(table), 560), row_height=row,
                  placeholder="", column_config={
         "open": open_button(ESCALATIONS_OPEN + group.rule),

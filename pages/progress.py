@@ -77,7 +77,7 @@ else:
     shown = stalled.drop(columns=["key", "link"])
     labels = {"pupil": "Pupil", "setting": "Setting", "year": "Year group", "need": "Primary need", "plan": "Current plan",
               "stalled_areas": "Areas stalled"}
-    width = layout.fit(shown, labels)
+    width = layout.fit(shown, labels, caps={"stalled_areas": 680})
     st.dataframe(shown.assign(open="Open"), hide_index=True, width="stretch", column_config={
         "open": open_button(PROGRESS_OPEN), **{c: st.column_config.TextColumn(label, width=width[c]) for c, label in labels.items()},
         "pupil_id": "Pupil ID", "stalled": "Stalled outcomes", "outcomes": "Outcomes",

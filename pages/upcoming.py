@@ -140,7 +140,7 @@ review_table = pd.DataFrame({
     "invite_statutory_by": rv["invite_statutory_by"], "reports_by": rv["reports_by"], "reports_state": _one(rv["reports_state"]),
     "next_step": rv["next_step"], "year": rv["year"], "plan": rv["plan"], "key_worker": rv["key_worker"], "setting": rv["setting"]})
 review_table = _trim(review_table, ["invite_statutory_by", "reports_by", "reports_state", "key_worker"])
-width = layout.fit(review_table, LABELS, shown=PILLS)
+width = layout.fit(review_table, LABELS, shown=PILLS, caps={"next_step": 640})
 st.dataframe(review_table, hide_index=True, width="stretch", height=min(38 + 35 * len(review_table), 640), placeholder="",
              column_config={
     "open": open_button(UPCOMING_OPEN + "reviews"), **_text(width),

@@ -147,7 +147,9 @@ def test_progress_labels_readable_and_one_measure_per_chart():
         assert trace["textfont"]["size"] >= 12
         assert spec["layout"]["uniformtext"]["minsize"] >= 11      # never shrunk to 6 px to fit a thin bar
     assert figs["on_track_share"]["layout"]["xaxis"]["title"]["text"] == "Share of outcomes on track"
-    assert "way from baseline to target" in figs["median_share"]["layout"]["xaxis"]["title"]["text"]
+    assert figs["median_share"]["layout"]["xaxis"]["title"]["text"] == "Median share of the way to target"
+    for spec in figs.values():                                     # labels level, beside the bar, inside the axis range
+        assert spec["data"][0]["textposition"] == "outside" and spec["data"][0]["textangle"] == 0
 
 
 def test_trend_labels_do_not_overlap():
