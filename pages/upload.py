@@ -101,6 +101,9 @@ def upload_tab() -> None:
                     st.session_state.pop(RESULT, None)
                     st.rerun()
             st.dataframe(importer.sample_rows(upload, file_idx, plan), hide_index=True, width="stretch")
+    checks = importer.checks_line(upload)  # what the rules cannot check from these columns: 'not tracked'
+    if checks:
+        st.info(escape_markdown(checks), icon=":material/rule:")
 
     settings = [r[0] for r in cur.execute("SELECT setting FROM settings UNION SELECT DISTINCT setting FROM pupils "
                                           "ORDER BY 1").fetchall() if r[0] and viewer.may_see_setting(r[0])]

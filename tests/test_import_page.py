@@ -242,3 +242,13 @@ def test_another_schools_tracker_is_not_taken_for_the_setting_imported_before(em
     _count_before = _count(empty_db)
     _button(at, "Check").click().run()
     assert _count(empty_db) == _count_before == 2
+
+
+def test_the_preview_says_which_checks_a_sparse_register_cannot_support(empty_db, monkeypatch):
+    from tests.sparse_corpus import register
+
+    at = _app(empty_db, monkeypatch)
+    at.file_uploader[0].set_value(("register.xlsx", register(20), "application/octet-stream")).run()
+    assert not at.exception, at.exception
+    said = [i.value.replace("\\", "") for i in at.info if "Not tracked by these files" in i.value]
+    assert len(said) == 1 and "Invitations sent (statutory, EHC plan)" in said[0] and "never 'not done'" in said[0]
