@@ -100,10 +100,11 @@ table = shown.assign(open="Open", status=shown["status"].map(lambda s: [s]))[ord
 LABELS = {"pupil": "Pupil", "pupil_id": "Pupil ID", "setting": "Setting", "year": "Year group", "class": "Class",
           "sen": "SEN status", "primary_need": "Need", "plan": "Plan", "status": "Review status", "key_worker": "Key worker",
           "local_authority": "Local authority", "flags": "Flags", "status_reason": "Why this status"}
-width = layout.fit(table, LABELS, cap=420, caps={"flags": 640, "status_reason": 620}, shown={
+width = layout.fit(table, LABELS, cap=420, caps={"flags": 640, "status_reason": 1000}, shown={
     "status": lambda v: [charts.status_word(s) for s in v], "flags": lambda v: [titles.get(r, r) for r in v]})
-row = layout.row_height(layout.lines(table, "status_reason", width["status_reason"], most=3))  # the why wraps, in full
-st.dataframe(table, hide_index=True, width="stretch", height=min(38 + row * len(table), 680), row_height=row, placeholder="",
+row = layout.row_height(layout.lines(table, "status_reason", width["status_reason"], most=3))  # a long why wraps, in full
+# (1000 px: the widest the grid draws a column; two lines hold the longest sentence the rules write)
+st.dataframe(table, hide_index=True, width="stretch", height=min(38 + row * len(table), 38 + 35 * 17), row_height=row, placeholder="",
              column_config={
     "open": open_button(CASELOAD_OPEN),
     **{c: st.column_config.TextColumn(LABELS[c], width=width[c]) for c in
