@@ -144,10 +144,10 @@ def test_governor_reaches_no_pupil_data_even_by_url(context, auth_app, pupils):
     assert "Governor" in page.locator('[data-testid="stSidebar"]').inner_text()
     screenshot(page, "auth-governor")
     # What the governor's own page shows (aggregates only, built by senlib.governors) ...
-    page.locator('[data-testid="stDataFrame"]').first.wait_for(state="attached", timeout=90_000)
+    page.locator('[data-testid="stTable"]').first.wait_for(state="attached", timeout=90_000)
     page.wait_for_timeout(1500)
     home_headings = _headings(page)
-    home_tables = page.locator('[data-testid="stDataFrame"]').count()
+    home_tables = page.locator('[data-testid="stTable"]').count()
     key = pupils[0][0]
     paths = [_url_path(s) for s in nav.PAGES if "governor" not in s.roles]
     paths += [f"pupil?{pupil.QUERY_PARAM}={quote(key, safe='')}"]
@@ -157,7 +157,7 @@ def test_governor_reaches_no_pupil_data_even_by_url(context, auth_app, pupils):
         _open(page, auth_app, path)
         assert _headings(page) == home_headings, path
         assert not set(_headings(page)) & forbidden, path
-        expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(home_tables, timeout=60_000)
+        expect(page.locator('[data-testid="stTable"]')).to_have_count(home_tables, timeout=60_000)
         body = page.locator('[data-testid="stMain"]').inner_text()
         for _, _first, surname in pupils:
             assert surname not in body, (path, surname)
