@@ -104,7 +104,7 @@ width = layout.fit(table, LABELS, cap=420, caps={"flags": 640, "status_reason": 
     "status": lambda v: [charts.status_word(s) for s in v], "flags": lambda v: [titles.get(r, r) for r in v]})
 row = layout.row_height(layout.lines(table, "status_reason", width["status_reason"], most=3))  # a long why wraps, in full
 # (1000 px: the widest the grid draws a column; two lines hold the longest sentence the rules write)
-st.dataframe(table, hide_index=True, width="stretch", height=min(38 + row * len(table), 38 + 35 * 17), row_height=row, placeholder="",
+st.dataframe(table, hide_index=True, width="stretch", height=min(38 + row * len(table), 38 + row * 15), row_height=row, placeholder="",
              column_config={
     "open": open_button(CASELOAD_OPEN),
     **{c: st.column_config.TextColumn(LABELS[c], width=width[c]) for c in
