@@ -130,7 +130,7 @@ with right:
         if not_drawn:
             st.caption(escape_markdown(not_drawn))
         with st.expander("Table: plans"):
-            st.dataframe(rec.plans[["plan", "start_date", "end_date", "local_authority"]], hide_index=True, width="stretch",
+            st.dataframe(rec.plans[["plan", "start_date", "end_date", "local_authority"]], hide_index=True, placeholder="", width="stretch",
                          column_config={"plan": "Plan", "start_date": st.column_config.DateColumn("Start", format="DD/MM/YYYY"),
                                         "end_date": st.column_config.DateColumn("End", format="DD/MM/YYYY"),
                                         "local_authority": "Local authority"})
@@ -144,7 +144,7 @@ else:
               for c, label in pupil.REVIEW_COLUMNS.items()}
     # Only the columns the tracker filled for this pupil: a sparse tracker's reviews have a date and little else.
     blank = layout.blank_columns(rec.reviews, [c for c in pupil.REVIEW_COLUMNS if c not in ("review_date", "held")])
-    st.dataframe(rec.reviews[[c for c in pupil.REVIEW_COLUMNS if c not in blank]], hide_index=True, width="stretch",
+    st.dataframe(rec.reviews[[c for c in pupil.REVIEW_COLUMNS if c not in blank]], hide_index=True, placeholder="", width="stretch",
                  column_config=config)
     if view is not None and not view.quality.empty:
         st.caption("Quality checks of each review held (blank: not known from the tracker)")
@@ -174,7 +174,7 @@ with st.expander("Table: outcomes and scores"):
 
 if not rec.ehc_requests.empty:
     st.subheader("EHC needs assessment requests", anchor=False)
-    st.dataframe(rec.ehc_requests, hide_index=True, width="stretch", column_config={
+    st.dataframe(rec.ehc_requests, hide_index=True, placeholder="", width="stretch", column_config={
         "requested": st.column_config.DateColumn("Requested", format="DD/MM/YYYY"),
         "decision_date": st.column_config.DateColumn("Council decided", format="DD/MM/YYYY"), "decision": "Decision",
         "final_plan_date": st.column_config.DateColumn("Final plan issued", format="DD/MM/YYYY"),
