@@ -95,21 +95,23 @@ def _block(render: Callable[[], None], title: str) -> None:
     st.stop()
 
 
-_LOCAL_STARTS: set[int] = set()   # connections (one per process and database) whose local-mode start is recorded
+# Connections (one per process and database) whose local-mode start is recorded. Holding each one keeps its id from
+# being reused by a later connection (tests open many), which would then go unrecorded.
+_LOCAL_STARTS: dict[int, object] = {}
 
 
 def _audit_local_start(viewer: Viewer) -> None:
     """Local mode has no sign-in: record once per server process that the app is in use, not every page load
     (each browser reload is a new session)."""
-    db = id(state.connection())
-    if db in _LOCAL_STARTS:
+    con = state.connection()
+    if _LOCAL_STARTS.get(id(con)) is con:
         return
     try:
         store.audit(state.cursor(), "sign_in", viewer.name, {"role": viewer.role, "mode": "local"})
     except SenlibError as exc:  # the pages will report a broken database
         _LOG.warning("local start not audited: %s", exc)
         return
-    _LOCAL_STARTS.add(db)
+    _LOCAL_STARTS[id(con)] = con
 
 
 def _audit_once(viewer_name: str, action: str, detail: dict[str, Any]) -> None:

@@ -234,20 +234,14 @@ def _cut_cells(browser_page, tables) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def sparse_page(sparse_app):
-    from playwright.sync_api import sync_playwright
-
-    from .harness import launch_browser
-
-    with sync_playwright() as pw:
-        chromium = launch_browser(pw)
-        context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
-        pg = context.new_page()
-        pg.goto(sparse_app.url)
-        wait_for_app(pg)
-        yield pg
-        context.close()
-        chromium.close()
+def sparse_page(sparse_app, browser):
+    """A page in the session's browser (a second sync_playwright in one process fails under pytest-xdist)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
+    pg = context.new_page()
+    pg.goto(sparse_app.url)
+    wait_for_app(pg)
+    yield pg
+    context.close()
 
 
 def _check_page(pg, app, db, name, key, shot, monkeypatch) -> None:
