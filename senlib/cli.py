@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import duckdb
 
@@ -128,18 +129,25 @@ def run_demo(args: argparse.Namespace, ctx: Context) -> int:
 def build_parser(parser_class: type[argparse.ArgumentParser] = argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The argument parser with every registered subcommand."""
     _load_commands()
-    parser = parser_class(prog="python -m senlib", description="SEN caseload: import trackers, evaluate review rules, report.")
+    # `senlib` when run as the installed command (pip install .), else as `python -m senlib`
+    prog = "senlib" if Path(sys.argv[0]).name == "senlib" else "python -m senlib"
+    parser = parser_class(prog=prog, description="SEN caseload: import trackers, evaluate review rules, report.")
     sub = parser.add_subparsers(dest="command", metavar="SUBCOMMAND", required=True)
     for name, cmd in COMMANDS.items():
         p = sub.add_parser(name, help=cmd.help, description=cmd.help)
         cmd.add_arguments(p)
         p.add_argument("--db", metavar="PATH", default=None,
-                       help=f"database file (default ${store.DB_ENV} or {store.DEFAULT_DB.relative_to(store.DEFAULT_DB.parent.parent)})")
+                       help=f"database file (default ${store.DB_ENV} or {_shown_default_db()})")
         if cmd.db:
             p.add_argument("--wait", metavar="SECONDS", type=seconds, default=WAIT_SECONDS,
                            help=f"if another command is using the database, wait this long for it (default {WAIT_SECONDS:g})")
         p.set_defaults(run=cmd.run)
     return parser
+
+
+def _shown_default_db() -> Path:
+    """data/caseload.duckdb in a checkout; the full per-user path once installed (see store.default_db)."""
+    return store.DEFAULT_DB.relative_to(store.CHECKOUT) if store.CHECKOUT else store.DEFAULT_DB
 
 
 def _load_commands() -> None:

@@ -18,12 +18,39 @@ from . import lockholder
 from .errors import DatabaseBusyError, DatabaseError
 from .schema import LATEST_VERSION, MIGRATIONS
 
-DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "caseload.duckdb"
 DB_ENV = "SENLIB_DB"
 
 
+def _checkout() -> Path | None:
+    """The repository root when senlib runs from a checkout (app.py and pyproject.toml beside the package), else None."""
+    root = Path(__file__).resolve().parents[len(__name__.split(".")) - 1]  # the folder holding the senlib package
+    if root.name in ("site-packages", "dist-packages"):
+        return None
+    return root if (root / "app.py").is_file() and (root / "pyproject.toml").is_file() else None
+
+
+def default_db() -> Path:
+    """Where the database lives when neither --db nor $SENLIB_DB says.
+
+    From a checkout (also an editable install): data/caseload.duckdb in it, the file `make run` fills with the
+    demo caseload and the README and tests rely on. Installed with `pip install .`, the package sits in
+    site-packages, which is shared, may be read-only and is wiped by the next upgrade, so pupil data must not
+    go there: the per-user data folder instead, $XDG_DATA_HOME/senlib/caseload.duckdb (by default
+    ~/.local/share/senlib/caseload.duckdb; a relative $XDG_DATA_HOME is ignored, as the XDG spec says).
+    """
+    if CHECKOUT is not None:
+        return CHECKOUT / "data" / "caseload.duckdb"
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return base / "senlib" / "caseload.duckdb"
+
+
+CHECKOUT = _checkout()
+DEFAULT_DB = default_db()
+
+
 def db_path(path: str | os.PathLike | None = None) -> Path:
-    """The database file to use: the argument, else $SENLIB_DB, else data/caseload.duckdb."""
+    """The database file to use: the argument, else $SENLIB_DB, else DEFAULT_DB (see default_db)."""
     if path:
         return Path(path)
     if os.environ.get(DB_ENV):
