@@ -12,8 +12,6 @@ viewer = auth.gate()  # sign-in, or local mode; never returns for someone who ma
 sections: dict[str, list] = {}
 for i, spec in enumerate(auth.pages_for(viewer)):
     sections.setdefault(spec.section, []).append(st.Page(spec.path, title=spec.title, icon=spec.icon, default=i == 0))
-if not sections:  # a role with no page yet (governors, until their report exists)
-    sections = {"": [st.Page(auth.render_nothing_yet, title="Nothing yet", url_path="welcome", default=True)]}
 page = st.navigation(sections)
 auth.sidebar(viewer)
 page.run()

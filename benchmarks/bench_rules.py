@@ -75,9 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="pupils on roll (default 10000 100000 1000000)")
     args = parser.parse_args(argv)
 
+    from benchmarks.baseline_rules import baseline_status
     from senlib import store
     from senlib.rules import due_dates, pupil_status
-    from senlib.rules.baseline import baseline_status
 
     load_before = os.getloadavg()
     rows = []

@@ -17,7 +17,7 @@ from ui.widgets import as_of_input, download_button, empty_state
 def _progress(version: tuple, viewer: Viewer, as_of: date, settings: tuple[str, ...] | None) -> dict:
     df = progress.outcome_progress(cursor(), as_of, settings=list(settings) if settings else None, viewer=viewer)
     by = {d: progress.summary_by(df, d) for d in progress.DIMENSIONS}
-    return {"headline": progress.headline(df), "source": df["source"].iloc[0] if len(df) else "", "by": by,
+    return {"headline": progress.headline(df), "by": by,
             "figures": {d: progress.figures(d, by[d]) for d in progress.DIMENSIONS},
             "stalled": progress.stalled_pupils(df)}
 
@@ -47,8 +47,6 @@ c[2].metric("Mean change", charts.number(h["mean_change"]), help="Latest score m
 c[3].metric("Way to target", charts.number(h["median_share"], percent=True),
             help="Median share of the way from baseline to target reached so far.")
 c[4].metric("Stalled outcomes", f"{h['stalled_outcomes']:,}", help=f"{h['stalled_pupils']:,} pupils. Rule stalled_outcome: the scaling score has not risen over the last scores.")
-if result["source"] != "rules":
-    st.caption("Stalled outcomes are worked out by a stand-in for the `stalled_outcome` rule until the rules engine is installed.")
 
 for tab, (dim, (label, _)) in zip(st.tabs([f"By {v[0].lower()}" for v in progress.DIMENSIONS.values()]),
                                   progress.DIMENSIONS.items(), strict=True):

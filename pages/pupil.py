@@ -98,20 +98,16 @@ left.dataframe(rec.profile, hide_index=True, width="stretch", height=35 * len(re
     "value": st.column_config.TextColumn("Value", width=profile_width["value"])})
 
 with right:
-    # Flags with reasons, review status and review quality come from the rules engine (issue 4).
+    # Flags with reasons, review status and review quality come from the rules engine.
     st.subheader("Review status and flags", anchor=False)
-    view, failed = None, False
+    view = None
     try:
         view = pupil.rules_view(_rules(version, viewer, setting, as_of), setting, pupil_id)
     except Exception as exc:  # noqa: BLE001 - the rest of the record is still worth showing
         logging.getLogger(__name__).exception("rules evaluation failed")
-        failed = True
         st.error(f"The review rules could not be worked out for this pupil ({type(exc).__name__}). "
                  "The rest of the record below is complete; please report this.", icon=":material/error:")
-    if view is None and not failed:
-        st.info("Flags with their reasons, the review status and review quality checks appear here once the rules "
-                "engine is installed.", icon=":material/rule:")
-    elif view is not None:
+    if view is not None:
         st.badge(charts.status_word(view.status), color=STATUS_BADGE.get(view.status, "gray"))
         st.text("\n".join(t for t in (view.reason, view.milestones) if t))
         if view.flags.empty:

@@ -121,8 +121,6 @@ SETTING_PHASES: dict[str, str] = {
 # Tables of the store, in the order a full export or import walks them.
 ENTITY_TABLES: list[str] = ["pupils", "plans", "reviews", "outcomes", "scores", "ehc_requests"]
 
-DEFAULT_SCALE = (0.0, 10.0)
-
 
 def year_group_label(code: str | None) -> str:
     """Human label for a year-group code: 'N1' -> 'Nursery 1', '6' -> 'Year 6'."""
@@ -196,12 +194,6 @@ COLUMN_LABELS: dict[str, str] = {
     "final_plan_date": "Final plan date",
 }
 
-YES_NO: dict[str, str] = {"yes": "Yes", "no": "No"}
-
-IMPORT_STATUS: dict[str, str] = {"done": "Imported", "undone": "Undone"}
-
-PROBLEM_SEVERITY: dict[str, str] = {"error": "Error", "warning": "Warning"}
-
 # ---- Rules (senlib.rules): review status, milestones, escalation ----
 
 # Short plan names used inside the sentences a user reads ("EHCP last reviewed 3 Sep 2025; ...").
@@ -226,15 +218,6 @@ RULE_GROUPS: dict[str, str] = {
 
 # State of a milestone (invitations, reports) for the next review.
 MILESTONE_STATES: dict[str, str] = {"done": "Done", "missed": "Missed", "to_come": "Still to come"}
-
-# State of a statutory clock (EHC needs assessment: 6 and 20 weeks).
-CLOCK_STATES: dict[str, str] = {
-    "on_time": "Done on time",
-    "late": "Done late",
-    "overdue": "Overdue",
-    "running": "Clock running",
-    "not_applicable": "Not applicable",
-}
 
 # Where a rule parameter in force comes from (override layers; the most specific wins).
 POLICY_SOURCES: dict[str, str] = {
@@ -262,5 +245,3 @@ EHCP_REVIEW_CHECKS: dict[str, str] = {
     "la_decision_in_time": "Council decision in time (EHCP)",
     "pfa_covered": "Preparing for adulthood covered (EHCP from Year 9)",
 }
-
-PROGRESS_SOURCES: dict[str, str] = {"recorded": "Recorded at the review", "derived": "Judged from scaling scores"}

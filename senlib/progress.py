@@ -1,10 +1,9 @@
 """Outcome progress for senior leaders: how far outcomes have moved, by area, year, plan and need.
 
 Per outcome, on an as-of date: latest score minus baseline (change) and the share of the
-way from baseline to target. Stalled outcomes are the `stalled_outcome` rule (DESIGN §3).
-When the rules engine (`senlib.rules.outcome_progress`) is installed, its per-outcome
-figures are used, so the rule lives in one place; until then `_outcome_progress_fallback`
-computes the same columns here (clearly a stand-in, see its docstring).
+way from baseline to target. The per-outcome figures, stalled outcomes (the `stalled_outcome`
+rule, DESIGN §3) and each pupil's main plan come from the rules engine
+(`senlib.rules.outcome_progress`), so each is defined in one place.
 
 "On track" is a reporting measure, not a rule: an outcome is on track when its target is
 reached, or when it has not stalled and the share of the way to target is at least the share
@@ -13,17 +12,15 @@ of the time from the outcome's start to its target date that has passed.
 
 from __future__ import annotations
 
-import importlib
 from datetime import date
 
 import duckdb
-import numpy as np
 import pandas as pd
 
+from . import rules
 from .access import Viewer
 from .names import AREAS, NEEDS, PLAN_TYPES, YEAR_GROUPS, year_group_label
-from .pupil import PLAN_RANK, full_name, link, pupil_key, scope_settings
-from .schoolyear import sql_year_code, sql_year_index
+from .pupil import full_name, link, pupil_key, scope_settings
 
 # The dimensions leaders break progress down by: column, label, order of categories (None: by size).
 DIMENSIONS: dict[str, tuple[str, str]] = {
@@ -38,82 +35,10 @@ PER_OUTCOME_COLUMNS = ["setting", "pupil_id", "outcome_id", "area", "description
                        "scores", "change", "share", "reached", "stalled"]
 
 
-def rules_module():
-    """senlib.rules if it is installed and offers outcome_progress, else None."""
-    try:
-        mod = importlib.import_module("senlib.rules")
-    except ModuleNotFoundError as exc:  # not installed; one that fails to import is a bug and raises
-        if exc.name in ("senlib.rules", "senlib"):
-            return None
-        raise
-    return mod if callable(getattr(mod, "outcome_progress", None)) else None
-
-
-def _outcome_progress_fallback(cur: duckdb.DuckDBPyConnection, as_of: date, settings: list[str] | None) -> pd.DataFrame:
-    """Stand-in for senlib.rules.outcome_progress until the rules engine lands.
-
-    Scores dated after `as_of` are ignored. Direction-aware (a target below the baseline,
-    e.g. fewer incidents, counts too). Stalled, after `stalled_outcome`: at least two scores,
-    target not reached, and the latest score has not moved towards the target since the
-    previous one. Discontinued outcomes are left out.
-    """
-    where, params = "", {"as_of": as_of}
-    if settings is not None:
-        where = "AND o.setting IN (SELECT unnest($settings::VARCHAR[]))"
-        params["settings"] = list(settings)
-    return cur.execute(
-        f"""
-        WITH s AS (
-            SELECT setting, pupil_id, outcome_id, score_date, score,
-                   row_number() OVER (PARTITION BY setting, pupil_id, outcome_id ORDER BY score_date DESC) AS rn,
-                   count(*) OVER (PARTITION BY setting, pupil_id, outcome_id) AS n
-            FROM scores WHERE score_date <= $as_of
-        ), last2 AS (
-            SELECT setting, pupil_id, outcome_id,
-                   max(score) FILTER (WHERE rn = 1) AS latest, max(score_date) FILTER (WHERE rn = 1) AS latest_date,
-                   max(score) FILTER (WHERE rn = 2) AS previous, max(n) AS scores
-            FROM s WHERE rn <= 2 GROUP BY ALL
-        )
-        SELECT o.setting, o.pupil_id, o.outcome_id, o.area, o.description, o.baseline, o.target,
-               o.scale_min, o.scale_max, o.start_date, o.target_date,
-               l.latest, l.latest_date, l.previous, coalesce(l.scores, 0) AS scores,
-               l.latest - o.baseline AS change,
-               CASE WHEN o.target <> o.baseline THEN (l.latest - o.baseline) / (o.target - o.baseline) END AS share,
-               (l.latest - o.target) * sign(o.target - o.baseline) >= 0 AND o.target <> o.baseline AS reached,
-               coalesce(l.scores >= 2 AND NOT ((l.latest - o.target) * sign(o.target - o.baseline) >= 0)
-                        AND (l.latest - l.previous) * sign(o.target - o.baseline) <= 0, false) AS stalled
-        FROM outcomes o LEFT JOIN last2 l USING (setting, pupil_id, outcome_id)
-        WHERE coalesce(o.status, 'active') <> 'discontinued'
-          AND (o.start_date IS NULL OR o.start_date <= $as_of) {where}
-        """,
-        params,
-    ).df()
-
-
-def _from_rules(mod, cur: duckdb.DuckDBPyConnection, as_of: date, settings: list[str] | None) -> pd.DataFrame:
-    """The rules engine's per-outcome frame in this module's column names (it may name a few differently)."""
-    df = mod.outcome_progress(cur, as_of, settings=settings)
-    renames = {"latest_score": "latest", "latest_score_date": "latest_date", "previous_score": "previous",
-               "share_to_target": "share", "share_of_way": "share", "n_scores": "scores", "score_count": "scores"}
-    df = df.rename(columns={k: v for k, v in renames.items() if k in df.columns and v not in df.columns})
-    outcomes = cur.execute(
-        "SELECT setting, pupil_id, outcome_id, area, description, baseline, target, scale_min, scale_max, start_date,"
-        " target_date FROM outcomes").df()
-    missing = [c for c in outcomes.columns if c not in df.columns]
-    if missing:
-        df = df.merge(outcomes[["setting", "pupil_id", "outcome_id", *missing]], on=["setting", "pupil_id", "outcome_id"],
-                      how="left")
-    if "change" not in df:
-        df["change"] = df["latest"] - df["baseline"]
-    if "share" not in df:
-        span = df["target"] - df["baseline"]
-        df["share"] = (df["change"] / span).where(span != 0)
-    if "reached" not in df:
-        df["reached"] = ((df["latest"] - df["target"]) * np.sign(df["target"] - df["baseline"]) >= 0) & (df["target"] != df["baseline"])
-    for col, default in (("previous", np.nan), ("latest_date", pd.NaT), ("scores", 0), ("stalled", False)):
-        if col not in df:
-            df[col] = default
-    return df[PER_OUTCOME_COLUMNS]
+# The rules engine's column names, as this module (and the Progress page) call them.
+RULES_COLUMNS: dict[str, str] = {"latest_score": "latest", "latest_score_date": "latest_date",
+                                 "previous_score": "previous", "share_to_target": "share", "n_scores": "scores"}
+DIMENSION_COLUMNS = ["first_name", "last_name", "year_group", "primary_need", "sen_status", "plan_type"]
 
 
 def outcome_progress(cur: duckdb.DuckDBPyConnection, as_of: date, *, settings: list[str] | None = None,
@@ -121,15 +46,12 @@ def outcome_progress(cur: duckdb.DuckDBPyConnection, as_of: date, *, settings: l
     """Per outcome progress on `as_of`, with the pupil's year group, need, current plan and 'on track'.
 
     Columns: PER_OUTCOME_COLUMNS plus first_name, last_name, year_group, primary_need, sen_status,
-    plan_type, on_track (NA where there is no score yet), expected_share, and labels
-    area_label, year_label, plan_label, need_label; `source` says whether the rules engine or
-    the stand-in computed it.
+    plan_type (the pupil's main plan, as the rules define it), on_track (NA where there is no score yet),
+    expected_share, and labels area_label, year_label, plan_label, need_label.
     """
     settings = scope_settings(viewer, settings)  # pupil-level rows: staff only, their settings only
-    mod = rules_module()
-    base = _from_rules(mod, cur, as_of, settings) if mod else _outcome_progress_fallback(cur, as_of, settings)
-    pupils = _pupil_dimensions(cur, as_of, settings)
-    df = base.merge(pupils, on=["setting", "pupil_id"], how="inner")
+    df = rules.outcome_progress(cur, as_of, settings=settings).rename(columns=RULES_COLUMNS)
+    df = df[PER_OUTCOME_COLUMNS + DIMENSION_COLUMNS].copy()
     ts = pd.Timestamp(as_of)
     start = pd.to_datetime(df["start_date"])
     target_date = pd.to_datetime(df["target_date"])
@@ -144,34 +66,7 @@ def outcome_progress(cur: duckdb.DuckDBPyConnection, as_of: date, *, settings: l
     df["year_label"] = df["year_group"].map(year_group_label).where(df["year_group"].notna(), "Not recorded")
     df["plan_label"] = df["plan_type"].map(PLAN_TYPES).fillna("No current plan")
     df["need_label"] = df["primary_need"].map(NEEDS).fillna(df["primary_need"]).fillna("Not recorded")
-    df["source"] = "rules" if mod else "progress (stand-in)"
     return df
-
-
-def _pupil_dimensions(cur: duckdb.DuckDBPyConnection, as_of: date, settings: list[str] | None) -> pd.DataFrame:
-    """Per pupil on roll on `as_of`: name, year group (recorded, else from date of birth), need, status, current plan."""
-    where, params = "", {"as_of": as_of}
-    if settings is not None:
-        where = "AND p.setting IN (SELECT unnest($settings::VARCHAR[]))"
-        params["settings"] = list(settings)
-    rank = " ".join(f"WHEN '{k}' THEN {v}" for k, v in PLAN_RANK.items())
-    year = sql_year_code(sql_year_index("p.date_of_birth", "$as_of::DATE"))
-    return cur.execute(
-        f"""
-        WITH cur_plan AS (
-            SELECT setting, pupil_id, arg_max(plan_type, CASE plan_type {rank} ELSE 0 END) AS plan_type
-            FROM plans
-            WHERE plan_type IN ({", ".join(f"'{k}'" for k in PLAN_RANK)})
-              AND (start_date IS NULL OR start_date <= $as_of) AND (end_date IS NULL OR end_date > $as_of)
-            GROUP BY ALL
-        )
-        SELECT p.setting, p.pupil_id, p.first_name, p.last_name,
-               coalesce(p.year_group, {year}) AS year_group, p.primary_need, p.sen_status, c.plan_type
-        FROM pupils p LEFT JOIN cur_plan c USING (setting, pupil_id)
-        WHERE (p.leaving_date IS NULL OR p.leaving_date > $as_of) {where}
-        """,
-        params,
-    ).df()
 
 
 def headline(df: pd.DataFrame) -> dict[str, float | int]:

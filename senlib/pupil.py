@@ -17,6 +17,7 @@ from urllib.parse import quote
 import duckdb
 import pandas as pd
 
+from . import rules
 from .access import Viewer, require_staff
 from .errors import InputError
 from .names import (
@@ -416,37 +417,16 @@ class RulesView:
     quality: pd.DataFrame   # one row per held review, QUALITY_COLUMNS
 
 
-def _rules():
-    """senlib.rules if installed, else None. A rules module that is there but fails to import is a bug: raise."""
-    try:
-        import importlib
-
-        mod = importlib.import_module("senlib.rules")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("senlib.rules", "senlib"):
-            return None
-        raise
-    return mod if callable(getattr(mod, "pupil_status", None)) else None
-
-
-def rules_available() -> bool:
-    """True once senlib.rules (issue 4) is installed; until then the page says where flags will appear."""
-    return _rules() is not None
-
-
 def rules_frames(cur: duckdb.DuckDBPyConnection, as_of: date, setting: str, *, viewer: Viewer | None = None) -> dict | None:
     """The rules engine's pupil_status and review_quality for one whole setting (cache this: one
-    evaluation serves every pupil of the setting), plus the rule titles; None without senlib.rules."""
-    mod = _rules()
+    evaluation serves every pupil of the setting), plus the rule titles; None for a setting the viewer may not see."""
     allowed = scope_settings(viewer)
-    if mod is None or (allowed is not None and setting not in allowed):
+    if allowed is not None and setting not in allowed:
         return None
     scope = [setting]
-    titles: dict[str, str] = {}
-    if callable(getattr(mod, "default_policy", None)):
-        titles = {rid: rule.title for rid, rule in mod.default_policy().rules.items()}
-    quality = mod.review_quality(cur, as_of, settings=scope) if callable(getattr(mod, "review_quality", None)) else None
-    return {"status": mod.pupil_status(cur, as_of, settings=scope), "quality": quality, "titles": titles}
+    return {"status": rules.pupil_status(cur, as_of, settings=scope),
+            "quality": rules.review_quality(cur, as_of, settings=scope),
+            "titles": {rid: rule.title for rid, rule in rules.default_policy().rules.items()}}
 
 
 def _for_pupil(df: pd.DataFrame | None, setting: str, pupil_id: str) -> pd.DataFrame:

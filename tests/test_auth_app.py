@@ -212,3 +212,12 @@ def test_one_audit_entry_per_sign_in_not_per_page_load(demo_db, monkeypatch):
     load(1_800_003_600)  # signed in again an hour later
     rows = _audit(demo_db)
     assert [(u, a) for u, a, _ in rows] == [("head@oak.sch.uk", "sign_in")] * 2
+
+
+def test_every_role_has_a_page():
+    """app.py has no placeholder page: every role the access rules give has at least one page of its own."""
+    from senlib.access import ROLES
+    from ui import nav
+
+    for role in ROLES:
+        assert [p for p in nav.PAGES if role in p.roles], role

@@ -46,7 +46,6 @@ def tiny(tmp_path):
 
 
 def test_per_outcome_figures(tiny, monkeypatch):
-    monkeypatch.setattr(progress, "rules_module", lambda: None)
     df = progress.outcome_progress(tiny, date(2026, 3, 1)).set_index("outcome_id")
     assert set(df.index) == {"RISE", "FLAT", "DONE", "DOWN", "NONE"}  # P2 has left
     assert df.loc["RISE", "latest"] == 6 and df.loc["RISE", "change"] == 4
@@ -63,7 +62,6 @@ def test_per_outcome_figures(tiny, monkeypatch):
 
 
 def test_scores_after_as_of_are_ignored(tiny, monkeypatch):
-    monkeypatch.setattr(progress, "rules_module", lambda: None)
     df = progress.outcome_progress(tiny, date(2025, 12, 1)).set_index("outcome_id")
     assert df.loc["RISE", "latest"] == 4 and df.loc["RISE", "scores"] == 2
     assert not df["stalled"].any()
@@ -71,7 +69,6 @@ def test_scores_after_as_of_are_ignored(tiny, monkeypatch):
 
 
 def test_headline_summary_and_stalled_pupils(tiny, monkeypatch):
-    monkeypatch.setattr(progress, "rules_module", lambda: None)
     df = progress.outcome_progress(tiny, date(2026, 3, 1))
     h = progress.headline(df)
     assert h["outcomes"] == 5 and h["scored"] == 4 and h["pupils"] == 1
@@ -171,21 +168,6 @@ def test_overview_loads_demo_data_with_one_click(empty_db, monkeypatch):
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Pupils on roll"].replace(",", "")) > 1000
-
-
-@pytest.mark.skipif(progress.rules_module() is None, reason="senlib.rules is not installed yet")
-def test_rules_engine_is_used_and_agrees_with_the_stand_in(demo_con, monkeypatch):
-    """One definition of stalled: the rules engine's. The stand-in must agree while both exist."""
-    with_rules = progress.outcome_progress(demo_con, AS_OF)
-    assert set(with_rules["source"]) == {"rules"}
-    monkeypatch.setattr(progress, "rules_module", lambda: None)
-    stand_in = progress.outcome_progress(demo_con, AS_OF)
-    keys = ["setting", "pupil_id", "outcome_id"]
-    both = with_rules.merge(stand_in, on=keys, suffixes=("_r", "_s"))
-    assert len(both) == len(with_rules) == len(stand_in)
-    for col in ("latest", "change", "stalled", "on_track"):
-        a, b = both[f"{col}_r"], both[f"{col}_s"]
-        assert ((a == b) | (a.isna() & b.isna())).all(), col
 
 
 def test_progress_is_scoped_to_the_viewer(demo_con):

@@ -226,10 +226,8 @@ def test_outcome_summary_reads_well():
 
 # --- The rules engine's part of the page ---------------------------------------------------------
 
-needs_rules = pytest.mark.skipif(not pupil.rules_available(), reason="senlib.rules is not installed yet")
 
 
-@needs_rules
 def test_rules_view_has_status_flags_and_quality(demo_con):
     frames = pupil.rules_frames(demo_con, AS_OF, SETTING)
     status = frames["status"]
@@ -246,7 +244,6 @@ def test_rules_view_has_status_flags_and_quality(demo_con):
     assert pupil.rules_view(None, SETTING, "X") is None
 
 
-@needs_rules
 def test_page_shows_flags_with_reasons(demo_db, monkeypatch):
     from senlib import rules
 
@@ -259,19 +256,6 @@ def test_page_shows_flags_with_reasons(demo_db, monkeypatch):
     shown = [w.value.replace("\\", "") for w in at.warning]
     for reason in row["flag_reasons"]:
         assert any(reason in text for text in shown), reason
-
-
-def test_page_without_rules_engine_says_where_flags_will_be(demo_db, monkeypatch):
-    import streamlit as st
-
-    monkeypatch.setattr(pupil, "_rules", lambda: None)
-    st.cache_data.clear()
-    con = store.connect(demo_db)
-    setting, pid = _scored_pupil(con)
-    con.close()
-    at = _open(demo_db, monkeypatch, pupil.pupil_key(setting, pid))
-    assert any("once the rules engine is installed" in i.value for i in at.info)
-    st.cache_data.clear()
 
 
 def test_queries_are_scoped_to_the_viewer(demo_con):

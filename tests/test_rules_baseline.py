@@ -7,8 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from benchmarks.baseline_rules import add_months, baseline_status, birthday
 from senlib.rules import pupil_status, set_override
-from senlib.rules.baseline import add_months, baseline_status, birthday
 
 from .rules_support import Caseload
 

@@ -84,11 +84,6 @@ def _render_problem(message: str) -> None:
     st.error(message)
 
 
-def _render_nothing_yet() -> None:
-    st.title("Nothing to show yet")
-    st.info("There is no page for your role yet. The governors' report will appear here.")
-
-
 def _block(render: Callable[[], None], title: str) -> None:
     """Show one page and nothing else: no other page is registered, so no URL reaches one."""
     st.navigation([st.Page(render, title=title, url_path="welcome", default=True)], position="hidden").run()
@@ -203,7 +198,3 @@ def sidebar(viewer: Viewer) -> None:
         if st.button("Sign out", key="sign_out"):
             st.logout()
 
-
-def render_nothing_yet() -> None:
-    """Placeholder page for a role that has no page yet (governors, until their report exists)."""
-    _render_nothing_yet()

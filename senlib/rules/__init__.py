@@ -17,8 +17,8 @@ one DuckDB statement of named CTEs, in four layers:
 Public API (cursor, as_of: date, settings: Sequence[str] | None = None) -> pandas.DataFrame:
 pupil_status, due_dates, review_quality, ehc_request_clocks, register_summary, outcome_progress;
 and load_policy, set_override, clear_override, policy_table, default_policy for the policy itself.
-The command line is `python -m senlib status` (cli.py); baseline.py is a per-pupil Python version of
-the cadence rules, kept as the benchmark's yardstick and the tests' cross-check.
+The command line is `python -m senlib status` (cli.py). A per-pupil Python version of the cadence rules,
+the benchmark's yardstick and the tests' cross-check, is benchmarks/baseline_rules.py (not part of the product).
 """
 
 from .evaluate import due_dates, ehc_request_clocks, outcome_progress, pupil_status, register_summary, review_quality

@@ -1,6 +1,6 @@
 """A straightforward per-pupil Python implementation of the cadence rules.
 
-Not used by the product: it is the yardstick for the benchmark (benchmarks/bench_rules.py) and
+Not part of the product (so it lives beside the benchmarks): it is the yardstick for the benchmark (benchmarks/bench_rules.py) and
 an independent check of the SQL in the tests. It reads the same tables, applies the same policy
 (defaults and overrides) and loops over pupils one at a time, the way a hand-written tracker
 macro would: which plan applies, when its clock started, when the next review is due, status.
@@ -16,9 +16,9 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
-from ..names import YEAR_INDEX
-from ..schoolyear import index_to_code, school_year_start, year_index
-from .policy import Policy, overrides, resolve
+from senlib.names import YEAR_INDEX
+from senlib.rules.policy import Policy, overrides, resolve
+from senlib.schoolyear import index_to_code, school_year_start, year_index
 
 
 def add_months(day: date, months: int) -> date:
