@@ -9,7 +9,8 @@ How the fresh environment is built, and why (about 5 s, no network):
   site-packages, so the dependencies (and pip, setuptools, wheel) come from .venv while the senlib that is
   imported is the one installed here (checked below).
 - `pip install --no-deps --no-build-isolation --no-index --ignore-installed SRC` builds the wheel with .venv's
-  setuptools (+ wheel, from requirements-dev.txt) instead of fetching build dependencies from PyPI, installs
+  setuptools (pinned in requirements-dev.txt: a venv of Python 3.12+, or one made --without-pip, has none, and
+  3.11's bundled 65.5 cannot build a wheel without `wheel`) instead of fetching build dependencies from PyPI, installs
   it into the new environment only (`--ignore-installed`: never looks at .venv's packages), and creates
   `bin/senlib` from `[project.scripts]`.
 - SRC is a copy of what the build reads (pyproject.toml, README.md, senlib/), because setuptools writes
