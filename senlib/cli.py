@@ -150,16 +150,15 @@ def _shown_default_db() -> Path:
     return store.DEFAULT_DB.relative_to(store.CHECKOUT) if store.CHECKOUT else store.DEFAULT_DB
 
 
+COMMAND_MODULES = ("senlib.importer.cli", "senlib.rules.cli", "senlib.backup_cli")
+
+
 def _load_commands() -> None:
-    """Import the modules that register further subcommands (import, status, report...)."""
+    """Import the modules that register further subcommands (import, status, backup...)."""
     import importlib
 
-    for module in ("senlib.importer.cli", "senlib.rules.cli", "senlib.reports.cli", "senlib.backup_cli"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name and not module.startswith(exc.name):
-                raise
+    for module in COMMAND_MODULES:
+        importlib.import_module(module)
 
 
 def execute(args: argparse.Namespace, ctx: Context) -> int:
