@@ -41,9 +41,6 @@ PAGE_URL = "pupil"  # url path of pages/pupil.py
 QUERY_PARAM = "pupil"
 
 # Which plan a pupil is "on" when several run at once: the highest step of the graduated response.
-PLAN_RANK: dict[str, int] = {"pupil_profile": 1, "sen_support": 2, "my_support_plan": 3, "ehcp": 4}
-
-
 def pupil_key(setting: str, pupil_id: str) -> str:
     """The one-string identity of a pupil used in links: 'SETTING|ID'."""
     return f"{setting}{KEY_SEP}{pupil_id}"
@@ -161,7 +158,7 @@ class PupilRecord:
     pupil_id: str
     name: str
     profile: pd.DataFrame       # field, value (both text)
-    current_plan: str | None    # plan_type code of the highest current plan
+    current_plan: str | None    # plan_type code of the main plan (senlib.rules.main_plans)
     plans: pd.DataFrame         # plan_type, plan, start_date, end_date, local_authority, ongoing
     reviews: pd.DataFrame       # one row per review, newest first, labelled
     outcomes: pd.DataFrame      # outcome_id, area, area_label, description, baseline, target, scale, dates, status
@@ -190,8 +187,9 @@ def record(cur: duckdb.DuckDBPyConnection, setting: str, pupil_id: str, *, as_of
     start = pd.to_datetime(plans["start_date"])
     end = pd.to_datetime(plans["end_date"])
     plans["ongoing"] = (start.isna() | (start <= ts)) & (end.isna() | (end > ts))
-    current = plans[plans["ongoing"] & plans["plan_type"].isin(list(PLAN_RANK))]
-    current_plan = max(current["plan_type"], key=PLAN_RANK.get) if not current.empty else None
+    main = rules.main_plans(cur, as_of, settings=[setting])  # the rules' definition, so the page agrees with them
+    mine = main.loc[main["pupil_id"] == pupil_id, "plan_type"]
+    current_plan = mine.iloc[0] if len(mine) and isinstance(mine.iloc[0], str) else None
 
     reviews = _reviews(cur, key)
     outcomes = cur.execute(

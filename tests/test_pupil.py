@@ -317,3 +317,30 @@ def test_page_search_with_one_match_opens_it(demo_db, monkeypatch):
     assert not at.exception
     assert at.query_params[pupil.QUERY_PARAM] == pupil.pupil_key(setting, pid)
     assert len(at.get("plotly_chart")) >= 2
+
+
+def test_the_pupil_page_progress_and_the_rules_agree_on_each_pupils_main_plan(demo_con):
+    """One definition of a pupil's main plan (senlib.rules.main_plans, the plan whose cadence applies): the Pupil
+    page's 'Current plan', the Progress page's plan and the rules' pupil_status agree for every demo pupil the rules
+    look at (on the register, or with a plan or request)."""
+    from senlib import progress, rules
+
+    def code(v):
+        return v if isinstance(v, str) else None
+
+    status = rules.pupil_status(demo_con, AS_OF)
+    by_rules = {(s, p): code(v) for s, p, v in status[["setting", "pupil_id", "plan_type"]].itertuples(index=False)}
+    assert len(by_rules) > 200 and len(set(by_rules.values())) >= 3
+    outcomes = progress.outcome_progress(demo_con, AS_OF)[["setting", "pupil_id", "plan_type"]].drop_duplicates()
+    assert len(outcomes) > 50
+    for s, p, plan in outcomes.itertuples(index=False):
+        assert code(plan) == by_rules[(s, p)], (s, p)
+    # The Pupil page's record is slower (~50 ms): every pupil whose plan records and SEN status could disagree (a
+    # pupil profile, an IHCP, an EHC plan not yet recorded, a plan that ended) and a spread of the others.
+    left = demo_con.execute("""SELECT DISTINCT setting, pupil_id FROM pupils JOIN plans USING (setting, pupil_id)
+                                 WHERE leaving_date <= ? AND (end_date IS NULL OR end_date > ?)""", [AS_OF, AS_OF]).fetchall()
+    ihcp = [k for k, v in by_rules.items() if v == "ihcp"]
+    assert left and ihcp  # a leaver whose plan record runs on: no current plan; an IHCP alone: the IHCP
+    sample = sorted(by_rules)[::25] + ihcp + [tuple(k) for k in left]
+    for s, p in sample:
+        assert pupil.record(demo_con, s, p, as_of=AS_OF).current_plan == by_rules[(s, p)], (s, p)

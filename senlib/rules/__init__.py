@@ -21,7 +21,15 @@ The command line is `python -m senlib status` (cli.py). A per-pupil Python versi
 the benchmark's yardstick and the tests' cross-check, is benchmarks/baseline_rules.py (not part of the product).
 """
 
-from .evaluate import due_dates, ehc_request_clocks, outcome_progress, pupil_status, register_summary, review_quality
+from .evaluate import (
+    due_dates,
+    ehc_request_clocks,
+    main_plans,
+    outcome_progress,
+    pupil_status,
+    register_summary,
+    review_quality,
+)
 from .policy import (
     Policy,
     PolicyError,
@@ -40,6 +48,7 @@ __all__ = [
     "due_dates",
     "ehc_request_clocks",
     "load_policy",
+    "main_plans",
     "outcome_progress",
     "policy_table",
     "pupil_status",

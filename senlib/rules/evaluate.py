@@ -132,6 +132,16 @@ def register_summary(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequ
     return run(cur, as_of, settings, build)
 
 
+def main_plans(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None) -> pd.DataFrame:
+    """Each pupil's main plan on `as_of`: the plan whose review cadence applies (fct_pupils.plan_type: an EHC plan,
+    else a My Support Plan, else SEN Support, with the SEN status standing in for a plan not recorded, else an IHCP).
+    The one definition the Pupil and Progress pages show. Columns: setting, pupil_id, plan_type (None: no plan)."""
+    def build(scope: Scope) -> str:
+        return with_ctes([*staging(scope), *facts(scope)], "SELECT setting, pupil_id, plan_type FROM fct_pupils")
+
+    return run(cur, as_of, settings, build)
+
+
 def outcome_progress(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None) -> pd.DataFrame:
     """Per outcome of a pupil on roll: baseline, target, latest score, change, share of the way, stalled.
 
