@@ -51,6 +51,8 @@ def classify(argv: list[str]) -> tuple[str, str]:
     start = next((i + 2 for i, pair in enumerate(pairs) if pair == ("-m", "senlib")), None)
     if start is None:
         start = next((i + 1 for i, a in enumerate(argv[:3]) if a.replace("\\", "/").endswith("senlib/__main__.py")), None)
+    if start is None:  # the installed command (pip install .): `/venv/bin/python /venv/bin/senlib SUBCOMMAND`
+        start = 1 if names[:1] == ["senlib"] else 2 if names[0].startswith("python") and names[1:] == ["senlib"] else None
     if start is not None:
         sub = next((a for a in argv[start:] if not a.startswith("-")), None)
         return COMMAND, " ".join(x for x in ("python -m senlib", sub) if x)

@@ -289,6 +289,9 @@ def test_served_context_writes_only_where_the_client_said():
     ([".venv/bin/python3", "/work/.venv/bin/streamlit", "run", "app.py"], lockholder.DASHBOARD, "streamlit"),
     (["python", "-m", "senlib", "import", "t.xlsx", "--db", "x"], lockholder.COMMAND, "python -m senlib import"),
     (["python3", "/srv/sen/senlib/__main__.py", "backup", "--db", "x"], lockholder.COMMAND, "python -m senlib backup"),
+    (["/venv/bin/python3", "/venv/bin/senlib", "backup", "--db", "x"], lockholder.COMMAND, "python -m senlib backup"),
+    (["/venv/bin/senlib", "status"], lockholder.COMMAND, "python -m senlib status"),  # installed by pip install .
+    (["vim", "senlib"], lockholder.OTHER, "vim senlib"),
     (["python", "-m", "senlib.importer.worker"], lockholder.OTHER, "python -m senlib.importer.worker"),
     (["duckdb", "/data/caseload.duckdb"], lockholder.OTHER, "duckdb /data/caseload.duckdb"),
     (["python", "-m", "pytest", "-k", "streamlit"], lockholder.OTHER, "python -m pytest -k streamlit"),
