@@ -250,8 +250,7 @@ def _copy_in(con: duckdb.DuckDBPyConnection, source: Path, info: BackupInfo, vie
         src = _columns(cur, alias)
         tables = sorted(t for t in live if t not in KEPT_TABLES)
         counts: dict[str, int] = {}
-        cur.execute("BEGIN TRANSACTION")
-        try:
+        with store.transaction(cur):
             for table in tables:
                 cur.execute(f"DELETE FROM {_quote(table)}")
                 cols = sorted(live[table] & src.get(table, set()))
@@ -269,10 +268,6 @@ def _copy_in(con: duckdb.DuckDBPyConnection, source: Path, info: BackupInfo, vie
             _advance_sequences(cur)
             store.audit(cur, "restore", viewer.name, {"file": name, "pupils": info.pupils, "settings": info.settings,
                                                       "backup_version": info.version, "audit_rows_merged": merged})
-            cur.execute("COMMIT")
-        except Exception:
-            cur.execute("ROLLBACK")
-            raise
     except duckdb.Error as exc:
         raise SenlibError(f"The restore from {name} failed and nothing was changed: {str(exc).splitlines()[0]}",
                           fix="Try again; if it fails again, keep the file and report the message.") from None

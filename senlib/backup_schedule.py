@@ -297,8 +297,7 @@ def save(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, enabled: bool, folde
         new = Schedule(bool(enabled), text or None, keep, hour, viewer.name, now or datetime.now())
         if (before.enabled, before.folder, before.keep, before.hour) == (new.enabled, new.folder, new.keep, new.hour):
             return before
-        cur.execute("BEGIN TRANSACTION")
-        try:
+        with store.transaction(cur):
             cur.execute("INSERT INTO backup_schedule (id, enabled, folder, keep, hour, changed_by, changed_at) VALUES (1, ?, ?, ?, ?, ?, ?) "
                         "ON CONFLICT (id) DO UPDATE SET enabled = excluded.enabled, folder = excluded.folder, keep = excluded.keep, "
                         "hour = excluded.hour, changed_by = excluded.changed_by, changed_at = excluded.changed_at",
@@ -306,10 +305,6 @@ def save(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, enabled: bool, folde
             fields = ("enabled", "folder", "keep", "hour")
             store.audit(cur, "backup_schedule", viewer.name, {"before": {f: getattr(before, f) for f in fields},
                                                               "after": {f: getattr(new, f) for f in fields}})
-            cur.execute("COMMIT")
-        except Exception:
-            cur.execute("ROLLBACK")
-            raise
         return new
     finally:
         cur.close()

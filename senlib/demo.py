@@ -420,66 +420,62 @@ def generate(
 
     req = _ehc_requests(rng, pu, pl, as_of)
 
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.register("d_settings", st_df)
-        con.execute("INSERT INTO settings SELECT setting, phase, local_authority FROM d_settings")
-        con.register("d_pupils", pu)
-        con.execute("""INSERT INTO pupils (setting, pupil_id, first_name, last_name, date_of_birth, year_group, class,
-                sen_status, primary_need, secondary_need, local_authority, key_worker, date_identified, leaving_date, extra)
-            SELECT setting, pupil_id, first_name, last_name, date_of_birth, year_group, class, sen_status, primary_need,
-                secondary_need, local_authority, key_worker, CAST(date_identified AS DATE), CAST(leaving_date AS DATE), NULL
-            FROM d_pupils""")
-        con.register("d_plans", pl)
-        con.execute("""INSERT INTO plans (setting, pupil_id, plan_type, start_date, end_date, local_authority)
-            SELECT setting, pupil_id, plan_type, start_date, CAST(end_date AS DATE), local_authority FROM d_plans""")
-        con.register("d_reviews", rv)
-        con.execute("""INSERT INTO reviews (setting, pupil_id, plan_type, review_date, held, kind, invitations_sent,
-                reports_received, parent_attended, child_contributed, progress, decision, next_review_date, report_sent,
-                la_decision_date, pfa_covered)
-            SELECT setting, pupil_id, plan_type, review_date, held, kind, CAST(invitations_sent AS DATE),
-                CAST(reports_received AS DATE), CAST(parent_attended AS BOOLEAN), CAST(child_contributed AS BOOLEAN),
-                progress, decision, CAST(next_review_date AS DATE), CAST(report_sent AS DATE),
-                CAST(la_decision_date AS DATE), CAST(pfa_covered AS BOOLEAN)
-            FROM d_reviews""")
-        con.register("d_outcomes", oc)
-        con.execute("""INSERT INTO outcomes (setting, pupil_id, outcome_id, area, description, baseline, target,
-                scale_min, scale_max, start_date, target_date, status)
-            SELECT setting, pupil_id, outcome_id, area, description, baseline, target, scale_min, scale_max,
-                start_date, target_date, status FROM d_outcomes""")
-        # Scores: the baseline at the outcome's start, then one score per held review of the plan,
-        # rising with the review's progress judgement (stalled outcomes stay put).
-        con.execute(f"""INSERT INTO scores (setting, pupil_id, outcome_id, score_date, score)
-            WITH steps AS (
-                SELECT o.setting, o.pupil_id, o.outcome_id, r.review_date AS score_date, o.baseline, o.target,
-                    CASE WHEN o._stalled THEN 0
-                         WHEN r.progress = 'less' THEN (hash(o.pupil_id, o.outcome_id, r.review_date, {seed}) % 2)::INT * 0.5
-                         WHEN r.progress = 'more' THEN 2
-                         WHEN r.progress = 'expected' THEN 1
-                         ELSE (hash(o.pupil_id, o.outcome_id, r.review_date, {seed}) % 3)::INT END AS step
-                FROM d_outcomes o JOIN d_reviews r
-                  ON r._p = o._p AND r.plan_type = o._plan_type AND r.held
-                 AND CAST(r.review_date AS DATE) > CAST(o.start_date AS DATE)
-            )
-            SELECT setting, pupil_id, outcome_id, CAST(start_date AS DATE), baseline FROM d_outcomes
-            UNION ALL
-            SELECT setting, pupil_id, outcome_id, CAST(score_date AS DATE),
-                least(10, baseline + sum(step) OVER (PARTITION BY setting, pupil_id, outcome_id ORDER BY score_date))
-            FROM steps""")
-        con.execute("""UPDATE outcomes SET status = 'achieved' FROM (
-                SELECT setting, pupil_id, outcome_id, arg_max(score, score_date) AS latest FROM scores
-                GROUP BY ALL) s
-            WHERE s.setting = outcomes.setting AND s.pupil_id = outcomes.pupil_id
-              AND s.outcome_id = outcomes.outcome_id AND s.latest >= outcomes.target""")
-        con.register("d_requests", req)
-        con.execute("""INSERT INTO ehc_requests (setting, pupil_id, requested, decision_date, decision, final_plan_date, local_authority)
-            SELECT setting, pupil_id, requested, CAST(decision_date AS DATE), decision, CAST(final_plan_date AS DATE),
-                local_authority FROM d_requests""")
-        store.audit(con, "demo", "demo generator", {"settings": settings, "pupils": pupils, "seed": seed, "as_of": as_of})
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with store.transaction(con):
+            con.register("d_settings", st_df)
+            con.execute("INSERT INTO settings SELECT setting, phase, local_authority FROM d_settings")
+            con.register("d_pupils", pu)
+            con.execute("""INSERT INTO pupils (setting, pupil_id, first_name, last_name, date_of_birth, year_group, class,
+                    sen_status, primary_need, secondary_need, local_authority, key_worker, date_identified, leaving_date, extra)
+                SELECT setting, pupil_id, first_name, last_name, date_of_birth, year_group, class, sen_status, primary_need,
+                    secondary_need, local_authority, key_worker, CAST(date_identified AS DATE), CAST(leaving_date AS DATE), NULL
+                FROM d_pupils""")
+            con.register("d_plans", pl)
+            con.execute("""INSERT INTO plans (setting, pupil_id, plan_type, start_date, end_date, local_authority)
+                SELECT setting, pupil_id, plan_type, start_date, CAST(end_date AS DATE), local_authority FROM d_plans""")
+            con.register("d_reviews", rv)
+            con.execute("""INSERT INTO reviews (setting, pupil_id, plan_type, review_date, held, kind, invitations_sent,
+                    reports_received, parent_attended, child_contributed, progress, decision, next_review_date, report_sent,
+                    la_decision_date, pfa_covered)
+                SELECT setting, pupil_id, plan_type, review_date, held, kind, CAST(invitations_sent AS DATE),
+                    CAST(reports_received AS DATE), CAST(parent_attended AS BOOLEAN), CAST(child_contributed AS BOOLEAN),
+                    progress, decision, CAST(next_review_date AS DATE), CAST(report_sent AS DATE),
+                    CAST(la_decision_date AS DATE), CAST(pfa_covered AS BOOLEAN)
+                FROM d_reviews""")
+            con.register("d_outcomes", oc)
+            con.execute("""INSERT INTO outcomes (setting, pupil_id, outcome_id, area, description, baseline, target,
+                    scale_min, scale_max, start_date, target_date, status)
+                SELECT setting, pupil_id, outcome_id, area, description, baseline, target, scale_min, scale_max,
+                    start_date, target_date, status FROM d_outcomes""")
+            # Scores: the baseline at the outcome's start, then one score per held review of the plan,
+            # rising with the review's progress judgement (stalled outcomes stay put).
+            con.execute(f"""INSERT INTO scores (setting, pupil_id, outcome_id, score_date, score)
+                WITH steps AS (
+                    SELECT o.setting, o.pupil_id, o.outcome_id, r.review_date AS score_date, o.baseline, o.target,
+                        CASE WHEN o._stalled THEN 0
+                             WHEN r.progress = 'less' THEN (hash(o.pupil_id, o.outcome_id, r.review_date, {seed}) % 2)::INT * 0.5
+                             WHEN r.progress = 'more' THEN 2
+                             WHEN r.progress = 'expected' THEN 1
+                             ELSE (hash(o.pupil_id, o.outcome_id, r.review_date, {seed}) % 3)::INT END AS step
+                    FROM d_outcomes o JOIN d_reviews r
+                      ON r._p = o._p AND r.plan_type = o._plan_type AND r.held
+                     AND CAST(r.review_date AS DATE) > CAST(o.start_date AS DATE)
+                )
+                SELECT setting, pupil_id, outcome_id, CAST(start_date AS DATE), baseline FROM d_outcomes
+                UNION ALL
+                SELECT setting, pupil_id, outcome_id, CAST(score_date AS DATE),
+                    least(10, baseline + sum(step) OVER (PARTITION BY setting, pupil_id, outcome_id ORDER BY score_date))
+                FROM steps""")
+            con.execute("""UPDATE outcomes SET status = 'achieved' FROM (
+                    SELECT setting, pupil_id, outcome_id, arg_max(score, score_date) AS latest FROM scores
+                    GROUP BY ALL) s
+                WHERE s.setting = outcomes.setting AND s.pupil_id = outcomes.pupil_id
+                  AND s.outcome_id = outcomes.outcome_id AND s.latest >= outcomes.target""")
+            con.register("d_requests", req)
+            con.execute("""INSERT INTO ehc_requests (setting, pupil_id, requested, decision_date, decision, final_plan_date, local_authority)
+                SELECT setting, pupil_id, requested, CAST(decision_date AS DATE), decision, CAST(final_plan_date AS DATE),
+                    local_authority FROM d_requests""")
+            store.audit(con, "demo", "demo generator", {"settings": settings, "pupils": pupils, "seed": seed, "as_of": as_of})
     finally:
         for name in ("d_settings", "d_pupils", "d_plans", "d_reviews", "d_outcomes", "d_requests"):
             con.unregister(name)

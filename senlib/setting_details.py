@@ -64,16 +64,11 @@ def set_details(con: duckdb.DuckDBPyConnection, setting: str, *, phase: object, 
         raise InputError(f"There is no setting called '{setting}'.", fix="Import its tracker first, or check the name.")
     if before and before[0] == (code, la):
         return False
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction(cur):
         cur.execute("INSERT INTO settings (setting, phase, local_authority) VALUES (?, ?, ?) ON CONFLICT (setting) "
                     "DO UPDATE SET phase = excluded.phase, local_authority = excluded.local_authority", [setting, code, la])
         store.audit(cur, "setting_change", user, {"setting": setting, "before": list(before[0]) if before else None,
                                                   "after": [code, la]})
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
     return True
 
 

@@ -108,27 +108,23 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     for version, description, sql in MIGRATIONS:
         if version <= current:
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(sql)
             con.execute("INSERT INTO schema_version (version, description) VALUES (?, ?)", [version, description])
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
     return schema_version(con)
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """All or nothing: COMMIT when the block ends, ROLLBACK (and re-raise) when it raises."""
+def transaction(con: duckdb.DuckDBPyConnection, *, keep: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: COMMIT when the block ends, ROLLBACK (and re-raise) when it raises. With keep=False the
+    block's work is rolled back even when it succeeds (a dry run)."""
     con.execute("BEGIN TRANSACTION")
     try:
         yield con
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    con.execute("COMMIT")
+    con.execute("COMMIT" if keep else "ROLLBACK")
 
 
 def is_empty(con: duckdb.DuckDBPyConnection) -> bool:

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import duckdb
 import pytest
 
@@ -63,3 +65,26 @@ def test_is_empty(tmp_path):
     con.execute("INSERT INTO pupils (setting, pupil_id) VALUES ('S', 'P1')")
     assert not store.is_empty(con)
     assert isinstance(con, duckdb.DuckDBPyConnection)
+
+
+def test_transaction_commits_rolls_back_on_error_and_on_a_dry_run(tmp_path):
+    """One context manager for every all-or-nothing change (no hand-written BEGIN/ROLLBACK blocks left in senlib)."""
+    import re
+
+    con = store.connect(tmp_path / "t.duckdb")
+    try:
+        con.execute("CREATE TABLE t (x INTEGER)")
+        with store.transaction(con):
+            con.execute("INSERT INTO t VALUES (1)")
+        with pytest.raises(ZeroDivisionError), store.transaction(con):
+            con.execute("INSERT INTO t VALUES (2)")
+            raise ZeroDivisionError
+        with store.transaction(con, keep=False):
+            con.execute("INSERT INTO t VALUES (3)")
+        assert con.execute("SELECT list(x) FROM t").fetchone()[0] == [1]
+    finally:
+        con.close()
+    root = Path(store.__file__).parent
+    hand_written = [str(p.relative_to(root)) for p in root.rglob("*.py") if p.name != "store.py"
+                    and re.search(r"BEGIN TRANSACTION|execute\(\"(COMMIT|ROLLBACK)", p.read_text())]
+    assert hand_written == []

@@ -391,8 +391,7 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, user: str | None = None
         ids = ", ".join(str(r[0]) for r in later)
         raise InputError(f"Import {import_id} ({file_name}) cannot be undone on its own: later import(s) {ids} changed the "
                          "same pupils.", fix=f"Undo import(s) {ids} first (newest first), then this one.")
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction(cur):
         restored = _restore_pupils(cur, import_id)
         for t in CHILD_TABLES:
             cur.execute(f"DELETE FROM {t} WHERE import_id = ?", [import_id])
@@ -406,10 +405,6 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, user: str | None = None
             restored["settings_removed"] = removed
         cur.execute("UPDATE imports SET status = 'undone', undone_at = current_timestamp WHERE import_id = ?", [import_id])
         store.audit(cur, "undo", user, {"import_id": import_id, "file": file_name, **restored})
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
     return {"import_id": import_id, "file": file_name, **restored}
 
 
@@ -473,20 +468,16 @@ def confirm_leavers(con: duckdb.DuckDBPyConnection, import_id: int, pupil_ids: l
         return 0
     keys = pd.DataFrame(chosen, columns=["setting", "pupil_id"])
     cur.register("leaver_keys", keys)
-    cur.execute("BEGIN TRANSACTION")
     try:
-        cur.execute("""INSERT INTO pupil_changes (import_id, setting, pupil_id, field, old_value, new_value)
-            SELECT ?, p.setting, p.pupil_id, 'leaving_date', CAST(p.leaving_date AS VARCHAR), CAST(?::DATE AS VARCHAR)
-            FROM pupils p JOIN leaver_keys k USING (setting, pupil_id)""", [import_id, leaving_date])
-        n = cur.execute("""UPDATE pupils p SET leaving_date = ?::DATE, updated_at = current_timestamp FROM leaver_keys k
-            WHERE p.setting = k.setting AND p.pupil_id = k.pupil_id RETURNING 1""", [leaving_date]).fetchall()
-        summary["leavers_confirmed"] = sorted(set(summary.get("leavers_confirmed", [])) | {k[1] for k in chosen})
-        cur.execute("UPDATE imports SET summary = ? WHERE import_id = ?", [json.dumps(summary, default=str), import_id])
-        store.audit(cur, "confirm_leavers", user, {"import_id": import_id, "pupils": len(n), "leaving_date": leaving_date})
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
+        with store.transaction(cur):
+            cur.execute("""INSERT INTO pupil_changes (import_id, setting, pupil_id, field, old_value, new_value)
+                SELECT ?, p.setting, p.pupil_id, 'leaving_date', CAST(p.leaving_date AS VARCHAR), CAST(?::DATE AS VARCHAR)
+                FROM pupils p JOIN leaver_keys k USING (setting, pupil_id)""", [import_id, leaving_date])
+            n = cur.execute("""UPDATE pupils p SET leaving_date = ?::DATE, updated_at = current_timestamp FROM leaver_keys k
+                WHERE p.setting = k.setting AND p.pupil_id = k.pupil_id RETURNING 1""", [leaving_date]).fetchall()
+            summary["leavers_confirmed"] = sorted(set(summary.get("leavers_confirmed", [])) | {k[1] for k in chosen})
+            cur.execute("UPDATE imports SET summary = ? WHERE import_id = ?", [json.dumps(summary, default=str), import_id])
+            store.audit(cur, "confirm_leavers", user, {"import_id": import_id, "pupils": len(n), "leaving_date": leaving_date})
     finally:
         cur.unregister("leaver_keys")
     return len(n)

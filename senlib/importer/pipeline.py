@@ -265,8 +265,7 @@ def _load(cur: duckdb.DuckDBPyConnection, upload: Upload, stage: Stage, rejected
                  pd.DataFrame({"_file": pd.Series(dtype="int64"), "_sheet": pd.Series(dtype="str"),
                                "_row": pd.Series(dtype="int64")}))
     stage.views.append(rk)
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction(cur, keep=not dry_run):  # a dry run (Check) is rolled back
         file_settings = _file_settings(cur, stage, setting, len(upload.workbooks))
         ids = write_import_records(cur, upload.workbooks, user, file_settings, dry_run=dry_run)
         fmap = pd.DataFrame({"_file": range(len(ids)), "import_id": ids})
@@ -333,10 +332,6 @@ def _load(cur: duckdb.DuckDBPyConnection, upload: Upload, stage: Stage, rejected
                         [json.dumps(summary, default=str), json.dumps(stored.to_dict("records"), default=str), import_id])
             store.audit(cur, "import", user, {"import_id": import_id, "file": file, "dry_run": dry_run,
                                               **{k: v for k, v in summary.items() if k in ("pupils", "problems")}})
-        cur.execute("ROLLBACK" if dry_run else "COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
     return ids, summaries, leavers
 
 

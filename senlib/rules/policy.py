@@ -465,8 +465,7 @@ def _write(cur: duckdb.DuckDBPyConnection, op: str, p: Param, s: str, la: str, o
     if not _has_table(cur):
         raise PolicyError("This database has no table for rule changes yet.", field=p.field,
                           fix="Open it once with the dashboard or any `python -m senlib` command that writes, to upgrade it.")
-    cur.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction(cur):
         cur.execute("DELETE FROM rule_overrides WHERE setting = ? AND local_authority = ? AND rule_id = ? AND param = ?",
                     [s, la, p.rule_id, p.name])
         if op == "set":
@@ -476,10 +475,6 @@ def _write(cur: duckdb.DuckDBPyConnection, op: str, p: Param, s: str, la: str, o
             "rule": p.rule_id, "param": p.name, "operation": op, "setting": s or None, "local_authority": la or None,
             "old": None if old is None else old.value, "new": new, "default": p.value,
         })
-        cur.execute("COMMIT")
-    except Exception:
-        cur.execute("ROLLBACK")
-        raise
 
 
 # ---------------------------------------------------------------- views of the policy
