@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SENCO, LEADER, GOVERNOR = "senco", "leader", "governor"
-ALL_ROLES = (SENCO, LEADER, GOVERNOR)
-STAFF = (SENCO, LEADER)
+from senlib.access import GOVERNOR, LEADER, ROLES, SENCO, STAFF
+
+ALL_ROLES = ROLES
+__all__ = ["ALL_ROLES", "GOVERNOR", "LEADER", "PAGES", "SENCO", "STAFF", "PageSpec", "pages_for"]
 
 
 @dataclass(frozen=True)
