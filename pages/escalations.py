@@ -20,7 +20,7 @@ LABELS = {"pupil": "Pupil", "setting": "Setting", "year": "Year group", "pupil_i
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _escalations(version: tuple, as_of: date, settings: tuple[str, ...] | None) -> dict:
-    flags = escalations.flagged(status_frame(version, as_of, settings))
+    flags = escalations.flagged(status_frame(version, as_of, settings), cursor())
     summaries = escalations.rule_summaries(cursor(), settings)
     return {"flags": flags, "groups": escalations.groups(flags, summaries), "counts": escalations.counts(flags)}
 
@@ -43,7 +43,7 @@ m[1].metric("Suggestions", f"{n['flags']:,}", help="A pupil may have more than o
 packs = flags[flags["rule"] == escalations.EHC_REQUEST]
 m[2].metric("EHC request evidence ready", f"{int(packs['evidence_ready'].fillna(False).sum()):,} of {len(packs):,}" if len(packs) else "–",
             help=f"Pupils for whom an EHC needs assessment request is suggested and who have a My Support Plan with at least "
-                 f"{escalations.MIN_APDR_CYCLES} APDR cycles reviewed under it.")
+                 f"{escalations.evidence_cycles()} APDR cycles reviewed under it.")
 if flags.empty:
     st.success("No escalation is suggested for any pupil on this date.", icon=":material/check_circle:")
 

@@ -19,9 +19,17 @@ from .names import PLAN_SHORT, year_group_label
 from .register import flag_lists, flat_lists, keys, names
 from .rules import default_policy, load_policy
 
-# An EHC needs assessment request needs the My Support Plan and at least this many APDR cycles (guidance 004, 003).
-MIN_APDR_CYCLES = 2
 EHC_REQUEST = "consider_ehc_request"
+
+
+def evidence_cycles(cur: duckdb.DuckDBPyConnection | None = None, setting: str | None = None,
+                    local_authority: str | None = None) -> int:
+    """APDR cycles a request for EHC needs assessment needs under the My Support Plan (the policy's
+    consider_ehc_request.evidence_cycles; guidance 004, 003): the value in force for the setting and council when a
+    cursor is given (a SENCo may change it on the Rules page), else the default."""
+    if cur is None:
+        return int(default_policy().param(EHC_REQUEST, "evidence_cycles").value)
+    return int(load_policy(cur, setting, local_authority).values[EHC_REQUEST]["evidence_cycles"])
 
 COLUMNS = ["rule", "title", "key", "setting", "pupil_id", "pupil", "year", "plan", "primary_need", "key_worker",
            "status", "reason", "source", "evidence_ready", "evidence"]
@@ -32,24 +40,26 @@ def escalation_rules() -> list[str]:
     return [rid for rid, rule in default_policy().rules.items() if rule.group == "escalation"]
 
 
-def evidence(plan_type: object, plan_start: object, cycles: object) -> tuple[bool, str]:
-    """Is the evidence pack for an EHC needs assessment request ready: a My Support Plan and >= 2 APDR cycles under it?"""
+def evidence(plan_type: object, plan_start: object, cycles: object, need: int | None = None) -> tuple[bool, str]:
+    """Is the evidence pack for an EHC needs assessment request ready: a My Support Plan with enough APDR cycles under it?"""
     n = 0 if cycles is None or pd.isna(cycles) else int(cycles)
+    need = evidence_cycles() if need is None else need
     if plan_type != "my_support_plan":
-        return False, "Not ready: no My Support Plan in force (the request needs one, with at least 2 APDR cycles)"
+        return False, f"Not ready: no My Support Plan in force (the request needs one, with at least {need} APDR cycles)"
     since = f" since {pd.Timestamp(plan_start):%d/%m/%Y}" if plan_start is not None and not pd.isna(plan_start) else ""
     cycles_text = f"{n} APDR cycle{'s' if n != 1 else ''}"
-    if n >= MIN_APDR_CYCLES:
+    if n >= need:
         return True, f"Ready: My Support Plan{since} and {cycles_text} reviewed under it"
-    return False, f"Not ready: My Support Plan{since} but {cycles_text} reviewed under it; at least {MIN_APDR_CYCLES} needed"
+    return False, f"Not ready: My Support Plan{since} but {cycles_text} reviewed under it; at least {need} needed"
 
 
-def flagged(status: pd.DataFrame) -> pd.DataFrame:
+def flagged(status: pd.DataFrame, cur: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
     """One row per pupil and escalation flag, from a `pupil_status` frame (other flags, e.g. milestones, are left out).
 
     Columns: COLUMNS. `reason` is the engine's sentence for that pupil; `evidence` is filled for EHC
-    request suggestions only. Sorted by rule (policy order), then pupil. The flags are flattened by Arrow,
-    so 100,000 pupils cost no Python loop per pupil.
+    request suggestions only, against the policy in force for each pupil's setting and council when `cur` is given.
+    Sorted by rule (policy order), then pupil. The flags are flattened by Arrow, so 100,000 pupils cost no Python
+    loop per pupil.
     """
     rules = escalation_rules()
     titles = {rid: default_policy().rules[rid].title for rid in rules}
@@ -74,8 +84,14 @@ def flagged(status: pd.DataFrame) -> pd.DataFrame:
         "reason": found["reason"].fillna(""), "source": found["source"].fillna(found["rule"].map(
             {rid: default_policy().rules[rid].source for rid in rules})),
     })
-    checks = [evidence(p, s, n) if r == EHC_REQUEST else (None, "") for r, p, s, n in
-              zip(out["rule"], some["plan_type"], some["plan_start"], some["reviews_held"], strict=True)]
+    las = some["policy_la"] if "policy_la" in some else pd.Series([None] * len(some))
+    needs: dict[tuple, int] = {}
+    for r, setting, la in zip(out["rule"], some["setting"], las, strict=True):
+        if r == EHC_REQUEST and (setting, la) not in needs:
+            needs[(setting, la)] = evidence_cycles(cur, setting, la if isinstance(la, str) else None)
+    checks = [evidence(p, s, n, needs[(st_, la)]) if r == EHC_REQUEST else (None, "") for r, p, s, n, st_, la in
+              zip(out["rule"], some["plan_type"], some["plan_start"], some["reviews_held"], some["setting"], las,
+                  strict=True)]
     out["evidence_ready"] = pd.array([c[0] for c in checks], dtype="boolean")
     out["evidence"] = [c[1] for c in checks]
     order = {rid: i for i, rid in enumerate(rules)}

@@ -173,3 +173,21 @@ def test_escalations_page_tells_same_named_pupils_apart(demo_db, monkeypatch):
     assert seen, "the renamed pupil shares a name with another in one group"
     twin = [d.value for d in at.dataframe if "pupil_id" in d.value]
     assert twin and set(twin[0].loc[twin[0]["pupil"] == f"{last}, {first}", "pupil_id"]) == {a["pupil_id"], b["pupil_id"]}
+
+
+def test_the_evidence_pack_follows_the_policy_in_force(status, tmp_path):
+    """The APDR cycles an EHC needs assessment request needs are a policy value (consider_ehc_request.evidence_cycles):
+    a setting that asks for 4 sees M1's 3 cycles as not ready; without a cursor the default (2) applies."""
+    from senlib import store
+    from senlib.rules import set_override
+
+    con = store.connect(tmp_path / "p.duckdb")
+    try:
+        setting = status["setting"].iloc[0]
+        set_override(con, "consider_ehc_request", "evidence_cycles", 4, setting=setting, user="senco")
+        f = escalations.flagged(status, con).set_index("pupil_id")
+        assert not bool(f.loc["M1", "evidence_ready"]) and "at least 4 needed" in f.loc["M1", "evidence"]
+        assert escalations.evidence_cycles(con, setting) == 4 and escalations.evidence_cycles() == 2
+    finally:
+        con.close()
+    assert bool(escalations.flagged(status).set_index("pupil_id").loc["M1", "evidence_ready"])
