@@ -9,7 +9,16 @@ from senlib import access, backup, backup_schedule
 from senlib.errors import SenlibError
 from senlib.text import escape_markdown
 from ui.auth import current_viewer
-from ui.state import BACKUP_ENABLED, BACKUP_FOLDER, BACKUP_HOUR, BACKUP_KEEP, BACKUP_RUN_NOW, connection
+from ui.state import (
+    BACKUP_ENABLED,
+    BACKUP_FOLDER,
+    BACKUP_HOUR,
+    BACKUP_KEEP,
+    BACKUP_RUN_NOW,
+    RESTORE_FILE,
+    RESTORE_SURE,
+    connection,
+)
 
 st.title("Backup and restore")
 viewer = current_viewer()
@@ -84,7 +93,7 @@ st.write("Replaces everything in the dashboard with the contents of a backup fil
          "nothing changes unless the whole restore succeeds. The audit log is kept, with the backup's entries "
          "added and the restore recorded.")
 limit = st.config.get_option("server.maxUploadSize")
-upload = st.file_uploader("Backup file (.duckdb)", type=["duckdb"], key="restore_file",
+upload = st.file_uploader("Backup file (.duckdb)", type=["duckdb"], key=RESTORE_FILE,
                           help=f"Files up to {limit} MB. For a larger backup, stop the dashboard and run "
                                "`python -m senlib restore FILE` on this computer.")
 if upload is not None:
@@ -97,7 +106,7 @@ if upload is not None:
             st.error(escape_markdown(exc))
             st.stop()
         st.info(escape_markdown("This backup holds " + info.describe()))
-        sure = st.checkbox("I understand this replaces everything now in the dashboard with this backup.", key="restore_sure")
+        sure = st.checkbox("I understand this replaces everything now in the dashboard with this backup.", key=RESTORE_SURE)
         if st.button("Restore", type="primary", disabled=not sure, icon=":material/restore:"):
             try:
                 with st.spinner("Restoring…"):

@@ -11,7 +11,7 @@ from senlib.errors import InputError
 from senlib.names import AREAS
 from senlib.text import escape_markdown
 from ui.auth import current_viewer
-from ui.state import PUPIL_SEARCH, cursor, data_version
+from ui.state import PUPIL_SEARCH, PUPIL_TIMELINE, cursor, data_version
 from ui.widgets import as_of_input, empty_state
 
 STATUS_BADGE = {"overdue": "red", "no_review_date": "violet", "due_soon": "orange", "on_track": "green"}
@@ -122,7 +122,7 @@ with right:
         st.caption("No plans recorded.")
     else:
         if "timeline" in figs:
-            st.plotly_chart(charts.from_spec(figs["timeline"]), width="stretch", key="timeline")
+            st.plotly_chart(charts.from_spec(figs["timeline"]), width="stretch", key=PUPIL_TIMELINE)
         if not_drawn:
             st.caption(escape_markdown(not_drawn))
         with st.expander("Table: plans"):

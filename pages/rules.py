@@ -10,11 +10,11 @@ from senlib.rules import PolicyError, clear_override, default_policy, policy_tab
 from senlib.rules.tracking import not_tracked_columns
 from senlib.text import escape_markdown
 from ui.auth import current_viewer
-from ui.state import cursor
+from ui.state import RULES_DONE, cursor
 from ui.widgets import not_tracked_table
 
 ALL_SETTINGS, ANY_LA = "All settings", "Any local authority"
-_DONE = "_rules_page_done"  # the message of the last change, shown after the page reruns with the new values
+_DONE = RULES_DONE  # the message of the last change, shown after the page reruns with the new values
 
 st.title("Rules")
 viewer = current_viewer()

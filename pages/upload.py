@@ -11,16 +11,22 @@ from senlib import exports, importer
 from senlib.errors import SenlibError
 from senlib.text import counted, escape_markdown
 from ui.auth import current_viewer
-from ui.state import connection
+from ui.state import (
+    UPLOAD_FILES,
+    UPLOAD_FIT,
+    UPLOAD_MAP,
+    UPLOAD_PREPARED,
+    UPLOAD_RESULT,
+    UPLOAD_SCORE_DATE,
+    UPLOAD_UNDO_ASKED,
+    UPLOAD_UNDO_DONE,
+    connection,
+)
 from ui.widgets import download_button, text_table
 
 # Session-state keys of this page.
-UPLOAD = "upload_prepared"          # (files fingerprint, importer.Upload)
-RESULT = "upload_result"            # the last ImportResult, or the ImportRefused of the last check
-FILES = "upload_files"
-FIT = "upload_fit"                  # (files fingerprint, suggested setting, why, {setting: importer Fit})
-UNDO_ASKED = "upload_undo_asked"    # the import whose undo waits for a yes
-UNDO_DONE = "upload_undo_done"      # what the last undo did (shown once, after the table is redrawn)
+UPLOAD, RESULT, FILES, FIT = UPLOAD_PREPARED, UPLOAD_RESULT, UPLOAD_FILES, UPLOAD_FIT
+UNDO_ASKED, UNDO_DONE = UPLOAD_UNDO_ASKED, UPLOAD_UNDO_DONE
 
 st.title("Upload trackers")
 viewer = current_viewer()
@@ -78,7 +84,7 @@ def upload_tab() -> None:
             choices = list(importer.field_choices(plan.entity))
             edited = st.data_editor(
                 importer.mapping_frame(upload, file_idx, plan), hide_index=True, width="stretch",
-                key=f"map_{file_idx}_{plan.sheet}", disabled=["Heading", "Examples"],
+                key=f"{UPLOAD_MAP}{file_idx}_{plan.sheet}", disabled=["Heading", "Examples"],
                 column_config={"Maps to": st.column_config.SelectboxColumn("Maps to", options=choices, required=True)})
             if importer.edit_mapping(plan, edited):
                 importer.remember_mapping(cur, plan)
@@ -94,7 +100,7 @@ def upload_tab() -> None:
                         icon=":material/event:")
                 boxes = st.columns(4)
                 given = {h: boxes[i % 4].date_input(escape_markdown(h), value=d, format="DD/MM/YYYY",
-                                                    key=f"score_date_{file_idx}_{plan.sheet}_{h}")
+                                                    key=f"{UPLOAD_SCORE_DATE}{file_idx}_{plan.sheet}_{h}")
                          for i, (h, d) in enumerate(scored)}
                 if importer.set_score_dates(plan, given):
                     importer.remember_mapping(cur, plan)

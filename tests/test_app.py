@@ -99,3 +99,15 @@ def test_pupil_page_shows_the_trackers_own_columns(tracker_db, monkeypatch):
     assert any("John Smith" in h for h in headings), headings
     other = at.dataframe[-1].value
     assert dict(zip(other["column"], other["value"], strict=True)).get("Favourite activity") == "Lego"
+
+
+def test_session_state_keys_are_spelled_once_in_ui_state():
+    """Every session-state and widget key is a name from ui/state.py: no page or helper spells one itself."""
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    literal = re.compile(r"""session_state(\[|\.get\(|\.pop\(|\.setdefault\()\s*["']|\bkey=["'][^"']+["']""")
+    found = [f"{p.relative_to(root)}:{n}: {line.strip()}" for p in [*root.glob("pages/*.py"), *root.glob("ui/*.py"),
+                                                                    root / "app.py"]
+             if p.name != "state.py" for n, line in enumerate(p.read_text().splitlines(), 1) if literal.search(line)]
+    assert found == []

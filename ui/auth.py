@@ -25,7 +25,7 @@ from senlib.text import escape_markdown
 from ui import nav, state
 
 _LOG = logging.getLogger(__name__)
-_AUDITED = "_signed_in_audited"  # session-state key: the sign-in already written to the audit log
+_AUDITED = state.SIGNED_IN_AUDITED
 
 # Pages that expose the whole database (every setting): not for a user limited to some settings.
 FULL_ACCESS_PAGES = frozenset({"pages/backup.py", "pages/audit.py"})
@@ -61,7 +61,7 @@ def _render_sign_in(names: list[str | None]) -> None:
     st.write("Sign in with your school account to see the SEN caseload.")
     for name in names:
         label = "Sign in" if name is None else f"Sign in with {PROVIDER_LABELS.get(name.lower(), name)}"
-        if st.button(label, type="primary", key=f"login_{name}"):
+        if st.button(label, type="primary", key=f"{state.LOGIN}{name}"):
             st.login(name) if name else st.login()
 
 
@@ -195,6 +195,6 @@ def sidebar(viewer: Viewer) -> None:
         if viewer.settings is not None:
             st.caption("Settings you can see")
             st.text(", ".join(sorted(viewer.settings)) or "none")
-        if st.button("Sign out", key="sign_out"):
+        if st.button("Sign out", key=state.SIGN_OUT):
             st.logout()
 

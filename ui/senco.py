@@ -19,10 +19,10 @@ import streamlit as st
 from senlib import access, caseload, pupil
 from senlib.rules import pupil_status
 from ui.auth import current_viewer
-from ui.state import cursor
+from ui.state import KEPT, cursor
 from ui.widgets import settings_filter
 
-_KEPT = "_kept_"
+_KEPT = KEPT
 
 
 def status_frame(version: tuple, as_of: date, settings: tuple[str, ...] | None) -> pd.DataFrame:

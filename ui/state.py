@@ -35,6 +35,24 @@ BACKUP_FOLDER = "backup_folder"              # pages/backup.py: the nightly back
 BACKUP_KEEP = "backup_keep"                  # pages/backup.py: how many nightly backups to keep (form field)
 BACKUP_HOUR = "backup_hour"                  # pages/backup.py: the hour nightly backups run (form field)
 BACKUP_RUN_NOW = "backup_run_now"            # pages/backup.py: the 'Run a backup now' button
+RESTORE_FILE = "restore_file"                # pages/backup.py: the backup file chosen for a restore
+RESTORE_SURE = "restore_sure"                # pages/backup.py: 'I understand this replaces everything'
+UPLOAD_PREPARED = "upload_prepared"          # pages/upload.py: (files fingerprint, importer.Upload)
+UPLOAD_RESULT = "upload_result"              # pages/upload.py: the last ImportResult, or the last check's ImportRefused
+UPLOAD_FILES = "upload_files"                # pages/upload.py: the file uploader
+UPLOAD_FIT = "upload_fit"                    # pages/upload.py: (fingerprint, suggested setting, why, {setting: Fit});
+                                             #   + '_yes_' + setting: the 'Yes, these files are for …' box
+UPLOAD_UNDO_ASKED = "upload_undo_asked"      # pages/upload.py: the import whose undo waits for a yes
+UPLOAD_UNDO_DONE = "upload_undo_done"        # pages/upload.py: what the last undo did (shown once)
+UPLOAD_MAP = "map_"                          # pages/upload.py: prefix; + file index + sheet, a sheet's mapping table
+UPLOAD_SCORE_DATE = "score_date_"            # pages/upload.py: prefix; + file, sheet, heading: a score column's date
+RULES_DONE = "_rules_page_done"              # pages/rules.py: the last change's message, shown after the rerun
+AS_OF_WIDGET = "_as_of_widget"               # ui/widgets.py: the as-of date box (its value is copied to AS_OF)
+KEPT = "_kept_"                              # ui/senco.py: prefix; + a filter's key, its value kept across pages
+SIGNED_IN_AUDITED = "_signed_in_audited"     # ui/auth.py: the sign-in already written to the audit log
+LOGIN = "login_"                             # ui/auth.py: prefix; + provider name, its sign-in button
+SIGN_OUT = "sign_out"                        # ui/auth.py: the sign-out button
+PUPIL_TIMELINE = "timeline"                  # pages/pupil.py: the graduated-response chart
 
 
 @st.cache_resource(show_spinner=False)

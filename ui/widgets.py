@@ -10,9 +10,9 @@ import streamlit as st
 from senlib import store
 from ui import nav
 from ui.auth import current_viewer
-from ui.state import AS_OF, connection
+from ui.state import AS_OF, AS_OF_WIDGET, connection
 
-_AS_OF_WIDGET = "_as_of_widget"
+_AS_OF_WIDGET = AS_OF_WIDGET
 
 
 def as_of_input(container=None, *, label: str = "As of") -> date:
