@@ -1,4 +1,4 @@
-"""AppTest smoke tests: every page renders without an exception, with data and when empty."""
+"""AppTest smoke tests: every page renders without an exception or an error message, with data and when empty."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ def test_page_renders_on_demo_data(demo_db, monkeypatch, page):
     at.run()
     at.switch_page(page).run()
     assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]  # good data: nothing on the page may read as a failure
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -37,6 +38,7 @@ def test_page_renders_on_empty_database(empty_db, monkeypatch, page):
     at.run()
     at.switch_page(page).run()
     assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]  # an empty database is a state to explain, not an error
 
 
 def test_overview_counts(demo_db, monkeypatch):
@@ -84,6 +86,7 @@ def test_page_renders_on_an_imported_tracker(tracker_db, monkeypatch, page):
     at.run()
     at.switch_page(page).run()
     assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
 
 
 def test_pupil_page_shows_the_trackers_own_columns(tracker_db, monkeypatch):
