@@ -5,7 +5,7 @@ import streamlit as st
 
 from senlib import access, caseload, setting_details
 from senlib.errors import SenlibError
-from senlib.names import DECISIONS, POLICY_SOURCES, RULE_GROUPS, SETTING_PHASES, YEAR_GROUPS, year_group_label
+from senlib.names import DECISIONS, NOT_RECORDED, POLICY_SOURCES, RULE_GROUPS, SETTING_PHASES, YEAR_GROUPS, year_group_label
 from senlib.rules import PolicyError, clear_override, default_policy, policy_table, set_override
 from senlib.rules.tracking import not_tracked_columns
 from senlib.text import escape_markdown
@@ -39,7 +39,7 @@ st.subheader("Settings: phase and local authority", anchor=False)
 st.caption("A pupil without an EHC plan follows the rules of the council the setting sits in; the phase decides which "
            "year groups transfer (an infant school's leave at the end of Year 2).")
 details = setting_details.details(cur, viewer=viewer)
-st.dataframe(details.assign(phase=details["phase"].map(SETTING_PHASES)).fillna("not recorded"), hide_index=True,
+st.dataframe(details.assign(phase=details["phase"].map(SETTING_PHASES)).fillna(NOT_RECORDED), hide_index=True,
              width="stretch", column_config={"setting": "Setting", "phase": "Phase", "local_authority": "Local authority"})
 if viewer.can_write and len(details):
     with st.expander("Change a setting's phase or local authority", icon=":material/edit:"):

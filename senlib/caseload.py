@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 
 from . import access
-from .names import NEEDS, PLAN_TYPES, SEN_STATUS
+from .names import NEEDS, NOT_RECORDED, PLAN_TYPES, SEN_STATUS
 
 # Pupils currently on roll: no leaving date, or leaving in the future.
 ON_ROLL = "(leaving_date IS NULL OR leaving_date > current_date)"
@@ -21,13 +21,13 @@ def overview(cur: duckdb.DuckDBPyConnection, settings: list[str] | None = None, 
     by_status = cur.execute(
         f"SELECT sen_status, count(*) AS pupils FROM pupils WHERE {ON_ROLL} {where} GROUP BY ALL", params
     ).df()
-    by_status["label"] = by_status["sen_status"].map(SEN_STATUS).fillna("Not recorded")
+    by_status["label"] = by_status["sen_status"].map(SEN_STATUS).fillna(NOT_RECORDED)
     by_need = cur.execute(
         f"""SELECT primary_need, sen_status, count(*) AS pupils FROM pupils
             WHERE {ON_ROLL} AND sen_status IN ('K', 'E') {where} GROUP BY ALL""",
         params,
     ).df()
-    by_need["need"] = by_need["primary_need"].map(NEEDS).fillna("Not recorded")
+    by_need["need"] = by_need["primary_need"].map(NEEDS).fillna(NOT_RECORDED)
     by_need["status"] = by_need["sen_status"].map(SEN_STATUS)
     by_plan = cur.execute(
         f"""SELECT plan_type, count(DISTINCT (setting, pupil_id)) AS pupils FROM plans

@@ -19,7 +19,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from .names import AREAS, PLAN_TYPES, REVIEW_STATUS
+from .names import AREAS, PLAN_TYPES, REVIEW_STATUS, not_recorded
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision deficiency.
 OKABE_ITO: dict[str, str] = {
@@ -384,7 +384,7 @@ def scaling_chart(scores: pd.DataFrame, *, baseline: float | None, target: float
 def area_label(code: str | None) -> str:
     """Label for a broad area of need code (or the code itself, escaped, if unknown)."""
     if code is None or (isinstance(code, float) and pd.isna(code)):
-        return "Area not recorded"
+        return not_recorded("Area")
     return AREAS.get(code, str(code))
 
 

@@ -33,12 +33,11 @@ import pandas as pd
 
 from . import access, charts, rules
 from .access import Viewer
-from .names import CADENCE_PLANS, NEEDS, PLAN_TYPES, REVIEW_CHECKS, YEAR_GROUPS, year_group_label
+from .names import CADENCE_PLANS, NEEDS, NOT_RECORDED, PLAN_TYPES, REVIEW_CHECKS, YEAR_GROUPS, year_group_label
 from .rules import tracking
 from .rules.facts import year_group
 from .schoolyear import school_year_start, sql_year_index
 
-NOT_RECORDED = "Not recorded"
 # Dimensions of the status counts (besides setting, plan type and year group), with their labels.
 BREAKDOWNS: dict[str, str] = {"setting": "Setting", "class": "Class", "need": "Primary need",
                               "local_authority": "Local authority"}

@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .names import PLAN_SHORT, year_group_label
+from .names import NOT_RECORDED, PLAN_SHORT, year_group_label
 from .register import flag_lists, flat_lists, keys, names
 from .rules import default_policy, load_policy
 
@@ -78,7 +78,7 @@ def flagged(status: pd.DataFrame, cur: duckdb.DuckDBPyConnection | None = None) 
     out = pd.DataFrame({
         "rule": found["rule"], "title": found["title"], "key": keys(some["setting"], some["pupil_id"]),
         "setting": some["setting"], "pupil_id": some["pupil_id"], "pupil": names(some["first_name"], some["last_name"]),
-        "year": some["year_group"].map(years).fillna("Not recorded"),
+        "year": some["year_group"].map(years).fillna(NOT_RECORDED),
         "plan": some["plan_type"].map(PLAN_SHORT).fillna(some["plan_type"]).fillna("No plan"),
         "primary_need": some["primary_need"], "key_worker": some["key_worker"], "status": some["status"],
         "reason": found["reason"].fillna(""), "source": found["source"].fillna(found["rule"].map(

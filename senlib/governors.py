@@ -39,14 +39,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from . import access, caseload, charts, commentary, compliance, exports, privacy, progress, rules
-from .names import AREAS, NEED_AREA, NEEDS
+from .names import AREAS, NEED_AREA, NEEDS, not_recorded
 from .rules.tracking import not_tracked, tracked_fields
 from .schoolyear import school_year_start
 
 TITLE = "SEN report for governors"
 STATUS_CODES = ("K", "E")
-NO_NEED = "Primary need not recorded"
-NO_AREA = "Area not recorded"
+NO_NEED = not_recorded("Primary need")
+NO_AREA = not_recorded("Area")
 OTHER_AREA = "Other or not recorded"
 SHOWN = privacy.SHOWN
 NOW, THEN = "now", "then"

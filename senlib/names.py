@@ -118,6 +118,15 @@ SETTING_PHASES: dict[str, str] = {
     "special": "Special school",
 }
 
+# What a page shows for a value the tracker did not record (never "not done"; DESIGN §4).
+NOT_RECORDED = "Not recorded"
+
+
+def not_recorded(what: str) -> str:
+    """'Area not recorded', 'Primary need not recorded': the one spelling of a missing value, named."""
+    return f"{what} not recorded"
+
+
 # Tables of the store, in the order a full export or import walks them.
 ENTITY_TABLES: list[str] = ["pupils", "plans", "reviews", "outcomes", "scores", "ehc_requests"]
 

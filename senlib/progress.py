@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import rules
 from .access import Viewer
-from .names import AREAS, NEEDS, PLAN_TYPES, YEAR_GROUPS, year_group_label
+from .names import AREAS, NEEDS, NOT_RECORDED, PLAN_TYPES, YEAR_GROUPS, not_recorded, year_group_label
 from .pupil import full_name, link, pupil_key, scope_settings
 
 # The dimensions leaders break progress down by: column, label, order of categories (None: by size).
@@ -62,10 +62,10 @@ def outcome_progress(cur: duckdb.DuckDBPyConnection, as_of: date, *, settings: l
     df["stalled"] = df["stalled"].astype("boolean").fillna(False).astype(bool)
     on_track = reached | ((df["share"] >= df["expected_share"].fillna(1.0)) & ~df["stalled"])
     df["on_track"] = on_track.astype("boolean").where(df["latest"].notna())
-    df["area_label"] = df["area"].map(AREAS).fillna(df["area"]).fillna("Area not recorded")
-    df["year_label"] = df["year_group"].map(year_group_label).where(df["year_group"].notna(), "Not recorded")
+    df["area_label"] = df["area"].map(AREAS).fillna(df["area"]).fillna(not_recorded("Area"))
+    df["year_label"] = df["year_group"].map(year_group_label).where(df["year_group"].notna(), NOT_RECORDED)
     df["plan_label"] = df["plan_type"].map(PLAN_TYPES).fillna("No current plan")
-    df["need_label"] = df["primary_need"].map(NEEDS).fillna(df["primary_need"]).fillna("Not recorded")
+    df["need_label"] = df["primary_need"].map(NEEDS).fillna(df["primary_need"]).fillna(NOT_RECORDED)
     return df
 
 

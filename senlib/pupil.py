@@ -26,12 +26,14 @@ from .names import (
     EHC_DECISIONS,
     EHCP_REVIEW_CHECKS,
     NEEDS,
+    NOT_RECORDED,
     OUTCOME_STATUS,
     PLAN_TYPES,
     PROGRESS,
     REVIEW_CHECKS,
     REVIEW_KINDS,
     SEN_STATUS,
+    not_recorded,
     year_group_label,
 )
 from .schoolyear import year_group
@@ -195,7 +197,7 @@ def record(cur: duckdb.DuckDBPyConnection, setting: str, pupil_id: str, *, as_of
     outcomes = cur.execute(
         """SELECT outcome_id, area, description, baseline, target, scale_min, scale_max, start_date, target_date, status
            FROM outcomes WHERE setting = ? AND pupil_id = ? ORDER BY outcome_id""", key).df()
-    outcomes["area_label"] = outcomes["area"].map(AREAS).fillna(outcomes["area"].fillna("Area not recorded"))
+    outcomes["area_label"] = outcomes["area"].map(AREAS).fillna(outcomes["area"].fillna(not_recorded("Area")))
     outcomes["status_label"] = outcomes["status"].map(OUTCOME_STATUS).fillna(outcomes["status"])
     scores = cur.execute(
         """SELECT outcome_id, score_date, score FROM scores WHERE setting = ? AND pupil_id = ?
@@ -243,7 +245,7 @@ def _profile(p: dict, derived_year: str | None, current_plan: str | None, as_of:
         born = pd.Timestamp(dob).date()
         years = as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day))
         age = f"{years}"
-    year = year_group_label(p["year_group"]) if not pd.isna(p["year_group"]) else "Not recorded"
+    year = year_group_label(p["year_group"]) if not pd.isna(p["year_group"]) else NOT_RECORDED
     if derived_year and (pd.isna(p["year_group"]) or derived_year != p["year_group"]):
         year += f" (from date of birth: {year_group_label(derived_year)})"
     need = lambda code: "" if code is None or pd.isna(code) else f"{NEEDS.get(code, code)} ({code})"  # noqa: E731
@@ -255,7 +257,7 @@ def _profile(p: dict, derived_year: str | None, current_plan: str | None, as_of:
         ("Age", age),
         ("Year group", year),
         ("Class", _text(p["class"])),
-        ("SEN status", SEN_STATUS.get(p["sen_status"], _text(p["sen_status"]) or "Not recorded")),
+        ("SEN status", SEN_STATUS.get(p["sen_status"], _text(p["sen_status"]) or NOT_RECORDED)),
         ("Current plan", PLAN_TYPES.get(current_plan, "None") if current_plan else "None"),
         ("Primary need", need(p["primary_need"])),
         ("Secondary need", need(p["secondary_need"])),

@@ -20,12 +20,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .charts import STATUS_ORDER, status_word
-from .names import NEEDS, PLAN_TYPES, REVIEW_STATUS, SEN_STATUS, YEAR_INDEX, year_group_label
+from .names import NEEDS, NOT_RECORDED, PLAN_TYPES, REVIEW_STATUS, SEN_STATUS, YEAR_INDEX, year_group_label
 from .pupil import KEY_SEP
 from .rules import default_policy, pupil_status
 
 # What a missing value is called in a filter, so "no key worker recorded" can be chosen too.
-NOT_RECORDED = "(not recorded)"
+FILTER_NOT_RECORDED = f"({NOT_RECORDED.lower()})"  # "(not recorded)"
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def _describe_need(code: str) -> str:
 # The filters of the Caseload page, in the order they appear. (Settings are chosen in the sidebar: they
 # limit what is evaluated, as a trust user's access will.)
 FILTERS: dict[str, Filter] = {f.column: f for f in (
-    Filter("year_group", "Year group", lambda c: c if c == NOT_RECORDED else year_group_label(c),
+    Filter("year_group", "Year group", lambda c: c if c == FILTER_NOT_RECORDED else year_group_label(c),
            lambda c: YEAR_INDEX.get(c, 99)),
     Filter("class", "Class", order=_natural),
     Filter("primary_need", "Primary need", _describe_need),
@@ -152,8 +152,8 @@ def build(status: pd.DataFrame) -> pd.DataFrame:
     df["key"] = keys(df["setting"], df["pupil_id"])
     df["pupil"] = names(df["first_name"], df["last_name"])
     years = {y: year_group_label(y) for y in df["year_group"].dropna().unique()}
-    df["year"] = df["year_group"].map(years).fillna("Not recorded")
-    df["sen"] = df["sen_status"].map(SEN_STATUS).fillna("Not recorded")
+    df["year"] = df["year_group"].map(years).fillna(NOT_RECORDED)
+    df["sen"] = df["sen_status"].map(SEN_STATUS).fillna(NOT_RECORDED)
     df["plan"] = df["plan_type"].map(PLAN_TYPES).fillna("No plan")
     df["status_word"] = df["status"].map({s: status_word(s) for s in REVIEW_STATUS}).fillna(status_word(None))
     df["days_overdue"] = df["days_overdue"].where(df["status"] == "overdue")  # a 0 beside every on-time pupil is noise
@@ -173,7 +173,7 @@ def load(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | 
 
 
 def options(df: pd.DataFrame) -> dict[str, list[str]]:
-    """The values each filter can take in this frame, in a sensible order; NOT_RECORDED last where values are missing."""
+    """The values each filter can take in this frame, in a sensible order; FILTER_NOT_RECORDED last where values are missing."""
     out: dict[str, list[str]] = {}
     for col, spec in FILTERS.items():
         if col == "flags":
@@ -184,14 +184,14 @@ def options(df: pd.DataFrame) -> dict[str, list[str]]:
         values = [str(v) for v in series.dropna().unique()]
         values = sorted(values, key=spec.order) if spec.order else sorted(values, key=str.casefold)
         if series.isna().any():
-            values.append(NOT_RECORDED)
+            values.append(FILTER_NOT_RECORDED)
         out[col] = values
     return out
 
 
 def describe(column: str, value: str) -> str:
     """How an option of a filter reads in the page ('6' -> 'Year 6', 'SEMH' -> 'SEMH: Social, ...')."""
-    return value if value == NOT_RECORDED else FILTERS[column].describe(value)
+    return value if value == FILTER_NOT_RECORDED else FILTERS[column].describe(value)
 
 
 def search_mask(df: pd.DataFrame, text: str | None) -> pd.Series:
@@ -221,7 +221,7 @@ def apply_filters(df: pd.DataFrame, chosen: Mapping[str, Sequence[str]] | None =
         if col == "flags":
             mask &= df["flags"].map(lambda fl, w=wanted: bool(w.intersection(fl)))
         else:
-            mask &= df[col].astype(object).where(df[col].notna(), NOT_RECORDED).astype(str).isin(wanted)
+            mask &= df[col].astype(object).where(df[col].notna(), FILTER_NOT_RECORDED).astype(str).isin(wanted)
     mask &= search_mask(df, search)
     return df[mask].reset_index(drop=True)
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .exports import CalendarEvent, stable_uid, to_ics
-from .names import MILESTONE_STATES, PLAN_SHORT, year_group_label
+from .names import MILESTONE_STATES, NOT_RECORDED, PLAN_SHORT, year_group_label
 from .pupil import full_name
 from .register import keys, names
 
@@ -87,7 +87,7 @@ def milestones(status: pd.DataFrame, as_of: date) -> pd.DataFrame:
         "setting": live["setting"], "pupil_id": live["pupil_id"], "key": keys(live["setting"], live["pupil_id"]),
         "pupil": names(live["first_name"], live["last_name"]), "initials": initials(live["first_name"], live["last_name"]),
         "first_name": live["first_name"], "last_name": live["last_name"],
-        "year": live["year_group"].map(years).fillna("Not recorded"),
+        "year": live["year_group"].map(years).fillna(NOT_RECORDED),
         "plan": live["plan_type"].map(PLAN_SHORT).fillna("No plan"), "key_worker": live["key_worker"],
         "status": live["status"], "days_overdue": live["days_overdue"], "_row": live.index,
     })
@@ -211,7 +211,7 @@ def undated(status: pd.DataFrame) -> pd.DataFrame:
     years = {y: year_group_label(y) for y in nd["year_group"].dropna().unique()}
     out = pd.DataFrame({
         "key": keys(nd["setting"], nd["pupil_id"]), "setting": nd["setting"], "pupil_id": nd["pupil_id"],
-        "pupil": names(nd["first_name"], nd["last_name"]), "year": nd["year_group"].map(years).fillna("Not recorded"),
+        "pupil": names(nd["first_name"], nd["last_name"]), "year": nd["year_group"].map(years).fillna(NOT_RECORDED),
         "plan": nd["plan_type"].map(PLAN_SHORT).fillna("No plan"), "key_worker": nd["key_worker"],
         "fix": nd["status_reason"]}, columns=UNDATED_COLUMNS)
     return out.sort_values(["pupil", "setting", "pupil_id"], kind="stable").reset_index(drop=True)

@@ -85,12 +85,12 @@ def test_the_register_is_k_e_or_a_plan_on_roll(reg):
 @pytest.mark.parametrize(("chosen", "expected"), [
     ({"status": ["overdue", "due_soon"]}, {"P2", "P3"}),
     ({"year_group": ["R", "10"]}, {"P2", "P3"}),
-    ({"year_group": [register.NOT_RECORDED]}, {'=HYPERLINK("http://x")'}),
+    ({"year_group": [register.FILTER_NOT_RECORDED]}, {'=HYPERLINK("http://x")'}),
     ({"class": ["5A"]}, {"P1"}),
     ({"primary_need": ["ASD"]}, {"P2"}),
     ({"plan_type": ["ehcp", "ihcp"]}, {"P2", '=HYPERLINK("http://x")'}),
     ({"flags": ["stalled_outcome", "consider_pcp_msp"]}, {"P2", "P3"}),  # any of the chosen flags
-    ({"key_worker": [register.NOT_RECORDED]}, {"P2"}),
+    ({"key_worker": [register.FILTER_NOT_RECORDED]}, {"P2"}),
     ({"local_authority": ["Westford City Council"]}, {"P2"}),
     ({"status": ["overdue"], "year_group": ["5"]}, set()),  # filters combine
     ({"status": []}, {"P1", "P2", "P3", '=HYPERLINK("http://x")'}),  # nothing chosen: no filter
@@ -118,16 +118,16 @@ def test_search_by_name_or_id(reg, text, expected):
 
 def test_options_are_in_school_order_with_not_recorded_last(reg):
     opts = register.options(reg)
-    assert opts["year_group"] == ["R", "2", "5", "6", "10", register.NOT_RECORDED]
-    assert opts["class"] == ["2A", "5A", "6A", "10A", "Reception", register.NOT_RECORDED]
+    assert opts["year_group"] == ["R", "2", "5", "6", "10", register.FILTER_NOT_RECORDED]
+    assert opts["class"] == ["2A", "5A", "6A", "10A", "Reception", register.FILTER_NOT_RECORDED]
     assert opts["status"] == ["overdue", "due_soon", "on_track", "not_applicable"]
     assert opts["flags"] == ["invite_good_practice", "consider_pcp_msp", "stalled_outcome"]  # policy order
-    assert opts["key_worker"][-1] == register.NOT_RECORDED
+    assert opts["key_worker"][-1] == register.FILTER_NOT_RECORDED
     assert register.describe("year_group", "R") == "Reception"
     assert register.describe("primary_need", "ASD") == "ASD: Autistic spectrum disorder"
     assert register.describe("plan_type", "ehcp") == "EHC plan"
     assert register.describe("flags", "stalled_outcome") == "Outcome stalled"
-    assert register.describe("key_worker", register.NOT_RECORDED) == register.NOT_RECORDED
+    assert register.describe("key_worker", register.FILTER_NOT_RECORDED) == register.FILTER_NOT_RECORDED
 
 
 def test_counts(reg):
