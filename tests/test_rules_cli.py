@@ -9,7 +9,8 @@ from senlib.cli import main
 from senlib.rules import set_override
 
 KEYS = ["setting", "pupil_id", "first_name", "last_name", "year_group", "sen_status", "primary_need", "plan_type",
-        "local_authority", "last_review", "due_date", "status", "days_overdue", "flags"]
+        "local_authority", "last_review", "due_date", "status", "days_overdue", "cadence_rule", "status_reason",
+        "status_source", "flags", "flag_details"]
 
 
 def _run(capsys, *argv) -> tuple[int, str, str]:
@@ -39,6 +40,15 @@ def test_json_summary_and_rows(demo_db, capsys):
     assert dated and all(len(p["due_date"]) == 10 and p["due_date"][4] == "-" for p in dated)
     assert sum(len(p["flags"]) for p in pupils) == sum(s["by_flag"].values())
     assert all(p["days_overdue"] is None for p in pupils if p["status"] == "not_applicable")
+    # Each verdict explains itself: the cadence rule, its sentence and source; each flag's sentence and source.
+    from senlib.rules import default_policy
+
+    rules = default_policy().rules
+    dated = [p for p in pupils if p["status"] in ("overdue", "due_soon", "on_track")]
+    assert all(p["cadence_rule"] in rules and p["status_reason"] and p["status_source"] for p in dated)
+    flagged = [p for p in pupils if p["flags"]]
+    assert flagged and all([d["rule"] for d in p["flag_details"]] == p["flags"] for p in flagged)
+    assert all(d["reason"] and d["source"] for p in flagged for d in p["flag_details"])
 
 
 def test_json_without_rows_has_no_pupils(demo_db, capsys):

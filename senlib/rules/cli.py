@@ -24,8 +24,11 @@ from .evaluate import pupil_status
 from .policy import default_policy
 
 # Keys of each pupil in the JSON output, in order (issue 4).
+# Each pupil's verdict explains itself: the cadence rule that set the due date, its sentence and source, and each
+# flag's rule, sentence and source (flag_details, in the order of `flags`).
 ROW_KEYS = ["setting", "pupil_id", "first_name", "last_name", "year_group", "sen_status", "primary_need", "plan_type",
-            "local_authority", "last_review", "due_date", "status", "days_overdue", "flags"]
+            "local_authority", "last_review", "due_date", "status", "days_overdue", "cadence_rule", "status_reason",
+            "status_source", "flags"]
 DATE_KEYS = ("last_review", "due_date")
 # Most urgent first: a review past its date, then one that cannot be dated (record its dates), then due soon.
 URGENCY = {"overdue": 0, "no_review_date": 1, "due_soon": 2, "on_track": 3, "not_applicable": 4}
@@ -55,13 +58,16 @@ def summary(df: pd.DataFrame) -> dict[str, Any]:
 
 def rows(df: pd.DataFrame) -> list[dict[str, Any]]:
     """One JSON-ready dict per pupil: dates as ISO strings, missing values as null, flags as a list."""
-    out = df[ROW_KEYS].sort_values(["setting", "pupil_id"]).copy()
+    out = df[[*ROW_KEYS, "flag_reasons", "flag_sources"]].sort_values(["setting", "pupil_id"]).copy()
     for key in DATE_KEYS:
         out[key] = out[key].dt.strftime("%Y-%m-%d")
     out["days_overdue"] = out["days_overdue"].astype(object)
     records = out.astype(object).where(out.notna(), None).to_dict("records")
     for r in records:
         r["flags"] = list(r["flags"]) if r["flags"] is not None else []
+        reasons, sources = (list(r.pop(k)) if r[k] is not None else [] for k in ("flag_reasons", "flag_sources"))
+        r["flag_details"] = [{"rule": f, "reason": reasons[i] if i < len(reasons) else None,
+                              "source": sources[i] if i < len(sources) else None} for i, f in enumerate(r["flags"])]
         if r["days_overdue"] is not None:
             r["days_overdue"] = int(r["days_overdue"])
     return records
