@@ -7,6 +7,7 @@ import streamlit as st
 from senlib import backup_schedule, caseload, charts, demo, register, store
 from senlib.access import Viewer
 from senlib.text import escape_markdown
+from ui import nav
 from ui.auth import current_viewer
 from ui.senco import status_frame
 from ui.state import cursor, data_version
@@ -29,7 +30,7 @@ st.title("SEN caseload overview")
 cur = cursor()
 if backup_note := backup_schedule.warning(cur, current_viewer()):  # the SENCo only; None for everyone else
     st.warning(escape_markdown(backup_note), icon=":material/backup:")
-    st.page_link("pages/backup.py", label="Open Backup and restore", icon=":material/arrow_forward:")
+    st.page_link(nav.BACKUP, label="Open Backup and restore", icon=":material/arrow_forward:")
 if store.is_empty(cur):
     st.info("There are no pupils in the database yet. Upload a tracker, or load a fictional demo caseload "
             "(three schools, 1,500 pupils) to look around.")
@@ -56,9 +57,9 @@ m[1].metric(charts.status_word("no_review_date"), f"{todo['no_review_date']:,}",
 m[2].metric(charts.status_word("due_soon"), f"{todo['due_soon']:,}", help="Reviews due within the invitation window.")
 m[3].metric("With a flag", f"{todo['flagged']:,}", help="Pupils with a milestone missed or an escalation suggested.")
 links = st.columns(3)
-links[0].page_link("pages/upcoming.py", label="Upcoming reviews: what to do this week", icon=":material/event_upcoming:")
-links[1].page_link("pages/caseload.py", label="Caseload: every pupil's status", icon=":material/groups:")
-links[2].page_link("pages/escalations.py", label="Escalations", icon=":material/trending_up:")
+links[0].page_link(nav.UPCOMING, label="Upcoming reviews: what to do this week", icon=":material/event_upcoming:")
+links[1].page_link(nav.CASELOAD, label="Caseload: every pupil's status", icon=":material/groups:")
+links[2].page_link(nav.ESCALATIONS, label="Escalations", icon=":material/trending_up:")
 
 counts = _overview(version, current_viewer())
 by_status = counts["by_status"].set_index("sen_status")["pupils"]

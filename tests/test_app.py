@@ -114,3 +114,17 @@ def test_session_state_keys_are_spelled_once_in_ui_state():
                                                                     root / "app.py"]
              if p.name != "state.py" for n, line in enumerate(p.read_text().splitlines(), 1) if literal.search(line)]
     assert found == []
+
+
+def test_pages_are_named_once_in_ui_nav():
+    """A page's file path is spelled only in ui/nav.py; links and switches use its name there (nav.PUPIL, ...)."""
+    import re
+
+    from ui import nav
+
+    root = Path(__file__).resolve().parent.parent
+    spelled = [f"{p.relative_to(root)}:{n}" for p in [*root.glob("pages/*.py"), *root.glob("ui/*.py"), root / "app.py"]
+               if p.name != "nav.py" for n, line in enumerate(p.read_text().splitlines(), 1)
+               if re.search(r"""["']pages/\w+\.py["']""", line)]
+    assert spelled == []
+    assert sorted(s.path for s in nav.PAGES) == sorted(str(p.relative_to(root)) for p in root.glob("pages/*.py"))

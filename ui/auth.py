@@ -28,7 +28,7 @@ _LOG = logging.getLogger(__name__)
 _AUDITED = state.SIGNED_IN_AUDITED
 
 # Pages that expose the whole database (every setting): not for a user limited to some settings.
-FULL_ACCESS_PAGES = frozenset({"pages/backup.py", "pages/audit.py"})
+FULL_ACCESS_PAGES = frozenset({nav.BACKUP, nav.AUDIT})
 
 
 def secrets_config() -> dict[str, Any]:

@@ -11,7 +11,23 @@ from dataclasses import dataclass
 from senlib.access import GOVERNOR, LEADER, ROLES, SENCO, STAFF
 
 ALL_ROLES = ROLES
-__all__ = ["ALL_ROLES", "GOVERNOR", "LEADER", "PAGES", "SENCO", "STAFF", "PageSpec", "pages_for"]
+__all__ = ["ALL_ROLES", "AUDIT", "BACKUP", "CASELOAD", "COMPLIANCE", "ESCALATIONS", "GOVERNOR", "GOVERNORS", "LEADER",
+           "OVERVIEW", "PAGES", "PROGRESS", "PUPIL", "RULES", "SENCO", "STAFF", "UPCOMING", "UPLOAD", "PageSpec", "pages_for"]
+
+
+# Every page's identity, once: other modules link and switch to pages by these names.
+OVERVIEW = "pages/overview.py"
+CASELOAD = "pages/caseload.py"
+UPCOMING = "pages/upcoming.py"
+ESCALATIONS = "pages/escalations.py"
+PUPIL = "pages/pupil.py"
+PROGRESS = "pages/progress.py"
+COMPLIANCE = "pages/compliance.py"
+GOVERNORS = "pages/governors.py"
+UPLOAD = "pages/upload.py"
+RULES = "pages/rules.py"
+AUDIT = "pages/audit.py"
+BACKUP = "pages/backup.py"
 
 
 @dataclass(frozen=True)
@@ -24,18 +40,18 @@ class PageSpec:
 
 
 PAGES: list[PageSpec] = [
-    PageSpec("pages/overview.py", "Overview", ":material/dashboard:", STAFF),
-    PageSpec("pages/caseload.py", "Caseload", ":material/groups:", STAFF),
-    PageSpec("pages/upcoming.py", "Upcoming reviews", ":material/event_upcoming:", STAFF),
-    PageSpec("pages/escalations.py", "Escalations", ":material/stairs:", STAFF),
-    PageSpec("pages/pupil.py", "Pupil", ":material/person:", STAFF),
-    PageSpec("pages/progress.py", "Progress", ":material/trending_up:", STAFF, section="Leadership"),
-    PageSpec("pages/compliance.py", "Compliance", ":material/fact_check:", STAFF, section="Leadership"),
-    PageSpec("pages/governors.py", "Governors' report", ":material/summarize:", ALL_ROLES, section="Reports"),
-    PageSpec("pages/upload.py", "Upload trackers", ":material/upload_file:", (SENCO,), section="Administration"),
-    PageSpec("pages/rules.py", "Rules", ":material/rule:", STAFF, section="Administration"),
-    PageSpec("pages/audit.py", "Audit log", ":material/history:", (SENCO,), section="Administration"),
-    PageSpec("pages/backup.py", "Backup and restore", ":material/backup:", (SENCO,), section="Administration"),
+    PageSpec(OVERVIEW, "Overview", ":material/dashboard:", STAFF),
+    PageSpec(CASELOAD, "Caseload", ":material/groups:", STAFF),
+    PageSpec(UPCOMING, "Upcoming reviews", ":material/event_upcoming:", STAFF),
+    PageSpec(ESCALATIONS, "Escalations", ":material/stairs:", STAFF),
+    PageSpec(PUPIL, "Pupil", ":material/person:", STAFF),
+    PageSpec(PROGRESS, "Progress", ":material/trending_up:", STAFF, section="Leadership"),
+    PageSpec(COMPLIANCE, "Compliance", ":material/fact_check:", STAFF, section="Leadership"),
+    PageSpec(GOVERNORS, "Governors' report", ":material/summarize:", ALL_ROLES, section="Reports"),
+    PageSpec(UPLOAD, "Upload trackers", ":material/upload_file:", (SENCO,), section="Administration"),
+    PageSpec(RULES, "Rules", ":material/rule:", STAFF, section="Administration"),
+    PageSpec(AUDIT, "Audit log", ":material/history:", (SENCO,), section="Administration"),
+    PageSpec(BACKUP, "Backup and restore", ":material/backup:", (SENCO,), section="Administration"),
 ]
 
 

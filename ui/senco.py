@@ -18,6 +18,7 @@ import streamlit as st
 
 from senlib import access, caseload, pupil
 from senlib.rules import pupil_status
+from ui import nav
 from ui.auth import current_viewer
 from ui.state import KEPT, cursor
 from ui.widgets import settings_filter
@@ -95,7 +96,7 @@ def open_clicked_pupil(click_key: str, keys: pd.Series) -> None:
         return
     row = click["row"]
     if 0 <= row < len(keys):
-        st.switch_page("pages/pupil.py", query_params={pupil.QUERY_PARAM: str(keys.iloc[row])})
+        st.switch_page(nav.PUPIL, query_params={pupil.QUERY_PARAM: str(keys.iloc[row])})
 
 
 def open_button(key: str) -> st.column_config.ButtonColumn:

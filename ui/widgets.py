@@ -48,9 +48,9 @@ def empty_state(what: str = "") -> None:
             "caseload with one click on the Overview page.", icon=":material/info:")
     paths = {p.path for p in nav.PAGES}
     cols = st.columns(2)
-    if "pages/upload.py" in paths:
-        cols[0].page_link("pages/upload.py", label="Upload a tracker", icon=":material/upload_file:")
-    cols[1].page_link("pages/overview.py", label="Load the demo caseload", icon=":material/dataset:")
+    if nav.UPLOAD in paths:
+        cols[0].page_link(nav.UPLOAD, label="Upload a tracker", icon=":material/upload_file:")
+    cols[1].page_link(nav.OVERVIEW, label="Load the demo caseload", icon=":material/dataset:")
 
 
 def download_button(label: str, data: bytes | Callable[[], bytes], *, file_name: str, mime: str, what: str,
