@@ -278,6 +278,18 @@ def local_mode_refusal(address: str | None) -> str | None:
     return f"The dashboard is set to listen on {where} but sign-in is not configured, so anyone on the network could open pupil records. {SIGN_IN_HOWTO}"
 
 
+def settings_sql(settings: Sequence[str] | None, column: str = "setting") -> tuple[str, list]:
+    """The one SQL spelling of a scope: ' AND <column> IN (...)' and its parameter, or nothing for every setting."""
+    if settings is None:
+        return "", []
+    return f" AND {column} IN (SELECT unnest(?::VARCHAR[]))", [list(settings)]
+
+
+def staff_scope(viewer: Viewer | None, settings: Sequence[str] | None = None) -> list[str] | None:
+    """scope_for pupil-level data: SENCos and senior leaders only, narrowed to their settings."""
+    return scope_for(viewer, settings, STAFF)
+
+
 def scope_for(viewer: Viewer | None, settings: Sequence[str] | None, roles: Sequence[str]) -> list[str] | None:
     """The settings a viewer's query may read: `settings` (None: all) narrowed to the viewer's own.
     Raises AccessDenied for a role not in `roles`. An empty list means none at all (the rules read it so).

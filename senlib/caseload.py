@@ -17,7 +17,7 @@ def overview(cur: duckdb.DuckDBPyConnection, settings: list[str] | None = None, 
     """Counts for the first page: by SEN status, by primary need (K and E) and by current plan type of the
     pupils on roll. With `viewer`: SENCos and senior leaders only, and only their settings."""
     settings = access.scope_for(viewer, settings, access.STAFF)
-    where, params = _setting_filter(settings)
+    where, params = access.settings_sql(settings)
     by_status = cur.execute(
         f"SELECT sen_status, count(*) AS pupils FROM pupils WHERE {ON_ROLL} {where} GROUP BY ALL", params
     ).df()
@@ -43,12 +43,6 @@ def overview(cur: duckdb.DuckDBPyConnection, settings: list[str] | None = None, 
 def settings_list(cur: duckdb.DuckDBPyConnection) -> list[str]:
     """Every setting that has pupils, in name order."""
     return [r[0] for r in cur.execute("SELECT DISTINCT setting FROM pupils ORDER BY 1").fetchall()]
-
-
-def _setting_filter(settings: list[str] | None) -> tuple[str, list]:
-    if settings is None:
-        return "", []
-    return "AND setting IN (SELECT unnest(?::VARCHAR[]))", [list(settings)]
 
 
 def figures(counts: dict[str, pd.DataFrame]) -> dict[str, dict | None]:

@@ -17,8 +17,8 @@ from urllib.parse import quote
 import duckdb
 import pandas as pd
 
-from . import rules
-from .access import Viewer, require_staff
+from . import access, rules
+from .access import Viewer
 from .errors import InputError
 from .names import (
     AREAS,
@@ -65,21 +65,8 @@ def link(setting: str, pupil_id: str) -> str:
     return f"{PAGE_URL}?{QUERY_PARAM}={quote(pupil_key(setting, pupil_id), safe='')}"
 
 
-def scope_settings(viewer: Viewer | None, settings: list[str] | None = None) -> list[str] | None:
-    """The settings a query may read: `settings` (None: all) narrowed to the viewer's. Raises
-    AccessDenied for a viewer who may not see pupil records (governors)."""
-    if viewer is None:
-        return settings
-    require_staff(viewer)
-    if viewer.settings is None:
-        return settings
-    return sorted(viewer.settings) if settings is None else [s for s in settings if s in viewer.settings]
-
-
-def _settings_clause(settings: list[str] | None, column: str = "setting") -> tuple[str, list]:
-    if settings is None:
-        return "", []
-    return f" AND {column} IN (SELECT unnest(?::VARCHAR[]))", [list(settings)]
+# The settings a pupil-level query may read (staff only, their settings only): access.staff_scope.
+scope_settings = access.staff_scope
 
 
 def _like(word: str) -> str:
@@ -102,7 +89,7 @@ def search(cur: duckdb.DuckDBPyConnection, text: str, *, settings: list[str] | N
     for w in words:
         conds.append("(first_name ILIKE ? ESCAPE '\\' OR last_name ILIKE ? ESCAPE '\\' OR pupil_id ILIKE ? ESCAPE '\\')")
         params += [_like(w)] * 3
-    where, extra = _settings_clause(settings)
+    where, extra = access.settings_sql(settings)
     df = cur.execute(
         f"""SELECT setting, pupil_id, first_name, last_name, year_group, sen_status,
                    coalesce(leaving_date <= current_date, false) AS "left"
@@ -121,7 +108,7 @@ def lookup(cur: duckdb.DuckDBPyConnection, setting: str, pupil_id: str, *, setti
            viewer: Viewer | None = None) -> pd.DataFrame:
     """The one pupil named by a link, in the same shape as `search` (empty if unknown or not visible)."""
     settings = scope_settings(viewer, settings)
-    where, extra = _settings_clause(settings)
+    where, extra = access.settings_sql(settings)
     df = cur.execute(
         f"""SELECT setting, pupil_id, first_name, last_name, year_group, sen_status,
                    coalesce(leaving_date <= current_date, false) AS "left"
