@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from ui.state import CASELOAD_CLEAR, CASELOAD_EVERYONE, CASELOAD_FILTER, CASELOAD_SEARCH, UPCOMING_NAMES, UPCOMING_WEEKS
 
+from .apptest import open_app
 from .conftest import AS_OF
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,14 +22,7 @@ AS_OF_WIDGET = "_as_of_widget"  # ui.widgets.as_of_input's widget key
 
 
 def _app(db, monkeypatch) -> AppTest:
-    monkeypatch.setenv("SENLIB_DB", str(db))
-    import ui.state
-
-    ui.state.connection.clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    at.session_state["as_of"] = AS_OF
-    at.run()
-    return at
+    return open_app(db, monkeypatch, AS_OF, timeout=90)
 
 
 def _metrics(at: AppTest) -> dict[str, int]:

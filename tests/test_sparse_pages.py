@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests import chart_checks
+from tests.apptest import open_app
 from tests.sparse_corpus import AS_OF, make_db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,14 +32,7 @@ def sparse(request, tmp_path_factory):
 
 
 def _app(db, monkeypatch) -> AppTest:
-    monkeypatch.setenv("SENLIB_DB", str(db))
-    import ui.state
-
-    ui.state.connection.clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.session_state["as_of"] = AS_OF
-    at.run()
-    return at
+    return open_app(db, monkeypatch, AS_OF, timeout=120)
 
 
 def _specs(at: AppTest) -> list[dict]:
