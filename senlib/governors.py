@@ -217,9 +217,6 @@ class Protected:
             return Rate(privacy.SECONDARY_LABEL)
         return Rate(privacy.band_label(band), None, band)
 
-    def rate_value(self, num: Hashable, den: Hashable) -> float | None:
-        return self.rate(num, den).value
-
 
 def _protect(cells: Mapping[Hashable, int], relations: Sequence[tuple[Hashable, Sequence[Hashable]]],
              threshold: int) -> Protected:
@@ -261,7 +258,6 @@ class _Raw:
     escalations: list[tuple[str, str]] = field(default_factory=list)
     untracked: set[str] = field(default_factory=set)  # escalation rule ids no tracker in scope allows
     has_pupils: bool = True
-    outcome_count: int = 0
     scores_tracked: bool = True   # some setting in scope has imported scaling scores (or tracks every field)
     reg_cells: dict = field(default_factory=dict)
     reg_relations: list = field(default_factory=list)
@@ -354,7 +350,6 @@ def _raw(cur, day: date, settings: Sequence[str] | None, detail: bool) -> _Raw:
     tracked = tracked_fields(cur, scope).values()
     raw.scores_tracked = any(t is None or "scores.score" in t for t in tracked)
     out = progress.outcome_progress(cur, day, settings=scope)
-    raw.outcome_count = int(len(out))
     scored = out[out["latest"].notna()]
     area = scored["area"].map(AREAS).where(scored["area"].notna(), NO_AREA).fillna(scored["area"])
     on = scored["on_track"].astype("boolean").fillna(False).astype(bool)
