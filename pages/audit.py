@@ -4,10 +4,10 @@ from datetime import date
 
 import streamlit as st
 
-from senlib import access, auditlog, exports, store
+from senlib import access, auditlog, exports
 from ui.auth import current_viewer
 from ui.state import cursor
-from ui.widgets import text_table
+from ui.widgets import download_button, text_table
 
 st.title("Audit log")
 viewer = current_viewer()
@@ -38,17 +38,15 @@ if frame.empty:
     st.stop()
 
 
-def _exported(fmt: str) -> None:
-    store.audit(cursor(), "export", viewer.name, {"what": "audit log", "format": fmt, "rows": len(frame)})
-
-
+# The files are made when a button is clicked, without a rerun (ui.widgets.download_button): a button that also
+# reran the page could lose its file to the rerun on a busy machine.
 d1, d2, _ = st.columns([1, 1, 4])
 stamp = f"{date.today():%Y-%m-%d}"
-d1.download_button("Export CSV", data=lambda: exports.to_csv(frame), file_name=f"audit-log-{stamp}.csv",
-                   mime="text/csv", icon=":material/download:", on_click=_exported, args=("csv",))
-d2.download_button("Export Excel", data=lambda: exports.to_xlsx(frame, sheet_name="Audit log"), file_name=f"audit-log-{stamp}.xlsx",
-                   mime=exports.XLSX_MIME, icon=":material/download:",
-                   on_click=_exported, args=("xlsx",))
+download_button("Export CSV", data=lambda: exports.to_csv(frame), file_name=f"audit-log-{stamp}.csv",
+                mime="text/csv", icon=":material/download:", what="audit log", container=d1)
+download_button("Export Excel", data=lambda: exports.to_xlsx(frame, sheet_name="Audit log"),
+                file_name=f"audit-log-{stamp}.xlsx", mime=exports.XLSX_MIME, icon=":material/download:",
+                what="audit log", container=d2)
 SHOWN = 5000
 if len(frame) > SHOWN:
     st.caption(f"Showing the newest {SHOWN:,}; the export has all {len(frame):,}.")
