@@ -16,9 +16,9 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
-from senlib.names import YEAR_INDEX
+from senlib.core.names import YEAR_INDEX
+from senlib.core.schoolyear import index_to_code, school_year_start, year_index
 from senlib.rules.policy import Policy, overrides, resolve
-from senlib.schoolyear import index_to_code, school_year_start, year_index
 
 
 def add_months(day: date, months: int) -> date:

@@ -47,7 +47,7 @@ def busiest_pupil(db: Path) -> str:
     """The key of the pupil with the most scaling scores: the Pupil page at its heaviest."""
     import duckdb
 
-    from senlib import pupil
+    from senlib.views import pupil
 
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         import ui.state
 
         ui.state.connection.clear()
-        from senlib import pupil
+        from senlib.views import pupil
 
         opened = {"pages/pupil.py": {pupil.QUERY_PARAM: busiest_pupil(db)}}
         for page in pages:

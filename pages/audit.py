@@ -4,7 +4,9 @@ from datetime import date
 
 import streamlit as st
 
-from senlib import access, auditlog, exports
+from senlib import access
+from senlib.render import exports
+from senlib.store import auditlog
 from ui.auth import current_viewer
 from ui.state import cursor
 from ui.widgets import download_button, text_table

@@ -5,9 +5,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from senlib import access, backup, backup_schedule
-from senlib.errors import SenlibError
-from senlib.text import escape_markdown
+from senlib import access
+from senlib.core.errors import SenlibError
+from senlib.core.text import escape_markdown
+from senlib.store import backup, backup_schedule
 from ui.auth import current_viewer
 from ui.state import (
     BACKUP_ENABLED,

@@ -5,9 +5,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from senlib import charts, exports, layout, register, store
-from senlib.charts import STATUS_COLOURS, STATUS_ORDER
+from senlib import store
+from senlib.render import charts, exports, layout
+from senlib.render.charts import STATUS_COLOURS, STATUS_ORDER
 from senlib.rules import default_policy
+from senlib.views import caseload
 from ui.senco import open_button, open_clicked_pupil, scope, status_frame
 from ui.state import (
     CASELOAD_CLEAR,
@@ -27,22 +29,22 @@ Settings = tuple[str, ...] | None
 @st.cache_data(max_entries=16, show_spinner=False)
 def _register(version: tuple, as_of: date, settings: Settings, everyone: bool) -> pd.DataFrame:
     status = status_frame(version, as_of, settings)
-    return register.build(status if everyone else status[register.on_register(status)])  # the register: a fifth of a school
+    return caseload.build(status if everyone else status[caseload.on_register(status)])  # the register: a fifth of a school
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _options(version: tuple, as_of: date, settings: Settings, everyone: bool) -> dict[str, list[str]]:
-    return register.options(_register(version, as_of, settings, everyone))
+    return caseload.options(_register(version, as_of, settings, everyone))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _table(version: tuple, as_of: date, settings: Settings, everyone: bool, chosen: tuple, search: str) -> tuple[pd.DataFrame, dict]:
-    df = register.apply_filters(_register(version, as_of, settings, everyone), dict(chosen), search=search, everyone=everyone)
-    return df, register.counts(df)
+    df = caseload.apply_filters(_register(version, as_of, settings, everyone), dict(chosen), search=search, everyone=everyone)
+    return df, caseload.counts(df)
 
 
 def _clear_filters() -> None:
-    for col in register.FILTERS:
+    for col in caseload.FILTERS:
         st.session_state[CASELOAD_FILTER + col] = []
     st.session_state[CASELOAD_SEARCH] = ""
 
@@ -65,9 +67,9 @@ options = _options(version, as_of, settings, everyone)
 chosen: dict[str, list[str]] = {}
 with st.expander("Filters", expanded=True, icon=":material/filter_list:"):
     cols = st.columns(4)
-    for i, (col, spec) in enumerate(register.FILTERS.items()):
+    for i, (col, spec) in enumerate(caseload.FILTERS.items()):
         chosen[col] = cols[i % 4].multiselect(spec.label, options[col], key=CASELOAD_FILTER + col, placeholder="All",
-                                              format_func=lambda v, c=col: register.describe(c, v), persist_state="session")
+                                              format_func=lambda v, c=col: caseload.describe(c, v), persist_state="session")
     st.button("Clear filters and search", on_click=_clear_filters, icon=":material/filter_list_off:", type="tertiary",
               key=CASELOAD_CLEAR)
 
@@ -124,6 +126,6 @@ st.dataframe(table, hide_index=True, width="stretch", height=min(38 + row * len(
 st.caption("Press **Open** to see a pupil's record. The review status and flags come from the rules as of "
            f"{as_of:%d/%m/%Y}; the Pupil page explains each one.")
 download_button("Download this table as Excel", icon=":material/download:", what="caseload table",
-                data=lambda: exports.to_xlsx(register.export_frame(shown), sheet_name="Caseload"),
+                data=lambda: exports.to_xlsx(caseload.export_frame(shown), sheet_name="Caseload"),
                 file_name=f"caseload-{as_of:%Y-%m-%d}.xlsx", mime=exports.XLSX_MIME)
 open_clicked_pupil(CASELOAD_OPEN, shown["key"])

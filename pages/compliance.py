@@ -6,8 +6,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from senlib import charts, compliance, store
+from senlib import store
 from senlib.access import Viewer
+from senlib.render import charts
+from senlib.views import compliance
 from ui.auth import current_viewer
 from ui.senco import scope, status_frame
 from ui.state import COMPLIANCE_PLANS, COMPLIANCE_SETTINGS, COMPLIANCE_YEARS, cursor, data_version

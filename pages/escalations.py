@@ -5,8 +5,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from senlib import escalations, exports, layout, store
-from senlib.text import escape_markdown
+from senlib import store
+from senlib.core.text import escape_markdown
+from senlib.render import exports, layout
+from senlib.views import escalations
 from ui.senco import open_button, open_clicked_pupil, scope, status_frame
 from ui.state import ESCALATIONS_OPEN, ESCALATIONS_SETTINGS, cursor, data_version
 from ui.widgets import as_of_input, download_button, empty_state

@@ -1,6 +1,6 @@
 """Governors' report: aggregates only, small counts suppressed; on screen, as PDF and as HTML.
 
-Every role may open it. The page receives nothing but the report object senlib.governors builds
+Every role may open it. The page receives nothing but the report object senlib.views.governors builds
 from aggregates (no pupil rows), so what a governor sees here is exactly what the PDF and HTML hold.
 """
 
@@ -9,9 +9,12 @@ from datetime import date
 
 import streamlit as st
 
-from senlib import charts, commentary, governors, store
+from senlib import store
 from senlib.access import GOVERNOR, SENCO, Viewer
-from senlib.text import escape_markdown
+from senlib.core.text import escape_markdown
+from senlib.render import charts
+from senlib.store import commentary
+from senlib.views import governors
 from ui.auth import current_viewer
 from ui.senco import settings_list
 from ui.state import GOVERNORS_COMMENTARY, GOVERNORS_SETTINGS, cursor, data_version

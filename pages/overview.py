@@ -4,9 +4,12 @@ from datetime import date
 
 import streamlit as st
 
-from senlib import backup_schedule, caseload, charts, demo, register, store
+from senlib import store
 from senlib.access import Viewer
-from senlib.text import escape_markdown
+from senlib.core.text import escape_markdown
+from senlib.render import charts
+from senlib.store import backup_schedule, demo
+from senlib.views import caseload, overview
 from ui import nav
 from ui.auth import current_viewer
 from ui.senco import status_frame
@@ -15,15 +18,15 @@ from ui.state import cursor, data_version
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _overview(version: tuple, viewer: Viewer) -> dict:
-    counts = caseload.overview(cursor(), viewer=viewer)
-    counts["figures"] = caseload.figures(counts)
+    counts = overview.overview(cursor(), viewer=viewer)
+    counts["figures"] = overview.figures(counts)
     return counts
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _needs_doing(version: tuple, viewer: Viewer, as_of: date) -> dict[str, int]:
     status = status_frame(version, as_of, None)     # the signed-in viewer's settings, checked by the rules
-    return register.counts(register.build(status[register.on_register(status)]))
+    return caseload.counts(caseload.build(status[caseload.on_register(status)]))
 
 
 st.title("SEN caseload overview")

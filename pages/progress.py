@@ -5,8 +5,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from senlib import charts, exports, layout, progress, store
+from senlib import store
 from senlib.access import Viewer
+from senlib.render import charts, exports, layout
+from senlib.views import progress
 from ui.auth import current_viewer
 from ui.senco import open_button, open_clicked_pupil, scope
 from ui.state import PROGRESS_OPEN, PROGRESS_SETTINGS, cursor, data_version

@@ -5,11 +5,13 @@ from datetime import date
 
 import streamlit as st
 
-from senlib import charts, layout, pupil, store
+from senlib import store
 from senlib.access import Viewer
-from senlib.errors import InputError
-from senlib.names import AREAS
-from senlib.text import escape_markdown
+from senlib.core.errors import InputError
+from senlib.core.names import AREAS
+from senlib.core.text import escape_markdown
+from senlib.render import charts, layout
+from senlib.views import pupil
 from ui.auth import current_viewer
 from ui.state import PUPIL_SEARCH, PUPIL_TIMELINE, cursor, data_version
 from ui.widgets import as_of_input, empty_state

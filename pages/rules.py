@@ -3,12 +3,14 @@
 import pandas as pd
 import streamlit as st
 
-from senlib import access, caseload, setting_details
-from senlib.errors import SenlibError
-from senlib.names import DECISIONS, NOT_RECORDED, POLICY_SOURCES, RULE_GROUPS, SETTING_PHASES, YEAR_GROUPS, year_group_label
+from senlib import access
+from senlib.core.errors import SenlibError
+from senlib.core.names import DECISIONS, NOT_RECORDED, POLICY_SOURCES, RULE_GROUPS, SETTING_PHASES, YEAR_GROUPS, year_group_label
+from senlib.core.text import escape_markdown
 from senlib.rules import PolicyError, clear_override, default_policy, policy_table, set_override
 from senlib.rules.tracking import not_tracked_columns
-from senlib.text import escape_markdown
+from senlib.store import setting_details
+from senlib.views import overview
 from ui.auth import current_viewer
 from ui.state import RULES_DONE, cursor
 from ui.widgets import not_tracked_table
@@ -92,7 +94,7 @@ st.subheader("Change a value", anchor=False)
 editable = [r for r in policy.rules.values() if r.params]
 rule = st.selectbox("Rule", editable, format_func=lambda r: f"{r.title} ({r.id})")
 param = st.selectbox("Parameter", list(rule.params.values()), format_func=lambda p: p.label)
-settings = [s for s in caseload.settings_list(cur) if viewer.may_see_setting(s)]
+settings = [s for s in overview.settings_list(cur) if viewer.may_see_setting(s)]
 setting_choices = ([ALL_SETTINGS] if viewer.settings is None else []) + settings
 las = [r[0] for r in cur.execute(
     "SELECT DISTINCT local_authority FROM (SELECT local_authority FROM settings UNION SELECT local_authority FROM pupils "

@@ -5,9 +5,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from senlib import charts, exports, layout, store, upcoming
-from senlib.charts import OKABE_ITO, STATUS_COLOURS
-from senlib.names import MILESTONE_STATES
+from senlib import store
+from senlib.core.names import MILESTONE_STATES
+from senlib.render import charts, exports, layout
+from senlib.render.charts import OKABE_ITO, STATUS_COLOURS
+from senlib.views import upcoming
 from ui.senco import open_button, open_clicked_pupil, scope, status_frame
 from ui.state import UPCOMING_NAMES, UPCOMING_OPEN, UPCOMING_SETTINGS, UPCOMING_WEEKS, cursor, data_version
 from ui.widgets import as_of_input, download_button, empty_state

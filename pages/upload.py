@@ -7,9 +7,10 @@ from datetime import date
 
 import streamlit as st
 
-from senlib import exports, importer
-from senlib.errors import SenlibError
-from senlib.text import counted, escape_markdown
+from senlib import importer
+from senlib.core.errors import SenlibError
+from senlib.core.text import counted, escape_markdown
+from senlib.render import exports
 from ui.auth import current_viewer
 from ui.state import (
     UPLOAD_FILES,

@@ -19,7 +19,9 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from senlib import demo, pupil, store  # noqa: E402
+from senlib import store  # noqa: E402
+from senlib.store import demo  # noqa: E402
+from senlib.views import pupil  # noqa: E402
 from tests.browser.harness import launch_browser, running_app, wait_for_app  # noqa: E402
 
 OUT = ROOT / "docs" / "tour"

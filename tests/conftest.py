@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from senlib import demo, store
+from senlib import store
+from senlib.store import demo
 
 AS_OF = date(2026, 11, 23)
 

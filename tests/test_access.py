@@ -179,19 +179,19 @@ def test_pupil_status_and_overview_check_the_viewer(demo_con):
     senlib refuses a governor and narrows a leader limited to one setting."""
     from datetime import date
 
-    from senlib import caseload
     from senlib.rules import pupil_status
+    from senlib.views import overview
 
     one = demo_con.execute("SELECT min(setting) FROM settings").fetchone()[0]
     governor = Viewer(role=GOVERNOR, email="chair@gmail.com")
     with pytest.raises(AccessDenied):
         pupil_status(demo_con, date(2026, 11, 23), viewer=governor)
     with pytest.raises(AccessDenied):
-        caseload.overview(demo_con, viewer=governor)
+        overview.overview(demo_con, viewer=governor)
     leader = Viewer(role=LEADER, email="head@oak.sch.uk", settings=frozenset({one}))
     assert set(pupil_status(demo_con, date(2026, 11, 23), viewer=leader)["setting"]) == {one}
-    everyone = caseload.overview(demo_con)["by_status"]["pupils"].sum()
-    mine = caseload.overview(demo_con, viewer=leader)["by_status"]["pupils"].sum()
+    everyone = overview.overview(demo_con)["by_status"]["pupils"].sum()
+    mine = overview.overview(demo_con, viewer=leader)["by_status"]["pupils"].sum()
     assert mine == demo_con.execute(
         "SELECT count(*) FROM pupils WHERE setting = ? AND (leaving_date IS NULL OR leaving_date > current_date)",
         [one]).fetchone()[0]
@@ -199,9 +199,9 @@ def test_pupil_status_and_overview_check_the_viewer(demo_con):
 
 
 def test_current_plans_on_the_overview_count_pupils_on_roll_only(demo_con):
-    from senlib import caseload
+    from senlib.views import overview
 
-    plans = caseload.overview(demo_con)["by_plan"].set_index("plan_type")["pupils"]
+    plans = overview.overview(demo_con)["by_plan"].set_index("plan_type")["pupils"]
     on_roll_e = demo_con.execute(
         """SELECT count(DISTINCT (setting, pupil_id)) FROM plans JOIN pupils USING (setting, pupil_id)
            WHERE plan_type = 'ehcp' AND (end_date IS NULL OR end_date > current_date)

@@ -50,11 +50,12 @@ def test_overview_counts(demo_db, monkeypatch):
     # it leads with what needs doing, with the Caseload's own figures
     assert [s.value for s in at.subheader][:2] == ["Needs doing", "The caseload"]
     import ui.state
-    from senlib import register, rules
+    from senlib import rules
+    from senlib.views import caseload
 
     status = rules.pupil_status(ui.state.connection().cursor(), date.today())  # the app's own connection
-    n = register.counts(register.build(status[register.on_register(status)]))
-    from senlib.charts import status_word
+    n = caseload.counts(caseload.build(status[caseload.on_register(status)]))
+    from senlib.render.charts import status_word
 
     assert int(metrics[status_word("overdue")].replace(",", "")) == n["overdue"] and int(metrics["With a flag"].replace(",", "")) == n["flagged"]
     assert any(f"The Caseload lists the {n['pupils']:,} pupils" in c.value for c in at.caption)
@@ -75,7 +76,7 @@ def tracker_db(tmp_path_factory) -> Path:
 
     path = tmp_path_factory.mktemp("tracker") / "tracker.duckdb"
     con = store.connect(path)
-    import_files(con, [("register.xlsx", messy_tracker())], setting="Oakfield Primary School", today=AS_OF)
+    import_files(con, [("caseload.xlsx", messy_tracker())], setting="Oakfield Primary School", today=AS_OF)
     con.close()
     return path
 
@@ -90,7 +91,7 @@ def test_page_renders_on_an_imported_tracker(tracker_db, monkeypatch, page):
 
 
 def test_pupil_page_shows_the_trackers_own_columns(tracker_db, monkeypatch):
-    from senlib import pupil
+    from senlib.views import pupil
 
     at = _app(tracker_db, monkeypatch)
     at.run()

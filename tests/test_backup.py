@@ -7,11 +7,12 @@ import os
 import duckdb
 import pytest
 
-from senlib import backup, cli, store
+from senlib import cli, store
 from senlib.access import GOVERNOR, LEADER, SENCO, AccessDenied, Viewer, local_viewer
-from senlib.backup import RestoreRefused
-from senlib.context import login_name
-from senlib.schema import LATEST_VERSION, MIGRATIONS
+from senlib.cli.context import login_name
+from senlib.store import backup
+from senlib.store.backup import RestoreRefused
+from senlib.store.schema import LATEST_VERSION, MIGRATIONS
 
 SENCO_VIEWER = Viewer(SENCO, "senco@oak.sch.uk")
 

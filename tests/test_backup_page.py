@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from senlib import backup, backup_schedule, store
+from senlib import store
 from senlib.access import local_viewer
-from senlib.text import WORD_JOINER
+from senlib.core.text import WORD_JOINER
+from senlib.store import backup, backup_schedule
 from ui.state import BACKUP_ENABLED, BACKUP_FOLDER, BACKUP_HOUR, BACKUP_KEEP, BACKUP_RUN_NOW
 
 ROOT = Path(__file__).resolve().parent.parent

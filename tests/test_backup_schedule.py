@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from senlib import backup, backup_schedule, store
+from senlib import store
 from senlib.access import GOVERNOR, LEADER, SENCO, AccessDenied, Viewer, local_viewer
-from senlib.backup_schedule import Schedule, due
-from senlib.errors import InputError
+from senlib.core.errors import InputError
+from senlib.store import backup, backup_schedule
+from senlib.store.backup_schedule import Schedule, due
 
 SENCO_VIEWER = Viewer(SENCO, "senco@oak.sch.uk")
 ON = Schedule(enabled=True, folder="/backups", keep=14, hour=2)

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from senlib import charts
+from senlib.render import charts
 
 
 def _titles(fig) -> tuple[str, str, str]:

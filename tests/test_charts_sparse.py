@@ -12,7 +12,9 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
-from senlib import caseload, charts, compliance, progress, pupil, store
+from senlib import store
+from senlib.render import charts
+from senlib.views import compliance, overview, progress, pupil
 from tests import chart_checks
 from tests.sparse_corpus import AS_OF, SETTING, make_db
 from tests.sparse_more import make_no_sen_db, make_outcomes_db, make_undated_db
@@ -28,7 +30,7 @@ def sparse_con(request, tmp_path_factory):
 def page_figures(con) -> dict[str, dict | None]:
     """Every figure of the Overview, Compliance (with its 12-month trend), Progress and Pupil pages, by name."""
     figs: dict[str, dict | None] = {}
-    figs |= {f"overview.{k}": v for k, v in caseload.figures(caseload.overview(con)).items()}
+    figs |= {f"overview.{k}": v for k, v in overview.figures(overview.overview(con)).items()}
     c = compliance.evaluate(con, AS_OF)
     figs |= {f"compliance.{k}": v for k, v in compliance.view(c)["figures"].items()}
     counts = {d: compliance.status_counts(con, d) for d in compliance.month_ends(AS_OF)[:-1]} | {AS_OF: c.status}
@@ -90,13 +92,13 @@ def test_a_setting_with_no_review_date(tmp_path):
 
 def test_nobody_on_sen_support_and_an_empty_database(tmp_path):
     con = store.connect(make_no_sen_db(tmp_path / "nosen.duckdb"))
-    assert caseload.figures(caseload.overview(con)) == {"need": None, "plan": None}
+    assert overview.figures(overview.overview(con)) == {"need": None, "plan": None}
     c = compliance.evaluate(con, AS_OF)
     assert compliance.view(c)["figures"] == {}
     assert compliance.trend_figure(compliance.trend({AS_OF: c.status}, as_of=AS_OF)) is None
     con.close()
     empty = store.connect(tmp_path / "empty.duckdb")
-    assert caseload.figures(caseload.overview(empty)) == {"need": None, "plan": None}
+    assert overview.figures(overview.overview(empty)) == {"need": None, "plan": None}
     for dim in progress.DIMENSIONS:
         assert set(progress.figures(dim, progress.summary_by(progress.outcome_progress(empty, AS_OF), dim)).values()) == {None}
     empty.close()

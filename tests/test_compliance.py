@@ -1,4 +1,4 @@
-"""Review compliance (senlib.compliance): hand-made pupils checked by hand, the demo caseload checked for
+"""Review compliance (senlib.views.compliance): hand-made pupils checked by hand, the demo caseload checked for
 consistency with the rules engine, and the Compliance page (AppTest)."""
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from senlib import charts, compliance, rules, store
+from senlib import rules, store
 from senlib.access import Viewer
+from senlib.render import charts
+from senlib.views import compliance
 
 from .conftest import AS_OF
 

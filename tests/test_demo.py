@@ -3,8 +3,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from senlib import demo, store
-from senlib.names import NEEDS, PLAN_TYPES, YEAR_GROUPS
+from senlib import store
+from senlib.core.names import NEEDS, PLAN_TYPES, YEAR_GROUPS
+from senlib.store import demo
 
 from .conftest import AS_OF
 

@@ -1,4 +1,4 @@
-"""Escalations (senlib.escalations): flags regrouped by what is suggested, the EHC request evidence pack, the export."""
+"""Escalations (senlib.views.escalations): flags regrouped by what is suggested, the EHC request evidence pack, the export."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from senlib import escalations, exports
+from senlib.render import exports
+from senlib.views import escalations
 
 from .conftest import AS_OF
 from .senco_status import status_frame

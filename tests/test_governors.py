@@ -1,4 +1,4 @@
-"""The governors' report (senlib.governors): aggregates only, no pupil identifiers anywhere (report object,
+"""The governors' report (senlib.views.governors): aggregates only, no pupil identifiers anywhere (report object,
 HTML, PDF text), small counts suppressed with no recovery by subtraction, trend against last term; and the page."""
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import pytest
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
-from senlib import governors, privacy, store
-from senlib.access import AccessDenied, Viewer
+from senlib import store
+from senlib.access import AccessDenied, Viewer, privacy
+from senlib.views import governors
 
 from .conftest import AS_OF
 
@@ -421,7 +422,7 @@ def test_page_empty_database(empty_db, monkeypatch):
 def test_a_rate_with_a_hidden_count_is_a_band_that_holds_every_value_the_published_figures_allow():
     """59 EHC plans, 4 overdue ('fewer than 5'): on time (55) is hidden, and so could be 55 to 59 of 59 (93-100%):
     '90% or more' holds all of them, so it says nothing 'fewer than 5 overdue' does not. With both shown: exact."""
-    from senlib.governors import _protect
+    from senlib.views.governors import _protect
 
     p = _protect({"total": 59, "ok": 55, "overdue": 4}, [("total", ["ok", "overdue"])], 5)
     assert p.text("overdue") == SMALL and p.text("ok") == "55–59"  # the range anyone can work out

@@ -10,9 +10,11 @@ from datetime import date
 
 import pytest
 
-from senlib import commentary, governors, privacy, store
-from senlib.access import AccessDenied, Viewer
+from senlib import store
+from senlib.access import AccessDenied, Viewer, privacy
 from senlib.importer import import_files
+from senlib.store import commentary
+from senlib.views import governors
 from tests import sparse_corpus
 from tests.conftest import AS_OF as DEMO_AS_OF
 from tests.test_governors import _app, _frame, _tiles, exact_share, hidden

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from senlib import store
-from senlib.errors import SenlibError
+from senlib.core.errors import SenlibError
 from senlib.importer import import_files
 from senlib.importer.sandbox import Limits
 from tests.import_corpus import AS_OF, csv_bytes, messy_tracker, ods, simple_rows, xls, xlsx

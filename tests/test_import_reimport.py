@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from senlib import store
+from senlib.core.names import ENTITY_SHEETS
 from senlib.importer import (
     apply_mapping,
     confirm_leavers,
@@ -23,7 +24,6 @@ from senlib.importer import (
     write_template,
 )
 from senlib.importer.fields import TEMPLATE_COLUMNS
-from senlib.names import ENTITY_SHEETS
 from tests.import_corpus import AS_OF, csv_bytes, messy_tracker
 
 DATA_TABLES = ["pupils", "plans", "reviews", "outcomes", "scores", "ehc_requests"]
@@ -119,7 +119,7 @@ def test_newer_tracker_updates_adds_and_never_deletes(con):
 def test_undo_refuses_when_a_later_import_built_on_it(con):
     a = import_files(con, [("autumn.csv", autumn())], setting="S", today=AS_OF).import_ids[0]
     b = import_files(con, [("spring.csv", spring())], setting="S", today=AS_OF).import_ids[0]
-    from senlib.errors import InputError
+    from senlib.core.errors import InputError
 
     with pytest.raises(InputError, match=f"Undo import\\(s\\) {b} first"):
         undo(con, a)

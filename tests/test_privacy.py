@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from senlib import privacy
-from senlib.privacy import PRIMARY, SECONDARY, SHOWN, TOTAL
+from senlib.access import privacy
+from senlib.access.privacy import PRIMARY, SECONDARY, SHOWN, TOTAL
 
 T = privacy.DEFAULT_THRESHOLD
 

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from senlib import progress, store
+from senlib import store
+from senlib.views import progress
 
 from .conftest import AS_OF
 

@@ -1,4 +1,4 @@
-"""The Pupil page and senlib.pupil: finding a pupil, their record, links, and tracker text shown as text."""
+"""The Pupil page and senlib.views.pupil: finding a pupil, their record, links, and tracker text shown as text."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from senlib import pupil, store
-from senlib.errors import InputError
-from senlib.text import escape_markdown
+from senlib import store
+from senlib.core.errors import InputError
+from senlib.core.text import escape_markdown
+from senlib.views import pupil
 
 from .conftest import AS_OF
 
@@ -48,7 +49,7 @@ def _scored_pupil(con) -> tuple[str, str]:
                           GROUP BY ALL HAVING count(*) >= 3 ORDER BY 1, 2 LIMIT 1""").fetchall()[0]
 
 
-# --- senlib.pupil ------------------------------------------------------------------------------
+# --- senlib.views.pupil ------------------------------------------------------------------------------
 
 
 def test_key_round_trip_and_link():
@@ -323,7 +324,8 @@ def test_the_pupil_page_progress_and_the_rules_agree_on_each_pupils_main_plan(de
     """One definition of a pupil's main plan (senlib.rules.main_plans, the plan whose cadence applies): the Pupil
     page's 'Current plan', the Progress page's plan and the rules' pupil_status agree for every demo pupil the rules
     look at (on the register, or with a plan or request)."""
-    from senlib import progress, rules
+    from senlib import rules
+    from senlib.views import progress
 
     def code(v):
         return v if isinstance(v, str) else None

@@ -140,7 +140,7 @@ def test_without_a_review_date_column_a_plans_start_alone_never_makes_a_review_l
 
 
 def test_compliance_rates_say_what_they_are_computed_over(con):
-    from senlib import compliance
+    from senlib.views import compliance
 
     import_files(con, [("register.xlsx", term_register())], setting="Brook", today=AS_OF)
     c = compliance.evaluate(con, AS_OF)

@@ -9,8 +9,8 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from senlib import store
+from senlib.core.text import shown
 from senlib.rules import default_policy, load_policy
-from senlib.text import shown
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "pages/rules.py"

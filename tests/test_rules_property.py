@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from senlib.names import YEAR_GROUPS
+from senlib.core.names import YEAR_GROUPS
 from senlib.rules import pupil_status, set_override
 
 from .rules_support import Caseload

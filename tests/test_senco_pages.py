@@ -246,7 +246,7 @@ def _sparse(db: Path) -> list[tuple[str, str]]:
 
 
 def test_no_review_date_shows_as_its_own_status_on_every_senco_page(demo_db, monkeypatch):
-    from senlib import pupil
+    from senlib.views import pupil
 
     undated = _sparse(demo_db)
     at = _app(demo_db, monkeypatch)

@@ -1,4 +1,4 @@
-"""The dashboard's listener (senlib.serve) and the command line beside it: tokens, stale handles, lock holders.
+"""The dashboard's listener (senlib.cli.serve) and the command line beside it: tokens, stale handles, lock holders.
 
 A listener started in this process on a demo database plays the dashboard; commands run as subprocesses
 (which cannot open the file while it is held, so success means they went through the listener) or in-process.
@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from senlib import backup, cli, lockholder, serve, store
-from senlib.context import ServedContext, login_name
-from senlib.errors import SenlibError
+from senlib import cli, store
+from senlib.cli import serve
+from senlib.cli.context import ServedContext, login_name
+from senlib.core.errors import SenlibError
 from senlib.importer import MAX_FILE_BYTES
+from senlib.store import backup, lockholder
 from tests.import_corpus import csv_bytes
 
 ROOT = Path(__file__).resolve().parent.parent

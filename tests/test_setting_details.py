@@ -9,11 +9,12 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from senlib import setting_details, store
+from senlib import store
 from senlib.access import AccessDenied, Viewer
-from senlib.errors import InputError
+from senlib.core.errors import InputError
 from senlib.importer import describe_undo, export_workbook, import_files, undo, write_template
 from senlib.rules import pupil_status, set_override
+from senlib.store import setting_details
 from tests.import_corpus import AS_OF, csv_bytes
 
 from .test_rules_page import _app

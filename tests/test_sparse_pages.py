@@ -97,7 +97,8 @@ def test_caseload_flags_only_what_the_tracker_records(sparse, monkeypatch):
 
 def test_pupil_page_of_an_ehc_plan_without_start_date(sparse, monkeypatch):
     _, db = sparse
-    from senlib import pupil, store
+    from senlib import store
+    from senlib.views import pupil
 
     con = store.connect(db)
     setting, pid = con.execute("SELECT setting, pupil_id FROM pupils WHERE sen_status = 'E' ORDER BY 2 LIMIT 1").fetchone()

@@ -1,4 +1,4 @@
-"""senlib.text.escape_markdown: tracker text made inert for Streamlit's Markdown, shown exactly as typed.
+"""senlib.core.text.escape_markdown: tracker text made inert for Streamlit's Markdown, shown exactly as typed.
 
 The rules checked here are the ones Streamlit's renderer (remark-gfm, remark-math, remark-directive,
 its own :material/ and emoji handling) needs; tests/browser/test_hostile_text.py checks the pages in
@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from senlib.text import WORD_JOINER, escape_markdown, shown
+from senlib.core.text import WORD_JOINER, escape_markdown, shown
 
 HOSTILE = [
     "[link](http://evil.example)",

@@ -1,4 +1,4 @@
-"""Upcoming reviews (senlib.upcoming): milestones and their states, this week's to-do list, the list of reviews, the .ics."""
+"""Upcoming reviews (senlib.views.upcoming): milestones and their states, this week's to-do list, the list of reviews, the .ics."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from icalendar import Calendar
 
-from senlib import upcoming
+from senlib.views import upcoming
 
 from .conftest import AS_OF
 from .senco_status import day, status_frame

@@ -20,8 +20,8 @@ import streamlit as st
 
 from senlib import access, store
 from senlib.access import Viewer
-from senlib.errors import SenlibError
-from senlib.text import escape_markdown
+from senlib.core.errors import SenlibError
+from senlib.core.text import escape_markdown
 from ui import nav, state
 
 _LOG = logging.getLogger(__name__)

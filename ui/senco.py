@@ -16,8 +16,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from senlib import access, caseload, pupil
+from senlib import access
 from senlib.rules import pupil_status
+from senlib.views import overview, pupil
 from ui import nav
 from ui.auth import current_viewer
 from ui.state import KEPT, cursor
@@ -40,7 +41,7 @@ def _status_frame(version: tuple, as_of: date, settings: tuple[str, ...] | None,
 @st.cache_data(max_entries=4, show_spinner=False)
 def settings_list(version: tuple) -> list[str]:
     """Every setting with pupils, for the trust filter."""
-    return caseload.settings_list(cursor())
+    return overview.settings_list(cursor())
 
 
 def scope(version: tuple, key: str) -> tuple[str, ...] | None:

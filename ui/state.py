@@ -5,7 +5,9 @@ from __future__ import annotations
 import duckdb
 import streamlit as st
 
-from senlib import backup_schedule, serve, store
+from senlib import store
+from senlib.cli import serve
+from senlib.store import backup_schedule
 
 # Session-state keys, defined once.
 AS_OF = "as_of"
@@ -16,7 +18,7 @@ PROGRESS_OPEN = "progress_open"          # pages/progress.py: the Open button cl
 CASELOAD_SETTINGS = "caseload_settings"    # pages/caseload.py: settings chosen in the filter
 CASELOAD_SEARCH = "caseload_search"        # pages/caseload.py: name or ID typed in the search box
 CASELOAD_EVERYONE = "caseload_everyone"    # pages/caseload.py: include pupils not on the SEN register
-CASELOAD_FILTER = "caseload_filter_"       # pages/caseload.py: prefix; + filter column (senlib.register.FILTERS)
+CASELOAD_FILTER = "caseload_filter_"       # pages/caseload.py: prefix; + filter column (senlib.views.caseload.FILTERS)
 CASELOAD_OPEN = "caseload_open"            # pages/caseload.py: the Open button clicked in the table
 CASELOAD_CLEAR = "caseload_clear"          # pages/caseload.py: the button that clears filters and search
 UPCOMING_SETTINGS = "upcoming_settings"    # pages/upcoming.py: settings chosen in the filter
@@ -60,7 +62,7 @@ def connection() -> duckdb.DuckDBPyConnection:
     """One connection per process (the database file allows one writer)."""
     con = store.connect()
     backup_schedule.start(con)  # nightly backups, if the SENCo switched them on: one thread per process
-    serve.start(con)  # while the dashboard runs, the command line's commands run through this connection (senlib.serve)
+    serve.start(con)  # while the dashboard runs, the command line's commands run through this connection (senlib.cli.serve)
     return con
 
 

@@ -72,8 +72,8 @@ def not_tracked_table(missing) -> None:
     (senlib.rules.tracking.not_tracked_columns); nothing when every check can be made."""
     if missing is None or missing.empty:
         return
+    from senlib.core.text import escape_markdown
     from senlib.rules.tracking import NOT_TRACKED_NOTE
-    from senlib.text import escape_markdown
 
     st.caption(NOT_TRACKED_NOTE)
     for setting, rows in missing.groupby("setting", sort=False):
@@ -88,7 +88,7 @@ def text_table(frame, *, config: dict | None = None, cap: int = 420, most_lines:
     tracker lacks): every text column at the width of its longest value up to `cap` px, and rows tall enough for the
     longest to wrap onto (at most `most_lines` lines), so no message is cut off with an ellipsis. `config`: the
     column_config for other columns; a plain string there is a text column's heading."""
-    from senlib import layout
+    from senlib.render import layout
 
     config = dict(config or {})
     text = [c for c in frame.columns if (frame[c].dtype == object or str(frame[c].dtype) in ("string", "str"))

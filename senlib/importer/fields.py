@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..names import COLUMN_LABELS, ENTITY_SHEETS
+from senlib.core.names import COLUMN_LABELS, ENTITY_SHEETS
 
 
 @dataclass(frozen=True)

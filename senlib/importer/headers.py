@@ -11,10 +11,10 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from . import wide
-from .fields import ENTITIES, WIDE, sheet_entity
-from .reading import Sheet
-from .synonyms import AMBIGUOUS_ATTENDANCE, HEADERS, norm_key
+from senlib.importer import wide
+from senlib.importer.fields import ENTITIES, WIDE, sheet_entity
+from senlib.importer.reading import Sheet
+from senlib.importer.synonyms import AMBIGUOUS_ATTENDANCE, HEADERS, norm_key
 
 SCAN_ROWS = 30
 IGNORE = "-"          # mapping value: drop the column
@@ -23,7 +23,7 @@ IDENTITY = {"pupil_id", "name", "first_name", "last_name"}
 PUPIL_DETAIL = {"name", "first_name", "last_name", "date_of_birth", "year_group", "sen_status", "primary_need", "class"}
 TEMPLATE_README = "read me"
 TEMPLATE_SHEETS = {TEMPLATE_README, "lists"}   # skipped in the template (a workbook with a Read me sheet) only
-SETTINGS_SHEET = "Settings"  # senlib.setting_details.SHEET
+SETTINGS_SHEET = "Settings"  # senlib.store.setting_details.SHEET
 ALL_HEADINGS = {k for index in HEADERS.values() for k in index}
 
 

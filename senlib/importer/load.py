@@ -16,13 +16,14 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from .. import access, setting_details, store
-from ..errors import InputError
-from ..text import counted
-from .fields import ENTITIES, KEYS, feeds, sql_type
-from .headers import IGNORE
-from .normalise import ident, q, today_sql
-from .problems import ImportRefused, refuse
+from senlib import access, store
+from senlib.core.errors import InputError
+from senlib.core.text import counted
+from senlib.importer.fields import ENTITIES, KEYS, feeds, sql_type
+from senlib.importer.headers import IGNORE
+from senlib.importer.normalise import ident, q, today_sql
+from senlib.importer.problems import ImportRefused, refuse
+from senlib.store import setting_details
 
 PUPIL_FIELDS = ["first_name", "last_name", "date_of_birth", "year_group", "class", "sen_status", "primary_need",
                 "secondary_need", "local_authority", "key_worker", "date_identified", "leaving_date"]
@@ -65,7 +66,7 @@ def accepted_tables(cur: duckdb.DuckDBPyConnection, tables: dict[str, str], reje
 
 def _merge_pupil_rows(cur: duckdb.DuckDBPyConnection, rows: str, name: str) -> None:
     """One row per pupil: each column from the latest row (normalise.PUPIL_ROW_ORDER) where it is not blank."""
-    from .normalise import PUPIL_ROW_ORDER
+    from senlib.importer.normalise import PUPIL_ROW_ORDER
 
     cols = [r[0] for r in cur.execute(f"SELECT column_name FROM (DESCRIBE {rows})").fetchall()
             if r[0] not in ("setting", "pupil_id")]
@@ -180,9 +181,9 @@ def wide_outcomes(cur: duckdb.DuckDBPyConnection, rows: str, wide: dict[str, str
 
     The same text in the same slot is the same outcome as before ('Target 1'); new text is a new outcome, named
     'Target 1 (2)' and so on. The scale is 0-10 unless the numbers say percentages (above 10) or -2..+2."""
-    from .normalise import PUPIL_ROW_ORDER
-    from .synonyms import sql_norm_key
-    from .wide import OUTCOME_NAME_RE
+    from senlib.importer.normalise import PUPIL_ROW_ORDER
+    from senlib.importer.synonyms import sql_norm_key
+    from senlib.importer.wide import OUTCOME_NAME_RE
 
     outcomes, scores, names = f"{rows}_woutcomes", f"{rows}_wscores", f"{rows}_wnames"
     targets = wide["targets"]
@@ -248,7 +249,7 @@ def wide_outcomes(cur: duckdb.DuckDBPyConnection, rows: str, wide: dict[str, str
 def replace_outcomes(cur: duckdb.DuckDBPyConnection, outcomes: str) -> None:
     """New text in a target's column is a new outcome: the outcome that held the slot before is no longer current
     (discontinued, with its scores kept; undo puts it back)."""
-    from .wide import OUTCOME_NAME_RE
+    from senlib.importer.wide import OUTCOME_NAME_RE
 
     same_slot = f"""n._current AND t.setting = n.setting AND t.pupil_id = n.pupil_id AND t.outcome_id <> n.outcome_id
             AND regexp_matches(t.outcome_id, {q(OUTCOME_NAME_RE)})

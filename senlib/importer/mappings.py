@@ -6,7 +6,7 @@ import json
 
 import duckdb
 
-from .headers import SheetPlan
+from senlib.importer.headers import SheetPlan
 
 
 def remembered_mappings(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:

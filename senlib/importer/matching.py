@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import duckdb
 
-from ..text import counted
-from .normalise import build_stage
-from .pipeline import Upload
-from .synonyms import norm_key
+from senlib.core.text import counted
+from senlib.importer.normalise import build_stage
+from senlib.importer.pipeline import Upload
+from senlib.importer.synonyms import norm_key
 
 MATCH_SHARE = 0.5      # fewer than this share of the file's pupils on the chosen register: probably another school
 LEAVER_SHARE = 0.25    # more than this share of the register would become possible leavers

@@ -12,10 +12,10 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from .. import setting_details, store
-from .fields import ENTITIES
-from .headers import SheetPlan
-from .load import (
+from senlib import store
+from senlib.importer.fields import ENTITIES
+from senlib.importer.headers import SheetPlan
+from senlib.importer.load import (
     accepted_tables,
     close_superseded_plans,
     load_pupils,
@@ -27,13 +27,14 @@ from .load import (
     write_import_fields,
     write_import_records,
 )
-from .mappings import remembered_mappings
-from .normalise import Stage, build_stage
-from .problems import ERROR, PROBLEM_COLUMNS, WARNING, ImportRefused, Problem
-from .reading import MAX_FILE_BYTES, Workbook
-from .sandbox import Limits, read_untrusted
-from .validate import check
-from .wide import apply_dates, is_wide, remembered_dates
+from senlib.importer.mappings import remembered_mappings
+from senlib.importer.normalise import Stage, build_stage
+from senlib.importer.problems import ERROR, PROBLEM_COLUMNS, WARNING, ImportRefused, Problem
+from senlib.importer.reading import MAX_FILE_BYTES, Workbook
+from senlib.importer.sandbox import Limits, read_untrusted
+from senlib.importer.validate import check
+from senlib.importer.wide import apply_dates, is_wide, remembered_dates
+from senlib.store import setting_details
 
 MAX_STORED_PROBLEMS = 5000
 
@@ -134,7 +135,7 @@ def run(con: duckdb.DuckDBPyConnection, upload: Upload, *, setting: str | None =
     cur = con.cursor()
     setting = default_setting(cur, setting)
     items = [(i, p, upload.sheet(i, p.sheet)) for i, p in upload.importable]
-    from .fields import field as get_field
+    from senlib.importer.fields import field as get_field
 
     notes = {e: get_field(e, "pupil_id").note for e in ENTITIES}
     stage = build_stage(cur, items, setting, notes)
@@ -224,8 +225,8 @@ def _problem_table(raw: pd.DataFrame, upload: Upload) -> pd.DataFrame:
 
 
 def _field_label(name: object) -> str | None:
-    from ..names import COLUMN_LABELS
-    from .fields import TRACKER_LABELS
+    from senlib.core.names import COLUMN_LABELS
+    from senlib.importer.fields import TRACKER_LABELS
 
     if not isinstance(name, str):
         return None

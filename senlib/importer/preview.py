@@ -8,10 +8,10 @@ from datetime import date
 
 import pandas as pd
 
-from . import wide
-from .fields import ENTITIES, WIDE_FIELDS, feeds
-from .headers import EXTRA, IGNORE, SheetPlan, apply_mapping
-from .pipeline import ImportResult, Upload
+from senlib.importer import wide
+from senlib.importer.fields import ENTITIES, WIDE_FIELDS, feeds
+from senlib.importer.headers import EXTRA, IGNORE, SheetPlan, apply_mapping
+from senlib.importer.pipeline import ImportResult, Upload
 
 KEEP_LABEL, IGNORE_LABEL = "(keep as an extra column)", "(ignore this column)"
 ENTITY_LABELS = {"pupils": "Pupils (one row per pupil)", "plans": "Plans", "reviews": "Reviews", "outcomes": "Outcomes",
@@ -101,8 +101,8 @@ def fields_carried(upload: Upload) -> set[str]:
 def checks_line(upload: Upload) -> str | None:
     """Which of the rules' checks these files cannot support (no column for what they need), said before the import:
     they will read 'not tracked', not 'not done' (DESIGN §4). None when nothing is to be imported."""
-    from ..names import COLUMN_LABELS, ENTITY_SHEETS
-    from ..rules.tracking import REGISTER_COLUMNS, checks_missing
+    from senlib.core.names import COLUMN_LABELS, ENTITY_SHEETS
+    from senlib.rules.tracking import REGISTER_COLUMNS, checks_missing
 
     if not upload.importable:
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
-from ..errors import SenlibError
+from senlib.core.errors import SenlibError
 
 if TYPE_CHECKING:
     import pandas as pd

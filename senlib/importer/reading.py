@@ -21,7 +21,7 @@ from pathlib import PurePath
 
 import pyarrow as pa
 
-from .problems import ImportRefused, refuse
+from senlib.importer.problems import ImportRefused, refuse
 
 MAX_FILE_BYTES = 50 * 1024 * 1024           # a council-wide tracker is a few MB
 MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024  # what a zip-based workbook may expand to

@@ -25,10 +25,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.ipc
 
-from .headers import Column, SheetPlan
-from .problems import ImportRefused, Problem, refuse
-from .reading import DAMAGED_FIX, MAX_FILE_BYTES, STRAY_CELLS_FIX, Sheet, Workbook
-from .worker import REQUEST, RESULT
+from senlib.importer.headers import Column, SheetPlan
+from senlib.importer.problems import ImportRefused, Problem, refuse
+from senlib.importer.reading import DAMAGED_FIX, MAX_FILE_BYTES, STRAY_CELLS_FIX, Sheet, Workbook
+from senlib.importer.worker import REQUEST, RESULT
 
 TIMEOUT_ENV, MEMORY_ENV = "SENLIB_READ_TIMEOUT", "SENLIB_READ_MEMORY_MB"
 DEFAULT_TIMEOUT = 30.0      # seconds for reading and header analysis; a 50,000-pupil tracker takes about 2

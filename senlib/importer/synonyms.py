@@ -9,8 +9,18 @@ from __future__ import annotations
 
 import re
 
-from ..names import AREAS, DECISIONS, EHC_DECISIONS, NEEDS, OUTCOME_STATUS, PLAN_TYPES, PROGRESS, REVIEW_KINDS, SEN_STATUS
-from .fields import ENTITIES
+from senlib.core.names import (
+    AREAS,
+    DECISIONS,
+    EHC_DECISIONS,
+    NEEDS,
+    OUTCOME_STATUS,
+    PLAN_TYPES,
+    PROGRESS,
+    REVIEW_KINDS,
+    SEN_STATUS,
+)
+from senlib.importer.fields import ENTITIES
 
 _PUNCT = re.compile(r"[^a-z0-9+]+")
 

@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..names import (
+from senlib.core.names import (
     AREAS,
     DECISIONS,
     EHC_DECISIONS,
@@ -31,10 +31,10 @@ from ..names import (
     SEN_STATUS,
     SETTING_PHASES,
 )
-from ..setting_details import HEADINGS as SETTINGS_HEADINGS
-from ..setting_details import SHEET as SETTINGS_SHEET
-from .fields import TEMPLATE_COLUMNS, Field
-from .normalise import ident
+from senlib.importer.fields import TEMPLATE_COLUMNS, Field
+from senlib.importer.normalise import ident
+from senlib.store.setting_details import HEADINGS as SETTINGS_HEADINGS
+from senlib.store.setting_details import SHEET as SETTINGS_SHEET
 
 LISTS_SHEET = "Lists"
 README_SHEET = "Read me"

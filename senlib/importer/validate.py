@@ -14,12 +14,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..names import COLUMN_LABELS
-from .fields import ENTITIES, KEYS, Field
-from .headers import SheetPlan
-from .normalise import Stage, ident, q
-from .problems import ERROR, WARNING
-from .synonyms import accepted_values
+from senlib.core.names import COLUMN_LABELS
+from senlib.importer.fields import ENTITIES, KEYS, Field
+from senlib.importer.headers import SheetPlan
+from senlib.importer.normalise import Stage, ident, q
+from senlib.importer.problems import ERROR, WARNING
+from senlib.importer.synonyms import accepted_values
 
 COLUMNS = ["severity", "_file", "_sheet", "_row", "field", "value", "message", "fix"]
 EARLIEST, LATEST_YEARS, OLDEST_PUPIL = date(1995, 1, 1), 5, 30
@@ -27,7 +27,7 @@ DATE_FIX = "Write dates day first, for example 04/03/2025 for 4 March 2025, or u
 
 
 def _label(name: str) -> str:
-    from .fields import TRACKER_LABELS
+    from senlib.importer.fields import TRACKER_LABELS
 
     return COLUMN_LABELS.get(name, TRACKER_LABELS.get(name, name.replace("_", " ").capitalize())).lower()
 
@@ -127,7 +127,7 @@ def _pupil_duplicates(cur: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     """A pupil on several rows (a review log, or the same pupil on two sheets) is one pupil when the identifying
     details agree (blank cells are not a disagreement). Two dates of birth or names for one id is a true conflict
     (an error on every row); other details that differ take the row with the latest review date, with a warning."""
-    from .normalise import PUPIL_ROW_ORDER
+    from senlib.importer.normalise import PUPIL_ROW_ORDER
 
     key = ["setting", "pupil_id"]
     if cur.execute(f"SELECT count(*) = count(DISTINCT (setting, pupil_id)) FROM {table}").fetchall()[0][0]:
@@ -198,7 +198,7 @@ def check(cur: duckdb.DuckDBPyConnection, stage: Stage, plans: list[tuple[int, S
         sql.append(_select(p, WARNING, "next_review_date", "r_next_review_date",
                            q("The next review date is before the last review date"), "Check both review dates.",
                            "next_review_date < last_review_date"))
-        from ..schoolyear import sql_year_code, sql_year_index
+        from senlib.core.schoolyear import sql_year_code, sql_year_index
 
         derived = sql_year_code(sql_year_index("date_of_birth", t))
         sql.append(_select(p, WARNING, "year_group", "r_year_group",
@@ -260,7 +260,7 @@ _WIDE_LABEL = {"history_review_date": "review date", "history_progress": "progre
 
 def _wide_checks(stage: Stage, today: date) -> list[str]:
     """Unreadable cells of the review history and target columns, impossible review dates, details without a date."""
-    from .normalise import WIDE_STAGE_FIELDS, WIDE_STAGED
+    from senlib.importer.normalise import WIDE_STAGE_FIELDS, WIDE_STAGED
 
     out = []
     t = f"DATE {q(today.isoformat())}"

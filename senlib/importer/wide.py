@@ -19,8 +19,8 @@ from datetime import date
 
 import pyarrow as pa
 
-from .fields import WIDE
-from .synonyms import norm_key
+from senlib.importer.fields import WIDE
+from senlib.importer.synonyms import norm_key
 
 # ---- Recognising headings -----------------------------------------------------------------------
 
@@ -172,7 +172,7 @@ def _strip_history_words(k: str) -> str:
 
 def yes_no_share(values: list) -> float:
     """Share of a column's non-blank cells that are Yes/No answers (1 when there are none)."""
-    from .synonyms import VALUE_SYNONYMS
+    from senlib.importer.synonyms import VALUE_SYNONYMS
 
     words = {norm_key(w) for ws in VALUE_SYNONYMS["bool"].values() for w in ws} - {"1", "0", "1 0", "0 0"}
     cells = [v for v in values if v is not None and str(v).strip()]

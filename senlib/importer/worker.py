@@ -36,9 +36,9 @@ def read(folder: Path, request: dict) -> dict:
     """Read and plan every file of the request; the result to hand back (tables are written beside it)."""
     import pyarrow as pa
 
-    from .headers import TEMPLATE_README, plan_sheet
-    from .problems import ImportRefused
-    from .reading import read_workbook
+    from senlib.importer.headers import TEMPLATE_README, plan_sheet
+    from senlib.importer.problems import ImportRefused
+    from senlib.importer.reading import read_workbook
 
     try:
         workbooks, plans = [], []
@@ -68,7 +68,7 @@ def main(argv: list[str]) -> int:
     import pyarrow.ipc  # noqa: F401
     import xlrd  # noqa: F401
 
-    from . import headers, reading  # noqa: F401
+    from senlib.importer import headers, reading  # noqa: F401
 
     limits = request["limits"]
     _limit(limits["memory_bytes"], limits["cpu_seconds"], limits["file_bytes"])

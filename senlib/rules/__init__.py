@@ -21,7 +21,7 @@ The command line is `python -m senlib status` (cli.py). A per-pupil Python versi
 the benchmark's yardstick and the tests' cross-check, is benchmarks/baseline_rules.py (not part of the product).
 """
 
-from .evaluate import (
+from senlib.rules.evaluate import (
     due_dates,
     ehc_request_clocks,
     main_plans,
@@ -30,7 +30,7 @@ from .evaluate import (
     register_summary,
     review_quality,
 )
-from .policy import (
+from senlib.rules.policy import (
     Policy,
     PolicyError,
     clear_override,

@@ -16,12 +16,12 @@ no_review_date when there is no date at all to work from (unknown is not overdue
 
 from __future__ import annotations
 
-from ..names import PLAN_SHORT
-from .facts import SCHOOL_YEAR_START, birthday, plus_months
-from .policy import default_policy
-from .query import CTE, Scope, plans_of
-from .sentences import compile_sentence, count_text, date_text, lit
-from .tracking import CLOCK_FIELD, tracks
+from senlib.core.names import PLAN_SHORT
+from senlib.rules.facts import SCHOOL_YEAR_START, birthday, plus_months
+from senlib.rules.policy import default_policy
+from senlib.rules.query import CTE, Scope, plans_of
+from senlib.rules.sentences import compile_sentence, count_text, date_text, lit
+from senlib.rules.tracking import CLOCK_FIELD, tracks
 
 CADENCE_RULES = ["sen_support_termly", "msp_termly", "ehcp_annual", "ehcp_under5", "ihcp_annual", "phase_transfer"]
 POLICY_JOIN = "JOIN stg_policy pol ON pol.setting_key = {a}.setting_key AND pol.la_key = {a}.la_key"

@@ -13,15 +13,15 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from .. import access
-from ..access import Viewer
-from .cadence import cadence
-from .facts import facts
-from .flags import flags, outcome_rules
-from .marts import REGISTER_SUMMARY, outcome_progress_select, pupil_status_select, register, request_clocks, results
-from .quality import quality, quality_select
-from .query import Scope, run, with_ctes
-from .staging import staging
+from senlib import access
+from senlib.access import Viewer
+from senlib.rules.cadence import cadence
+from senlib.rules.facts import facts
+from senlib.rules.flags import flags, outcome_rules
+from senlib.rules.marts import REGISTER_SUMMARY, outcome_progress_select, pupil_status_select, register, request_clocks, results
+from senlib.rules.quality import quality, quality_select
+from senlib.rules.query import Scope, run, with_ctes
+from senlib.rules.staging import staging
 
 
 def status_sql(scope: Scope) -> str:

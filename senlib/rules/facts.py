@@ -9,8 +9,8 @@ score histories; EHC needs assessment requests.
 
 from __future__ import annotations
 
-from ..schoolyear import sql_year_code
-from .query import CTE, Scope
+from senlib.core.schoolyear import sql_year_code
+from senlib.rules.query import CTE, Scope
 
 # Order of reviews and scores when the latest few are kept: by date; on the same day a review judged
 # less than expected and a higher score count as the later, so the choice never depends on row order.

@@ -8,14 +8,14 @@ raised when the review itself is already overdue: the status says so.
 
 from __future__ import annotations
 
-from ..names import DECISIONS
-from ..schoolyear import sql_year_code, sql_year_index
-from .cadence import POLICY_JOIN, status_fields, year_label
-from .facts import score_at, year_code_index
-from .policy import default_policy
-from .query import CTE, Scope, plans_of, rule_order
-from .sentences import compile_sentence, count_text, date_text, dates_text, lit
-from .tracking import rule_tracks
+from senlib.core.names import DECISIONS
+from senlib.core.schoolyear import sql_year_code, sql_year_index
+from senlib.rules.cadence import POLICY_JOIN, status_fields, year_label
+from senlib.rules.facts import score_at, year_code_index
+from senlib.rules.policy import default_policy
+from senlib.rules.query import CTE, Scope, plans_of, rule_order
+from senlib.rules.sentences import compile_sentence, count_text, date_text, dates_text, lit
+from senlib.rules.tracking import rule_tracks
 
 LESS = "x = 'less'"
 AT_LEAST_EXPECTED = "x IN ('expected', 'more')"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from ..schoolyear import sql_year_code
-from .cadence import POLICY_JOIN, plan_label
-from .facts import SCHOOL_YEAR_START, year_group, year_group_mismatch
-from .flags import stalled, stalled_note
-from .policy import default_policy
-from .query import CTE, Scope
-from .sentences import compile_sentence, count_text, date_text, lit
+from senlib.core.schoolyear import sql_year_code
+from senlib.rules.cadence import POLICY_JOIN, plan_label
+from senlib.rules.facts import SCHOOL_YEAR_START, year_group, year_group_mismatch
+from senlib.rules.flags import stalled, stalled_note
+from senlib.rules.policy import default_policy
+from senlib.rules.query import CTE, Scope
+from senlib.rules.sentences import compile_sentence, count_text, date_text, lit
 
 
 def _pupil_columns(p: str) -> str:

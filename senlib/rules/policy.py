@@ -22,9 +22,9 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from .. import store
-from ..errors import SenlibError
-from ..names import DECISIONS, PLAN_TYPES, POLICY_SOURCES, RULE_GROUPS, YEAR_GROUPS, YEAR_INDEX
+from senlib import store
+from senlib.core.errors import SenlibError
+from senlib.core.names import DECISIONS, PLAN_TYPES, POLICY_SOURCES, RULE_GROUPS, YEAR_GROUPS, YEAR_INDEX
 
 POLICY_FILE = Path(__file__).with_name("policy.toml")
 ANY = ""  # key of an override that applies to every setting / every local authority
@@ -303,7 +303,7 @@ def parse_policy(text: str) -> DefaultPolicy:
 
 def _needs(rule_id: str, raw: Any) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
     """A rule's `needs`: a list of store fields, or (review_quality) a table of check -> list; every name checked."""
-    from ..importer.fields import store_fields
+    from senlib.importer.fields import store_fields
 
     known = store_fields()
     checks = {k: tuple(v) for k, v in raw.items()} if isinstance(raw, dict) else {}

@@ -8,11 +8,11 @@ council decision and (from Year 9) preparing for adulthood.
 
 from __future__ import annotations
 
-from ..schoolyear import sql_year_index
-from .cadence import every_months, plan_label, under_five
-from .facts import plus_months, progress, year_code_index
-from .query import CTE, Scope
-from .tracking import check_tracks
+from senlib.core.schoolyear import sql_year_index
+from senlib.rules.cadence import every_months, plan_label, under_five
+from senlib.rules.facts import plus_months, progress, year_code_index
+from senlib.rules.query import CTE, Scope
+from senlib.rules.tracking import check_tracks
 
 CHECKS = ["held_on_time", "invitations_in_time", "reports_in_time", "parents_involved", "child_contributed",
           "next_date_set", "outcomes_scored"]

@@ -16,8 +16,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from ..errors import InputError
-from .policy import PolicyRelation, default_policy, policy_relation
+from senlib.core.errors import InputError
+from senlib.rules.policy import PolicyRelation, default_policy, policy_relation
 
 CTE = tuple[str, str]
 
@@ -83,7 +83,7 @@ def run(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | N
     if not isinstance(as_of, date):
         raise InputError(f"The as-of date must be a date, not {as_of!r}.", fix="Pass a datetime.date, e.g. date(2026, 11, 23).")
     relation = policy_relation(cur)
-    from .tracking import has_records
+    from senlib.rules.tracking import has_records
 
     scope = Scope(as_of, None if settings is None else tuple(settings), relation, has_records(cur))
     # The as-of date is written into the statement, so date arithmetic on it is folded once, not per row.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from string import Formatter
 
-from .policy import Param, PolicyError, Rule
+from senlib.rules.policy import Param, PolicyError, Rule
 
 DATE_FORMAT = "%-d %b %Y"  # 3 Sep 2025
 

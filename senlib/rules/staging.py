@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from ..schoolyear import sql_year_index
-from .policy import PolicyRelation
-from .query import CTE, Scope
-from .sentences import lit
-from .tracking import tracking
+from senlib.core.schoolyear import sql_year_index
+from senlib.rules.policy import PolicyRelation
+from senlib.rules.query import CTE, Scope
+from senlib.rules.sentences import lit
+from senlib.rules.tracking import tracking
 
 PK = "hash(setting, pupil_id)"
 

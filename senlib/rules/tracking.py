@@ -16,10 +16,10 @@ from collections.abc import Iterable, Sequence
 import duckdb
 import pandas as pd
 
-from ..names import COLUMN_LABELS, EHCP_REVIEW_CHECKS, ENTITY_SHEETS, REVIEW_CHECKS
-from .policy import default_policy
-from .query import CTE, Scope
-from .sentences import lit
+from senlib.core.names import COLUMN_LABELS, EHCP_REVIEW_CHECKS, ENTITY_SHEETS, REVIEW_CHECKS
+from senlib.rules.policy import default_policy
+from senlib.rules.query import CTE, Scope
+from senlib.rules.sentences import lit
 
 # The review date every cadence rule's clock runs from: not tracked, a plan's start alone never makes a review late.
 CLOCK_FIELD = "reviews.review_date"

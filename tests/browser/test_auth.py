@@ -12,7 +12,8 @@ import duckdb
 import pytest
 from playwright.sync_api import expect
 
-from senlib import backup, pupil
+from senlib.store import backup
+from senlib.views import pupil
 from ui import nav
 
 from .auth_support import app_with_sign_in, nav_titles, oidc_provider, sign_in
@@ -143,7 +144,7 @@ def test_governor_reaches_no_pupil_data_even_by_url(context, auth_app, pupils):
     assert set(nav_titles(page)) <= set(_expected("governor"))
     assert "Governor" in page.locator('[data-testid="stSidebar"]').inner_text()
     screenshot(page, "auth-governor")
-    # What the governor's own page shows (aggregates only, built by senlib.governors) ...
+    # What the governor's own page shows (aggregates only, built by senlib.views.governors) ...
     page.locator('[data-testid="stTable"]').first.wait_for(state="attached", timeout=90_000)
     page.wait_for_timeout(1500)
     home_headings = _headings(page)

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from senlib import backup_schedule, store
+from senlib import store
 from senlib.access import local_viewer
+from senlib.store import backup_schedule
 
 from .harness import running_app, screenshot, wait_for_app
 

@@ -18,8 +18,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from senlib import backup, serve, store
-from senlib.context import login_name
+from senlib import store
+from senlib.cli import serve
+from senlib.cli.context import login_name
+from senlib.store import backup
 from tests.import_corpus import csv_bytes
 
 from .harness import ROOT, running_app, screenshot, wait_for_app

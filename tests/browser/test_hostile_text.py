@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from senlib import importer, pupil, store
+from senlib import importer, store
+from senlib.views import pupil
 
 from .harness import SKIP_REASON, RunningApp, chromium_available, running_app, screenshot, wait_for_app
 

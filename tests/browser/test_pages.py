@@ -7,7 +7,7 @@ from urllib.parse import quote, unquote
 import duckdb
 import pytest
 
-from senlib import pupil
+from senlib.views import pupil
 
 from .harness import screenshot, wait_for_app
 

@@ -27,7 +27,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from senlib import pupil, store
+from senlib import store
+from senlib.views import pupil
 from tests.sparse_corpus import AS_OF, make_db
 
 from .harness import ROOT, RunningApp, chromium_available, running_app, screenshot, wait_for_app
@@ -306,8 +307,9 @@ def test_the_checks_see_a_cut(sparse_page):
 
 
 def test_layout_widths_are_at_least_the_real_ones(sparse_page):
-    """senlib.layout fits the columns from a table of character widths: never narrower than the browser draws them."""
-    from senlib import layout, names
+    """senlib.render.layout fits the columns from a table of character widths: never narrower than the browser draws them."""
+    from senlib.core import names
+    from senlib.render import layout
 
     texts = [*names.NEEDS.values(), "Quartermaine, Evie", "Send invitations and the current plan", "Date of the next review agreed",
              "EHCP: no review and no issue date recorded, so the annual review cannot be shown to be on time",

@@ -10,8 +10,9 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
-from senlib import demo, store
+from senlib import store
 from senlib.importer import export_workbook
+from senlib.store import demo
 
 from .harness import ARTIFACTS, running_app, screenshot, wait_for_app
 

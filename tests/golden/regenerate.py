@@ -17,8 +17,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from senlib import demo, store
+from senlib import store
 from senlib.rules import pupil_status
+from senlib.store import demo
 
 AS_OF = date(2026, 11, 23)
 DEMO = {"settings": 3, "pupils": 1500, "seed": 2026}  # as tests/conftest.py builds it

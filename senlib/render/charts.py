@@ -19,7 +19,7 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from .names import AREAS, PLAN_TYPES, REVIEW_STATUS, not_recorded
+from senlib.core.names import AREAS, PLAN_TYPES, REVIEW_STATUS, not_recorded
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision deficiency.
 OKABE_ITO: dict[str, str] = {

@@ -1,4 +1,4 @@
-"""The command line's side of the dashboard's listener (senlib.serve): send a command, play back its answer.
+"""The command line's side of the dashboard's listener (senlib.cli.serve): send a command, play back its answer.
 
 The client reads the command's input files and sends their bytes (the dashboard may not see the same
 paths), and writes the output files it gets back where the person asked, each atomically; prompts have
@@ -12,10 +12,9 @@ import os
 import uuid
 from pathlib import Path
 
-from . import serve
-from .cli import EXIT_ERROR, Command
-from .context import Context, make_folder
-from .errors import DashboardLinkError, InputError, SenlibError
+from senlib.cli import EXIT_ERROR, Command, serve
+from senlib.cli.context import Context, make_folder
+from senlib.core.errors import DashboardLinkError, InputError, SenlibError
 
 
 def _values(args: argparse.Namespace, names: tuple[str, ...]) -> list[str]:

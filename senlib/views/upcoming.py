@@ -14,10 +14,10 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from .exports import CalendarEvent, stable_uid, to_ics
-from .names import MILESTONE_STATES, NOT_RECORDED, PLAN_SHORT, year_group_label
-from .pupil import full_name
-from .register import keys, names
+from senlib.core.names import MILESTONE_STATES, NOT_RECORDED, PLAN_SHORT, year_group_label
+from senlib.render.exports import CalendarEvent, stable_uid, to_ics
+from senlib.views.caseload import keys, names
+from senlib.views.pupil import full_name
 
 DEFAULT_WEEKS = 6
 WEEK_CHOICES = [1, 2, 3, 4, 6, 8, 10, 12]

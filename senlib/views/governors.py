@@ -12,15 +12,15 @@ Made to be read at a 20-pupil school (issue 14, item 2), where most single figur
 - needs are grouped into the four broad areas of need wherever a need's own count would be hidden;
 - a hidden count is given as the range the published figures already imply ("16–20") when that range
   is finite, and a rate whose count is hidden as a band wide enough to hold every value they allow
-  ("75% or more"), never exactly (senlib.privacy.public_bounds);
+  ("75% or more"), never exactly (senlib.access.privacy.public_bounds);
 - no chart is drawn empty: a chart draws what can be shown and marks the rest, or a sentence says why
   there is no chart;
 - comparisons are like with like: figures on a day with the same day a year before, figures for the
   school year so far with last school year to the same date; when the school's records do not reach
   back a year, the report says so instead of comparing with nothing;
-- the SENCo's commentary (senlib.commentary) is shown only while it names no pupil on the register.
+- the SENCo's commentary (senlib.store.commentary) is shown only while it names no pupil on the register.
 
-Suppression (senlib.privacy): everything shown, now and a year ago, is protected in one call. The
+Suppression (senlib.access.privacy): everything shown, now and a year ago, is protected in one call. The
 register by area and need, its K and E totals and review compliance by K and E are one set of linked
 sums (a K total heads the need table and splits into reviews on time and not on time, and not on time
 into overdue and no review date recorded); EHC needs assessment requests (made = agreed + refused +
@@ -38,10 +38,14 @@ from datetime import date, datetime
 import pandas as pd
 import plotly.graph_objects as go
 
-from . import access, caseload, charts, commentary, compliance, exports, privacy, progress, rules
-from .names import AREAS, NEED_AREA, NEEDS, not_recorded
-from .rules.tracking import not_tracked, tracked_fields
-from .schoolyear import school_year_start
+from senlib import access, rules
+from senlib.access import privacy
+from senlib.core.names import AREAS, NEED_AREA, NEEDS, not_recorded
+from senlib.core.schoolyear import school_year_start
+from senlib.render import charts, exports
+from senlib.rules.tracking import not_tracked, tracked_fields
+from senlib.store import commentary
+from senlib.views import compliance, overview, progress
 
 TITLE = "SEN report for governors"
 STATUS_CODES = ("K", "E")
@@ -799,7 +803,7 @@ def governors_report(cur, as_of: date, settings: Sequence[str] | None = None, *,
     settings to those the viewer may see. The pupil-level rules results this reads never leave this module.
     """
     settings = access.scope_for(viewer, settings, access.ROLES)
-    names = caseload.settings_list(cur) if settings is None else list(settings)
+    names = overview.settings_list(cur) if settings is None else list(settings)
     scope = ", ".join(names) or "No setting"
     footnote = (f"To protect pupils' privacy, a count below {threshold} is shown as '{privacy.small_label(threshold)}'. "
                 f"Where a count could be worked out by subtracting other published figures it is hidden too: it reads "
@@ -824,7 +828,7 @@ def governors_report(cur, as_of: date, settings: Sequence[str] | None = None, *,
 
 
 def to_export(report: GovernorsReport) -> exports.Report:
-    """The report as senlib.exports builds documents: headline table first, then each section."""
+    """The report as senlib.render.exports builds documents: headline table first, then each section."""
     sections = []
     if report.headlines:
         head = pd.DataFrame({"Figure": [h.label for h in report.headlines], "Value": [h.value for h in report.headlines],

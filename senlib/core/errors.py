@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .lockholder import Holder
+    from senlib.store.lockholder import Holder
 
 
 class SenlibError(Exception):

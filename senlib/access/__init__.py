@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .errors import SenlibError
+from senlib.core.errors import SenlibError
 
 SENCO, LEADER, GOVERNOR = "senco", "leader", "governor"
 ROLES: tuple[str, ...] = (SENCO, LEADER, GOVERNOR)  # in precedence order: the first that matches wins

@@ -166,7 +166,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         4,
         "nightly backups kept by the dashboard: the schedule and its runs",
         """
-        CREATE TABLE backup_schedule (        -- senlib.backup_schedule: one row, the SENCo's choice
+        CREATE TABLE backup_schedule (        -- senlib.store.backup_schedule: one row, the SENCo's choice
             id              INTEGER PRIMARY KEY CHECK (id = 1),
             enabled         BOOLEAN NOT NULL DEFAULT FALSE,
             folder          VARCHAR,           -- where backups are written (an absolute path)
@@ -205,7 +205,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         6,
         "governors' report: the SENCo's commentary, per set of settings the report covers",
         """
-        CREATE TABLE governor_commentary (    -- senlib.commentary: checked to name no pupil when saved and when shown
+        CREATE TABLE governor_commentary (    -- senlib.store.commentary: checked to name no pupil when saved and when shown
             scope           VARCHAR PRIMARY KEY,  -- the report's settings, sorted, ' | ' between them
             text            VARCHAR NOT NULL,
             written_by      VARCHAR,

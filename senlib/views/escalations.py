@@ -15,9 +15,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .names import NOT_RECORDED, PLAN_SHORT, year_group_label
-from .register import flag_lists, flat_lists, keys, names
-from .rules import default_policy, load_policy
+from senlib.core.names import NOT_RECORDED, PLAN_SHORT, year_group_label
+from senlib.rules import default_policy, load_policy
+from senlib.views.caseload import flag_lists, flat_lists, keys, names
 
 EHC_REQUEST = "consider_ehc_request"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from . import access
-from .names import NEEDS, NOT_RECORDED, PLAN_TYPES, SEN_STATUS
+from senlib import access
+from senlib.core.names import NEEDS, NOT_RECORDED, PLAN_TYPES, SEN_STATUS
 
 # Pupils currently on roll: no leaving date, or leaving in the future.
 ON_ROLL = "(leaving_date IS NULL OR leaving_date > current_date)"
@@ -49,7 +49,7 @@ def figures(counts: dict[str, pd.DataFrame]) -> dict[str, dict | None]:
     """The Overview's two charts as specs from `overview`'s counts: pupils by primary need (K and E, stacked) and by
     current plan; None for a chart with no pupil to draw (no one on SEN Support or with an EHC plan; no plan in
     force), which the page says in words instead of drawing empty axes."""
-    from . import charts
+    from senlib.render import charts
 
     need, plans = counts["by_need"], counts["by_plan"]
     out: dict[str, dict | None] = {"need": None, "plan": None}

@@ -17,10 +17,10 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from . import rules
-from .access import Viewer
-from .names import AREAS, NEEDS, NOT_RECORDED, PLAN_TYPES, YEAR_GROUPS, not_recorded, year_group_label
-from .pupil import full_name, link, pupil_key, scope_settings
+from senlib import rules
+from senlib.access import Viewer
+from senlib.core.names import AREAS, NEEDS, NOT_RECORDED, PLAN_TYPES, YEAR_GROUPS, not_recorded, year_group_label
+from senlib.views.pupil import full_name, link, pupil_key, scope_settings
 
 # The dimensions leaders break progress down by: column, label, order of categories (None: by size).
 DIMENSIONS: dict[str, tuple[str, str]] = {
@@ -153,7 +153,7 @@ MEASURES: dict[str, tuple[str, str, bool]] = {
 def figures(dimension: str, summary: pd.DataFrame) -> dict[str, dict | None]:
     """The Progress page's charts for one dimension (a key of DIMENSIONS): one spec per MEASURES key, or None for a
     measure no category has a value for (no outcome scored yet), which the page says in words instead."""
-    from . import charts
+    from senlib.render import charts
 
     label = DIMENSIONS[dimension][0]
     out: dict[str, dict | None] = {}

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 import duckdb
 import pandas as pd
 
-from . import access, store
-from .errors import InputError
-from .names import ENTITY_TABLES, SETTING_PHASES
+from senlib import access, store
+from senlib.core.errors import InputError
+from senlib.core.names import ENTITY_TABLES, SETTING_PHASES
 
 SHEET = "Settings"
 HEADINGS = ("Setting", "Phase", "Local authority")

@@ -6,11 +6,11 @@ import argparse
 import json
 from datetime import date
 
-from ..cli import EXIT_OK, EXIT_REFUSED, command, parse_date
-from ..context import Context
-from ..errors import InputError
-from ..text import counted
-from . import (
+from senlib.cli import EXIT_OK, EXIT_REFUSED, command, parse_date
+from senlib.cli.context import Context
+from senlib.core.errors import InputError
+from senlib.core.text import counted
+from senlib.importer import (
     confirm_leavers,
     describe_undo,
     export_workbook,
@@ -22,8 +22,8 @@ from . import (
     undo,
     write_template,
 )
-from .problems import ImportRefused
-from .reading import MAX_FILE_BYTES
+from senlib.importer.problems import ImportRefused
+from senlib.importer.reading import MAX_FILE_BYTES
 
 
 def _import_args(p: argparse.ArgumentParser) -> None:
@@ -57,7 +57,7 @@ def _records(df) -> list[dict]:
 
 def _refuse_a_misfit(con, upload, setting: str | None, whole: bool, yes: bool) -> None:
     """Another school's files, or a part of the register taken for the whole, are refused unless --yes."""
-    from .pipeline import default_setting
+    from senlib.importer.pipeline import default_setting
 
     chosen = default_setting(con.cursor(), setting)
     fit = register_fits(con.cursor(), upload).get(chosen) if chosen else None
@@ -90,7 +90,7 @@ def run_import(args: argparse.Namespace, ctx: Context) -> int:
             {"severity": p.severity, "file": p.file, "sheet": p.sheet, "row": p.row, "column": p.column, "value": p.value,
              "message": p.message, "fix": p.fix} for p in exc.problems]
         if args.rejected and getattr(exc, "rejected", None):
-            from . import rejected_workbook
+            from senlib.importer import rejected_workbook
 
             rejected_workbook(exc.rejected, str(ctx.output(args.rejected)))
         if args.json:
@@ -104,7 +104,7 @@ def run_import(args: argparse.Namespace, ctx: Context) -> int:
                 print(f"How to fix: {exc.fix}", file=ctx.stderr)
         return EXIT_REFUSED
     if args.rejected and result.rejected:
-        from . import rejected_workbook
+        from senlib.importer import rejected_workbook
 
         rejected_workbook(result.rejected, str(ctx.output(args.rejected)))
     if args.json:
@@ -181,7 +181,7 @@ def _leavers_args(p: argparse.ArgumentParser) -> None:
 @command("leavers", "confirm pupils an import listed as possible leavers (gives them a leaving date)", _leavers_args,
          db="write")
 def run_leavers(args: argparse.Namespace, ctx: Context) -> int:
-    from . import import_summary
+    from senlib.importer import import_summary
 
     con = ctx.db()
     listed = [p["pupil_id"] for p in import_summary(con, args.import_id).get("possible_leavers", [])]

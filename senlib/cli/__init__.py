@@ -2,7 +2,7 @@
 
 The same work the dashboard does, so it can run on a schedule. Every subcommand
 accepts --db; our own errors become a plain message and exit code 2. While the dashboard
-runs on the same file, commands run inside it through its listener (senlib.serve, senlib.remote);
+runs on the same file, commands run inside it through its listener (senlib.cli.serve, senlib.cli.remote);
 otherwise here, waiting up to --wait seconds for another command that holds the file.
 """
 
@@ -19,10 +19,10 @@ from pathlib import Path
 
 import duckdb
 
-from . import store
-from .context import Context, login_name
-from .errors import DatabaseBusyError, InputError, SenlibError
-from .lockholder import COMMAND, DASHBOARD
+from senlib import store
+from senlib.cli.context import Context, login_name
+from senlib.core.errors import DatabaseBusyError, InputError, SenlibError
+from senlib.store.lockholder import COMMAND, DASHBOARD
 
 EXIT_OK, EXIT_ERROR, EXIT_REFUSED = 0, 1, 2
 WAIT_SECONDS = 60.0      # default --wait: how long a command waits for another command holding the database file
@@ -103,7 +103,7 @@ def _demo_args(p: argparse.ArgumentParser) -> None:
 
 @command("demo", "create a fictional demo caseload", _demo_args, db="write")
 def run_demo(args: argparse.Namespace, ctx: Context) -> int:
-    from . import demo
+    from senlib.store import demo
 
     con = ctx.db()
     if not store.is_empty(con):
@@ -150,7 +150,7 @@ def _shown_default_db() -> Path:
     return store.DEFAULT_DB.relative_to(store.CHECKOUT) if store.CHECKOUT else store.DEFAULT_DB
 
 
-COMMAND_MODULES = ("senlib.importer.cli", "senlib.rules.cli", "senlib.backup_cli")
+COMMAND_MODULES = ("senlib.cli.imports", "senlib.cli.status", "senlib.cli.backup")
 
 
 def _load_commands() -> None:
@@ -171,11 +171,11 @@ def execute(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def open_database(args: argparse.Namespace, read_only: bool, ctx: Context):
-    """The running dashboard's listener (a senlib.serve.Link) if it serves this file, else the file opened here.
+    """The running dashboard's listener (a senlib.cli.serve.Link) if it serves this file, else the file opened here.
 
     A file held by another senlib command is waited for (up to --wait seconds), and one held by a dashboard
     that is not yet taking commands for a few seconds; any other holder is reported at once."""
-    from . import serve
+    from senlib.cli import serve
 
     path = store.db_path(args.db)
     started, told = time.monotonic(), None
@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         if cmd.db:
             opened = open_database(args, cmd.db == "read", ctx)
             if not isinstance(opened, duckdb.DuckDBPyConnection):
-                from . import remote
+                from senlib.cli import remote
 
                 return remote.run(opened, argv, args, cmd, ctx)
             ctx.con = opened

@@ -2,7 +2,7 @@
 
 The command line runs as the local SENCo (whoever can read the database file can already read
 everything in it), named in the audit log by login or --user; both commands are audited like the
-dashboard's. While the dashboard runs they go through it (senlib.serve); the restore's question is
+dashboard's. While the dashboard runs they go through it (senlib.cli.serve); the restore's question is
 asked here at the terminal first, never inside the dashboard.
 """
 
@@ -11,10 +11,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import backup, store
-from .cli import EXIT_OK, command
-from .context import Context
-from .errors import InputError
+from senlib import store
+from senlib.cli import EXIT_OK, command
+from senlib.cli.context import Context
+from senlib.core.errors import InputError
+from senlib.store import backup
 
 MAX_BACKUP_BYTES = 8 * 1024**3  # a backup the dashboard accepts from the command line (received to disk, not memory)
 

@@ -17,8 +17,8 @@ from datetime import datetime
 
 import duckdb
 
-from . import access, store
-from .errors import InputError
+from senlib import access, store
+from senlib.core.errors import InputError
 
 MAX_CHARS = 2000
 ACTION = "governors_commentary"  # audit action (store.DATA_CHANGES: a saved commentary changes the report)

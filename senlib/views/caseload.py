@@ -19,10 +19,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .charts import STATUS_ORDER, status_word
-from .names import NEEDS, NOT_RECORDED, PLAN_TYPES, REVIEW_STATUS, SEN_STATUS, YEAR_INDEX, year_group_label
-from .pupil import KEY_SEP
-from .rules import default_policy, pupil_status
+from senlib.core.names import NEEDS, NOT_RECORDED, PLAN_TYPES, REVIEW_STATUS, SEN_STATUS, YEAR_INDEX, year_group_label
+from senlib.render.charts import STATUS_ORDER, status_word
+from senlib.rules import default_policy, pupil_status
+from senlib.views.pupil import KEY_SEP
 
 # What a missing value is called in a filter, so "no key worker recorded" can be chosen too.
 FILTER_NOT_RECORDED = f"({NOT_RECORDED.lower()})"  # "(not recorded)"
@@ -127,13 +127,13 @@ def flag_lists(series: pd.Series) -> pd.Series:
 
 
 def keys(setting: pd.Series, pupil_id: pd.Series) -> pd.Series:
-    """Pupil keys 'SETTING|ID' (senlib.pupil.pupil_key), a whole column at once."""
+    """Pupil keys 'SETTING|ID' (senlib.views.pupil.pupil_key), a whole column at once."""
     # Plain Python strings (object dtype): looked up and matched (isin, map) many times, faster than Arrow strings.
     return (setting.astype(str) + KEY_SEP + pupil_id.astype(str)).astype(object)
 
 
 def names(first: pd.Series, last: pd.Series) -> pd.Series:
-    """'Last, First' for a whole column (senlib.pupil.full_name(last_first=True)), without a Python loop per pupil."""
+    """'Last, First' for a whole column (senlib.views.pupil.full_name(last_first=True)), without a Python loop per pupil."""
     f = first.astype(object).where(first.notna(), "").astype(str).str.strip()
     la = last.astype(object).where(last.notna(), "").astype(str).str.strip()
     both = (f != "") & (la != "")

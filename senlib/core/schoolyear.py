@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from .names import YEAR_GROUPS, YEAR_INDEX
+from senlib.core.names import YEAR_GROUPS, YEAR_INDEX
 
 
 def school_year_start(day: date) -> date:

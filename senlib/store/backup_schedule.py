@@ -2,7 +2,7 @@
 
 Why: in a school nobody reads the output of a scheduled command, so a failed nightly job reaches
 nobody. The dashboard process already holds the database, so it writes the backup itself
-(`senlib.backup.backup_to`, a consistent copy through the live connection) into the SENCo's folder,
+(`senlib.store.backup.backup_to`, a consistent copy through the live connection) into the SENCo's folder,
 keeps the newest `keep` of its own files there, and records every run, success or failure, where the
 Backup page and the Overview show it.
 
@@ -30,9 +30,10 @@ from pathlib import Path
 
 import duckdb
 
-from . import backup, store
-from .access import SENCO, Viewer, require_whole_database
-from .errors import InputError, SenlibError
+from senlib import store
+from senlib.access import SENCO, Viewer, require_whole_database
+from senlib.core.errors import InputError, SenlibError
+from senlib.store import backup
 
 _LOG = logging.getLogger(__name__)
 

@@ -31,12 +31,13 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from . import access, charts, rules
-from .access import Viewer
-from .names import CADENCE_PLANS, NEEDS, NOT_RECORDED, PLAN_TYPES, REVIEW_CHECKS, YEAR_GROUPS, year_group_label
-from .rules import tracking
-from .rules.facts import year_group
-from .schoolyear import school_year_start, sql_year_index
+from senlib import access, rules
+from senlib.access import Viewer
+from senlib.core.names import CADENCE_PLANS, NEEDS, NOT_RECORDED, PLAN_TYPES, REVIEW_CHECKS, YEAR_GROUPS, year_group_label
+from senlib.core.schoolyear import school_year_start, sql_year_index
+from senlib.render import charts
+from senlib.rules import tracking
+from senlib.rules.facts import year_group
 
 # Dimensions of the status counts (besides setting, plan type and year group), with their labels.
 BREAKDOWNS: dict[str, str] = {"setting": "Setting", "class": "Class", "need": "Primary need",

@@ -16,12 +16,12 @@ from typing import Any
 
 import pandas as pd
 
-from .. import store
-from ..cli import EXIT_OK, command, parse_date
-from ..context import Context
-from ..names import PLAN_TYPES, REVIEW_STATUS
-from .evaluate import pupil_status
-from .policy import default_policy
+from senlib import store
+from senlib.cli import EXIT_OK, command, parse_date
+from senlib.cli.context import Context
+from senlib.core.names import PLAN_TYPES, REVIEW_STATUS
+from senlib.rules.evaluate import pupil_status
+from senlib.rules.policy import default_policy
 
 # Keys of each pupil in the JSON output, in order (issue 4).
 # Each pupil's verdict explains itself: the cadence rule that set the due date, its sentence and source, and each

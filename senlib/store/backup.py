@@ -29,10 +29,10 @@ from pathlib import Path
 
 import duckdb
 
-from . import store
-from .access import Viewer, require_whole_database
-from .errors import DatabaseError, SenlibError
-from .schema import LATEST_VERSION, MIGRATIONS
+from senlib import store
+from senlib.access import Viewer, require_whole_database
+from senlib.core.errors import DatabaseError, SenlibError
+from senlib.store.schema import LATEST_VERSION, MIGRATIONS
 
 DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB database file
 # not replaced by a restore (see module docstring); the nightly-backup schedule and its runs belong to

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
-from .access import Viewer, require_whole_database
+from senlib.access import Viewer, require_whole_database
 
 ACTION_LABELS: dict[str, str] = {
     "sign_in": "Signed in",

@@ -4,7 +4,7 @@ Why: DuckDB lets one process hold a database file for writing and then no other 
 so while the dashboard ran every command was refused and a school's nightly backup silently got none.
 The dashboard (ui/state.connection) starts this listener once, with its one connection: a daemon thread
 serving 127.0.0.1 on an ephemeral port, and a handle file `<db>.serve.json` (port, token, pid; mode 0600)
-next to the database, removed at a clean exit. The command line (senlib.remote) finds the handle, proves
+next to the database, removed at a clean exit. The command line (senlib.cli.remote) finds the handle, proves
 it knows the token, ships the command's input files and gets back its output, exit code and output files.
 Writing commands run one at a time; each command has its own cursor.
 
@@ -41,7 +41,7 @@ from typing import BinaryIO
 
 import duckdb
 
-from .errors import InputError
+from senlib.core.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +240,7 @@ class Listener:
         _write_handle(self.handle, {"port": self.port, "token": self.token, "pid": os.getpid(), "db": str(db)})
 
     def _serve(self) -> None:
-        from . import cli
+        from senlib import cli
 
         with contextlib.suppress(Exception):  # load the commands now, not in the first command's time
             cli._load_commands()
@@ -258,8 +258,8 @@ class Listener:
 
     def run(self, request: dict, tmp: Path) -> tuple[int, str, str, dict[str, Path]]:
         """Run one command on a cursor of the dashboard's connection: exit code, stdout, stderr, files written."""
-        from . import cli
-        from .context import ServedContext, login_name
+        from senlib import cli
+        from senlib.cli.context import ServedContext, login_name
 
         out, err = io.StringIO(), io.StringIO()
         ctx = ServedContext(user=str(request.get("user") or login_name()), stdout=out, stderr=err, tmp=tmp,
@@ -351,7 +351,7 @@ class _Handler(socketserver.BaseRequestHandler):
 
 def _input_limit(request: dict) -> int:
     """The per-file cap of the command named in argv (import: the importer's 50 MB; restore: a backup's size)."""
-    from . import cli
+    from senlib import cli
 
     cli._load_commands()
     name = next((str(a) for a in request.get("argv") or [] if not str(a).startswith("-")), "")
@@ -369,7 +369,7 @@ def start(con: duckdb.DuckDBPyConnection, db: str | os.PathLike | None = None) -
     """Serve the command line through `con` (once per database file per process) and return `con`.
 
     Never raises: without a listener the dashboard still works, and the command line says who holds the file."""
-    from . import store
+    from senlib import store
 
     try:
         path = Path(store.db_path(db)).resolve() if str(store.db_path(db)) != ":memory:" else None

@@ -14,16 +14,16 @@ from pathlib import Path
 
 import duckdb
 
-from . import lockholder
-from .errors import DatabaseBusyError, DatabaseError
-from .schema import LATEST_VERSION, MIGRATIONS
+from senlib.core.errors import DatabaseBusyError, DatabaseError
+from senlib.store import lockholder
+from senlib.store.schema import LATEST_VERSION, MIGRATIONS
 
 DB_ENV = "SENLIB_DB"
 
 
 def _checkout() -> Path | None:
     """The repository root when senlib runs from a checkout (app.py and pyproject.toml beside the package), else None."""
-    root = Path(__file__).resolve().parents[len(__name__.split(".")) - 1]  # the folder holding the senlib package
+    root = Path(__file__).resolve().parents[2]  # senlib/store/__init__.py: the folder holding the senlib package
     if root.name in ("site-packages", "dist-packages"):
         return None
     return root if (root / "app.py").is_file() and (root / "pyproject.toml").is_file() else None

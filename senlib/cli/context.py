@@ -15,8 +15,8 @@ from typing import TextIO
 
 import duckdb
 
-from .access import Viewer, local_viewer
-from .errors import InputError, SenlibError
+from senlib.access import Viewer, local_viewer
+from senlib.core.errors import InputError, SenlibError
 
 
 def login_name() -> str:

@@ -16,8 +16,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import store
-from .names import NEED_AREA, YEAR_GROUPS
+from senlib import store
+from senlib.core.names import NEED_AREA, YEAR_GROUPS
 
 EPOCH = date(1970, 1, 1)
 

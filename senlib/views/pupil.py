@@ -17,10 +17,10 @@ from urllib.parse import quote
 import duckdb
 import pandas as pd
 
-from . import access, rules
-from .access import Viewer
-from .errors import InputError
-from .names import (
+from senlib import access, rules
+from senlib.access import Viewer
+from senlib.core.errors import InputError
+from senlib.core.names import (
     AREAS,
     DECISIONS,
     EHC_DECISIONS,
@@ -36,7 +36,7 @@ from .names import (
     not_recorded,
     year_group_label,
 )
-from .schoolyear import year_group
+from senlib.core.schoolyear import year_group
 
 KEY_SEP = "|"
 PAGE_URL = "pupil"  # url path of pages/pupil.py
@@ -329,7 +329,7 @@ def figures(rec: PupilRecord, as_of: date) -> dict[str, dict]:
     start date; see `plan_path`) and one scaling chart per outcome with at least one score, keyed by outcome id. An
     outcome not scored yet has no chart (empty axes with only a baseline and a target say nothing): `not_scored`
     gives the sentence the page shows instead."""
-    from . import charts
+    from senlib.render import charts
 
     dated, _ = plan_path(rec.plans)
     figs = {"timeline": charts.to_spec(charts.plan_timeline(dated, as_of=as_of))} if not dated.empty else {}
@@ -352,7 +352,7 @@ def outcome_table(rec: PupilRecord) -> pd.DataFrame:
     """Per outcome: latest score, change since baseline and share of the way to target, from the record's scores.
 
     A quick per-pupil view for the page header; the authoritative figures (stalled etc.)
-    come from senlib.progress / the rules engine.
+    come from senlib.views.progress / the rules engine.
     """
     if rec.outcomes.empty:
         return pd.DataFrame(columns=["outcome_id", "area_label", "baseline", "latest", "target", "change", "share"])
