@@ -3,8 +3,10 @@
     make snapshot        (or: .venv/bin/python -m tests.golden.regenerate)
 
 writes tests/golden/demo_status_2026-11-23.csv from the same demo caseload the tests build
-(tests/conftest.py). tests/test_rules_golden.py compares against it, so any change in what
-the rules say about a pupil shows up as a diff of this file: review it, then regenerate.
+(tests/conftest.py), and tests/golden/every_rule_*_2026-11-23.csv from the hand-built caseload on
+which every rule of the policy fires (tests/golden/every_rule.py). tests/test_rules_golden.py and
+tests/test_rules_every_rule.py compare against them, so any change in what the rules say about a
+pupil shows up as a diff of these files: review it, then regenerate.
 """
 
 from __future__ import annotations
@@ -39,18 +41,29 @@ def snapshot_text(con: duckdb.DuckDBPyConnection) -> str:
     return out.to_csv(index=False, lineterminator="\n")
 
 
+def _write(path: Path, text: str, what: str) -> None:
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    path.write_text(text, encoding="utf-8")
+    changed = sum(1 for a, b in zip(old.splitlines(), text.splitlines(), strict=False) if a != b)
+    changed += abs(len(old.splitlines()) - len(text.splitlines()))
+    print(f"Wrote {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}: "
+          f"{text.count(chr(10)) - 1} {what}, {changed} line(s) changed.")
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         con = store.connect(Path(tmp) / "demo.duckdb")
         demo.generate(con, as_of=AS_OF, **DEMO)
         text = snapshot_text(con)
         con.close()
-    old = SNAPSHOT.read_text(encoding="utf-8") if SNAPSHOT.exists() else ""
-    SNAPSHOT.write_text(text, encoding="utf-8")
-    changed = sum(1 for a, b in zip(old.splitlines(), text.splitlines(), strict=False) if a != b)
-    changed += abs(len(old.splitlines()) - len(text.splitlines()))
-    print(f"Wrote {SNAPSHOT.relative_to(Path.cwd()) if SNAPSHOT.is_relative_to(Path.cwd()) else SNAPSHOT}: "
-          f"{text.count(chr(10)) - 1} pupils, {changed} line(s) changed. Review the diff (git diff) before committing.")
+    _write(SNAPSHOT, text, "pupils")
+    from tests.golden import every_rule  # the hand-built caseload on which every rule fires
+
+    con = every_rule.connect()
+    for part, text in every_rule.snapshot_texts(con).items():
+        _write(every_rule.SNAPSHOTS[part], text, "rows")
+    con.close()
+    print("Review the diff (git diff tests/golden) before committing.")
     return 0
 
 
