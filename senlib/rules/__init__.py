@@ -9,7 +9,9 @@ one DuckDB statement of named CTEs, in four layers:
     facts.py     fct_*   plans in force, the plan whose cadence applies, year groups, review history,
                          progress judged from scores, outcome scores, EHC requests
     cadence.py   rule_*  due dates, statuses and milestones, with their sentences
-    flags.py     rule_*  milestone and escalation flags, each a SELECT whose WHERE is the rule
+    flags.py     rule_*  milestone and escalation flags, each a SELECT whose WHERE is the rule's condition
+    registry.py          every rule's condition, one entry per rule id of policy.toml (which has its words,
+                         parameters and source): the layers assemble their SQL from it
     marts.py, quality.py what the pages and the command line read
     tracking.py          which fields each setting's imports carry: a rule needing a field no tracker of the
                          setting has does not fire (not tracked); a blank cell in a column that exists is not done

@@ -12,19 +12,18 @@ review date the tracker records is taken as the due date: the review in the diar
 at the last review, else the last diary date before the as-of date that is not recorded as held.
 Status: overdue after the due date; due_soon from the invitation window (invite_good_practice) up to it;
 no_review_date when there is no date at all to work from (unknown is not overdue: the sentence says what to record).
+Each rule's clock (its plan, the months between reviews, when it takes over) is its entry in registry.py.
 """
 
 from __future__ import annotations
 
 from senlib.core.names import PLAN_SHORT
-from senlib.rules.facts import SCHOOL_YEAR_START, birthday, plus_months
+from senlib.rules.expr import POLICY_JOIN, birthday, plus_months
 from senlib.rules.policy import default_policy
 from senlib.rules.query import CTE, Scope, plans_of
+from senlib.rules.registry import binding_clocks, cadence_rule, cadences, every_months, lead_time
 from senlib.rules.sentences import compile_sentence, count_text, date_text, lit
 from senlib.rules.tracking import CLOCK_FIELD, tracks
-
-CADENCE_RULES = ["sen_support_termly", "msp_termly", "ehcp_annual", "ehcp_under5", "ihcp_annual", "phase_transfer"]
-POLICY_JOIN = "JOIN stg_policy pol ON pol.setting_key = {a}.setting_key AND pol.la_key = {a}.la_key"
 
 
 def plan_label(col: str) -> str:
@@ -107,7 +106,7 @@ def status_reason(alias: str = "c") -> str:
     policy = default_policy()
     fields = status_fields(alias)
     whens = []
-    for rule_id in CADENCE_RULES:
+    for rule_id in cadences():
         rule = policy.rules[rule_id]
         say = {k: compile_sentence(t, fields, rule, where=f"{rule_id}.say.{k}") for k, t in rule.say.items()}
         unknown = say.get("unknown", lit("No review date can be worked out"))
@@ -129,21 +128,6 @@ def status_reason(alias: str = "c") -> str:
             f" ELSE (CASE {alias}.cadence_rule {' '.join(whens)} END) END)")
 
 
-def under_five(plan: str, clock_from: str, dob: str) -> str:
-    """SQL: rule ehcp_under5 applies: an EHCP whose shorter review would fall due before the child's birthday."""
-    return (f"coalesce({plan} = 'ehcp' AND {plus_months(clock_from, 'pol.ehcp_under5__months')}"
-            f" < {birthday(dob, 'pol.ehcp_under5__age_years')}, FALSE)")
-
-
-def every_months(plan: str, under5: str) -> str:
-    """SQL: the longest gap in months between two reviews of a plan, from the policy in force."""
-    return f"""(CASE {plan}
-                   WHEN 'ehcp' THEN if({under5}, pol.ehcp_under5__months, pol.ehcp_annual__months)
-                   WHEN 'my_support_plan' THEN pol.msp_termly__max_gap_months
-                   WHEN 'sen_support' THEN pol.sen_support_termly__max_gap_months
-                   WHEN 'ihcp' THEN pol.ihcp_annual__months END)"""
-
-
 def rule_source(col: str) -> str:
     """SQL: the source of the rule named in `col`."""
     whens = " ".join(f"WHEN '{r.id}' THEN {lit(r.source)}" for r in default_policy().rules.values())
@@ -155,6 +139,23 @@ def cadence(scope: Scope) -> list[CTE]:
     # the clock runs from the last review, else the plan's start; where the setting's trackers have no review date at
     # all (not tracked) a plan's start alone never makes a review late: the next review date recorded is the due date
     clock = f"if({tracks('s', [CLOCK_FIELD])}, greatest(h.last_review, s.plan_start), NULL)"
+    # the columns of the rules' conditions (registry): a clock that takes over from its plan's other one
+    # (ehcp_under5), and a clock that binds over the plan's own (phase_transfer)
+    sep = ",\n               "
+    takeovers = sep.join(f"{c.takes_over[1]('s.plan_type', clock, 's.dob')} AS {c.takes_over[0]}"
+                         for c in cadences().values() if c.takes_over) + ","
+    transfer = sep.join(c.clock_columns for _, c in binding_clocks())
+    binds = sep.join(f"{c.binds[1]} AS {c.binds[0]}" for _, c in binding_clocks() if c.binds) + ","
+    due_date = "c.regular_due"
+    for _, c in reversed(binding_clocks()):
+        if c.binds:
+            due_date = f"if({c.binds[0]}, {c.binds[2]}, {due_date})"
+
+    def lead(rule_id: str, name: str) -> str:
+        """The date a milestone falls due, before the next review, for the plans of the rule."""
+        return (f"if(list_contains({plans_of(rule_id)}, c.plan_type),\n"
+                f"                  next_review - {lead_time(rule_id)}, NULL) AS {name}")
+
     return [
         ("rule_clock", f"""
         -- the clock of each evaluated plan: from the last review, else from the plan's start (or the date
@@ -168,20 +169,11 @@ def cadence(scope: Scope) -> list[CTE]:
                {clock} AS clock_from,
                coalesce(n.planned_review, h.last_next_date, n.missed_review) AS recorded_next,
                {birthday('s.dob', 'pol.ehcp_under5__age_years')} AS young_birthday,
-               {under_five('s.plan_type', clock, 's.dob')} AS under5,
-               {every_months('s.plan_type', 'under5')} AS every_months,
+               {takeovers}
+               {every_months('s.plan_type')} AS every_months,
                coalesce({plus_months(clock, 'every_months')},
                         recorded_next) AS regular_due,
-               -- phase_transfer: a transfer year for this setting's phase, and the deadlines of this school year
-               s.plan_type = 'ehcp' AND {tracks('s', [CLOCK_FIELD])} AND coalesce(list_contains(
-                   if(s.phase = 'infant', pol.phase_transfer__infant_transfer_years, pol.phase_transfer__transfer_years),
-                   s.year_group), FALSE) AS transfer_year,
-               if(list_contains(pol.phase_transfer__post16_years, s.year_group),
-                  pol.phase_transfer__post16_amend_by, pol.phase_transfer__amend_by) AS amend_md,
-               make_date(year({SCHOOL_YEAR_START}) + 1, CAST(left(amend_md, 2) AS INTEGER),
-                         CAST(right(amend_md, 2) AS INTEGER)) AS amend_by,
-               amend_by - 7 * pol.phase_transfer__review_weeks AS transfer_review_by,
-               coalesce(h.last_review >= {SCHOOL_YEAR_START}, FALSE) AS transfer_review_held
+               {transfer}
         FROM fct_subjects s
         LEFT JOIN fct_history h ON h.pk = s.pk AND h.plan_type = s.plan_type
         LEFT JOIN fct_next n ON n.pk = s.pk AND n.plan_type = s.plan_type
@@ -189,17 +181,12 @@ def cadence(scope: Scope) -> list[CTE]:
         ("rule_due", f"""
         -- the due date and the rule that sets it; the status on the as-of date
         SELECT c.*,
-               c.transfer_year AND NOT c.transfer_review_held
-                   AND (c.regular_due IS NULL OR c.transfer_review_by < c.regular_due) AS transfer_binds,
-               if(transfer_binds, c.transfer_review_by, c.regular_due) AS due_date,
-               CASE WHEN transfer_binds THEN 'phase_transfer'
-                    WHEN c.plan_type = 'ehcp' THEN if(c.under5, 'ehcp_under5', 'ehcp_annual')
-                    WHEN c.plan_type = 'my_support_plan' THEN 'msp_termly'
-                    WHEN c.plan_type = 'sen_support' THEN 'sen_support_termly'
-                    ELSE 'ihcp_annual' END AS cadence_rule,
+               {binds}
+               {due_date} AS due_date,
+               {cadence_rule('c.plan_type')} AS cadence_rule,
                CASE WHEN due_date IS NULL THEN 'no_review_date'
                     WHEN $as_of > due_date THEN 'overdue'
-                    WHEN $as_of >= due_date - 7 * pol.invite_good_practice__weeks THEN 'due_soon'
+                    WHEN $as_of >= due_date - {lead_time('invite_good_practice')} THEN 'due_soon'
                     ELSE 'on_track' END AS status,
                if(due_date IS NULL, NULL, greatest($as_of - due_date, 0)) AS days_overdue
         FROM rule_clock c
@@ -211,12 +198,9 @@ def cadence(scope: Scope) -> list[CTE]:
                CASE WHEN c.planned_review IS NOT NULL THEN 'scheduled'
                     WHEN c.last_next_date >= $as_of THEN 'agreed'
                     WHEN c.due_date IS NOT NULL THEN 'due_date' END AS next_review_basis,
-               if(list_contains({plans_of('invite_good_practice')}, c.plan_type),
-                  next_review - 7 * pol.invite_good_practice__weeks, NULL) AS invite_by,
-               if(list_contains({plans_of('invite_statutory')}, c.plan_type),
-                  next_review - 7 * pol.invite_statutory__weeks, NULL) AS invite_statutory_by,
-               if(list_contains({plans_of('advice_before')}, c.plan_type),
-                  next_review - 7 * pol.advice_before__weeks, NULL) AS reports_by,
+               {lead('invite_good_practice', 'invite_by')},
+               {lead('invite_statutory', 'invite_statutory_by')},
+               {lead('advice_before', 'reports_by')},
                coalesce(c.planned_review = next_review AND c.planned_invitations IS NOT NULL, FALSE) AS invitations_sent,
                coalesce(c.planned_review = next_review AND c.planned_reports IS NOT NULL, FALSE) AS reports_received,
                CASE WHEN invite_by IS NULL THEN NULL WHEN invitations_sent THEN 'done'

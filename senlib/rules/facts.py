@@ -10,32 +10,14 @@ score histories; EHC needs assessment requests.
 from __future__ import annotations
 
 from senlib.core.schoolyear import sql_year_code
+from senlib.rules.expr import SCHOOL_YEAR_START, score_at, year_code_index
 from senlib.rules.query import CTE, Scope
+from senlib.rules.registry import judged
 
 # Order of reviews and scores when the latest few are kept: by date; on the same day a review judged
 # less than expected and a higher score count as the later, so the choice never depends on row order.
 REVIEW_ORDER = "(epoch(r.review_date) + coalesce(list_position(['more', 'expected', 'less'], r.progress), 0) * 0.01)"
 SCORE_ORDER = "(epoch(score_date) + score / 1000.0)"
-# 1 September that opens the school year of the as-of date.
-SCHOOL_YEAR_START = "make_date(CASE WHEN month($as_of) >= 9 THEN year($as_of) ELSE year($as_of) - 1 END, 9, 1)"
-
-
-def year_code_index(code: str) -> str:
-    """SQL: the index of a year-group code ('N1' -2, 'N2' -1, 'R' 0, '1'..'14'); NULL if it is not one."""
-    return (f"(CASE {code} WHEN 'N1' THEN -2 WHEN 'N2' THEN -1 WHEN 'R' THEN 0 "
-            f"ELSE if(TRY_CAST({code} AS INTEGER) BETWEEN 1 AND 14, TRY_CAST({code} AS INTEGER), NULL) END)")
-
-
-def birthday(dob: str, years: str) -> str:
-    """SQL: the date a child born on `dob` turns `years`; a 29 February child has birthdays on 1 March
-    in other years (England: Family Law Reform Act 1969, s. 9)."""
-    plain = f"CAST({dob} + to_years({years}) AS DATE)"
-    return f"({plain} + CASE WHEN month({dob}) = 2 AND day({dob}) = 29 AND day({plain}) = 28 THEN 1 ELSE 0 END)"
-
-
-def plus_months(day: str, months: str) -> str:
-    """SQL: a date some months later; the 31st becomes the month's last day (31 Aug + 6 months = 28/29 Feb)."""
-    return f"CAST({day} + to_months({months}) AS DATE)"
 
 
 def year_index(p: str) -> str:
@@ -52,11 +34,6 @@ def year_group(p: str) -> str:
 def year_group_mismatch(p: str) -> str:
     """SQL: the recorded year group disagrees with the one derived from the date of birth."""
     return f"coalesce({year_code_index(f'{p}.recorded_year_group')} <> {p}.derived_index, FALSE)"
-
-
-def score_at(history: str, day: str) -> str:
-    """SQL: the latest {d, s} of a newest-first score history on or before `day` (NULL if none)."""
-    return f"list_filter({history}, lambda e: e.d <= {day})[1]"
 
 
 def facts(scope: Scope) -> list[CTE]:
@@ -177,9 +154,7 @@ def facts(scope: Scope) -> list[CTE]:
         -- target, on a 0-10 scale; judged against the policy's expected / more-than-expected rises
         SELECT g.pk, g.plan_type,
                map_from_entries(list({{'key': g.recency,
-                                      'value': CASE WHEN g.gain >= pol.progress_from_scores__more_gain THEN 'more'
-                                                    WHEN g.gain >= pol.progress_from_scores__expected_gain THEN 'expected'
-                                                    ELSE 'less' END}})) AS judged
+                                      'value': {judged('g.gain', "ELSE 'less'", ' ' * 52)}}})) AS judged
         FROM ({gains("fct_unjudged", "x.recency", "x.setting_key, x.la_key")}) g
         JOIN stg_policy pol ON pol.setting_key = g.setting_key AND pol.la_key = g.la_key
         GROUP BY g.pk, g.plan_type"""),
@@ -246,9 +221,7 @@ def progress(source: str, prefix: str) -> list[CTE]:
         (f"{prefix}_progress", f"""
         SELECT r.*,
                coalesce(r.progress,
-                        CASE WHEN g.gain >= pol.progress_from_scores__more_gain THEN 'more'
-                             WHEN g.gain >= pol.progress_from_scores__expected_gain THEN 'expected'
-                             WHEN g.gain IS NOT NULL THEN 'less' END) AS progress_judged,
+                        {judged('g.gain', "WHEN g.gain IS NOT NULL THEN 'less'", ' ' * 29)}) AS progress_judged,
                CASE WHEN r.progress IS NOT NULL THEN 'recorded' WHEN g.gain IS NOT NULL THEN 'derived' END AS progress_source,
                g.gain AS average_gain
         FROM {source} r

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from senlib.core.schoolyear import sql_year_code
-from senlib.rules.cadence import POLICY_JOIN, plan_label
-from senlib.rules.facts import SCHOOL_YEAR_START, year_group, year_group_mismatch
-from senlib.rules.flags import stalled, stalled_note
+from senlib.rules.cadence import plan_label
+from senlib.rules.expr import POLICY_JOIN, SCHOOL_YEAR_START
+from senlib.rules.facts import year_group, year_group_mismatch
 from senlib.rules.policy import default_policy
 from senlib.rules.query import CTE, Scope
+from senlib.rules.registry import per_year, stalled, stalled_note
 from senlib.rules.sentences import compile_sentence, count_text, date_text, lit
 
 
@@ -86,9 +87,7 @@ def register(scope: Scope) -> list[CTE]:
     """
     return [("mart_register", f"""
         SELECT c.pk, c.plan_type, c.is_main,
-               CASE c.plan_type WHEN 'sen_support' THEN pol.sen_support_termly__reviews_per_year
-                                WHEN 'my_support_plan' THEN pol.msp_termly__reviews_per_year
-                                ELSE ceil(12.0 / c.every_months) END AS per_year,
+               {per_year('c.plan_type', 'c.every_months')} AS per_year,
                {SCHOOL_YEAR_START} AS year_start,
                make_date(year({SCHOOL_YEAR_START}) + 1, 8, 31) AS year_end,
                greatest(coalesce(c.plan_start, year_start), year_start) AS counted_from,

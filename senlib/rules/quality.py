@@ -9,46 +9,21 @@ council decision and (from Year 9) preparing for adulthood.
 from __future__ import annotations
 
 from senlib.core.schoolyear import sql_year_index
-from senlib.rules.cadence import every_months, plan_label, under_five
-from senlib.rules.facts import plus_months, progress, year_code_index
+from senlib.rules.cadence import plan_label
+from senlib.rules.expr import plus_months, year_code_index
+from senlib.rules.facts import progress
 from senlib.rules.query import CTE, Scope
+from senlib.rules.registry import cadences, every_months, quality_checks
 from senlib.rules.tracking import check_tracks
 
 CHECKS = ["held_on_time", "invitations_in_time", "reports_in_time", "parents_involved", "child_contributed",
           "next_date_set", "outcomes_scored"]
 
 
-# Each check, as SQL over q_progress (q) with the policy (pol), outcome scores (sc) and first outcome start (oc).
-CHECK_SQL: dict[str, str] = {
-    "held_on_time": "q.review_date <= due_date",
-    "invitations_in_time": "q.invitations_sent <= q.review_date - 7 * pol.invite_good_practice__weeks",
-    "invitations_statutory": "if(q.plan_type = 'ehcp', q.invitations_sent <= q.review_date - 7 * pol.invite_statutory__weeks, NULL)",
-    "reports_in_time": "q.reports_received <= q.review_date - 7 * pol.advice_before__weeks",
-    "parents_involved": "q.parent_attended",
-    "child_contributed": "q.child_contributed",
-    "next_date_set": "q.next_review_date IS NOT NULL",
-    "outcomes_scored": """CASE WHEN sc.nearest_score IS NOT NULL THEN TRUE
-                    WHEN coalesce(oc.first_start <= q.review_date + pol.review_quality__score_window_days, oc.pk IS NOT NULL)
-                    THEN FALSE END""",
-    "report_sent_in_time": """if(q.plan_type = 'ehcp',
-                  CASE WHEN q.report_sent IS NOT NULL THEN q.report_sent <= q.review_date + 7 * pol.report_after__weeks
-                       WHEN $as_of > q.review_date + 7 * pol.report_after__weeks THEN FALSE END, NULL)""",
-    "la_decision_in_time": """if(q.plan_type = 'ehcp',
-                  CASE WHEN q.la_decision_date IS NOT NULL THEN q.la_decision_date <= q.review_date + 7 * pol.la_decision__weeks
-                       WHEN $as_of > q.review_date + 7 * pol.la_decision__weeks THEN FALSE END, NULL)""",
-}
-
-
-# Checks whose field may be left blank, with the value where the setting's imports are known to have its column: a
-# blank cell there is not done (FALSE). Where the setting has no import record (the demo, data entered in the app)
-# a blank stays unknown (NULL), as before. Advice before a review is required for an EHC plan only.
-BLANK_NOT_DONE: dict[str, str] = {
-    "invitations_in_time": "coalesce({sql}, FALSE)",
-    "invitations_statutory": "if(q.plan_type = 'ehcp', coalesce({sql}, FALSE), NULL)",
-    "reports_in_time": "if(q.plan_type = 'ehcp', coalesce({sql}, FALSE), {sql})",
-    "parents_involved": "coalesce({sql}, FALSE)",
-    "child_contributed": "coalesce({sql}, FALSE)",
-}
+# Each check, as SQL over q_progress (q) with the policy (pol), outcome scores (sc) and first outcome start (oc): the
+# review_quality entry of the registry; and the checks whose blank cell is not done where the column is known.
+CHECK_SQL: dict[str, str] = quality_checks().checks
+BLANK_NOT_DONE: dict[str, str] = quality_checks().blank_not_done
 
 
 def _gated(check: str, sql: str) -> str:
@@ -66,6 +41,9 @@ def quality(scope: Scope) -> list[CTE]:
     """CTEs q_*: every held review with its plan, previous review, due date, progress and checks (a check on a field
     the setting's trackers do not have is NULL: not tracked, neither passed nor failed)."""
     checks_sql = ",\n               ".join(f"{_gated(name, sql)} AS {name}" for name, sql in CHECK_SQL.items())
+    # the clock that takes over from the plan's other one at the time of the review (ehcp_under5)
+    takeovers = "".join(f"{c.takes_over[1]('q.plan_type', 'greatest(q.previous_review, q.plan_start)', 'q.dob')}"
+                        f" AS {c.takes_over[0]}," for c in cadences().values() if c.takes_over)
     return [
         ("q_reviews", """
         -- every held review of a pupil in scope; a review with no plan type counts for the pupil's main plan
@@ -95,8 +73,8 @@ def quality(scope: Scope) -> list[CTE]:
         ("q_checks", f"""
         SELECT q.*,
                greatest(q.previous_review, q.plan_start) AS clock_from,
-               {under_five('q.plan_type', 'greatest(q.previous_review, q.plan_start)', 'q.dob')} AS under5,
-               {plus_months('greatest(q.previous_review, q.plan_start)', every_months('q.plan_type', 'under5'))} AS due_date,
+               {takeovers}
+               {plus_months('greatest(q.previous_review, q.plan_start)', every_months('q.plan_type'))} AS due_date,
                {checks_sql},
                {check_tracks('pfa_covered', 'q')} AS pfa_tracked,
                q.plan_type = 'ehcp' AND if(q.dob IS NULL, q.year_index, {sql_year_index('q.dob', 'q.review_date')})
