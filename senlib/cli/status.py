@@ -1,8 +1,10 @@
 """`python -m senlib status`: every pupil's review status on a date, as a summary or JSON.
 
-    python -m senlib status [--db PATH] [--as-of YYYY-MM-DD] [--json] [--rows]
+    python -m senlib status [--db PATH] [--as-of YYYY-MM-DD] [--json] [--rows] [--sql]
 
-With --json it prints one JSON object: as_of, summary (by_status, by_flag, by_plan_type) and,
+With --sql it prints, instead of running it, the SQL statement the evaluation runs: the whole policy as one
+readable statement (staging -> facts -> rules -> marts, the policy in force and the settings in scope written in),
+which runs as printed in the duckdb shell on the same database. With --json it prints one JSON object: as_of, summary (by_status, by_flag, by_plan_type) and,
 with --rows, pupils (one object per pupil). Without --json it prints a readable summary, and
 with --rows a table of the pupils whose review is overdue, has no date recorded or is due soon, or who carry a flag.
 """
@@ -16,12 +18,13 @@ from typing import Any
 
 import pandas as pd
 
-from senlib import store
+from senlib import access, store
 from senlib.cli import EXIT_OK, command, parse_date
 from senlib.cli.context import Context
 from senlib.core.names import PLAN_TYPES, REVIEW_STATUS
-from senlib.rules.evaluate import pupil_status
+from senlib.rules.evaluate import pupil_status, status_sql
 from senlib.rules.policy import default_policy
+from senlib.rules.query import readable
 
 # Keys of each pupil in the JSON output, in order (issue 4).
 # Each pupil's verdict explains itself: the cadence rule that set the due date, its sentence and source, and each
@@ -40,6 +43,20 @@ def _args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a readable summary")
     p.add_argument("--rows", action="store_true",
                    help="include one entry per pupil (JSON), or a table of pupils needing attention (text)")
+    p.add_argument("--sql", action="store_true",
+                   help="print the SQL statement the evaluation runs (the whole policy, as one statement) instead of running it")
+
+
+def statement(ctx: Context, as_of: date) -> str:
+    """The statement `status` runs on `as_of` for the command line's viewer, with a header saying what it is."""
+    settings = access.staff_scope(ctx.viewer())
+    scope = "every setting" if settings is None else ", ".join(settings) or "no setting"
+    header = (f"-- python -m senlib status --as-of {as_of.isoformat()}: every pupil's review status on {as_of:%-d %b %Y}"
+              f" ({scope}), as one statement.\n"
+              "-- Layers: staging (stg_*: the store on the as-of date) -> facts (fct_*) -> rules (rule_*) -> marts (mart_*).\n"
+              "-- Each rule's condition is its entry in senlib/rules/registry.py; its sentences, parameters and source\n"
+              "-- are in senlib/rules/policy.toml; the values in force (with the setting's overrides) are stg_policy.\n")
+    return header + readable(ctx.db(), as_of, settings, status_sql).strip() + ";"
 
 
 def summary(df: pd.DataFrame) -> dict[str, Any]:
@@ -111,6 +128,9 @@ def _text(df: pd.DataFrame, as_of: date, db: str, with_rows: bool) -> str:
          _args, db="read")
 def run_status(args: argparse.Namespace, ctx: Context) -> int:
     as_of = args.as_of or date.today()
+    if args.sql:
+        print(statement(ctx, as_of), file=ctx.stdout)
+        return EXIT_OK
     df = pupil_status(ctx.db(), as_of)
     if args.json:
         out: dict[str, Any] = {"as_of": as_of.isoformat(), "summary": summary(df)}

@@ -7,6 +7,7 @@ staging (the store as it stood on the as-of date) -> facts (what happened to eac
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -73,9 +74,9 @@ def with_ctes(ctes: Sequence[CTE], final: str) -> str:
     return f"WITH\n{body}\n{final}"
 
 
-def run(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None,
-        build: Callable[[Scope], str], extra: dict | None = None) -> pd.DataFrame:
-    """Build the statement for this scope (the policy in force written into it), run it, return a DataFrame."""
+def prepare(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None,
+            build: Callable[[Scope], str], extra: dict | None = None) -> tuple[str, dict]:
+    """The statement for this scope (the policy in force written into it) and the values of its parameters."""
     if isinstance(settings, str):
         settings = [settings]
     if isinstance(as_of, datetime):
@@ -90,13 +91,38 @@ def run(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | N
     sql = build(scope).replace("$as_of", f"DATE '{as_of.isoformat()}'")
     values = {"settings": list(scope.settings or []), "ov_settings": relation.settings,
               "ov_las": relation.local_authorities, **(extra or {})}
-    params = {k: v for k, v in values.items() if f"${k}" in sql}
+    return sql, {k: v for k, v in values.items() if f"${k}" in sql}
+
+
+def run(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None,
+        build: Callable[[Scope], str], extra: dict | None = None) -> pd.DataFrame:
+    """Build the statement for this scope (the policy in force written into it), run it, return a DataFrame."""
+    sql, params = prepare(cur, as_of, settings, build, extra)
     # execute() binds the long statement once; sql() would bind it again to learn the columns first,
     # which costs more here than the extra copy of the rows DuckDB warns about.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
         table = cur.execute(sql, params).to_arrow_reader().read_all()
     return to_frame(table)
+
+
+def _literal(value: object) -> str:
+    """A parameter's value as a SQL literal (strings, dates, lists of strings)."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    if isinstance(value, date):
+        return f"DATE '{value.isoformat()}'"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def readable(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None,
+             build: Callable[[Scope], str], extra: dict | None = None) -> str:
+    """The statement `run` would execute, as one self-contained statement: its parameters written in as literals,
+    so it runs as printed (for example in the duckdb shell on the same database)."""
+    sql, params = prepare(cur, as_of, settings, build, extra)
+    for name in sorted(params, key=len, reverse=True):
+        sql = re.sub(rf"\${name}\b", lambda _m, v=params[name]: _literal(v), sql)
+    return sql
 
 
 def _pandas_type(t: pa.DataType) -> object:
