@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 DB     ?= data/caseload.duckdb
 
-.PHONY: run test lint demo snapshot bench clean
+.PHONY: run test lint demo snapshot rules-doc bench clean
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || ($(PYTHON) -m venv --without-pip $(VENV) && $(PY) scripts/bootstrap_pip.py)
@@ -34,6 +34,9 @@ demo: $(VENV)/.installed
 
 snapshot: $(VENV)/.dev-installed
 	$(PY) -m tests.golden.regenerate
+
+rules-doc: $(VENV)/.installed
+	$(PY) -m senlib.rules.docs docs/rules.md
 
 bench: $(VENV)/.dev-installed
 	@for f in benchmarks/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done

@@ -14,6 +14,9 @@ from senlib.views import escalations
 from .conftest import AS_OF
 from .senco_status import status_frame
 
+# the source of consider_pcp_msp in policy.toml, in words a user can follow
+CONSIDER_PCP_MSP_SOURCE = "Local authority guidance: SEN support and the graduated response; SEND Code of Practice 2015, paragraphs 6.44–6.56"
+
 POLICY_ORDER = ["consider_pcp_msp", "consider_ehc_request", "early_years_forum", "consider_reducing", "targets_not_smart",
                 "stalled_outcome", "amend_ehcp"]
 
@@ -24,13 +27,13 @@ def status() -> pd.DataFrame:
         {"pupil_id": "S1", "first_name": "Ada", "last_name": "Lovelace",
          "flags": ["invite_good_practice", "consider_pcp_msp", "stalled_outcome"],
          "flag_reasons": ["invitations late", "two reviews less than expected", "O1 3 → 3"],
-         "flag_sources": ["Guidance 001", "Guidance 004", "Guidance 001 (scaling)"]},
+         "flag_sources": ["Local authority guidance: Purpose of the Review", "Local authority guidance: SEN support and the graduated response", "Local authority guidance: Purpose of the Review (scaling techniques)"]},
         {"pupil_id": "M1", "first_name": "Alan", "last_name": "Turing", "plan_type": "my_support_plan",
          "plan_start": "2026-01-10", "reviews_held": 3, "flags": ["consider_ehc_request"],
-         "flag_reasons": ["MSP cycles less than expected"], "flag_sources": ["Guidance 004, 003"]},
+         "flag_reasons": ["MSP cycles less than expected"], "flag_sources": ["Local authority guidance: SEN support and the graduated response; Local authority guidance: Reviewing SEN Support"]},
         {"pupil_id": "M2", "first_name": "Grace", "last_name": "Hopper", "plan_type": "my_support_plan",
          "plan_start": "2026-06-01", "reviews_held": 1, "flags": ["consider_ehc_request"],
-         "flag_reasons": ["<b>MSP</b> [x](javascript:alert(1))"], "flag_sources": ["Guidance 004, 003"]},
+         "flag_reasons": ["<b>MSP</b> [x](javascript:alert(1))"], "flag_sources": ["Local authority guidance: SEN support and the graduated response; Local authority guidance: Reviewing SEN Support"]},
         {"pupil_id": "K1", "first_name": "Only", "last_name": "Milestones", "flags": ["invite_good_practice"],
          "flag_reasons": ["x"], "flag_sources": ["y"]},
         {"pupil_id": "L1", "first_name": "Has", "last_name": "Left", "has_left": True, "flags": ["consider_reducing"],
@@ -47,7 +50,7 @@ def test_only_escalation_flags_of_pupils_on_roll(status):
     assert list(zip(f["rule"], f["pupil_id"], strict=True)) == [
         ("consider_pcp_msp", "S1"), ("consider_ehc_request", "M2"), ("consider_ehc_request", "M1"), ("stalled_outcome", "S1")]
     s1 = f[(f["pupil_id"] == "S1") & (f["rule"] == "stalled_outcome")].iloc[0]
-    assert s1["reason"] == "O1 3 → 3" and s1["source"] == "Guidance 001 (scaling)"  # each flag keeps its own sentence
+    assert s1["reason"] == "O1 3 → 3" and s1["source"] == "Local authority guidance: Purpose of the Review (scaling techniques)"  # each flag keeps its own sentence
     assert s1["title"] == "Outcome stalled" and s1["pupil"] == "Lovelace, Ada" and s1["key"] == "Oak School|S1"
     assert f.loc[f["pupil_id"] == "M2", "reason"].iloc[0] == "<b>MSP</b> [x](javascript:alert(1))"  # data, never markup
     assert escalations.counts(f) == {"pupils": 3, "flags": 4}
@@ -65,7 +68,7 @@ def test_a_missing_sentence_is_blank_not_shifted(status):
     odd.at[0, "flag_sources"] = []
     f = escalations.flagged(odd).set_index(["pupil_id", "rule"])
     assert f.loc[("S1", "consider_pcp_msp"), "reason"] == "" and f.loc[("S1", "stalled_outcome"), "reason"] == ""
-    assert f.loc[("S1", "consider_pcp_msp"), "source"] == "Guidance 004"  # the rule's own source
+    assert f.loc[("S1", "consider_pcp_msp"), "source"] == CONSIDER_PCP_MSP_SOURCE  # the rule's own source
     assert f.loc[("M1", "consider_ehc_request"), "reason"] == "MSP cycles less than expected"
 
 
@@ -91,7 +94,7 @@ def test_groups_cover_every_rule_with_its_sentence_and_source(status):
     assert len(by["consider_ehc_request"].pupils) == 2 and by["amend_ehcp"].pupils.empty
     assert by["consider_pcp_msp"].title == "Consider a PCP meeting and My Support Plan"
     assert "2 reviews" in by["consider_pcp_msp"].summary and "{" not in by["consider_pcp_msp"].summary
-    assert by["consider_pcp_msp"].source == "Guidance 004"
+    assert by["consider_pcp_msp"].source == CONSIDER_PCP_MSP_SOURCE
 
 
 def test_summaries_follow_a_settings_own_values(demo_con):

@@ -48,7 +48,8 @@ def test_every_rule_is_listed_with_its_source(demo_db, monkeypatch):
     for rule_id in default_policy().rules:
         assert f"`{rule_id}`" in labels
     captions = " ".join(c.value for c in at.caption)
-    assert "SEND Regulations 2014, reg. 18" in captions and "Guidance 004" in captions
+    assert "SEND Regulations 2014, regulation 18" in captions
+    assert "Local authority guidance: SEN support and the graduated response" in captions and "Guidance 0" not in captions
 
 
 def test_senco_changes_a_value_for_one_council_and_it_is_audited(demo_db, monkeypatch):

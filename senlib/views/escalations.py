@@ -25,8 +25,9 @@ EHC_REQUEST = "consider_ehc_request"
 def evidence_cycles(cur: duckdb.DuckDBPyConnection | None = None, setting: str | None = None,
                     local_authority: str | None = None) -> int:
     """APDR cycles a request for EHC needs assessment needs under the My Support Plan (the policy's
-    consider_ehc_request.evidence_cycles; guidance 004, 003): the value in force for the setting and council when a
-    cursor is given (a SENCo may change it on the Rules page), else the default."""
+    consider_ehc_request.evidence_cycles; local authority guidance: SEN support and the graduated response): the
+    value in force for the setting and council when a cursor is given (a SENCo may change it on the Rules page),
+    else the default."""
     if cur is None:
         return int(default_policy().param(EHC_REQUEST, "evidence_cycles").value)
     return int(load_policy(cur, setting, local_authority).values[EHC_REQUEST]["evidence_cycles"])
