@@ -8,7 +8,7 @@ import streamlit as st
 from senlib import store
 from senlib.render import charts, exports, layout
 from senlib.render.charts import STATUS_COLOURS, STATUS_ORDER
-from senlib.rules import default_policy
+from senlib.rules import default_policy, in_force
 from senlib.views import caseload
 from ui.senco import open_button, open_clicked_pupil, scope, status_frame
 from ui.state import (
@@ -82,7 +82,7 @@ m[1].metric(charts.status_word("overdue"), f"{n['overdue']:,}", help="Review due
 m[2].metric(f"{charts.STATUS_SYMBOLS['no_review_date']} No review date", f"{n['no_review_date']:,}",
             help="No review, plan start or next review date recorded, so the review cannot be dated; the Why column "
                  "says what to record. Not counted as on time.")
-m[3].metric(charts.status_word("due_soon"), f"{n['due_soon']:,}", help="Review due within the invitation window (6 weeks by default).")
+m[3].metric(charts.status_word("due_soon"), f"{n['due_soon']:,}", help=f"Review due within the invitation window ({in_force(cursor(), 'invite_good_practice', 'weeks', settings)} before it).")
 m[4].metric(charts.status_word("on_track"), f"{n['on_track']:,}")
 m[5].metric("With a flag", f"{n['flagged']:,}", help="A rule has raised something to look at; the Flags column says what.")
 

@@ -9,6 +9,7 @@ import streamlit as st
 from senlib import store
 from senlib.access import Viewer
 from senlib.render import charts
+from senlib.rules import in_force
 from senlib.views import compliance
 from ui.auth import current_viewer
 from ui.senco import scope, status_frame
@@ -95,7 +96,7 @@ m[1].metric("Overdue", f"{h['overdue']:,}", help="Pupils whose review date has p
 m[2].metric("No review date", f"{h['no_review_date']:,}",
             help="Pupils with no review, plan start or next review date recorded: their review cannot be dated, "
                  "so it counts as not on time.")
-m[3].metric("Due soon", f"{h['due_soon']:,}", help="Reviews falling due within the invitation window (6 weeks by default).")
+m[3].metric("Due soon", f"{h['due_soon']:,}", help=f"Reviews falling due within the invitation window ({in_force(cursor(), 'invite_good_practice', 'weeks', settings)} before the review).")
 m[4].metric("Reviews held", f"{h['reviews_held']:,}",
             help=f"Reviews held this school year, since {h['year_start']:%d/%m/%Y}." if h["year_start"] is not None else None)
 m[5].metric("Required this year", f"{h['reviews_required']:,}",

@@ -9,6 +9,7 @@ from senlib import store
 from senlib.core.names import MILESTONE_STATES
 from senlib.render import charts, exports, layout
 from senlib.render.charts import OKABE_ITO, STATUS_COLOURS
+from senlib.rules import in_force
 from senlib.views import upcoming
 from ui.senco import open_button, open_clicked_pupil, scope, status_frame
 from ui.state import UPCOMING_NAMES, UPCOMING_OPEN, UPCOMING_SETTINGS, UPCOMING_WEEKS, cursor, data_version
@@ -150,10 +151,10 @@ st.dataframe(review_table, hide_index=True, width="stretch", height=min(38 + 35 
     "review": day("Meeting", help="The review meeting: scheduled, or agreed at the last review. "
                   "Blank: no date recorded yet; invitations and reports are then counted back from the due date."),
     "due_date": day("Must be held by", help="The latest date the rules allow for this review."),
-    "invite_by": day("Invitations by", help="Invitations and the current plan (good practice: 6 weeks before)."),
+    "invite_by": day("Invitations by", help=f"Invitations and the current plan (good practice: {in_force(cursor(), 'invite_good_practice', 'weeks', settings)} before)."),
     "invite_state": _pills("Invitations", MILESTONE_STATES, STATE_COLOURS, width=width["invite_state"]),
-    "invite_statutory_by": day("Statutory invitations by", help="EHC plans: at least 2 weeks before (SEND Regulations 2014, reg. 20)."),
-    "reports_by": day("Reports by", help="EHC plans: reports and advice circulated at least 2 weeks before."),
+    "invite_statutory_by": day("Statutory invitations by", help=f"EHC plans: at least {in_force(cursor(), 'invite_statutory', 'weeks', settings)} before (SEND Regulations 2014, regulation 20)."),
+    "reports_by": day("Reports by", help=f"EHC plans: reports and advice circulated at least {in_force(cursor(), 'advice_before', 'weeks', settings)} before."),
     "reports_state": _pills("Reports", MILESTONE_STATES, STATE_COLOURS, width=width.get("reports_state"))})
 open_clicked_pupil(UPCOMING_OPEN + "reviews", rv["key"])
 

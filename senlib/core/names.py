@@ -249,7 +249,7 @@ REVIEW_CHECKS: dict[str, str] = {
 }
 # The further checks of an EHC plan's review (review_quality), as the Compliance, Rules and Pupil pages name them.
 EHCP_REVIEW_CHECKS: dict[str, str] = {
-    "invitations_statutory": "Invitations at least 2 weeks before (EHCP)",
+    "invitations_statutory": "Statutory invitations in time (EHCP)",
     "report_sent_in_time": "Review report sent to the council in time (EHCP)",
     "la_decision_in_time": "Council decision in time (EHCP)",
     "pfa_covered": "Preparing for adulthood covered (EHCP from Year 9)",

@@ -18,7 +18,8 @@ one DuckDB statement of named CTEs, in four layers:
 
 Public API (cursor, as_of: date, settings: Sequence[str] | None = None) -> pandas.DataFrame:
 pupil_status, due_dates, review_quality, ehc_request_clocks, register_summary, outcome_progress;
-and load_policy, set_override, clear_override, policy_table, default_policy for the policy itself.
+and load_policy, set_override, clear_override, policy_table, default_policy, in_force (a value in force, in
+words, for help texts) for the policy itself.
 The command line is `python -m senlib status` (cli.py). A per-pupil Python version of the cadence rules,
 the benchmark's yardstick and the tests' cross-check, is benchmarks/baseline_rules.py (not part of the product).
 """
@@ -37,6 +38,7 @@ from senlib.rules.policy import (
     PolicyError,
     clear_override,
     default_policy,
+    in_force,
     load_policy,
     policy_table,
     set_override,
@@ -49,6 +51,7 @@ __all__ = [
     "default_policy",
     "due_dates",
     "ehc_request_clocks",
+    "in_force",
     "load_policy",
     "main_plans",
     "outcome_progress",

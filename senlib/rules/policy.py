@@ -406,6 +406,21 @@ def load_policy(cur: duckdb.DuckDBPyConnection, setting: str | None = None, loca
     return resolve(overrides(cur), setting, local_authority)
 
 
+def in_force(cur: duckdb.DuckDBPyConnection, rule_id: str, name: str, settings: Iterable[str] | None = None) -> str:
+    """A parameter's value in force as a user reads it ('6 weeks'), for the settings in scope (None: every setting):
+    the one value, or each value where settings or councils differ ('6 weeks or 8 weeks'). For help texts and
+    captions, so a page never states a default that a setting has changed."""
+    p = default_policy().param(rule_id, name)
+    ovs = overrides(cur)
+    mine = [o for o in ovs if (o.rule_id, o.param) == (rule_id, name)]
+    chosen = [ANY, *sorted({o.setting for o in mine} - {ANY})] if settings is None else list(settings) or [ANY]
+    las = [ANY, *sorted({o.local_authority for o in mine} - {ANY})]
+    values = {json.dumps(resolve(ovs, s, la).values[rule_id][name]) for s in chosen for la in las}
+    order = sorted((json.loads(v) for v in values), key=lambda v: (0, v, "") if isinstance(v, int | float) else (1, 0, str(v)))
+    texts = [p.describe(v) for v in order]
+    return " or ".join(texts)
+
+
 def _check_all(ovs: list[Override], changed: str) -> None:
     """Refuse a set of overrides if any setting/authority combination ends up inconsistent."""
     settings = {ANY} | {o.setting for o in ovs}
