@@ -9,6 +9,7 @@ from datetime import date
 from senlib.cli import EXIT_OK, EXIT_REFUSED, command, parse_date
 from senlib.cli.context import Context
 from senlib.core.errors import InputError
+from senlib.core.names import PLAN_TYPES, REVIEW_STATUS
 from senlib.core.text import counted
 from senlib.importer import (
     confirm_leavers,
@@ -24,6 +25,7 @@ from senlib.importer import (
 )
 from senlib.importer.problems import ImportRefused
 from senlib.importer.reading import MAX_FILE_BYTES
+from senlib.importer.template import ReadingSheet
 
 
 def _import_args(p: argparse.ArgumentParser) -> None:
@@ -206,11 +208,83 @@ def run_template(args: argparse.Namespace, ctx: Context) -> int:
 def _export_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("out", metavar="OUT.xlsx")
     p.add_argument("--setting", action="append", default=None, help="only this setting (repeat for several)")
+    p.add_argument("--as-of", type=parse_date, default=None, metavar="YYYY-MM-DD",
+                   help="the day of the review status the export shows beside the data (default today)")
+    p.add_argument("--no-status", action="store_true",
+                   help=f"leave out the sheets '{STATUS_SHEET}' and '{FLAGS_SHEET}' (the data sheets only)")
 
 
-@command("export", "export the database in the template's format (imports back to the same data)", _export_args, db="read",
-         outputs=("out",))
+# The sheets `export` adds for reading, beside the data: what `status --json --rows` says of each pupil (the cadence
+# rule, its sentence and source; each flag's rule, sentence and source). Their names end '(not imported)': importing
+# the export skips them, so it still imports back to the same data.
+STATUS_SHEET = "Review status (not imported)"
+FLAGS_SHEET = "Flags (not imported)"
+STATUS_COLUMNS = [  # heading, key of status.rows(), note
+    ("Setting", "setting", "The school or setting."),
+    ("Pupil ID", "pupil_id", "UPN or the setting's own id."),
+    ("First name", "first_name", ""),
+    ("Last name", "last_name", ""),
+    ("Year group", "year_group", "As recorded, else from the date of birth."),
+    ("SEN status", "sen_status", "N / K / E."),
+    ("Plan", "plan_type", "The plan whose review cadence applies."),
+    ("Local authority", "local_authority", "The EHC plan's council, as recorded."),
+    ("Last review", "last_review", "The last review held of that plan."),
+    ("Due date", "due_date", "When the next review is due, by the rule below."),
+    ("Status", "status", "Overdue, No review date recorded, Due soon, On track or Not applicable."),
+    ("Days overdue", "days_overdue", "0 when not overdue."),
+    ("Cadence rule", "cadence_rule", "The rule that set the due date (its id in the review policy)."),
+    ("Reason", "status_reason", "Why, in words, from the pupil's own dates."),
+    ("Source", "status_source", "Where the rule comes from."),
+    ("Flags", "flags", "The rules that raised a flag; each is a row of the Flags sheet, with its reason and source."),
+]
+FLAG_COLUMNS = [
+    ("Setting", "The school or setting."), ("Pupil ID", "UPN or the setting's own id."), ("First name", ""),
+    ("Last name", ""), ("Rule", "The rule that raised the flag (its id in the review policy)."),
+    ("Reason", "Why, in words, from the pupil's own dates."), ("Source", "Where the rule comes from."),
+]
+
+
+def status_sheets(pupils: list[dict], as_of: date) -> list[ReadingSheet]:
+    """The two sheets for reading, from the pupils of `status --json --rows` (senlib.cli.status.rows): one row per
+    pupil, and one per flag in the order of the pupil's flags."""
+    day = f"{as_of:%-d %b %Y}"
+
+    def value(r: dict, key: str) -> object:
+        v = r.get(key)
+        if key in ("last_review", "due_date") and v:
+            return date.fromisoformat(v)
+        if key == "status":
+            return REVIEW_STATUS.get(v, v)
+        if key == "plan_type":
+            return PLAN_TYPES.get(v, v) if v else None
+        if key == "flags":
+            return ", ".join(v) or None
+        return v
+
+    status = ReadingSheet(
+        STATUS_SHEET, [h for h, _k, _n in STATUS_COLUMNS],
+        [f"On {day}. {n}" if k == "status" else n for _h, k, n in STATUS_COLUMNS],
+        ([value(r, k) for _h, k, _n in STATUS_COLUMNS] for r in pupils),
+        readme=f"'{STATUS_SHEET}' and '{FLAGS_SHEET}': each pupil's review status on {day} and the flags raised, with "
+               "the rule, the reason and its source (as python -m senlib status --json --rows). For reading: they are "
+               "worked out from the data, and importing this file skips them.")
+    flags = ReadingSheet(
+        FLAGS_SHEET, [h for h, _n in FLAG_COLUMNS], [n for _h, n in FLAG_COLUMNS],
+        ([r["setting"], r["pupil_id"], r["first_name"], r["last_name"], f["rule"], f["reason"], f["source"]]
+         for r in pupils for f in r["flag_details"]))
+    return [status, flags]
+
+
+@command("export", "export the database in the template's format (imports back to the same data), with each pupil's "
+                   "review status and flags explained (sheets not imported)", _export_args, db="read", outputs=("out",))
 def run_export(args: argparse.Namespace, ctx: Context) -> int:
-    export_workbook(ctx.db(), str(ctx.output(args.out)), settings=args.setting)
-    print(f"Exported to {args.out}.", file=ctx.stdout)
+    from senlib.cli.status import rows
+    from senlib.rules import pupil_status
+
+    con, viewer = ctx.db(), ctx.viewer()
+    as_of = args.as_of or date.today()
+    reading = [] if args.no_status else status_sheets(rows(pupil_status(con, as_of, args.setting, viewer=viewer)), as_of)
+    export_workbook(con, str(ctx.output(args.out)), settings=args.setting, reading=reading)
+    shown = "" if args.no_status else f", with each pupil's review status on {as_of:%-d %b %Y} (sheets not imported)"
+    print(f"Exported to {args.out}{shown}.", file=ctx.stdout)
     return EXIT_OK

@@ -24,6 +24,8 @@ PUPIL_DETAIL = {"name", "first_name", "last_name", "date_of_birth", "year_group"
 TEMPLATE_README = "read me"
 TEMPLATE_SHEETS = {TEMPLATE_README, "lists"}   # skipped in the template (a workbook with a Read me sheet) only
 SETTINGS_SHEET = "Settings"  # senlib.store.setting_details.SHEET
+# A sheet whose name ends so is for reading only and never imported (an export's review status: template.ReadingSheet).
+NOT_IMPORTED = "(not imported)"
 ALL_HEADINGS = {k for index in HEADERS.values() for k in index}
 
 
@@ -135,6 +137,9 @@ def plan_sheet(sheet: Sheet, file: str, remembered: dict[str, dict] | None = Non
     is the product's template (it has a Read me sheet), whose instructions and code lists are not data."""
     if template and sheet.name.strip().lower() in TEMPLATE_SHEETS:
         return SheetPlan(file, sheet.name, None, None, skipped="part of the template (instructions and code lists)")
+    if sheet.name.strip().lower().endswith(NOT_IMPORTED):
+        return SheetPlan(file, sheet.name, None, None, skipped="for reading only (its name ends '(not imported)'): e.g. "
+                         "an export's review status, which the rules work out again from the data")
     if sheet.name.strip().lower() == SETTINGS_SHEET.lower():
         return SheetPlan(file, sheet.name, None, None, skipped="each setting's phase and local authority: recorded for "
                          "settings that have none yet (change them on the Rules page)")

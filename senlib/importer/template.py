@@ -8,6 +8,8 @@ start) is written as text, so an export is safe to open.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import duckdb
@@ -32,6 +34,7 @@ from senlib.core.names import (
     SETTING_PHASES,
 )
 from senlib.importer.fields import TEMPLATE_COLUMNS, Field
+from senlib.importer.headers import NOT_IMPORTED
 from senlib.importer.normalise import ident
 from senlib.store.setting_details import HEADINGS as SETTINGS_HEADINGS
 from senlib.store.setting_details import SHEET as SETTINGS_SHEET
@@ -133,7 +136,35 @@ def _lists_sheet(wb: Workbook) -> None:
         ws.append(row)
 
 
-def _readme(wb: Workbook) -> None:
+@dataclass(frozen=True)
+class ReadingSheet:
+    """A sheet an export carries for reading only, beside the data: its name ends with '(not imported)', so importing
+    the export skips it and the data sheets alone import back to the same data. Row 1 headings, row 2 notes."""
+
+    name: str
+    headings: Sequence[str]
+    notes: Sequence[str]
+    rows: Iterable[Sequence[object]]
+    readme: str = ""  # a line for the Read me sheet saying what the sheet holds
+
+    def __post_init__(self) -> None:
+        if not self.name.lower().endswith(NOT_IMPORTED) or len(self.name) > 31:
+            raise ValueError(f"A sheet for reading only is named '... {NOT_IMPORTED}', in at most 31 characters: {self.name!r}")
+
+
+def _reading_sheet(wb: Workbook, sheet: ReadingSheet) -> None:
+    ws = wb.create_sheet(sheet.name)
+    for i, h in enumerate(sheet.headings, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = max(12, min(60, len(h) + 4))
+    ws.freeze_panes = "C3"
+    ws.append([_cell(ws, h, font=HEAD_FONT, fill=HEAD_FILL) for h in sheet.headings])
+    ws.append([_cell(ws, n, font=NOTE_FONT, fill=NOTE_FILL, alignment=Alignment(wrap_text=True, vertical="top"))
+               for n in sheet.notes])
+    for row in sheet.rows:
+        ws.append([_cell(ws, v) for v in row])
+
+
+def _readme(wb: Workbook, more: Sequence[str] = ()) -> None:
     ws = wb.create_sheet(README_SHEET)
     for line in [
         "SEN caseload template",
@@ -143,6 +174,7 @@ def _readme(wb: Workbook) -> None:
         "Only Pupil ID is required on the Pupils sheet. Extra columns of your own are kept with each pupil.",
         "The Settings sheet (optional) gives each setting's phase and local authority; the review rules use them.",
         "Import with the Upload page, or: python -m senlib import this-file.xlsx --setting \"Your school\"",
+        *more,
     ]:
         ws.append([line])
 
@@ -169,12 +201,14 @@ def _settings_sheet(wb: Workbook, rows: list[tuple]) -> None:
 
 
 def export_workbook(con: duckdb.DuckDBPyConnection, target: str | io.BufferedIOBase | None = None,
-                    settings: list[str] | None = None) -> bytes:
-    """Every record in the template's format; importing it into an empty database gives the same data."""
+                    settings: list[str] | None = None, *, reading: Sequence[ReadingSheet] = ()) -> bytes:
+    """Every record in the template's format; importing it into an empty database gives the same data. `reading`:
+    sheets for reading only (e.g. each pupil's review status), after the data and Settings sheets; importing the
+    export skips them."""
     cur = con.cursor()
     where, params = ("WHERE setting IN (SELECT unnest(?::VARCHAR[]))", [list(settings)]) if settings else ("", [])
     wb = Workbook(write_only=True)
-    _readme(wb)
+    _readme(wb, [s.readme for s in reading if s.readme])
     for entity, fields in TEMPLATE_COLUMNS.items():
         cols = ", ".join(ident(f.name) for f in fields)
         order = ", ".join(ident(c) for c in [f.name for f in fields][:4])
@@ -191,6 +225,8 @@ def export_workbook(con: duckdb.DuckDBPyConnection, target: str | io.BufferedIOB
             ws.append([_cell(ws, v) for v in row])
     _settings_sheet(wb, cur.execute(f"SELECT setting, phase, local_authority FROM settings {where} ORDER BY setting",
                                     params).fetchall())
+    for sheet in reading:
+        _reading_sheet(wb, sheet)
     _lists_sheet(wb)
     return _save(wb, target)
 
