@@ -7,18 +7,11 @@ import streamlit as st
 from senlib import access
 from senlib.render import exports
 from senlib.store import auditlog
-from ui.auth import current_viewer
-from ui.state import cursor
+from ui import page
 from ui.widgets import download_button, text_table
 
-st.title("Audit log")
-viewer = current_viewer()
-try:
-    access.require_whole_database(viewer)
-except access.AccessDenied as exc:
-    st.error(str(exc))
-    st.stop()
-cur = cursor()
+p = page.start("Audit log", guard=access.require_whole_database)
+viewer, cur = p.viewer, p.cur
 users, actions, first, last = auditlog.options(cur, viewer)
 if not actions:
     st.info("Nothing has been recorded yet. Sign-ins, imports, undos, rule changes, exports, backups and restores "

@@ -9,7 +9,7 @@ from senlib import access
 from senlib.core.errors import SenlibError
 from senlib.core.text import escape_markdown
 from senlib.store import backup, backup_schedule
-from ui.auth import current_viewer
+from ui import page
 from ui.state import (
     BACKUP_ENABLED,
     BACKUP_FOLDER,
@@ -21,13 +21,7 @@ from ui.state import (
     connection,
 )
 
-st.title("Backup and restore")
-viewer = current_viewer()
-try:
-    access.require_whole_database(viewer)
-except access.AccessDenied as exc:
-    st.error(escape_markdown(exc))
-    st.stop()
+viewer = page.start("Backup and restore", guard=access.require_whole_database).viewer
 con = connection()
 
 st.subheader("Download a backup")

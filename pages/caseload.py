@@ -5,12 +5,13 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from senlib import store
+from senlib.access import Viewer
 from senlib.render import charts, exports, layout
 from senlib.render.charts import STATUS_COLOURS, STATUS_ORDER
 from senlib.rules import default_policy, in_force
 from senlib.views import caseload
-from ui.senco import open_button, open_clicked_pupil, scope, status_frame
+from ui import page
+from ui.page import open_button, open_clicked_pupil, status_frame
 from ui.state import (
     CASELOAD_CLEAR,
     CASELOAD_EVERYONE,
@@ -18,28 +19,28 @@ from ui.state import (
     CASELOAD_OPEN,
     CASELOAD_SEARCH,
     CASELOAD_SETTINGS,
-    cursor,
-    data_version,
 )
-from ui.widgets import as_of_input, download_button, empty_state
+from ui.widgets import download_button
 
 Settings = tuple[str, ...] | None
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _register(version: tuple, as_of: date, settings: Settings, everyone: bool) -> pd.DataFrame:
-    status = status_frame(version, as_of, settings)
+def _register(version: tuple, viewer: Viewer, as_of: date, settings: Settings, everyone: bool) -> pd.DataFrame:
+    status = status_frame(version, viewer, as_of, settings)
     return caseload.build(status if everyone else status[caseload.on_register(status)])  # the register: a fifth of a school
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _options(version: tuple, as_of: date, settings: Settings, everyone: bool) -> dict[str, list[str]]:
-    return caseload.options(_register(version, as_of, settings, everyone))
+def _options(version: tuple, viewer: Viewer, as_of: date, settings: Settings, everyone: bool) -> dict[str, list[str]]:
+    return caseload.options(_register(version, viewer, as_of, settings, everyone))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _table(version: tuple, as_of: date, settings: Settings, everyone: bool, chosen: tuple, search: str) -> tuple[pd.DataFrame, dict]:
-    df = caseload.apply_filters(_register(version, as_of, settings, everyone), dict(chosen), search=search, everyone=everyone)
+def _table(version: tuple, viewer: Viewer, as_of: date, settings: Settings, everyone: bool, chosen: tuple,
+           search: str) -> tuple[pd.DataFrame, dict]:
+    df = caseload.apply_filters(_register(version, viewer, as_of, settings, everyone), dict(chosen), search=search,
+                                everyone=everyone)
     return df, caseload.counts(df)
 
 
@@ -49,12 +50,9 @@ def _clear_filters() -> None:
     st.session_state[CASELOAD_SEARCH] = ""
 
 
-st.title("Caseload")
-if store.is_empty(cursor()):
-    empty_state("The caseload lists every pupil on the SEN register with their review status.")
-    st.stop()
-version, as_of = data_version(), as_of_input()
-settings = scope(version, CASELOAD_SETTINGS)
+p = page.start("Caseload", as_of=True, settings_key=CASELOAD_SETTINGS,
+               empty="The caseload lists every pupil on the SEN register with their review status.")
+version, viewer, as_of, settings = p.version, p.viewer, p.as_of, p.settings
 
 top = st.columns([3, 2], vertical_alignment="bottom")
 search = top[0].text_input("Search by name or pupil ID", key=CASELOAD_SEARCH, placeholder="Type part of a name or an ID",
@@ -63,7 +61,7 @@ everyone = top[1].toggle("Include everyone", key=CASELOAD_EVERYONE, persist_stat
                          help="Off: pupils on the SEN register (SEN Support, EHC plan, or a plan in force). "
                               "On: every pupil, including those with no SEN and those who have left.")
 
-options = _options(version, as_of, settings, everyone)
+options = _options(version, viewer, as_of, settings, everyone)
 chosen: dict[str, list[str]] = {}
 with st.expander("Filters", expanded=True, icon=":material/filter_list:"):
     cols = st.columns(4)
@@ -74,7 +72,7 @@ with st.expander("Filters", expanded=True, icon=":material/filter_list:"):
               key=CASELOAD_CLEAR)
 
 key = tuple((c, tuple(v)) for c, v in chosen.items() if v)
-shown, n = _table(version, as_of, settings, everyone, key, search.strip())
+shown, n = _table(version, viewer, as_of, settings, everyone, key, search.strip())
 m = st.columns(6)
 m[0].metric("Pupils shown", f"{n['pupils']:,}",
             help="Pupils on the SEN register" + (", and everyone else" if everyone else "") + ", after the filters and search.")
@@ -82,7 +80,7 @@ m[1].metric(charts.status_word("overdue"), f"{n['overdue']:,}", help="Review due
 m[2].metric(f"{charts.STATUS_SYMBOLS['no_review_date']} No review date", f"{n['no_review_date']:,}",
             help="No review, plan start or next review date recorded, so the review cannot be dated; the Why column "
                  "says what to record. Not counted as on time.")
-m[3].metric(charts.status_word("due_soon"), f"{n['due_soon']:,}", help=f"Review due within the invitation window ({in_force(cursor(), 'invite_good_practice', 'weeks', settings)} before it).")
+m[3].metric(charts.status_word("due_soon"), f"{n['due_soon']:,}", help=f"Review due within the invitation window ({in_force(p.cur, 'invite_good_practice', 'weeks', settings)} before it).")
 m[4].metric(charts.status_word("on_track"), f"{n['on_track']:,}")
 m[5].metric("With a flag", f"{n['flagged']:,}", help="A rule has raised something to look at; the Flags column says what.")
 

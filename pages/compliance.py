@@ -6,23 +6,22 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from senlib import store
 from senlib.access import Viewer
 from senlib.render import charts
 from senlib.rules import in_force
 from senlib.views import compliance
-from ui.auth import current_viewer
-from ui.senco import scope, status_frame
-from ui.state import COMPLIANCE_PLANS, COMPLIANCE_SETTINGS, COMPLIANCE_YEARS, cursor, data_version
-from ui.widgets import as_of_input, empty_state, not_tracked_table, text_table
+from ui import page
+from ui.page import status_frame
+from ui.state import COMPLIANCE_PLANS, COMPLIANCE_SETTINGS, COMPLIANCE_YEARS, cursor
+from ui.widgets import not_tracked_table, text_table
 
 Settings = tuple[str, ...] | None
 
 
 @st.cache_data(max_entries=16, show_spinner="Checking every pupil's reviews…")
 def _evaluate(version: tuple, viewer: Viewer, as_of: date, settings: Settings) -> compliance.Compliance:
-    # The rules result the SENCo pages share (ui.senco.status_frame): evaluated once for all of them.
-    return compliance.evaluate(cursor(), as_of, settings, viewer=viewer, status=status_frame(version, as_of, settings))
+    # The rules result the SENCo pages share (ui.page.status_frame): evaluated once for all of them.
+    return compliance.evaluate(cursor(), as_of, settings, viewer=viewer, status=status_frame(version, viewer, as_of, settings))
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -64,13 +63,9 @@ RATE = st.column_config.NumberColumn("On time", format="percent",
 COUNTS = {"pupils": "Pupils with a review clock", "on_time": "On time", "overdue": "Overdue",
           "no_review_date": "No review date recorded", "due_soon": "Due soon", "on_track": "On track"}
 
-st.title("Review compliance")
-viewer = current_viewer()
-if store.is_empty(cursor()):
-    empty_state("Compliance shows whether every pupil's plan is reviewed on time.")
-    st.stop()
-version, as_of = data_version(), as_of_input()
-settings: Settings = scope(version, COMPLIANCE_SETTINGS)  # the sidebar filter, within what the viewer may see
+p = page.start("Review compliance", as_of=True, settings_key=COMPLIANCE_SETTINGS,
+               empty="Compliance shows whether every pupil's plan is reviewed on time.")
+version, viewer, as_of, settings = p.version, p.viewer, p.as_of, p.settings
 options = compliance.options(_evaluate(version, viewer, as_of, settings))
 cols = st.columns(2)
 plans = cols[0].multiselect("Plan type", options["plan_types"], key=COMPLIANCE_PLANS, format_func=compliance.plan_label,
@@ -96,7 +91,7 @@ m[1].metric("Overdue", f"{h['overdue']:,}", help="Pupils whose review date has p
 m[2].metric("No review date", f"{h['no_review_date']:,}",
             help="Pupils with no review, plan start or next review date recorded: their review cannot be dated, "
                  "so it counts as not on time.")
-m[3].metric("Due soon", f"{h['due_soon']:,}", help=f"Reviews falling due within the invitation window ({in_force(cursor(), 'invite_good_practice', 'weeks', settings)} before the review).")
+m[3].metric("Due soon", f"{h['due_soon']:,}", help=f"Reviews falling due within the invitation window ({in_force(p.cur, 'invite_good_practice', 'weeks', settings)} before the review).")
 m[4].metric("Reviews held", f"{h['reviews_held']:,}",
             help=f"Reviews held this school year, since {h['year_start']:%d/%m/%Y}." if h["year_start"] is not None else None)
 m[5].metric("Required this year", f"{h['reviews_required']:,}",

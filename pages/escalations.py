@@ -5,13 +5,14 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from senlib import store
+from senlib.access import Viewer
 from senlib.core.text import escape_markdown
 from senlib.render import exports, layout
 from senlib.views import escalations
-from ui.senco import open_button, open_clicked_pupil, scope, status_frame
-from ui.state import ESCALATIONS_OPEN, ESCALATIONS_SETTINGS, cursor, data_version
-from ui.widgets import as_of_input, download_button, empty_state
+from ui import page
+from ui.page import open_button, open_clicked_pupil, status_frame
+from ui.state import ESCALATIONS_OPEN, ESCALATIONS_SETTINGS, cursor
+from ui.widgets import download_button
 
 TABLE_PX = 930  # the page's width for a table on a 1400 px wide screen with the sidebar open
 OPEN_PX = 75    # the Open button's column
@@ -21,19 +22,16 @@ LABELS = {"pupil": "Pupil", "setting": "Setting", "year": "Year group", "pupil_i
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _escalations(version: tuple, as_of: date, settings: tuple[str, ...] | None) -> dict:
-    flags = escalations.flagged(status_frame(version, as_of, settings), cursor())
+def _escalations(version: tuple, viewer: Viewer, as_of: date, settings: tuple[str, ...] | None) -> dict:
+    flags = escalations.flagged(status_frame(version, viewer, as_of, settings), cursor())
     summaries = escalations.rule_summaries(cursor(), settings)
     return {"flags": flags, "groups": escalations.groups(flags, summaries), "counts": escalations.counts(flags)}
 
 
-st.title("Escalations")
-if store.is_empty(cursor()):
-    empty_state("This page lists pupils whose reviews suggest a next step in the graduated response.")
-    st.stop()
-version, as_of = data_version(), as_of_input()
-settings = scope(version, ESCALATIONS_SETTINGS)
-data = _escalations(version, as_of, settings)
+p = page.start("Escalations", as_of=True, settings_key=ESCALATIONS_SETTINGS,
+               empty="This page lists pupils whose reviews suggest a next step in the graduated response.")
+version, as_of, settings = p.version, p.as_of, p.settings
+data = _escalations(version, p.viewer, as_of, settings)
 flags: pd.DataFrame = data["flags"]
 n = data["counts"]
 

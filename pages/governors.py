@@ -9,14 +9,14 @@ from datetime import date
 
 import streamlit as st
 
-from senlib import store
+from senlib import access, store
 from senlib.access import GOVERNOR, SENCO, Viewer
 from senlib.core.text import escape_markdown
-from senlib.render import charts
+from senlib.render import charts, document
 from senlib.store import commentary
 from senlib.views import governors
-from ui.auth import current_viewer
-from ui.senco import settings_list
+from ui import page
+from ui.page import settings_list
 from ui.state import GOVERNORS_COMMENTARY, GOVERNORS_SETTINGS, cursor, data_version
 from ui.widgets import as_of_input, download_button, settings_filter
 
@@ -43,10 +43,10 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
-def _block(block: governors.Text | governors.Table | governors.Chart, key: str) -> None:
-    if isinstance(block, governors.Text):
+def _block(block: document.Text | document.Table | document.Chart, key: str) -> None:
+    if isinstance(block, document.Text):
         st.text(block.text)  # as text, never Markdown
-    elif isinstance(block, governors.Table):
+    elif isinstance(block, document.Table):
         if block.caption:
             st.caption(block.caption)
         st.table(block.frame, hide_index=True)  # static text that wraps: nothing is cut off
@@ -54,11 +54,12 @@ def _block(block: governors.Text | governors.Table | governors.Chart, key: str) 
         st.plotly_chart(charts.from_spec(block.spec), width="stretch", key=key)
         if block.caption:
             st.caption(escape_markdown(block.caption))  # names the groups left out: values from the data
-        with st.expander(f"Table: {_lower_first(block.table.caption)}", icon=":material/table:"):
-            st.table(block.table.frame, hide_index=True)
+        if block.table is not None:
+            with st.expander(f"Table: {_lower_first(block.table.caption)}", icon=":material/table:"):
+                st.table(block.table.frame, hide_index=True)
 
 
-def _tile(col, h: governors.Headline) -> None:
+def _tile(col, h: document.Headline) -> None:
     """A headline figure whose value wraps instead of being cut ('fewer than 5', '75% or more')."""
     with col.container(border=True):
         st.caption(escape_markdown(h.label))
@@ -91,9 +92,9 @@ def _commentary_editor(viewer: Viewer, report: governors.GovernorsReport) -> Non
                            icon=":material/check_circle:")
 
 
-st.title("Governors' report")
-viewer = current_viewer()
-if store.is_empty(cursor()):
+p = page.start("Governors' report", guard=lambda v: access.require_role(v, *access.ROLES))
+viewer = p.viewer
+if store.is_empty(p.cur):
     st.info("There are no pupils in the database yet, so there is nothing to report. The SENCo uploads the school's "
             "tracker (or loads the demo caseload on the Overview page); the report then appears here.",
             icon=":material/info:")
@@ -105,7 +106,7 @@ if viewer.role == GOVERNOR:
     as_of, settings = date.today(), None
 else:
     as_of = as_of_input()
-    all_settings = [s for s in settings_list(version) if viewer.may_see_setting(s)]
+    all_settings = settings_list(version, viewer)
     chosen = settings_filter(all_settings, key=GOVERNORS_SETTINGS)
     settings = tuple(chosen) if chosen else None  # None: every setting the viewer may see (senlib narrows it)
 report = _report(version, viewer, as_of, settings)

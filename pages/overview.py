@@ -10,10 +10,9 @@ from senlib.core.text import escape_markdown
 from senlib.render import charts
 from senlib.store import backup_schedule, demo
 from senlib.views import caseload, overview
-from ui import nav
-from ui.auth import current_viewer
-from ui.senco import status_frame
-from ui.state import cursor, data_version
+from ui import nav, page
+from ui.page import status_frame
+from ui.state import cursor
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -25,19 +24,19 @@ def _overview(version: tuple, viewer: Viewer) -> dict:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _needs_doing(version: tuple, viewer: Viewer, as_of: date) -> dict[str, int]:
-    status = status_frame(version, as_of, None)     # the signed-in viewer's settings, checked by the rules
+    status = status_frame(version, viewer, as_of, None)     # the signed-in viewer's settings, checked by the rules
     return caseload.counts(caseload.build(status[caseload.on_register(status)]))
 
 
-st.title("SEN caseload overview")
-cur = cursor()
-if backup_note := backup_schedule.warning(cur, current_viewer()):  # the SENCo only; None for everyone else
+p = page.start("SEN caseload overview")  # its own empty state below: it offers the demo caseload
+cur, viewer = p.cur, p.viewer
+if backup_note := backup_schedule.warning(cur, viewer):  # the SENCo only; None for everyone else
     st.warning(escape_markdown(backup_note), icon=":material/backup:")
     st.page_link(nav.BACKUP, label="Open Backup and restore", icon=":material/arrow_forward:")
 if store.is_empty(cur):
     st.info("There are no pupils in the database yet. Upload a tracker, or load a fictional demo caseload "
             "(three schools, 1,500 pupils) to look around.")
-    if not current_viewer().can_write:
+    if not viewer.can_write:
         st.caption("Only the SENCo can upload trackers or load demo data.")
     elif st.button("Load demo data", type="primary", icon=":material/dataset:"):
         try:
@@ -50,8 +49,8 @@ if store.is_empty(cur):
             st.rerun()
     st.stop()
 
-version = data_version()
-todo = _needs_doing(version, current_viewer(), date.today())
+version = p.version
+todo = _needs_doing(version, viewer, date.today())
 st.subheader("Needs doing", anchor=False)
 m = st.columns(4)
 m[0].metric(charts.status_word("overdue"), f"{todo['overdue']:,}", help="Reviews past their due date and not held.")
@@ -64,7 +63,7 @@ links[0].page_link(nav.UPCOMING, label="Upcoming reviews: what to do this week",
 links[1].page_link(nav.CASELOAD, label="Caseload: every pupil's status", icon=":material/groups:")
 links[2].page_link(nav.ESCALATIONS, label="Escalations", icon=":material/trending_up:")
 
-counts = _overview(version, current_viewer())
+counts = _overview(version, viewer)
 by_status = counts["by_status"].set_index("sen_status")["pupils"]
 st.subheader("The caseload", anchor=False)
 c1, c2, c3 = st.columns(3)

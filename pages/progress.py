@@ -5,14 +5,13 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from senlib import store
 from senlib.access import Viewer
 from senlib.render import charts, exports, layout
 from senlib.views import progress
-from ui.auth import current_viewer
-from ui.senco import open_button, open_clicked_pupil, scope
-from ui.state import PROGRESS_OPEN, PROGRESS_SETTINGS, cursor, data_version
-from ui.widgets import as_of_input, download_button, empty_state
+from ui import page
+from ui.page import open_button, open_clicked_pupil
+from ui.state import PROGRESS_OPEN, PROGRESS_SETTINGS, cursor
+from ui.widgets import download_button
 
 
 @st.cache_data(max_entries=32, show_spinner="Working out progress…")
@@ -24,17 +23,10 @@ def _progress(version: tuple, viewer: Viewer, as_of: date, settings: tuple[str, 
             "stalled": progress.stalled_pupils(df)}
 
 
-st.title("Outcome progress")
-viewer = current_viewer()
-if not viewer.is_staff:  # senlib refuses too; say it plainly
-    st.error("Outcome progress by pupil is only shown to the SENCo and senior leaders.")
-    st.stop()
-if store.is_empty(cursor()):
-    empty_state("Progress needs outcomes and their scaling scores.")
-    st.stop()
-version, as_of = data_version(), as_of_input()
-chosen = scope(version, PROGRESS_SETTINGS)  # the sidebar filter, kept across pages, within the viewer's settings
-result = _progress(version, viewer, as_of, tuple(chosen) if chosen else None)
+p = page.start("Outcome progress", as_of=True, settings_key=PROGRESS_SETTINGS,
+               empty="Progress needs outcomes and their scaling scores.")
+version, viewer, as_of = p.version, p.viewer, p.as_of
+result = _progress(version, viewer, as_of, p.settings)
 h = result["headline"]
 if h["outcomes"] == 0:
     st.info("No outcomes are recorded for pupils on roll on this date. Add outcomes and scaling scores to a tracker "

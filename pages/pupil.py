@@ -5,16 +5,14 @@ from datetime import date
 
 import streamlit as st
 
-from senlib import store
 from senlib.access import Viewer
 from senlib.core.errors import InputError
 from senlib.core.names import AREAS
 from senlib.core.text import escape_markdown
 from senlib.render import charts, layout
 from senlib.views import pupil
-from ui.auth import current_viewer
-from ui.state import PUPIL_SEARCH, PUPIL_TIMELINE, cursor, data_version
-from ui.widgets import as_of_input, empty_state
+from ui import page
+from ui.state import PUPIL_SEARCH, PUPIL_TIMELINE, cursor
 
 STATUS_BADGE = {"overdue": "red", "no_review_date": "violet", "due_soon": "orange", "on_track": "green"}
 
@@ -48,15 +46,8 @@ def _rules(version: tuple, viewer: Viewer, setting: str, as_of: date):
     return pupil.rules_frames(cursor(), as_of, setting, viewer=viewer)
 
 
-st.title("Pupil")
-viewer = current_viewer()
-if not viewer.is_staff:  # senlib refuses too; say it plainly
-    st.error("Pupil records are only shown to the SENCo and senior leaders.")
-    st.stop()
-if store.is_empty(cursor()):
-    empty_state("There is no pupil to show.")
-    st.stop()
-version, as_of = data_version(), as_of_input()
+p = page.start("Pupil", as_of=True, empty="There is no pupil to show.")
+version, viewer, as_of = p.version, p.viewer, p.as_of
 
 # Choose a pupil: the link's ?pupil= if any, else a search.
 key = st.query_params.get(pupil.QUERY_PARAM)

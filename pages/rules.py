@@ -11,25 +11,17 @@ from senlib.rules import PolicyError, clear_override, default_policy, policy_tab
 from senlib.rules.tracking import not_tracked_columns
 from senlib.store import setting_details
 from senlib.views import overview
-from ui.auth import current_viewer
-from ui.state import RULES_DONE, cursor
+from ui import page
+from ui.state import RULES_DONE
 from ui.widgets import not_tracked_table
 
 ALL_SETTINGS, ANY_LA = "All settings", "Any local authority"
 _DONE = RULES_DONE  # the message of the last change, shown after the page reruns with the new values
 
-st.title("Rules")
-viewer = current_viewer()
-try:
-    access.require_staff(viewer)
-except access.AccessDenied as exc:
-    st.error(str(exc))
-    st.stop()
-cur = cursor()
+p = page.start("Rules")
+viewer, cur = p.viewer, p.cur
 policy = default_policy()
-table = policy_table(cur)
-if viewer.settings is not None:  # a trust user limited to some settings sees only their overrides
-    table = table[table["setting"].isna() | table["setting"].isin(viewer.settings)]
+table = policy_table(cur, viewer=viewer)  # a user limited to some settings sees only their overrides
 
 if _DONE in st.session_state:
     st.success(escape_markdown(st.session_state.pop(_DONE)), icon=":material/check_circle:")  # names settings, councils
@@ -94,11 +86,9 @@ st.subheader("Change a value", anchor=False)
 editable = [r for r in policy.rules.values() if r.params]
 rule = st.selectbox("Rule", editable, format_func=lambda r: f"{r.title} ({r.id})")
 param = st.selectbox("Parameter", list(rule.params.values()), format_func=lambda p: p.label)
-settings = [s for s in overview.settings_list(cur) if viewer.may_see_setting(s)]
+settings = overview.settings_list(cur, viewer=viewer)
 setting_choices = ([ALL_SETTINGS] if viewer.settings is None else []) + settings
-las = [r[0] for r in cur.execute(
-    "SELECT DISTINCT local_authority FROM (SELECT local_authority FROM settings UNION SELECT local_authority FROM pupils "
-    "UNION SELECT local_authority FROM plans) WHERE local_authority IS NOT NULL ORDER BY 1").fetchall()]
+las = setting_details.councils(cur)
 
 current = table[(table["rule_id"] == rule.id) & (table["param"] == param.name) & (table["origin"] == "default")]["value"]
 with st.form("rule_change"):

@@ -5,15 +5,16 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from senlib import store
+from senlib.access import Viewer
 from senlib.core.names import MILESTONE_STATES
 from senlib.render import charts, exports, layout
 from senlib.render.charts import OKABE_ITO, STATUS_COLOURS
 from senlib.rules import in_force
 from senlib.views import upcoming
-from ui.senco import open_button, open_clicked_pupil, scope, status_frame
-from ui.state import UPCOMING_NAMES, UPCOMING_OPEN, UPCOMING_SETTINGS, UPCOMING_WEEKS, cursor, data_version
-from ui.widgets import as_of_input, download_button, empty_state
+from ui import page
+from ui.page import open_button, open_clicked_pupil, status_frame
+from ui.state import UPCOMING_NAMES, UPCOMING_OPEN, UPCOMING_SETTINGS, UPCOMING_WEEKS
+from ui.widgets import download_button
 
 STATE_COLOURS = {"missed": STATUS_COLOURS["overdue"], "to_come": charts.GREY, "done": STATUS_COLOURS["on_track"]}
 KIND_COLOURS = {"overdue": STATUS_COLOURS["overdue"], "missed": STATUS_COLOURS["due_soon"], "this_week": OKABE_ITO["sky_blue"]}
@@ -21,8 +22,8 @@ PRIORITY_COLOURS = {"overdue": STATUS_COLOURS["overdue"], "this_week": OKABE_ITO
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _upcoming(version: tuple, as_of: date, settings: tuple[str, ...] | None, weeks: int) -> dict:
-    status = status_frame(version, as_of, settings)
+def _upcoming(version: tuple, viewer: Viewer, as_of: date, settings: tuple[str, ...] | None, weeks: int) -> dict:
+    status = status_frame(version, viewer, as_of, settings)
     ms = upcoming.milestones(status, as_of)
     td = upcoming.todo(ms, as_of)
     rv = upcoming.reviews(status, as_of, weeks, ms=ms)
@@ -31,9 +32,11 @@ def _upcoming(version: tuple, as_of: date, settings: tuple[str, ...] | None, wee
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _calendar(version: tuple, as_of: date, settings: tuple[str, ...] | None, weeks: int, full_names: bool) -> bytes:
-    """Made only when the button is pressed (the milestones are many; the page's runs do not carry them)."""
-    status = status_frame(version, as_of, settings)
+def _calendar(version: tuple, viewer: Viewer, as_of: date, settings: tuple[str, ...] | None, weeks: int,
+              full_names: bool) -> bytes:
+    """Made only when the button is pressed (the milestones are many; the page's runs do not carry them), after
+    the run: so the viewer comes in as an argument, not from the session."""
+    status = status_frame(version, viewer, as_of, settings)
     ms = upcoming.milestones(status, as_of)
     return upcoming.calendar(ms, upcoming.reviews(status, as_of, weeks, ms=ms), as_of, weeks=weeks, full_names=full_names)
 
@@ -78,18 +81,15 @@ def _text(width: dict[str, int]) -> dict:
     return {c: st.column_config.TextColumn(LABELS[c], width=w) for c, w in width.items() if c not in PILLS}
 
 
-st.title("Upcoming reviews")
-if store.is_empty(cursor()):
-    empty_state("This page lists the reviews coming up, with invitation and report deadlines, and makes a calendar file.")
-    st.stop()
-version, as_of = data_version(), as_of_input()
-settings = scope(version, UPCOMING_SETTINGS)
+p = page.start("Upcoming reviews", as_of=True, settings_key=UPCOMING_SETTINGS,
+               empty="This page lists the reviews coming up, with invitation and report deadlines, and makes a calendar file.")
+version, viewer, as_of, settings = p.version, p.viewer, p.as_of, p.settings
 weeks = st.segmented_control("Weeks ahead", upcoming.WEEK_CHOICES, default=upcoming.DEFAULT_WEEKS, required=True,
                              key=UPCOMING_WEEKS, persist_state="session", format_func=lambda w: f"{w} week{'s' if w > 1 else ''}",
                              help="List the reviews whose meeting falls within this many weeks of the as-of date.")
 weeks = weeks or upcoming.DEFAULT_WEEKS
 
-data = _upcoming(version, as_of, settings, weeks)
+data = _upcoming(version, viewer, as_of, settings, weeks)
 td, rv, nd, n = data["todo"], data["reviews"], data["undated"], data["summary"]
 m = st.columns(5)
 m[0].metric(f"Reviews listed ({weeks} weeks)", f"{n['reviews']:,}",
@@ -151,10 +151,10 @@ st.dataframe(review_table, hide_index=True, width="stretch", height=min(38 + 35 
     "review": day("Meeting", help="The review meeting: scheduled, or agreed at the last review. "
                   "Blank: no date recorded yet; invitations and reports are then counted back from the due date."),
     "due_date": day("Must be held by", help="The latest date the rules allow for this review."),
-    "invite_by": day("Invitations by", help=f"Invitations and the current plan (good practice: {in_force(cursor(), 'invite_good_practice', 'weeks', settings)} before)."),
+    "invite_by": day("Invitations by", help=f"Invitations and the current plan (good practice: {in_force(p.cur, 'invite_good_practice', 'weeks', settings)} before)."),
     "invite_state": _pills("Invitations", MILESTONE_STATES, STATE_COLOURS, width=width["invite_state"]),
-    "invite_statutory_by": day("Statutory invitations by", help=f"EHC plans: at least {in_force(cursor(), 'invite_statutory', 'weeks', settings)} before (SEND Regulations 2014, regulation 20)."),
-    "reports_by": day("Reports by", help=f"EHC plans: reports and advice circulated at least {in_force(cursor(), 'advice_before', 'weeks', settings)} before."),
+    "invite_statutory_by": day("Statutory invitations by", help=f"EHC plans: at least {in_force(p.cur, 'invite_statutory', 'weeks', settings)} before (SEND Regulations 2014, regulation 20)."),
+    "reports_by": day("Reports by", help=f"EHC plans: reports and advice circulated at least {in_force(p.cur, 'advice_before', 'weeks', settings)} before."),
     "reports_state": _pills("Reports", MILESTONE_STATES, STATE_COLOURS, width=width.get("reports_state"))})
 open_clicked_pupil(UPCOMING_OPEN + "reviews", rv["key"])
 
@@ -164,7 +164,7 @@ full_names = st.toggle("Full names in the calendar", key=UPCOMING_NAMES, persist
                             "or is shared. On: full names.")
 left, right = st.columns(2)
 download_button("Calendar (.ics) for Outlook or Google", icon=":material/calendar_month:", container=left,
-                data=lambda: _calendar(version, as_of, settings, weeks, full_names), what="review calendar",
+                data=lambda: _calendar(version, viewer, as_of, settings, weeks, full_names), what="review calendar",
                 file_name=f"sen-reviews-{as_of:%Y-%m-%d}.ics", mime="text/calendar")
 download_button("Reviews as Excel", icon=":material/download:", container=right, what="upcoming reviews",
                 data=lambda: exports.to_xlsx(upcoming.export_frame(rv), sheet_name="Upcoming reviews"),

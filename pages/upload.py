@@ -7,11 +7,12 @@ from datetime import date
 
 import streamlit as st
 
-from senlib import importer
+from senlib import access, importer
 from senlib.core.errors import SenlibError
 from senlib.core.text import counted, escape_markdown
 from senlib.render import exports
-from ui.auth import current_viewer
+from senlib.store import setting_details
+from ui import page
 from ui.state import (
     UPLOAD_FILES,
     UPLOAD_FIT,
@@ -29,11 +30,7 @@ from ui.widgets import download_button, text_table
 UPLOAD, RESULT, FILES, FIT = UPLOAD_PREPARED, UPLOAD_RESULT, UPLOAD_FILES, UPLOAD_FIT
 UNDO_ASKED, UNDO_DONE = UPLOAD_UNDO_ASKED, UPLOAD_UNDO_DONE
 
-st.title("Upload trackers")
-viewer = current_viewer()
-if not viewer.can_write:
-    st.error("Only the SENCo can upload trackers.")
-    st.stop()
+viewer = page.start("Upload trackers", guard=access.require_senco).viewer
 con = connection()
 cur = con.cursor()
 
@@ -112,8 +109,7 @@ def upload_tab() -> None:
     if checks:
         st.info(escape_markdown(checks), icon=":material/rule:")
 
-    settings = [r[0] for r in cur.execute("SELECT setting FROM settings UNION SELECT DISTINCT setting FROM pupils "
-                                          "ORDER BY 1").fetchall() if r[0] and viewer.may_see_setting(r[0])]
+    settings = list(setting_details.details(cur, viewer=viewer)["setting"])
     NEW = "A new setting…"
     if st.session_state.get(FIT, (None,))[0] != fingerprint:   # once per set of files: it stages the pupils
         suggested, why = importer.suggest_setting(cur, upload, settings)
@@ -224,7 +220,7 @@ with tab_history:
             if st.button("Undo this import", icon=":material/undo:"):
                 st.session_state[UNDO_ASKED] = int(which)
             if st.session_state.get(UNDO_ASKED) == int(which):
-                st.warning(escape_markdown(importer.describe_undo_plan(importer.import_summary(cur, int(which)),
+                st.warning(escape_markdown(importer.describe_undo_plan(importer.import_summary(cur, int(which), viewer=viewer),
                                                                        int(which))), icon=":material/undo:")
                 yes, no = st.columns(2)
                 if yes.button(f"Yes, undo import {int(which)}", type="primary"):

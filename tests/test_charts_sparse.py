@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from senlib import store
+from senlib.access import TRUSTED
 from senlib.render import charts
 from senlib.views import compliance, overview, progress, pupil
 from tests import chart_checks
@@ -30,16 +31,16 @@ def sparse_con(request, tmp_path_factory):
 def page_figures(con) -> dict[str, dict | None]:
     """Every figure of the Overview, Compliance (with its 12-month trend), Progress and Pupil pages, by name."""
     figs: dict[str, dict | None] = {}
-    figs |= {f"overview.{k}": v for k, v in overview.figures(overview.overview(con)).items()}
-    c = compliance.evaluate(con, AS_OF)
+    figs |= {f"overview.{k}": v for k, v in overview.figures(overview.overview(con, viewer=TRUSTED)).items()}
+    c = compliance.evaluate(con, AS_OF, viewer=TRUSTED)
     figs |= {f"compliance.{k}": v for k, v in compliance.view(c)["figures"].items()}
-    counts = {d: compliance.status_counts(con, d) for d in compliance.month_ends(AS_OF)[:-1]} | {AS_OF: c.status}
+    counts = {d: compliance.status_counts(con, d, viewer=TRUSTED) for d in compliance.month_ends(AS_OF)[:-1]} | {AS_OF: c.status}
     figs["compliance.trend"] = compliance.trend_figure(compliance.trend(counts, as_of=AS_OF))
-    df = progress.outcome_progress(con, AS_OF)
+    df = progress.outcome_progress(con, AS_OF, viewer=TRUSTED)
     for dim in progress.DIMENSIONS:
         figs |= {f"progress.{dim}.{k}": v for k, v in progress.figures(dim, progress.summary_by(df, dim)).items()}
     for (pid,) in con.execute("SELECT pupil_id FROM pupils ORDER BY 1").fetchall():
-        rec = pupil.record(con, SETTING, pid, as_of=AS_OF)
+        rec = pupil.record(con, SETTING, pid, as_of=AS_OF, viewer=TRUSTED)
         figs |= {f"pupil.{pid}.{k}": v for k, v in pupil.figures(rec, AS_OF).items()}
     return figs
 
@@ -60,16 +61,16 @@ def test_every_chart_on_the_sparse_register_is_sound(sparse_con):
 def test_one_score_and_none(tmp_path):
     con = store.connect(make_outcomes_db(tmp_path / "outcomes.duckdb"))
     a, b = (r[0] for r in con.execute("SELECT pupil_id FROM pupils ORDER BY 1 LIMIT 2").fetchall())
-    figs = pupil.figures(pupil.record(con, SETTING, a, as_of=AS_OF), AS_OF)
+    figs = pupil.figures(pupil.record(con, SETTING, a, as_of=AS_OF, viewer=TRUSTED), AS_OF)
     assert set(figs) == {"O1"}                      # O2 has no score: a sentence, not empty axes
     chart_checks.check(figs["O1"])
     assert chart_checks.plain(figs["O1"])["data"][0]["y"] == [4.0]
     lo, hi = (pd.Timestamp(v) for v in figs["O1"]["layout"]["xaxis"]["range"])
     assert hi - lo >= timedelta(days=60)            # one score: two months of axis round it, not hours
-    assert pupil.figures(pupil.record(con, SETTING, b, as_of=AS_OF), AS_OF) == {}
+    assert pupil.figures(pupil.record(con, SETTING, b, as_of=AS_OF, viewer=TRUSTED), AS_OF) == {}
     assert "not scored yet" in pupil.not_scored("O1: Reads simple CVC words")
     # Progress on three outcomes, one scored: each measure a chart of its own with a point, or None.
-    df = progress.outcome_progress(con, AS_OF)
+    df = progress.outcome_progress(con, AS_OF, viewer=TRUSTED)
     for dim in progress.DIMENSIONS:
         for measure, spec in progress.figures(dim, progress.summary_by(df, dim)).items():
             chart_checks.check(spec)
@@ -92,15 +93,15 @@ def test_a_setting_with_no_review_date(tmp_path):
 
 def test_nobody_on_sen_support_and_an_empty_database(tmp_path):
     con = store.connect(make_no_sen_db(tmp_path / "nosen.duckdb"))
-    assert overview.figures(overview.overview(con)) == {"need": None, "plan": None}
-    c = compliance.evaluate(con, AS_OF)
+    assert overview.figures(overview.overview(con, viewer=TRUSTED)) == {"need": None, "plan": None}
+    c = compliance.evaluate(con, AS_OF, viewer=TRUSTED)
     assert compliance.view(c)["figures"] == {}
     assert compliance.trend_figure(compliance.trend({AS_OF: c.status}, as_of=AS_OF)) is None
     con.close()
     empty = store.connect(tmp_path / "empty.duckdb")
-    assert overview.figures(overview.overview(empty)) == {"need": None, "plan": None}
+    assert overview.figures(overview.overview(empty, viewer=TRUSTED)) == {"need": None, "plan": None}
     for dim in progress.DIMENSIONS:
-        assert set(progress.figures(dim, progress.summary_by(progress.outcome_progress(empty, AS_OF), dim)).values()) == {None}
+        assert set(progress.figures(dim, progress.summary_by(progress.outcome_progress(empty, AS_OF, viewer=TRUSTED), dim)).values()) == {None}
     empty.close()
 
 

@@ -76,3 +76,15 @@ def test_busy_database_is_explained_not_a_traceback(tmp_path):
 def test_every_subcommand_accepts_db(argv):
     r = run(*argv)
     assert "--db PATH" in r.stdout
+
+
+def test_the_command_table_is_the_command_line(monkeypatch):
+    """senlib.cli.COMMAND_TABLE lists every command once, with the module defining it; --help follows it."""
+    from senlib import cli
+
+    cli.build_parser()
+    assert list(cli.COMMANDS) == list(cli.COMMAND_TABLE)
+    assert {n: c.run.__module__ for n, c in cli.COMMANDS.items()} == cli.COMMAND_TABLE
+    monkeypatch.setitem(cli.COMMAND_TABLE, "status", "senlib.cli.elsewhere")  # listed where it is not defined
+    with pytest.raises(RuntimeError, match="disagree"):
+        cli.build_parser()

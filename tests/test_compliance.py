@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from senlib import rules, store
-from senlib.access import Viewer
+from senlib.access import TRUSTED, Viewer
 from senlib.render import charts
 from senlib.views import compliance
 
@@ -62,7 +62,7 @@ def test_month_ends():
 
 
 def test_headline_by_hand(tiny):
-    c = compliance.evaluate(tiny, DAY)
+    c = compliance.evaluate(tiny, DAY, viewer=TRUSTED)
     h = compliance.headline(c)
     assert (h["pupils"], h["overdue"], h["on_time"]) == (3, 1, 2)
     assert h["rate"] == pytest.approx(2 / 3)
@@ -77,7 +77,7 @@ def test_no_review_date_counts_as_not_on_time(tiny):
     """E: SEN Support, nothing recorded to date the review from: in the pupils, never on time, counted apart."""
     tiny.execute("""INSERT INTO pupils (setting, pupil_id, first_name, last_name, date_of_birth, year_group, class, sen_status,
                                         primary_need) VALUES ('Oak', 'E', 'Eve', 'Epsilon', DATE '2017-03-01', '4', 'Ash', 'K', 'SPLD')""")
-    c = compliance.evaluate(tiny, DAY)
+    c = compliance.evaluate(tiny, DAY, viewer=TRUSTED)
     h = compliance.headline(c)
     assert (h["pupils"], h["overdue"], h["no_review_date"], h["on_time"]) == (4, 1, 1, 2)
     assert h["rate"] == pytest.approx(2 / 4)  # not 2/3 (left out) and not 3/4 (on time): blank is never better than late
@@ -85,14 +85,14 @@ def test_no_review_date_counts_as_not_on_time(tiny):
     assert (cell["pupils"], cell["overdue"], cell["no_review_date"], cell["rate"]) == (2, 1, 1, 0.0)
     ash = compliance.by_dimension(c, "class").set_index("label").loc["Ash"]
     assert (ash["pupils"], ash["on_time"], ash["no_review_date"]) == (3, 1, 1)
-    last = compliance.trend({DAY: compliance.status_counts(tiny, DAY)}, as_of=DAY).iloc[-1]
+    last = compliance.trend({DAY: compliance.status_counts(tiny, DAY, viewer=TRUSTED)}, as_of=DAY).iloc[-1]
     assert (last["pupils"], last["on_time"], last["no_review_date"], last["rate"]) == (4, 2, 1, pytest.approx(0.5))
     assert compliance.no_date_note("1", one=True).startswith("1 pupil has no review date recorded")
     assert compliance.no_date_note("fewer than 5").endswith("they count as not on time.")
 
 
 def test_breakdowns_by_hand(tiny):
-    c = compliance.evaluate(tiny, DAY)
+    c = compliance.evaluate(tiny, DAY, viewer=TRUSTED)
     heat = compliance.heatmap_table(c)
     cell = heat[(heat["plan"] == "SEN Support plan") & (heat["year"] == "Year 4")].iloc[0]
     assert (cell["pupils"], cell["overdue"], cell["rate"]) == (1, 1, 0.0)
@@ -111,7 +111,7 @@ def test_breakdowns_by_hand(tiny):
 
 def test_trend_by_hand(tiny):
     days = compliance.month_ends(DAY)
-    counts = {d: compliance.status_counts(tiny, d) for d in days}
+    counts = {d: compliance.status_counts(tiny, d, viewer=TRUSTED) for d in days}
     t = compliance.trend(counts, as_of=DAY).set_index("date")
     # 30/06/2026: A's review is due by 01/07, D's by 15/07 -> neither overdue yet; 31/07/2026: both overdue;
     # 31/10/2026: D was reviewed on 01/10, A still overdue.
@@ -123,12 +123,12 @@ def test_trend_by_hand(tiny):
     assert t.loc[pd.Timestamp("2026-02-28"), "pupils"] == 3
     assert t["label"].iloc[-1] == "23 Nov 2026 (as of)" and t["label"].iloc[0] == "Dec 2025"
     last = t.iloc[-1]
-    h = compliance.headline(compliance.evaluate(tiny, DAY))
+    h = compliance.headline(compliance.evaluate(tiny, DAY, viewer=TRUSTED))
     assert (last["pupils"], last["on_time"], last["rate"]) == (h["pupils"], h["on_time"], pytest.approx(h["rate"]))
 
 
 def test_quality_by_hand(tiny):
-    c = compliance.evaluate(tiny, DAY)  # reviews held since 24/11/2025: A's one and D's three
+    c = compliance.evaluate(tiny, DAY, viewer=TRUSTED)  # reviews held since 24/11/2025: A's one and D's three
     q = compliance.quality_table(c).set_index("code")
     assert q.loc["parents_involved", "known"] == 4 and q.loc["parents_involved", "passed"] == 3
     assert q.loc["child_contributed", "rate"] == pytest.approx(3 / 4)
@@ -141,31 +141,31 @@ def test_quality_by_hand(tiny):
 def test_shared_status_gives_the_same_result(demo_con):
     """The page hands over the SENCo pages' pupil_status; evaluating it here must give the same aggregates,
     and a frame wider than the viewer's scope is cut down to it."""
-    status = rules.pupil_status(demo_con, AS_OF)
-    own = compliance.evaluate(demo_con, AS_OF)
-    shared = compliance.evaluate(demo_con, AS_OF, status=status)
+    status = rules.pupil_status(demo_con, AS_OF, viewer=TRUSTED)
+    own = compliance.evaluate(demo_con, AS_OF, viewer=TRUSTED)
+    shared = compliance.evaluate(demo_con, AS_OF, status=status, viewer=TRUSTED)
     pd.testing.assert_frame_equal(own.status, shared.status)
     pd.testing.assert_frame_equal(own.quality, shared.quality)
     first = sorted(status["setting"].unique())[0]
-    scoped = compliance.evaluate(demo_con, AS_OF, [first], status=status)
+    scoped = compliance.evaluate(demo_con, AS_OF, [first], status=status, viewer=TRUSTED)
     assert set(scoped.status["setting"]) == {first}
 
 
 def test_trend_point_matches_the_rules(demo_con):
     """A trend point (rules.due_dates, year group on that day) equals pupil_status counted on that day."""
     day = date(2026, 2, 28)
-    full = rules.pupil_status(demo_con, day)
+    full = rules.pupil_status(demo_con, day, viewer=TRUSTED)
     full = full[full["status"] != "not_applicable"]
     expected = full.assign(year_group=full["year_group"].astype(object).fillna(compliance.NOT_RECORDED)).groupby(
         ["setting", "plan_type", "year_group", "status"]).size()
-    got = compliance.status_counts(demo_con, day).set_index(["setting", "plan_type", "year_group", "status"])["pupils"]
+    got = compliance.status_counts(demo_con, day, viewer=TRUSTED).set_index(["setting", "plan_type", "year_group", "status"])["pupils"]
     assert got.sort_index().to_dict() == expected.sort_index().to_dict()
 
 
 def test_demo_figures_are_consistent(demo_con):
-    c = compliance.evaluate(demo_con, AS_OF)
+    c = compliance.evaluate(demo_con, AS_OF, viewer=TRUSTED)
     h = compliance.headline(c)
-    full = rules.pupil_status(demo_con, AS_OF)
+    full = rules.pupil_status(demo_con, AS_OF, viewer=TRUSTED)
     applicable = full[full["status"] != "not_applicable"]
     assert h["pupils"] == len(applicable)
     assert h["overdue"] == int((applicable["status"] == "overdue").sum()) > 0
@@ -181,15 +181,15 @@ def test_demo_figures_are_consistent(demo_con):
 
 
 def test_as_of_date_changes_the_figures(demo_con):
-    now = compliance.headline(compliance.evaluate(demo_con, AS_OF))
-    earlier = compliance.headline(compliance.evaluate(demo_con, date(2026, 3, 1)))
+    now = compliance.headline(compliance.evaluate(demo_con, AS_OF, viewer=TRUSTED))
+    earlier = compliance.headline(compliance.evaluate(demo_con, date(2026, 3, 1), viewer=TRUSTED))
     assert (now["pupils"], now["overdue"], now["reviews_held"]) != (earlier["pupils"], earlier["overdue"], earlier["reviews_held"])
 
 
 def test_figures_are_aggregated_titled_and_colour_blind_safe(demo_con):
-    c = compliance.evaluate(demo_con, AS_OF)
+    c = compliance.evaluate(demo_con, AS_OF, viewer=TRUSTED)
     days = compliance.month_ends(AS_OF)
-    counts = {d: compliance.status_counts(demo_con, d) for d in days[-3:-1]} | {AS_OF: c.status}
+    counts = {d: compliance.status_counts(demo_con, d, viewer=TRUSTED) for d in days[-3:-1]} | {AS_OF: c.status}
     figs = compliance.figures(c, compliance.Filters())
     figs["trend"] = compliance.trend_figure(compliance.trend(counts, as_of=AS_OF))
     assert set(figs) == {"heatmap", "trend", "quality", *compliance.BREAKDOWNS}

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pytest
 
-from senlib.render import charts, exports
+from senlib.render import charts, document, exports
 
 DANGEROUS = ["=1+1", "+SUM(A1:A2)", "-2+3", "@SUM(A1)", "\t=cmd", "\r=cmd", '=HYPERLINK("http://x","y")',
              "=cmd|' /C calc'!A0"]
@@ -132,18 +132,20 @@ def test_ics_uids_are_stable_between_exports():
     assert [e.uid for e in a] == [e.uid for e in b]
 
 
-def _report(text: str = "<script>alert('x')</script>") -> exports.Report:
+def _report(text: str = "<script>alert('x')</script>") -> document.Document:
     counts = pd.DataFrame({"need": ["ASD", text], "pupils": [12, 7]})
     fig = charts.bar(counts, "need", "pupils", title="Pupils by need", x_title="Need", y_title="Pupils")
-    return exports.Report(
+    return document.Document(
         title="Governors' report",
         subtitle="Oakfield Primary School, autumn term 2026",
-        sections=[
-            exports.Section("Who is on the register", [f"A paragraph with {text} in it.",
-                                                       exports.Chart(fig, counts, caption="Pupils by need")]),
-            exports.Section("Details", [exports.Table(pd.DataFrame({"item": [text, "=1+1"], "value": [0.5, 3]}), "A table")]),
-        ],
+        sections=(
+            document.Section("Who is on the register", (
+                document.Text(f"A paragraph with {text} in it."),
+                document.Chart(charts.to_spec(fig), document.Table(counts, "Pupils by need"), caption="Pupils by need"))),
+            document.Section("Details", (document.Table(pd.DataFrame({"item": [text, "=1+1"], "value": [0.5, 3]}), "A table"),)),
+        ),
         footnote="Counts below 5 are shown as 'fewer than 5'.",
+        headlines=(document.Headline("Pupils on the register", "19", "on 1 December"),),
     )
 
 
@@ -169,6 +171,7 @@ def test_pdf_report_without_charts_has_the_text():
     assert "<script>alert('x')</script>" in text  # shown literally
     assert "Who is on the register" in text
     assert "ASD" in text  # the chart's table stands in for the chart
+    assert "Summary" in text and "Pupils on the register" in text  # the headlines come first
 
 
 def test_pdf_falls_back_to_tables_with_a_note_when_no_browser(monkeypatch):

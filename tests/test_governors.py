@@ -17,7 +17,8 @@ from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from senlib import store
-from senlib.access import AccessDenied, Viewer, privacy
+from senlib.access import TRUSTED, AccessDenied, Viewer, privacy
+from senlib.render import document
 from senlib.views import governors
 
 from .conftest import AS_OF
@@ -105,7 +106,7 @@ def demo_report(demo_db_template, tmp_path_factory):
     path = tmp_path_factory.mktemp("gov") / "demo.duckdb"
     shutil.copy(demo_db_template, path)
     con = store.connect(path)
-    report = governors.governors_report(con, AS_OF)
+    report = governors.governors_report(con, AS_OF, viewer=TRUSTED)
     ids = _identifiers(con)
     yield con, report, ids
     con.close()
@@ -163,7 +164,7 @@ def test_report_holds_only_text_tables(demo_report):
     _, report, _ = demo_report
     for section in report.sections:
         for block in section.blocks:
-            table = block.table if isinstance(block, governors.Chart) else block if isinstance(block, governors.Table) else None
+            table = block.table if isinstance(block, document.Chart) else block if isinstance(block, document.Table) else None
             if table is not None:
                 assert all(isinstance(v, str) for v in table.frame.to_numpy().ravel()), section.heading
 
@@ -178,13 +179,13 @@ def test_counts_agree_with_the_register(demo_report):
 
 def _frame(report, heading: str, index: int = 0) -> pd.DataFrame:
     section = next(s for s in report.sections if s.heading == heading)
-    tables = [b.table if isinstance(b, governors.Chart) else b for b in section.blocks
-              if isinstance(b, governors.Chart | governors.Table)]
+    tables = [b.table if isinstance(b, document.Chart) else b for b in section.blocks
+              if isinstance(b, document.Chart | document.Table)]
     return tables[index].frame
 
 
 def test_small_counts_are_suppressed_and_cannot_be_recovered(small_school):
-    report = governors.governors_report(small_school, AS_OF)
+    report = governors.governors_report(small_school, AS_OF, viewer=TRUSTED)
     reg = _frame(report, "Pupils on the SEN register").set_index("Area of need and primary need")
     # By broad area: HI (1 pupil) under sensory and/or physical, ASD (2) under communication and interaction: both
     # 'fewer than 5'; cognition and learning's 6 on SEN Support would give HI away from the K total: hidden too.
@@ -227,7 +228,7 @@ def test_no_review_date_counts_as_not_on_time_and_is_suppressed_when_small(tmp_p
             if sen == "K" and kind == "on_time":
                 con.execute("INSERT INTO reviews (setting, pupil_id, plan_type, review_date) VALUES ('Oak', ?, 'sen_support', "
                             "DATE '2026-10-15')", [pid])
-    report = governors.governors_report(con, AS_OF)
+    report = governors.governors_report(con, AS_OF, viewer=TRUSTED)
     con.close()
     comp = _frame(report, "Review compliance").set_index("Pupils")
     k, e = comp.loc["SEN Support (K)"], comp.loc["EHC plan (E)"]
@@ -237,7 +238,7 @@ def test_no_review_date_counts_as_not_on_time_and_is_suppressed_when_small(tmp_p
     assert e["Review on time"] == "5–8"  # hidden (8 - 6 would give the 2 away): only the range 'fewer than 5' implies
     assert e["Share on time"] == "50% or more"  # 5 to 8 of 8: 62-100%, a band that holds them all
     _assert_no_single_hidden(comp[["Review on time", "Review not on time", "Total"]], columns=False)
-    texts = [b.text for s in report.sections if s.heading == "Review compliance" for b in s.blocks if isinstance(b, governors.Text)]
+    texts = [b.text for s in report.sections if s.heading == "Review compliance" for b in s.blocks if isinstance(b, document.Text)]
     assert (f"6 pupils on SEN Support and {SMALL} with an EHC plan have no review date recorded: they count as not on time."
             in texts)
     heads = {h.label: h for h in report.headlines}
@@ -257,7 +258,7 @@ def _assert_no_single_hidden(table: pd.DataFrame, *, columns: bool = True) -> No
 
 def test_trend_matches_a_report_a_year_before(demo_report):
     con, report, _ = demo_report
-    then = governors.governors_report(con, report.compared_with)
+    then = governors.governors_report(con, report.compared_with, viewer=TRUSTED)
     trend = _frame(report, "Compared with a year ago").set_index("Measure")
     ago, now = trend.columns
     assert ago == "A year ago (23/11/2025)" and now == "Now (23/11/2026)"
@@ -271,7 +272,7 @@ def test_trend_matches_a_report_a_year_before(demo_report):
     requests = _frame(report, "EHC needs assessment requests")
     assert list(requests.columns)[1:] == ["This school year so far", "Last school year, same period"]
     said = next(b.text for s in report.sections if s.heading == "EHC needs assessment requests" for b in s.blocks
-                if isinstance(b, governors.Text))
+                if isinstance(b, document.Text))
     assert "(01/09/2026 to 23/11/2026)" in said and "(01/09/2025 to 23/11/2025)" in said
     made_then = con.execute("SELECT count(*) FROM ehc_requests WHERE requested BETWEEN '2025-09-01' AND '2025-11-23'").fetchall()[0][0]
     assert requests.iloc[0, 2] == governors._count(made_then, 5) or hidden(requests.iloc[0, 2])
@@ -299,7 +300,7 @@ def test_html_and_pdf_have_no_identifiers(demo_report):
 def test_empty_and_scoped_reports(demo_con, empty_db):
     con = store.connect(empty_db)
     try:
-        empty = governors.governors_report(con, AS_OF)
+        empty = governors.governors_report(con, AS_OF, viewer=TRUSTED)
     finally:
         con.close()
     assert empty.empty and not empty.headlines
@@ -402,7 +403,7 @@ def test_a_governor_cannot_narrow_the_report_to_some_settings(demo_con):
     """Little Acorns alone hides its EHC count; with a choice of settings, (Little Acorns + Oakfield) - Oakfield
     would give it away. A governor's report always covers every setting the governor may see."""
     names = [r[0] for r in demo_con.execute("SELECT setting FROM settings ORDER BY 1").fetchall()]
-    whole = governors.governors_report(demo_con, AS_OF)
+    whole = governors.governors_report(demo_con, AS_OF, viewer=TRUSTED)
     governor = Viewer(role="governor", email="chair@gmail.com")
     narrowed = governors.governors_report(demo_con, AS_OF, names[:1], viewer=governor)
     assert narrowed.scope == whole.scope == ", ".join(names)

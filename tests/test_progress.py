@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from senlib import store
+from senlib.access import TRUSTED
 from senlib.views import progress
 
 from .conftest import AS_OF
@@ -47,7 +48,7 @@ def tiny(tmp_path):
 
 
 def test_per_outcome_figures(tiny, monkeypatch):
-    df = progress.outcome_progress(tiny, date(2026, 3, 1)).set_index("outcome_id")
+    df = progress.outcome_progress(tiny, date(2026, 3, 1), viewer=TRUSTED).set_index("outcome_id")
     assert set(df.index) == {"RISE", "FLAT", "DONE", "DOWN", "NONE"}  # P2 has left
     assert df.loc["RISE", "latest"] == 6 and df.loc["RISE", "change"] == 4
     assert df.loc["RISE", "share"] == pytest.approx(4 / 6)
@@ -63,14 +64,14 @@ def test_per_outcome_figures(tiny, monkeypatch):
 
 
 def test_scores_after_as_of_are_ignored(tiny, monkeypatch):
-    df = progress.outcome_progress(tiny, date(2025, 12, 1)).set_index("outcome_id")
+    df = progress.outcome_progress(tiny, date(2025, 12, 1), viewer=TRUSTED).set_index("outcome_id")
     assert df.loc["RISE", "latest"] == 4 and df.loc["RISE", "scores"] == 2
     assert not df["stalled"].any()
     assert set(df["plan_label"]) == {"SEN Support plan"}
 
 
 def test_headline_summary_and_stalled_pupils(tiny, monkeypatch):
-    df = progress.outcome_progress(tiny, date(2026, 3, 1))
+    df = progress.outcome_progress(tiny, date(2026, 3, 1), viewer=TRUSTED)
     h = progress.headline(df)
     assert h["outcomes"] == 5 and h["scored"] == 4 and h["pupils"] == 1
     assert h["on_track_share"] == pytest.approx(3 / 4)
@@ -88,7 +89,7 @@ def test_headline_summary_and_stalled_pupils(tiny, monkeypatch):
 
 
 def test_demo_progress_is_sensible(demo_con):
-    df = progress.outcome_progress(demo_con, AS_OF)
+    df = progress.outcome_progress(demo_con, AS_OF, viewer=TRUSTED)
     assert len(df) > 100
     assert df["share"].dropna().between(-2, 2).all()
     assert 0 < df["stalled"].mean() < 0.6
@@ -97,7 +98,7 @@ def test_demo_progress_is_sensible(demo_con):
         assert summary["outcomes"].sum() == len(df)
     years = list(progress.summary_by(df, "year_label")["year_label"])
     assert years.index("Reception") < years.index("Year 1") < years.index("Year 10")
-    only = progress.outcome_progress(demo_con, AS_OF, settings=[df["setting"].iloc[0]])
+    only = progress.outcome_progress(demo_con, AS_OF, settings=[df["setting"].iloc[0]], viewer=TRUSTED)
     assert set(only["setting"]) == {df["setting"].iloc[0]}
 
 

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from senlib import store
+from senlib.access import TRUSTED
 from senlib.core.errors import InputError
 from senlib.core.text import escape_markdown
 from senlib.views import pupil
@@ -65,19 +66,19 @@ def test_search_by_name_and_id(demo_con):
     setting, pid = _scored_pupil(demo_con)
     first, last = demo_con.execute("SELECT first_name, last_name FROM pupils WHERE setting = ? AND pupil_id = ?",
                                    [setting, pid]).fetchall()[0]
-    by_id = pupil.search(demo_con, pid.lower())
+    by_id = pupil.search(demo_con, pid.lower(), viewer=TRUSTED)
     assert by_id.iloc[0]["pupil_id"] == pid
-    by_name = pupil.search(demo_con, f"{first[:3]} {last}", limit=500)
+    by_name = pupil.search(demo_con, f"{first[:3]} {last}", limit=500, viewer=TRUSTED)
     assert pid in set(by_name["pupil_id"])
     assert all(last.lower() in r.lower() for r in by_name["last_name"])
-    assert pupil.search(demo_con, "   ").empty
-    assert pupil.search(demo_con, "%").empty  # LIKE wildcards are literal
-    assert pupil.search(demo_con, pid, settings=["No such school"]).empty
+    assert pupil.search(demo_con, "   ", viewer=TRUSTED).empty
+    assert pupil.search(demo_con, "%", viewer=TRUSTED).empty  # LIKE wildcards are literal
+    assert pupil.search(demo_con, pid, settings=["No such school"], viewer=TRUSTED).empty
 
 
 def test_record_has_profile_plans_reviews_outcomes(demo_con):
     setting, pid = _scored_pupil(demo_con)
-    rec = pupil.record(demo_con, setting, pid, as_of=AS_OF)
+    rec = pupil.record(demo_con, setting, pid, as_of=AS_OF, viewer=TRUSTED)
     assert rec is not None and rec.pupil_id == pid
     fields = dict(zip(rec.profile["field"], rec.profile["value"], strict=True))
     assert fields["SEN status"] == "EHC plan" and fields["Current plan"] == "EHC plan"
@@ -87,8 +88,8 @@ def test_record_has_profile_plans_reviews_outcomes(demo_con):
     assert set(rec.scores["outcome_id"]) <= set(rec.outcomes["outcome_id"])
     table = pupil.outcome_table(rec)
     assert {"latest", "change", "share", "chart_title", "summary"} <= set(table.columns)
-    assert pupil.record(demo_con, setting, "NOPE", as_of=AS_OF) is None
-    assert pupil.record(demo_con, setting, pid, as_of=AS_OF, settings=["Elsewhere"]) is None
+    assert pupil.record(demo_con, setting, "NOPE", as_of=AS_OF, viewer=TRUSTED) is None
+    assert pupil.record(demo_con, setting, pid, as_of=AS_OF, settings=["Elsewhere"], viewer=TRUSTED) is None
 
 
 def test_extra_columns_are_text_rows():
@@ -102,7 +103,7 @@ def test_extra_columns_are_text_rows():
 def test_year_group_mismatch_is_a_warning(demo_con):
     demo_con.execute("""INSERT INTO pupils (setting, pupil_id, first_name, last_name, date_of_birth, year_group, sen_status)
                         VALUES ('S', 'Y1', 'A', 'B', DATE '2018-03-04', '6', 'K')""")
-    rec = pupil.record(demo_con, "S", "Y1", as_of=date(2026, 11, 23))
+    rec = pupil.record(demo_con, "S", "Y1", as_of=date(2026, 11, 23), viewer=TRUSTED)
     assert any("does not match the date of birth" in w for w in rec.warnings)
     assert any("primary type of need" in w for w in rec.warnings)
 
@@ -230,7 +231,7 @@ def test_outcome_summary_reads_well():
 
 
 def test_rules_view_has_status_flags_and_quality(demo_con):
-    frames = pupil.rules_frames(demo_con, AS_OF, SETTING)
+    frames = pupil.rules_frames(demo_con, AS_OF, SETTING, viewer=TRUSTED)
     status = frames["status"]
     flagged = status[status["flags"].map(len) > 0].iloc[0]
     view = pupil.rules_view(frames, flagged["setting"], flagged["pupil_id"])
@@ -249,7 +250,7 @@ def test_page_shows_flags_with_reasons(demo_db, monkeypatch):
     from senlib import rules
 
     con = store.connect(demo_db)
-    status = rules.pupil_status(con, AS_OF)
+    status = rules.pupil_status(con, AS_OF, viewer=TRUSTED)
     row = status[status["flags"].map(len) > 0].iloc[0]
     con.close()
     at = _open(demo_db, monkeypatch, pupil.pupil_key(row["setting"], row["pupil_id"]))
@@ -330,10 +331,10 @@ def test_the_pupil_page_progress_and_the_rules_agree_on_each_pupils_main_plan(de
     def code(v):
         return v if isinstance(v, str) else None
 
-    status = rules.pupil_status(demo_con, AS_OF)
+    status = rules.pupil_status(demo_con, AS_OF, viewer=TRUSTED)
     by_rules = {(s, p): code(v) for s, p, v in status[["setting", "pupil_id", "plan_type"]].itertuples(index=False)}
     assert len(by_rules) > 200 and len(set(by_rules.values())) >= 3
-    outcomes = progress.outcome_progress(demo_con, AS_OF)[["setting", "pupil_id", "plan_type"]].drop_duplicates()
+    outcomes = progress.outcome_progress(demo_con, AS_OF, viewer=TRUSTED)[["setting", "pupil_id", "plan_type"]].drop_duplicates()
     assert len(outcomes) > 50
     for s, p, plan in outcomes.itertuples(index=False):
         assert code(plan) == by_rules[(s, p)], (s, p)
@@ -345,4 +346,4 @@ def test_the_pupil_page_progress_and_the_rules_agree_on_each_pupils_main_plan(de
     assert left and ihcp  # a leaver whose plan record runs on: no current plan; an IHCP alone: the IHCP
     sample = sorted(by_rules)[::25] + ihcp + [tuple(k) for k in left]
     for s, p in sample:
-        assert pupil.record(demo_con, s, p, as_of=AS_OF).current_plan == by_rules[(s, p)], (s, p)
+        assert pupil.record(demo_con, s, p, as_of=AS_OF, viewer=TRUSTED).current_plan == by_rules[(s, p)], (s, p)

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from senlib.access import TRUSTED
 from senlib.rules import set_override
 
 from .rules_support import Caseload, d, days
@@ -439,6 +440,6 @@ def test_settings_scope_limits_the_rows():
     cl = Caseload({"A": ("primary", None), "B": ("secondary", None)})
     cl.pupil("P", setting="A", sen="N")
     cl.pupil("Q", setting="B", sen="N")
-    assert set(pupil_status(cl.con, d("2026-01-01"), settings=["B"])["setting"]) == {"B"}
-    assert len(pupil_status(cl.con, d("2026-01-01"), settings=[])) == 0
-    assert len(pupil_status(cl.con, d("2026-01-01"))) == 2
+    assert set(pupil_status(cl.con, d("2026-01-01"), settings=["B"], viewer=TRUSTED)["setting"]) == {"B"}
+    assert len(pupil_status(cl.con, d("2026-01-01"), settings=[], viewer=TRUSTED)) == 0
+    assert len(pupil_status(cl.con, d("2026-01-01"), viewer=TRUSTED)) == 2

@@ -5,13 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from senlib.access import TRUSTED
 from senlib.rules import outcome_progress, register_summary, review_quality, set_override
 
 from .rules_support import Caseload, d
 
 
 def _quality(cl: Caseload, as_of: str) -> pd.DataFrame:
-    return review_quality(cl.con, d(as_of)).set_index("review_date")
+    return review_quality(cl.con, d(as_of), viewer=TRUSTED).set_index("review_date")
 
 
 # ---------------------------------------------------------------- progress judged from scores
@@ -133,8 +134,8 @@ def test_review_quality_since_limits_the_rows():
     cl.plan("P1", "sen_support", "2025-01-01")
     for day in ("2025-03-01", "2025-06-01", "2025-10-01"):
         cl.review("P1", day)
-    assert len(review_quality(cl.con, d("2025-12-01"))) == 3
-    q = review_quality(cl.con, d("2025-12-01"), since=d("2025-09-01"))
+    assert len(review_quality(cl.con, d("2025-12-01"), viewer=TRUSTED)) == 3
+    q = review_quality(cl.con, d("2025-12-01"), since=d("2025-09-01"), viewer=TRUSTED)
     assert list(q["review_date"].dt.date) == [d("2025-10-01")]
     assert q.iloc[0]["previous_review"] == pd.Timestamp("2025-06-01")
 
@@ -152,13 +153,13 @@ def test_register_summary_counts_reviews_held_this_school_year_against_those_req
     cl.plan("B", "ehcp", "2024-01-01")
     cl.pupil("C", identified="2026-03-02")
     cl.plan("C", "sen_support", "2026-03-02")  # starts half way through the year: 3 * 183/365 -> 2 reviews
-    s = register_summary(cl.con, d("2026-01-15")).set_index("plan_type")
+    s = register_summary(cl.con, d("2026-01-15"), viewer=TRUSTED).set_index("plan_type")
     assert s.loc["all", "pupils"] == 2
     assert (s.loc["sen_support", "reviews_required"], s.loc["sen_support", "reviews_held"]) == (3, 1)
     assert (s.loc["ehcp", "reviews_required"], s.loc["ehcp", "reviews_held"]) == (1, 0)
     assert s.loc["all", "reviews_still_needed"] == 3
     assert s.loc["all", "year_start"] == pd.Timestamp("2025-09-01") and s.loc["all", "year_end"] == pd.Timestamp("2026-08-31")
-    later = register_summary(cl.con, d("2026-03-15")).set_index("plan_type")
+    later = register_summary(cl.con, d("2026-03-15"), viewer=TRUSTED).set_index("plan_type")
     assert later.loc["sen_support", "reviews_required"] == 5 and later.loc["sen_support", "pupils"] == 2
 
 
@@ -171,8 +172,8 @@ def test_outcome_progress_per_outcome():
     cl.score("P1", "O1", "2025-03-01", 5)
     cl.score("P1", "O1", "2025-06-01", 5)
     cl.score("P1", "O1", "2025-09-01", 7)  # after the as-of date: not known yet
-    o = outcome_progress(cl.con, d("2025-07-01")).iloc[0]
+    o = outcome_progress(cl.con, d("2025-07-01"), viewer=TRUSTED).iloc[0]
     assert (o["latest_score"], o["previous_score"], o["change"], o["share_to_target"]) == (5, 5, 3, 0.5)
     assert (o["year_group"], o["plan_type"], o["n_scores"], bool(o["stalled"])) == ("5", "sen_support", 3, True)
     assert o["stalled_rule"] == "stalled_outcome" and "O1 5 → 5" in o["stalled_reason"]
-    assert not outcome_progress(cl.con, d("2025-10-01")).iloc[0]["stalled"]
+    assert not outcome_progress(cl.con, d("2025-10-01"), viewer=TRUSTED).iloc[0]["stalled"]

@@ -291,21 +291,19 @@ def settings_sql(settings: Sequence[str] | None, column: str = "setting") -> tup
     return f" AND {column} IN (SELECT unnest(?::VARCHAR[]))", [list(settings)]
 
 
-def staff_scope(viewer: Viewer | None, settings: Sequence[str] | None = None) -> list[str] | None:
+def staff_scope(viewer: Viewer, settings: Sequence[str] | None = None) -> list[str] | None:
     """scope_for pupil-level data: SENCos and senior leaders only, narrowed to their settings."""
     return scope_for(viewer, settings, STAFF)
 
 
-def scope_for(viewer: Viewer | None, settings: Sequence[str] | None, roles: Sequence[str]) -> list[str] | None:
+def scope_for(viewer: Viewer, settings: Sequence[str] | None, roles: Sequence[str]) -> list[str] | None:
     """The settings a viewer's query may read: `settings` (None: all) narrowed to the viewer's own.
     Raises AccessDenied for a role not in `roles`. An empty list means none at all (the rules read it so).
 
     A governor's report always covers every setting the governor may see: reports over different
     choices of settings could be subtracted from one another to recover a count one of them hides."""
     chosen = None if settings is None else list(settings)
-    if viewer is None:
-        return chosen
-    require_role(viewer, *roles)
+    require_role(viewer, *roles)  # nobody said who is asking: refused (access fails closed)
     if viewer.role == GOVERNOR:
         chosen = None
     if viewer.settings is None:

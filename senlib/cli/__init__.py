@@ -150,15 +150,35 @@ def _shown_default_db() -> Path:
     return store.DEFAULT_DB.relative_to(store.CHECKOUT) if store.CHECKOUT else store.DEFAULT_DB
 
 
-COMMAND_MODULES = ("senlib.cli.imports", "senlib.cli.status", "senlib.cli.backup")
+# The command line, in one table: every command, in the order `--help` lists them, and the module that defines it
+# (with @command). Adding a command means a line here; a command defined elsewhere, or listed and not defined, stops
+# the command line at once (_load_commands), and tests/test_cli.py checks the two agree.
+COMMAND_TABLE: dict[str, str] = {
+    "demo": "senlib.cli",
+    "import": "senlib.cli.imports",
+    "imports": "senlib.cli.imports",
+    "undo": "senlib.cli.imports",
+    "leavers": "senlib.cli.imports",
+    "template": "senlib.cli.imports",
+    "export": "senlib.cli.imports",
+    "status": "senlib.cli.status",
+    "backup": "senlib.cli.backup",
+    "restore": "senlib.cli.backup",
+}
+COMMAND_MODULES = tuple(dict.fromkeys(m for m in COMMAND_TABLE.values() if m != __name__))
 
 
 def _load_commands() -> None:
-    """Import the modules that register further subcommands (import, status, backup...)."""
+    """Import the modules that define the commands of COMMAND_TABLE, and check they define exactly those."""
     import importlib
 
     for module in COMMAND_MODULES:
         importlib.import_module(module)
+    defined = {name: cmd.run.__module__ for name, cmd in COMMANDS.items()}
+    if defined != COMMAND_TABLE:
+        raise RuntimeError(f"senlib.cli.COMMAND_TABLE and the @command definitions disagree: {defined} != {COMMAND_TABLE}")
+    for name in COMMAND_TABLE:  # --help lists them in the table's order
+        COMMANDS[name] = COMMANDS.pop(name)
 
 
 def execute(args: argparse.Namespace, ctx: Context) -> int:

@@ -147,7 +147,7 @@ def run_import(args: argparse.Namespace, ctx: Context) -> int:
 
 @command("imports", "list the imports, newest first", lambda p: p.add_argument("--json", action="store_true"), db="read")
 def run_imports(args: argparse.Namespace, ctx: Context) -> int:
-    df = list_imports(ctx.db())
+    df = list_imports(ctx.db(), viewer=ctx.viewer())
     if args.json:
         print(json.dumps(_records(df), default=str, indent=1), file=ctx.stdout)
         return EXIT_OK
@@ -167,7 +167,7 @@ def _undo_args(p: argparse.ArgumentParser) -> None:
 
 @command("undo", "undo an import: put the database back as it was before it", _undo_args, db="write")
 def run_undo(args: argparse.Namespace, ctx: Context) -> int:
-    r = undo(ctx.db(), args.import_id, ctx.user)
+    r = undo(ctx.db(), args.import_id, ctx.user, viewer=ctx.viewer())
     print(describe_undo(r), file=ctx.stdout)
     return EXIT_OK
 
@@ -186,13 +186,13 @@ def run_leavers(args: argparse.Namespace, ctx: Context) -> int:
     from senlib.importer import import_summary
 
     con = ctx.db()
-    listed = [p["pupil_id"] for p in import_summary(con, args.import_id).get("possible_leavers", [])]
+    listed = [p["pupil_id"] for p in import_summary(con, args.import_id, viewer=ctx.viewer()).get("possible_leavers", [])]
     ids = listed if args.all else args.pupil_ids
     if not ids:
         print(f"Import {args.import_id} lists {counted(len(listed), 'possible leaver')}: {', '.join(listed[:50]) or 'none'}.",
               file=ctx.stdout)
         return EXIT_OK
-    n = confirm_leavers(con, args.import_id, ids, args.date or date.today(), ctx.user)
+    n = confirm_leavers(con, args.import_id, ids, args.date or date.today(), ctx.user, viewer=ctx.viewer())
     print(f"{counted(n, 'pupil')} given a leaving date of {(args.date or date.today()).strftime('%d/%m/%Y')}.", file=ctx.stdout)
     return EXIT_OK
 
@@ -284,7 +284,7 @@ def run_export(args: argparse.Namespace, ctx: Context) -> int:
     con, viewer = ctx.db(), ctx.viewer()
     as_of = args.as_of or date.today()
     reading = [] if args.no_status else status_sheets(rows(pupil_status(con, as_of, args.setting, viewer=viewer)), as_of)
-    export_workbook(con, str(ctx.output(args.out)), settings=args.setting, reading=reading)
+    export_workbook(con, str(ctx.output(args.out)), settings=args.setting, viewer=viewer, reading=reading)
     shown = "" if args.no_status else f", with each pupil's review status on {as_of:%-d %b %Y} (sheets not imported)"
     print(f"Exported to {args.out}{shown}.", file=ctx.stdout)
     return EXIT_OK

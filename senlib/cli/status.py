@@ -131,7 +131,7 @@ def run_status(args: argparse.Namespace, ctx: Context) -> int:
     if args.sql:
         print(statement(ctx, as_of), file=ctx.stdout)
         return EXIT_OK
-    df = pupil_status(ctx.db(), as_of)
+    df = pupil_status(ctx.db(), as_of, viewer=ctx.viewer())
     if args.json:
         out: dict[str, Any] = {"as_of": as_of.isoformat(), "summary": summary(df)}
         if args.rows:

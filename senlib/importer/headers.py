@@ -12,9 +12,9 @@ import json
 from dataclasses import dataclass, field
 
 from senlib.importer import wide
-from senlib.importer.fields import ENTITIES, WIDE, sheet_entity
 from senlib.importer.reading import Sheet
 from senlib.importer.synonyms import AMBIGUOUS_ATTENDANCE, HEADERS, norm_key
+from senlib.store.fields import ENTITIES, WIDE, sheet_entity
 
 SCAN_ROWS = 30
 IGNORE = "-"          # mapping value: drop the column

@@ -19,11 +19,11 @@ import pandas as pd
 from senlib import access, store
 from senlib.core.errors import InputError
 from senlib.core.text import counted
-from senlib.importer.fields import ENTITIES, KEYS, feeds, sql_type
 from senlib.importer.headers import IGNORE
 from senlib.importer.normalise import ident, q, today_sql
 from senlib.importer.problems import ImportRefused, refuse
 from senlib.store import setting_details
+from senlib.store.fields import ENTITIES, KEYS, feeds, sql_type
 
 PUPIL_FIELDS = ["first_name", "last_name", "date_of_birth", "year_group", "class", "sen_status", "primary_need",
                 "secondary_need", "local_authority", "key_worker", "date_identified", "leaving_date"]
@@ -356,25 +356,26 @@ def touched_pupils_sql(import_id_expr: str) -> str:
     return " UNION ".join(parts)
 
 
-def _check_viewer(cur: duckdb.DuckDBPyConnection, import_id: int, viewer: access.Viewer | None) -> None:
+def _import_settings(cur: duckdb.DuckDBPyConnection, import_id: int) -> set[str]:
+    """The settings an import touched or was recorded against."""
+    touched = {r[0] for r in cur.execute(f"SELECT DISTINCT setting FROM ({touched_pupils_sql(str(int(import_id)))})").fetchall()}
+    recorded = cur.execute("SELECT setting FROM imports WHERE import_id = ?", [import_id]).fetchall()
+    return touched | {r[0] for r in recorded if r[0] and r[0] != "several"}
+
+
+def _check_viewer(cur: duckdb.DuckDBPyConnection, import_id: int, viewer: access.Viewer) -> None:
     """Only a SENCo changes records, and a SENCo limited to some settings only an import of those settings."""
-    if viewer is None:
-        return
     access.require_senco(viewer)
     if viewer.settings is None:
         return
-    touched = {r[0] for r in cur.execute(f"SELECT DISTINCT setting FROM ({touched_pupils_sql(str(int(import_id)))})").fetchall()}
-    recorded = cur.execute("SELECT setting FROM imports WHERE import_id = ?", [import_id]).fetchall()
-    touched |= {r[0] for r in recorded if r[0] and r[0] != "several"}
-    if not touched <= viewer.settings:
+    if not _import_settings(cur, import_id) <= viewer.settings:
         raise access.AccessDenied(f"Import {import_id} covers settings you do not have access to.",
                                   fix="Ask a SENCo with access to every setting the import covers.")
 
 
-def undo(con: duckdb.DuckDBPyConnection, import_id: int, user: str | None = None, *,
-         viewer: access.Viewer | None = None) -> dict:
+def undo(con: duckdb.DuckDBPyConnection, import_id: int, user: str | None = None, *, viewer: access.Viewer) -> dict:
     """Put the database back as it was before import `import_id` (refused if a later import built on it).
-    With `viewer`: a SENCo, with access to every setting the import covers."""
+    Only for a SENCo with access to every setting the import covers."""
     cur = con.cursor()
     row = cur.execute("SELECT status, file_name, summary FROM imports WHERE import_id = ?", [import_id]).fetchall()
     if not row:
@@ -448,7 +449,7 @@ def _restore_pupils(cur: duckdb.DuckDBPyConnection, import_id: int) -> dict:
 
 
 def confirm_leavers(con: duckdb.DuckDBPyConnection, import_id: int, pupil_ids: list[str], leaving_date: date,
-                    user: str | None = None, *, viewer: access.Viewer | None = None) -> int:
+                    user: str | None = None, *, viewer: access.Viewer) -> int:
     """Give the pupils an import listed as possible leavers a leaving date (recorded, so undo reverts it)."""
     cur = con.cursor()
     row = cur.execute("SELECT summary, status FROM imports WHERE import_id = ?", [import_id]).fetchall()
@@ -484,14 +485,13 @@ def confirm_leavers(con: duckdb.DuckDBPyConnection, import_id: int, pupil_ids: l
     return len(n)
 
 
-def list_imports(con: duckdb.DuckDBPyConnection, *, viewer: access.Viewer | None = None) -> pd.DataFrame:
-    """Every import, newest first, with what it added and changed. With `viewer`: staff only, and for a viewer
-    limited to some settings only the imports recorded against one of them."""
+def list_imports(con: duckdb.DuckDBPyConnection, *, viewer: access.Viewer) -> pd.DataFrame:
+    """Every import, newest first, with what it added and changed: staff only, and for a viewer limited to some
+    settings only the imports recorded against one of them."""
     where, params = "", []
-    if viewer is not None:
-        access.require_staff(viewer)
-        if viewer.settings is not None:
-            where, params = "WHERE setting IN (SELECT unnest(?::VARCHAR[]))", [sorted(viewer.settings)]
+    access.require_staff(viewer)
+    if viewer.settings is not None:
+        where, params = "WHERE setting IN (SELECT unnest(?::VARCHAR[]))", [sorted(viewer.settings)]
     df = con.cursor().execute(f"""SELECT import_id, created_at, user_name, file_name, setting, status, undone_at, summary,
             json_array_length(warnings) AS problems
         FROM imports {where} ORDER BY import_id DESC""", params).df()
@@ -503,11 +503,16 @@ def list_imports(con: duckdb.DuckDBPyConnection, *, viewer: access.Viewer | None
     return df.drop(columns=["summary"])
 
 
-def import_summary(con: duckdb.DuckDBPyConnection, import_id: int) -> dict:
-    """The stored summary of one import (what it added and changed, possible leavers)."""
-    row = con.cursor().execute("SELECT summary FROM imports WHERE import_id = ?", [import_id]).fetchall()
+def import_summary(con: duckdb.DuckDBPyConnection, import_id: int, *, viewer: access.Viewer) -> dict:
+    """The stored summary of one import (what it added and changed, possible leavers by name): staff only, and
+    for a viewer limited to some settings only an import of those settings."""
+    access.require_staff(viewer)
+    cur = con.cursor()
+    row = cur.execute("SELECT summary FROM imports WHERE import_id = ?", [import_id]).fetchall()
     if not row:
         raise InputError(f"There is no import number {import_id}.")
+    if viewer.settings is not None and not _import_settings(cur, import_id) <= viewer.settings:
+        raise access.AccessDenied(f"Import {import_id} covers settings you do not have access to.")
     return json.loads(row[0][0] or "{}")
 
 

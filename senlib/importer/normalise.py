@@ -22,10 +22,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from senlib.importer import wide
-from senlib.importer.fields import ENTITIES, WIDE, Field, field, sql_type
 from senlib.importer.headers import IGNORE, SheetPlan
 from senlib.importer.reading import Sheet
 from senlib.importer.synonyms import BLANKS, NOT_A_PUPIL, YEAR_WORDS, norm_key, sql_norm_key, value_table
+from senlib.store.fields import ENTITIES, WIDE, Field, field, sql_type
 
 
 def q(text: object) -> str:

@@ -13,7 +13,6 @@ import duckdb
 import pandas as pd
 
 from senlib import store
-from senlib.importer.fields import ENTITIES
 from senlib.importer.headers import SheetPlan
 from senlib.importer.load import (
     accepted_tables,
@@ -35,6 +34,7 @@ from senlib.importer.sandbox import Limits, read_untrusted
 from senlib.importer.validate import check
 from senlib.importer.wide import apply_dates, is_wide, remembered_dates
 from senlib.store import setting_details
+from senlib.store.fields import ENTITIES
 
 MAX_STORED_PROBLEMS = 5000
 
@@ -135,7 +135,7 @@ def run(con: duckdb.DuckDBPyConnection, upload: Upload, *, setting: str | None =
     cur = con.cursor()
     setting = default_setting(cur, setting)
     items = [(i, p, upload.sheet(i, p.sheet)) for i, p in upload.importable]
-    from senlib.importer.fields import field as get_field
+    from senlib.store.fields import field as get_field
 
     notes = {e: get_field(e, "pupil_id").note for e in ENTITIES}
     stage = build_stage(cur, items, setting, notes)
@@ -226,7 +226,7 @@ def _problem_table(raw: pd.DataFrame, upload: Upload) -> pd.DataFrame:
 
 def _field_label(name: object) -> str | None:
     from senlib.core.names import COLUMN_LABELS
-    from senlib.importer.fields import TRACKER_LABELS
+    from senlib.store.fields import TRACKER_LABELS
 
     if not isinstance(name, str):
         return None

@@ -9,9 +9,9 @@ from datetime import date
 import pandas as pd
 
 from senlib.importer import wide
-from senlib.importer.fields import ENTITIES, WIDE_FIELDS, feeds
 from senlib.importer.headers import EXTRA, IGNORE, SheetPlan, apply_mapping
 from senlib.importer.pipeline import ImportResult, Upload
+from senlib.store.fields import ENTITIES, WIDE_FIELDS, feeds
 
 KEEP_LABEL, IGNORE_LABEL = "(keep as an extra column)", "(ignore this column)"
 ENTITY_LABELS = {"pupils": "Pupils (one row per pupil)", "plans": "Plans", "reviews": "Reviews", "outcomes": "Outcomes",

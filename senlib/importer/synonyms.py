@@ -20,7 +20,7 @@ from senlib.core.names import (
     REVIEW_KINDS,
     SEN_STATUS,
 )
-from senlib.importer.fields import ENTITIES
+from senlib.store.fields import ENTITIES
 
 _PUNCT = re.compile(r"[^a-z0-9+]+")
 

@@ -20,6 +20,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from senlib import access
 from senlib.core.names import (
     AREAS,
     DECISIONS,
@@ -33,9 +34,9 @@ from senlib.core.names import (
     SEN_STATUS,
     SETTING_PHASES,
 )
-from senlib.importer.fields import TEMPLATE_COLUMNS, Field
 from senlib.importer.headers import NOT_IMPORTED
 from senlib.importer.normalise import ident
+from senlib.store.fields import TEMPLATE_COLUMNS, Field
 from senlib.store.setting_details import HEADINGS as SETTINGS_HEADINGS
 from senlib.store.setting_details import SHEET as SETTINGS_SHEET
 
@@ -201,12 +202,14 @@ def _settings_sheet(wb: Workbook, rows: list[tuple]) -> None:
 
 
 def export_workbook(con: duckdb.DuckDBPyConnection, target: str | io.BufferedIOBase | None = None,
-                    settings: list[str] | None = None, *, reading: Sequence[ReadingSheet] = ()) -> bytes:
-    """Every record in the template's format; importing it into an empty database gives the same data. `reading`:
-    sheets for reading only (e.g. each pupil's review status), after the data and Settings sheets; importing the
-    export skips them."""
+                    settings: list[str] | None = None, *, viewer: access.Viewer,
+                    reading: Sequence[ReadingSheet] = ()) -> bytes:
+    """Every record (of `settings`, within the viewer's) in the template's format; importing it into an empty
+    database gives the same data. Pupil records: SENCos and senior leaders only. `reading`: sheets for reading only
+    (e.g. each pupil's review status), after the data and Settings sheets; importing the export skips them."""
+    settings = access.staff_scope(viewer, settings)
     cur = con.cursor()
-    where, params = ("WHERE setting IN (SELECT unnest(?::VARCHAR[]))", [list(settings)]) if settings else ("", [])
+    where, params = ("WHERE setting IN (SELECT unnest(?::VARCHAR[]))", [list(settings)]) if settings is not None else ("", [])
     wb = Workbook(write_only=True)
     _readme(wb, [s.readme for s in reading if s.readme])
     for entity, fields in TEMPLATE_COLUMNS.items():

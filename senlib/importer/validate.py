@@ -15,11 +15,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from senlib.core.names import COLUMN_LABELS
-from senlib.importer.fields import ENTITIES, KEYS, Field
 from senlib.importer.headers import SheetPlan
 from senlib.importer.normalise import Stage, ident, q
 from senlib.importer.problems import ERROR, WARNING
 from senlib.importer.synonyms import accepted_values
+from senlib.store.fields import ENTITIES, KEYS, Field
 
 COLUMNS = ["severity", "_file", "_sheet", "_row", "field", "value", "message", "fix"]
 EARLIEST, LATEST_YEARS, OLDEST_PUPIL = date(1995, 1, 1), 5, 30
@@ -27,7 +27,7 @@ DATE_FIX = "Write dates day first, for example 04/03/2025 for 4 March 2025, or u
 
 
 def _label(name: str) -> str:
-    from senlib.importer.fields import TRACKER_LABELS
+    from senlib.store.fields import TRACKER_LABELS
 
     return COLUMN_LABELS.get(name, TRACKER_LABELS.get(name, name.replace("_", " ").capitalize())).lower()
 

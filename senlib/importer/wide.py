@@ -19,8 +19,8 @@ from datetime import date
 
 import pyarrow as pa
 
-from senlib.importer.fields import WIDE
 from senlib.importer.synonyms import norm_key
+from senlib.store.fields import WIDE
 
 # ---- Recognising headings -----------------------------------------------------------------------
 

@@ -22,12 +22,14 @@ import re
 import shutil
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
+
+from senlib.render.document import Chart, Document, Table, Text
 
 log = logging.getLogger(__name__)
 
@@ -247,39 +249,7 @@ def to_ics(events: Iterable[CalendarEvent], *, name: str = "SEN reviews", stamp:
 # Reports (HTML and PDF)
 
 
-@dataclass
-class Table:
-    """A table in a report; every value is shown as text."""
-
-    frame: pd.DataFrame
-    caption: str = ""
-
-
-@dataclass
-class Chart:
-    """A chart in a report, with the table that carries the same figures (shown if the chart cannot be drawn)."""
-
-    figure: go.Figure
-    table: pd.DataFrame | None = None
-    caption: str = ""
-
-
-@dataclass
-class Section:
-    """A heading followed by blocks: paragraphs (str), Tables and Charts, in order."""
-
-    heading: str
-    blocks: list[str | Table | Chart] = field(default_factory=list)
-
-
-@dataclass
-class Report:
-    """A document made once and written as HTML or PDF."""
-
-    title: str
-    sections: list[Section]
-    subtitle: str = ""
-    footnote: str = ""
+# The model is senlib.render.document: one Document, shown on a page or written here.
 
 
 class ChartRenderError(RuntimeError):
@@ -352,17 +322,17 @@ def render_png(figures: Sequence[go.Figure], *, width: int = 900, height: int = 
     return images
 
 
-def _charts(report: Report) -> list[Chart]:
-    return [b for s in report.sections for b in s.blocks if isinstance(b, Chart)]
+def _figure(chart: Chart) -> go.Figure:
+    return go.Figure(chart.spec, _validate=False)  # valid when it was built (charts.to_spec)
 
 
-def _render_report_charts(report: Report, charts: bool, width: int = 900, height: int = 450) -> tuple[dict[int, bytes], str]:
+def _render_report_charts(report: Document, charts: bool, width: int = 900, height: int = 450) -> tuple[dict[int, bytes], str]:
     """PNG per chart (keyed by id) and a note for the reader when charts could not be drawn."""
-    blocks = _charts(report)
+    blocks = report.charts()
     if not charts or not blocks:
         return {}, ""
     try:
-        images = render_png([b.figure for b in blocks], width=width, height=height)
+        images = render_png([_figure(b) for b in blocks], width=width, height=height)
     except ChartRenderError as exc:
         return {}, f"The charts could not be drawn on this computer ({exc}). The tables show the same figures."
     return {id(b): img for b, img in zip(blocks, images, strict=True)}, ""
@@ -412,7 +382,7 @@ def _html_table(df: pd.DataFrame, caption: str = "") -> str:
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def to_html(report: Report, *, charts: bool = True, generated: datetime | None = None) -> bytes:
+def to_html(report: Document, *, charts: bool = True, generated: datetime | None = None) -> bytes:
     """A self-contained HTML page (charts as embedded PNG, no scripts, no external requests); all text escaped."""
     esc = html.escape
     images, note = _render_report_charts(report, charts)
@@ -430,21 +400,21 @@ def to_html(report: Report, *, charts: bool = True, generated: datetime | None =
         parts.append(f'<p class="subtitle">{esc(report.subtitle)}</p>')
     if note:
         parts.append(f'<p class="note">{esc(note)}</p>')
-    for section in report.sections:
+    for section in report.file_sections():
         parts.append(f"<section><h2>{esc(section.heading)}</h2>")
         for block in section.blocks:
-            if isinstance(block, str):
-                parts.append(f"<p>{esc(block)}</p>")
+            if isinstance(block, Text):
+                parts.append(f"<p>{esc(block.text)}</p>")
             elif isinstance(block, Table):
                 parts.append(_html_table(block.frame, block.caption))
             elif isinstance(block, Chart):
-                title = _figure_title(block.figure)
+                title = _figure_title(_figure(block))
                 if id(block) in images:
                     data = base64.b64encode(images[id(block)]).decode("ascii")
                     cap = f"<figcaption>{esc(block.caption)}</figcaption>" if block.caption else ""
                     parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{esc(title)}">{cap}</figure>')
-                if block.table is not None:
-                    parts.append(_html_table(block.table, f"Table: {block.caption or title}"))
+                if block.table is not None:  # always: it holds what the chart cannot draw
+                    parts.append(_html_table(block.table.frame, block.table.caption or f"Table: {block.caption or title}"))
         parts.append("</section>")
     foot = f"Generated {generated:%d/%m/%Y %H:%M} by the {PRODUCT}."
     if report.footnote:
@@ -470,7 +440,7 @@ def _unicode_font() -> tuple[Path, Path] | None:
     return None
 
 
-def to_pdf(report: Report, *, charts: bool = True, generated: datetime | None = None) -> bytes:
+def to_pdf(report: Document, *, charts: bool = True, generated: datetime | None = None) -> bytes:
     """An A4 PDF of the report, charts as PNG images; if they cannot be drawn, the tables and a note instead."""
     from fpdf import FPDF
     from fpdf.fonts import FontFace
@@ -544,7 +514,7 @@ def to_pdf(report: Report, *, charts: bool = True, generated: datetime | None = 
                     row.cell(clean(_display(v)))
         pdf.ln(3)
 
-    for section in report.sections:
+    for section in report.file_sections():
         pdf.ln(4)
         if pdf.will_page_break(30):
             pdf.add_page()
@@ -553,23 +523,24 @@ def to_pdf(report: Report, *, charts: bool = True, generated: datetime | None = 
         pdf.multi_cell(width, 7, clean(section.heading), new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.set_text_color(0)
         for block in section.blocks:
-            if isinstance(block, str):
+            if isinstance(block, Text):
                 pdf.set_font(family, "", 10)
-                pdf.multi_cell(width, 5, clean(block), new_x="LMARGIN", new_y="NEXT", align="L")
+                pdf.multi_cell(width, 5, clean(block.text), new_x="LMARGIN", new_y="NEXT", align="L")
                 pdf.ln(1)
             elif isinstance(block, Table):
                 table(block.frame, block.caption)
             elif isinstance(block, Chart):
+                title = _figure_title(_figure(block))
                 if id(block) in images:
                     if pdf.will_page_break(width * img_h / img_w + 8):
                         pdf.add_page()
-                    pdf.image(io.BytesIO(images[id(block)]), w=width, alt_text=clean(_figure_title(block.figure)))
+                    pdf.image(io.BytesIO(images[id(block)]), w=width, alt_text=clean(title))
                     if block.caption:
                         pdf.set_font(family, "", 8)
                         pdf.multi_cell(width, 4, clean(block.caption), new_x="LMARGIN", new_y="NEXT", align="L")
                     pdf.ln(2)
-                elif block.table is not None:
-                    table(block.table, block.caption or _figure_title(block.figure))
+                if block.table is not None:  # always: it holds what the chart cannot draw
+                    table(block.table.frame, block.table.caption or (block.caption or title))
     if report.footnote:
         pdf.ln(4)
         pdf.set_font(family, "", 8)

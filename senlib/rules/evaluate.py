@@ -31,7 +31,7 @@ def status_sql(scope: Scope) -> str:
 
 
 def pupil_status(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None, *,
-                 viewer: Viewer | None = None) -> pd.DataFrame:
+                 viewer: Viewer) -> pd.DataFrame:
     """Every pupil's review status on `as_of`, with the rule, the sentence and the source behind it.
 
     One row per pupil in scope (not_applicable ones included), in no particular order (sorting a million
@@ -56,12 +56,13 @@ def pupil_status(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence
     flags (list of rule ids, in policy order), flag_reasons (list of sentences), flag_sources (list);
     leaving_date, has_left.
 
-    With `viewer`: SENCos and senior leaders only (these are pupil records), and only their settings.
+    For SENCos and senior leaders only (these are pupil records), and only their settings; every function here
+    is (access.staff_scope).
     """
-    return run(cur, as_of, access.scope_for(viewer, settings, access.STAFF), status_sql)
+    return run(cur, as_of, access.staff_scope(viewer, settings), status_sql)
 
 
-def due_dates(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None) -> pd.DataFrame:
+def due_dates(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None, *, viewer: Viewer) -> pd.DataFrame:
     """The cadence rules only: per pupil, the plan whose cadence applies, its last review, due date and status.
 
     No milestones, flags or sentences: for counts that need nothing else, and the like-for-like comparison
@@ -75,11 +76,11 @@ SELECT s.setting, s.pupil_id, c.plan_type, c.cadence_rule, c.last_review, c.due_
 FROM stg_pupils s LEFT JOIN rule_due c ON c.pk = s.pk AND c.is_main"""
         return with_ctes([*staging(scope), *facts(scope), *cadence(scope)], final)
 
-    return run(cur, as_of, settings, build)
+    return run(cur, as_of, access.staff_scope(viewer, settings), build)
 
 
 def review_quality(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None,
-                   *, since: date | None = None) -> pd.DataFrame:
+                   *, viewer: Viewer, since: date | None = None) -> pd.DataFrame:
     """Every review held on or before `as_of` (and on or after `since`, if given) with its quality checks.
 
     One row per held review. Columns: setting, pupil_id, first_name, last_name, plan_type, plan (label),
@@ -96,10 +97,10 @@ def review_quality(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequen
     def build(scope: Scope) -> str:
         return with_ctes([*staging(scope), *facts(scope), *quality(scope)], quality_select(since is not None))
 
-    return run(cur, as_of, settings, build, {"since": since} if since else None)
+    return run(cur, as_of, access.staff_scope(viewer, settings), build, {"since": since} if since else None)
 
 
-def ehc_request_clocks(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None) -> pd.DataFrame:
+def ehc_request_clocks(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None, *, viewer: Viewer) -> pd.DataFrame:
     """Every request for an EHC needs assessment made on or before `as_of`, with its two statutory clocks.
 
     Columns: setting, pupil_id, first_name, last_name, local_authority, requested;
@@ -113,10 +114,10 @@ def ehc_request_clocks(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Se
         return with_ctes([*staging(scope), *facts(scope), *request_clocks(scope)],
                          "SELECT * FROM mart_requests ORDER BY setting, pupil_id, requested")
 
-    return run(cur, as_of, settings, build)
+    return run(cur, as_of, access.staff_scope(viewer, settings), build)
 
 
-def register_summary(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None) -> pd.DataFrame:
+def register_summary(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None, *, viewer: Viewer) -> pd.DataFrame:
     """Reviews held this school year (1 September to `as_of`) against the number the rules require.
 
     One row for all plans (plan_type 'all', first) and one per plan type. Columns: plan_type, plan
@@ -129,20 +130,20 @@ def register_summary(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequ
     def build(scope: Scope) -> str:
         return with_ctes([*staging(scope), *facts(scope), *cadence(scope), *register(scope)], REGISTER_SUMMARY)
 
-    return run(cur, as_of, settings, build)
+    return run(cur, as_of, access.staff_scope(viewer, settings), build)
 
 
-def main_plans(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None) -> pd.DataFrame:
+def main_plans(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None, *, viewer: Viewer) -> pd.DataFrame:
     """Each pupil's main plan on `as_of`: the plan whose review cadence applies (fct_pupils.plan_type: an EHC plan,
     else a My Support Plan, else SEN Support, with the SEN status standing in for a plan not recorded, else an IHCP).
     The one definition the Pupil and Progress pages show. Columns: setting, pupil_id, plan_type (None: no plan)."""
     def build(scope: Scope) -> str:
         return with_ctes([*staging(scope), *facts(scope)], "SELECT setting, pupil_id, plan_type FROM fct_pupils")
 
-    return run(cur, as_of, settings, build)
+    return run(cur, as_of, access.staff_scope(viewer, settings), build)
 
 
-def outcome_progress(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None) -> pd.DataFrame:
+def outcome_progress(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None, *, viewer: Viewer) -> pd.DataFrame:
     """Per outcome of a pupil on roll: baseline, target, latest score, change, share of the way, stalled.
 
     Scores after `as_of` are ignored; discontinued outcomes are left out. Columns: setting, pupil_id,
@@ -155,4 +156,4 @@ def outcome_progress(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequ
     def build(scope: Scope) -> str:
         return with_ctes([*staging(scope), *facts(scope)], outcome_progress_select())
 
-    return run(cur, as_of, settings, build)
+    return run(cur, as_of, access.staff_scope(viewer, settings), build)

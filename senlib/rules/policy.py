@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 
 from senlib import store
+from senlib.access import Viewer, require_staff
 from senlib.core.errors import SenlibError
 from senlib.core.names import DECISIONS, PLAN_TYPES, POLICY_SOURCES, RULE_GROUPS, YEAR_GROUPS, YEAR_INDEX
 
@@ -303,7 +304,7 @@ def parse_policy(text: str) -> DefaultPolicy:
 
 def _needs(rule_id: str, raw: Any) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
     """A rule's `needs`: a list of store fields, or (review_quality) a table of check -> list; every name checked."""
-    from senlib.importer.fields import store_fields
+    from senlib.store.fields import store_fields
 
     known = store_fields()
     checks = {k: tuple(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
@@ -495,8 +496,9 @@ def _write(cur: duckdb.DuckDBPyConnection, op: str, p: Param, s: str, la: str, o
 # ---------------------------------------------------------------- views of the policy
 
 
-def policy_table(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every rule in force with each parameter: one row for the default, one per override.
+def policy_table(cur: duckdb.DuckDBPyConnection, *, viewer: Viewer) -> pd.DataFrame:
+    """Every rule in force with each parameter: one row for the default, one per override (staff only; for a viewer
+    limited to some settings, the overrides of those settings and those for every setting).
 
     Columns: rule_id, group, title, summary (with default values), source, param, label, type, unit,
     value (as stored), shown (as a user reads it), default_shown, origin (POLICY_SOURCES key),
@@ -506,8 +508,10 @@ def policy_table(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     policy = default_policy()
     defaults = resolve([], None, None)
     by_rule: dict[str, list[Override]] = {}
+    require_staff(viewer)
     for o in overrides(cur):
-        by_rule.setdefault(o.rule_id, []).append(o)
+        if not o.setting or viewer.may_see_setting(o.setting):
+            by_rule.setdefault(o.rule_id, []).append(o)
     rows = []
     for rule in policy.rules.values():
         base = {"rule_id": rule.id, "group": rule.group, "title": rule.title, "summary": defaults.summary(rule.id),

@@ -36,25 +36,32 @@ def parse_phase(value: object) -> str | None:
     raise InputError(f"'{value}' is not a phase.", fix=PHASE_FIX)
 
 
-def details(cur: duckdb.DuckDBPyConnection, *, viewer: access.Viewer | None = None) -> pd.DataFrame:
-    """setting, phase, local_authority of every setting (those the viewer may see), by name."""
-    if viewer is not None:
-        access.require_staff(viewer)
+def details(cur: duckdb.DuckDBPyConnection, *, viewer: access.Viewer) -> pd.DataFrame:
+    """setting, phase, local_authority of every setting the viewer (staff) may see, by name."""
+    access.require_staff(viewer)
     df = cur.execute("""SELECT setting, phase, local_authority FROM settings
         UNION SELECT DISTINCT setting, NULL, NULL FROM pupils WHERE setting NOT IN (SELECT setting FROM settings)
         ORDER BY setting""").df()
-    if viewer is not None and viewer.settings is not None:
+    if viewer.settings is not None:
         df = df[df["setting"].isin(viewer.settings)].reset_index(drop=True)
     return df
 
 
+def councils(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every local authority the database names (a setting's, a pupil's or a plan's), for choosing one whose pupils
+    a rule value applies to. Council names, not pupils': any staff member may list them."""
+    return [r[0] for r in cur.execute(
+        "SELECT DISTINCT local_authority FROM (SELECT local_authority FROM settings UNION SELECT local_authority FROM pupils "
+        "UNION SELECT local_authority FROM plans) WHERE local_authority IS NOT NULL ORDER BY 1").fetchall()]
+
+
 def set_details(con: duckdb.DuckDBPyConnection, setting: str, *, phase: object, local_authority: object,
-                user: str | None = None, viewer: access.Viewer | None = None) -> bool:
-    """Record a setting's phase and council (blank clears). Audited; returns whether anything changed."""
-    if viewer is not None:
-        access.require_senco(viewer)
-        if not viewer.may_see_setting(setting):
-            raise access.AccessDenied(f"You do not have access to {setting}.")
+                user: str | None = None, viewer: access.Viewer) -> bool:
+    """Record a setting's phase and council (blank clears): a SENCo of that setting. Audited; returns whether
+    anything changed."""
+    access.require_senco(viewer)
+    if not viewer.may_see_setting(setting):
+        raise access.AccessDenied(f"You do not have access to {setting}.")
     code = parse_phase(phase)
     la = " ".join(str(local_authority or "").split()) or None
     cur = con.cursor()

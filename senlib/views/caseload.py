@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from senlib.access import Viewer
 from senlib.core.names import NEEDS, NOT_RECORDED, PLAN_TYPES, REVIEW_STATUS, SEN_STATUS, YEAR_INDEX, year_group_label
 from senlib.render.charts import STATUS_ORDER, status_word
 from senlib.rules import default_policy, pupil_status
@@ -167,9 +168,10 @@ def build(status: pd.DataFrame) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def load(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None) -> pd.DataFrame:
+def load(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None, *,
+         viewer: Viewer) -> pd.DataFrame:
     """The register on `as_of` straight from the database (the page caches the rules' frame and calls `build`)."""
-    return build(pupil_status(cur, as_of, settings=settings))
+    return build(pupil_status(cur, as_of, settings=settings, viewer=viewer))
 
 
 def options(df: pd.DataFrame) -> dict[str, list[str]]:

@@ -131,7 +131,7 @@ def _fill(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def status_counts(cur, day: date, settings: Sequence[str] | None = None, *, viewer: Viewer | None = None) -> pd.DataFrame:
+def status_counts(cur, day: date, settings: Sequence[str] | None = None, *, viewer: Viewer) -> pd.DataFrame:
     """Pupils with a review clock on `day` by setting, plan type, year group and status: one trend point.
 
     Uses `rules.due_dates` (the cadence rules alone, without milestones, flags or sentences: about three
@@ -139,8 +139,8 @@ def status_counts(cur, day: date, settings: Sequence[str] | None = None, *, view
     rules' own expression (as recorded, else from the date of birth). Columns: setting, plan_type,
     year_group, status, pupils.
     """
-    scope = access.scope_for(viewer, settings, access.STAFF)
-    due = rules.due_dates(cur, day, settings=scope)
+    scope = access.staff_scope(viewer, settings)
+    due = rules.due_dates(cur, day, settings=scope, viewer=viewer)
     due = due.loc[due["status"] != "not_applicable", ["setting", "pupil_id", "plan_type", "status"]]
     cols = [*_GROUP, "status"]
     if due.empty:
@@ -183,7 +183,7 @@ def _quality_counts(reviews: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame
     return pd.concat(parts, ignore_index=True)[[*_GROUP, "check", "passed", "known"]]
 
 
-def evaluate(cur, as_of: date, settings: Sequence[str] | None = None, *, viewer: Viewer | None = None,
+def evaluate(cur, as_of: date, settings: Sequence[str] | None = None, *, viewer: Viewer,
              status: pd.DataFrame | None = None) -> Compliance:
     """Everything the page shows for one as-of date, before filters: status counts, review quality
     (reviews held in the 12 months to `as_of`) and reviews held this school year against required.
@@ -193,13 +193,13 @@ def evaluate(cur, as_of: date, settings: Sequence[str] | None = None, *, viewer:
     two at a time on their own cursors: much of each is DuckDB planning a large statement on one core.
     With `viewer`: SENCos and senior leaders only, and only their settings.
     """
-    scope = access.scope_for(viewer, settings, access.STAFF)
+    scope = access.staff_scope(viewer, settings)
     since = as_of - timedelta(days=QUALITY_WINDOW_DAYS - 1)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        quality = pool.submit(rules.review_quality, cur.cursor(), as_of, settings=scope, since=since)
-        register = pool.submit(rules.register_summary, cur.cursor(), as_of, settings=scope)
+        quality = pool.submit(rules.review_quality, cur.cursor(), as_of, settings=scope, viewer=viewer, since=since)
+        register = pool.submit(rules.register_summary, cur.cursor(), as_of, settings=scope, viewer=viewer)
         if status is None:
-            status = rules.pupil_status(cur, as_of, settings=scope)
+            status = rules.pupil_status(cur, as_of, settings=scope, viewer=viewer)
         elif scope is not None:
             status = status[status["setting"].isin(scope)]
         reviews, summary = quality.result(), register.result()

@@ -43,6 +43,7 @@ from senlib.access import privacy
 from senlib.core.names import AREAS, NEED_AREA, NEEDS, not_recorded
 from senlib.core.schoolyear import school_year_start
 from senlib.render import charts, exports
+from senlib.render.document import Chart, Document, Headline, Section, Table, Text
 from senlib.rules.tracking import not_tracked, tracked_fields
 from senlib.store import commentary
 from senlib.views import compliance, overview, progress
@@ -60,52 +61,6 @@ NO_CHART = ("Every group here has fewer than 5 pupils, or could be worked out fr
 
 
 # ------------------------------------------------------------------------------------------- model
-
-
-@dataclass(frozen=True)
-class Text:
-    """A paragraph of the report (always starts with a capital letter)."""
-
-    text: str
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "text", self.text[:1].upper() + self.text[1:])
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table of text: every count already protected and formatted ('12', 'fewer than 5', '16–20', 'not shown')."""
-
-    frame: pd.DataFrame
-    caption: str = ""
-
-
-@dataclass(frozen=True)
-class Chart:
-    """A chart (a Plotly figure as a plain dict, drawn from published counts only) and its table."""
-
-    spec: dict
-    table: Table
-    caption: str = ""
-
-
-@dataclass(frozen=True)
-class Section:
-    heading: str
-    blocks: tuple[Text | Table | Chart, ...]
-
-
-@dataclass(frozen=True)
-class Headline:
-    """A figure at the top of the report: label, value as text, and a short note."""
-
-    label: str
-    value: str
-    note: str = ""
-
-    def __post_init__(self) -> None:  # a tile reads 'Fewer than 5', as a sentence would
-        object.__setattr__(self, "value", self.value[:1].upper() + self.value[1:])
-        object.__setattr__(self, "note", self.note[:1].upper() + self.note[1:])
 
 
 @dataclass(frozen=True)
@@ -129,6 +84,11 @@ class GovernorsReport:
         when = (f"compared with the same date last year ({self.compared_with:%d/%m/%Y})" if self.compared_with
                 else "no comparison with last year (the records do not go back that far)")
         return f"{self.scope} · as of {self.as_of:%d/%m/%Y} · {when}"
+
+    @property
+    def document(self) -> Document:
+        """The report as the page, the PDF and the HTML file all render it (senlib.render.document)."""
+        return Document(self.title, self.sections, self.subtitle, self.footnote, self.headlines)
 
 
 # ----------------------------------------------------------------------------------------- helpers
@@ -327,21 +287,24 @@ def _register(raw: _Raw, collapsed: set[str], detail: bool) -> None:
 
 
 def _raw(cur, day: date, settings: Sequence[str] | None, detail: bool) -> _Raw:
-    """Run the rules for `day` and keep nothing but counts (protected later, with the other date's)."""
+    """Run the rules for `day` and keep nothing but counts (protected later, with the other date's).
+
+    `settings` is the report's scope, already narrowed to what its reader may see (governors_report), so the
+    rules run as access.TRUSTED: no pupil row leaves this function, only counts."""
     scope = None if settings is None else list(settings)
     raw = _Raw(day=day)
-    status = rules.pupil_status(cur, day, settings=scope)
+    status = rules.pupil_status(cur, day, settings=scope, viewer=access.TRUSTED)
     on_roll = status[~status["has_left"].astype("boolean").fillna(False)]
     raw.has_pupils = bool(len(on_roll))
     raw.sen = on_roll.loc[on_roll["sen_status"].isin(STATUS_CODES), ["sen_status", "primary_need", "status"]]
     _register(raw, set(), detail)
 
-    summary = rules.register_summary(cur, day, settings=scope)
+    summary = rules.register_summary(cur, day, settings=scope, viewer=access.TRUSTED)
     row = summary[summary["plan_type"] == "all"]
     raw.reviews = {k: int(row[k].fillna(0).iloc[0]) if len(row) else 0
                    for k in ("reviews_held", "required_to_date", "reviews_required")}
 
-    req = rules.ehc_request_clocks(cur, day, settings=scope)
+    req = rules.ehc_request_clocks(cur, day, settings=scope, viewer=access.TRUSTED)
     when = pd.to_datetime(req["requested"])
     req = req[(when >= pd.Timestamp(school_year_start(day))) & (when <= pd.Timestamp(day))]
     decision = req["decision"].astype(object)
@@ -353,7 +316,7 @@ def _raw(cur, day: date, settings: Sequence[str] | None, detail: bool) -> _Raw:
 
     tracked = tracked_fields(cur, scope).values()
     raw.scores_tracked = any(t is None or "scores.score" in t for t in tracked)
-    out = progress.outcome_progress(cur, day, settings=scope)
+    out = progress.outcome_progress(cur, day, settings=scope, viewer=access.TRUSTED)
     scored = out[out["latest"].notna()]
     area = scored["area"].map(AREAS).where(scored["area"].notna(), NO_AREA).fillna(scored["area"])
     on = scored["on_track"].astype("boolean").fillna(False).astype(bool)
@@ -383,7 +346,7 @@ def _raw(cur, day: date, settings: Sequence[str] | None, detail: bool) -> _Raw:
     return raw
 
 
-def records_begin(cur, settings: Sequence[str] | None) -> date | None:
+def _records_begin(cur, settings: Sequence[str] | None) -> date | None:
     """The earliest date the records in scope hold: a review held, a plan's start, a need identified, an EHC needs
     assessment request. Before it there is nothing to compare with."""
     where = "" if settings is None else " WHERE setting IN (SELECT unnest(?::VARCHAR[]))"
@@ -411,7 +374,7 @@ def _figures(cur, as_of: date, settings: Sequence[str] | None, threshold: int) -
     """Count both dates, protect everything shown in one call; where a need's count would be hidden, group it into
     its broad area and protect again."""
     before = year_before(as_of)
-    begin = records_begin(cur, settings)
+    begin = _records_begin(cur, settings)
     compare = begin is not None and begin <= before
     collapsed: set[str] = set()
     with ThreadPoolExecutor(max_workers=1) as pool:  # a year ago on its own cursor, beside today's
@@ -795,15 +758,15 @@ def _commentary_section(cur, names: Sequence[str]) -> tuple[Section | None, bool
 
 
 def governors_report(cur, as_of: date, settings: Sequence[str] | None = None, *,
-                     threshold: int = privacy.DEFAULT_THRESHOLD, viewer=None) -> GovernorsReport:
+                     threshold: int = privacy.DEFAULT_THRESHOLD, viewer: access.Viewer) -> GovernorsReport:
     """The governors' report for `as_of` (and the settings in scope): aggregates only, small counts
     suppressed with secondary suppression, compared with the same date last year.
 
-    `viewer` (senlib.access.Viewer), when given, must be a SENCo, leader or governor, and limits the
-    settings to those the viewer may see. The pupil-level rules results this reads never leave this module.
+    `viewer` (senlib.access.Viewer) must be a SENCo, leader or governor, and limits the settings to those
+    the viewer may see. The pupil-level rules results this reads never leave this module.
     """
     settings = access.scope_for(viewer, settings, access.ROLES)
-    names = overview.settings_list(cur) if settings is None else list(settings)
+    names = overview.settings_list(cur, viewer=viewer) if settings is None else list(settings)
     scope = ", ".join(names) or "No setting"
     footnote = (f"To protect pupils' privacy, a count below {threshold} is shown as '{privacy.small_label(threshold)}'. "
                 f"Where a count could be worked out by subtracting other published figures it is hidden too: it reads "
@@ -816,7 +779,7 @@ def governors_report(cur, as_of: date, settings: Sequence[str] | None = None, *,
             Section("No pupils", (Text("There are no pupils on roll on this date, so there is nothing to report yet."),)),),
             footnote, empty=True, settings=tuple(names))
     words, withheld = _commentary_section(cur, names)
-    begin = records_begin(cur, settings)
+    begin = _records_begin(cur, settings)
     sections = ((words,) if words else ()) + (
         _register_section(f), _compliance_section(f), _progress_section(f), _escalation_section(f),
         _requests_section(f), _trend_section(f, begin))
@@ -827,35 +790,14 @@ def governors_report(cur, as_of: date, settings: Sequence[str] | None = None, *,
 # ---------------------------------------------------------------------------------------- exports
 
 
-def to_export(report: GovernorsReport) -> exports.Report:
-    """The report as senlib.render.exports builds documents: headline table first, then each section."""
-    sections = []
-    if report.headlines:
-        head = pd.DataFrame({"Figure": [h.label for h in report.headlines], "Value": [h.value for h in report.headlines],
-                             "Detail": [h.note for h in report.headlines]})
-        sections.append(exports.Section("Summary", [exports.Table(head)]))
-    for s in report.sections:
-        blocks: list = []
-        for b in s.blocks:
-            if isinstance(b, Text):
-                blocks.append(b.text)
-            elif isinstance(b, Table):
-                blocks.append(exports.Table(b.frame, b.caption))
-            else:  # the chart, then its table always: the table holds the groups too small to draw
-                blocks.append(exports.Chart(charts.from_spec(b.spec), None, b.caption))
-                blocks.append(exports.Table(b.table.frame, b.table.caption))
-        sections.append(exports.Section(s.heading, blocks))
-    return exports.Report(title=report.title, sections=sections, subtitle=report.subtitle, footnote=report.footnote)
-
-
 def to_pdf(report: GovernorsReport, *, charts: bool = True, generated: datetime | None = None) -> bytes:
     """The report as an A4 PDF with its charts."""
-    return exports.to_pdf(to_export(report), charts=charts, generated=generated)
+    return exports.to_pdf(report.document, charts=charts, generated=generated)
 
 
 def to_html(report: GovernorsReport, *, charts: bool = True, generated: datetime | None = None) -> bytes:
     """The report as one self-contained HTML file with its charts."""
-    return exports.to_html(to_export(report), charts=charts, generated=generated)
+    return exports.to_html(report.document, charts=charts, generated=generated)
 
 
 def file_stem(report: GovernorsReport) -> str:
@@ -863,5 +805,5 @@ def file_stem(report: GovernorsReport) -> str:
     return f"sen-governors-report-{report.as_of:%Y-%m-%d}"
 
 
-__all__ = ["Chart", "GovernorsReport", "Headline", "Section", "Table", "Text", "file_stem", "governors_report",
-           "records_begin", "year_before", "to_export", "to_html", "to_pdf"]
+__all__ = ["GovernorsReport", "file_stem", "governors_report",
+           "year_before", "to_html", "to_pdf"]

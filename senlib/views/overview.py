@@ -13,7 +13,7 @@ ON_ROLL = "(leaving_date IS NULL OR leaving_date > current_date)"
 
 
 def overview(cur: duckdb.DuckDBPyConnection, settings: list[str] | None = None, *,
-             viewer: access.Viewer | None = None) -> dict[str, pd.DataFrame]:
+             viewer: access.Viewer) -> dict[str, pd.DataFrame]:
     """Counts for the first page: by SEN status, by primary need (K and E) and by current plan type of the
     pupils on roll. With `viewer`: SENCos and senior leaders only, and only their settings."""
     settings = access.scope_for(viewer, settings, access.STAFF)
@@ -40,9 +40,11 @@ def overview(cur: duckdb.DuckDBPyConnection, settings: list[str] | None = None, 
     return {"by_status": by_status, "by_need": by_need, "by_plan": by_plan}
 
 
-def settings_list(cur: duckdb.DuckDBPyConnection) -> list[str]:
-    """Every setting that has pupils, in name order."""
-    return [r[0] for r in cur.execute("SELECT DISTINCT setting FROM pupils ORDER BY 1").fetchall()]
+def settings_list(cur: duckdb.DuckDBPyConnection, *, viewer: access.Viewer) -> list[str]:
+    """Every setting that has pupils and the viewer may see (any role: names of settings, not of pupils), in name order."""
+    access.require_role(viewer, *access.ROLES)
+    return [r[0] for r in cur.execute("SELECT DISTINCT setting FROM pupils ORDER BY 1").fetchall()
+            if viewer.may_see_setting(r[0])]
 
 
 def figures(counts: dict[str, pd.DataFrame]) -> dict[str, dict | None]:

@@ -42,7 +42,7 @@ DIMENSION_COLUMNS = ["first_name", "last_name", "year_group", "primary_need", "s
 
 
 def outcome_progress(cur: duckdb.DuckDBPyConnection, as_of: date, *, settings: list[str] | None = None,
-                     viewer: Viewer | None = None) -> pd.DataFrame:
+                     viewer: Viewer) -> pd.DataFrame:
     """Per outcome progress on `as_of`, with the pupil's year group, need, current plan and 'on track'.
 
     Columns: PER_OUTCOME_COLUMNS plus first_name, last_name, year_group, primary_need, sen_status,
@@ -50,7 +50,7 @@ def outcome_progress(cur: duckdb.DuckDBPyConnection, as_of: date, *, settings: l
     expected_share, and labels area_label, year_label, plan_label, need_label.
     """
     settings = scope_settings(viewer, settings)  # pupil-level rows: staff only, their settings only
-    df = rules.outcome_progress(cur, as_of, settings=settings).rename(columns=RULES_COLUMNS)
+    df = rules.outcome_progress(cur, as_of, settings=settings, viewer=viewer).rename(columns=RULES_COLUMNS)
     df = df[PER_OUTCOME_COLUMNS + DIMENSION_COLUMNS].copy()
     ts = pd.Timestamp(as_of)
     start = pd.to_datetime(df["start_date"])

@@ -75,7 +75,7 @@ def _like(word: str) -> str:
 
 
 def search(cur: duckdb.DuckDBPyConnection, text: str, *, settings: list[str] | None = None, limit: int = 50,
-           viewer: Viewer | None = None) -> pd.DataFrame:
+           viewer: Viewer) -> pd.DataFrame:
     """Pupils whose name or id contains every word typed (case-insensitive); exact id matches first.
 
     Returns setting, pupil_id, first_name, last_name, year_group, sen_status, left (bool), key, label.
@@ -105,7 +105,7 @@ def search(cur: duckdb.DuckDBPyConnection, text: str, *, settings: list[str] | N
 
 
 def lookup(cur: duckdb.DuckDBPyConnection, setting: str, pupil_id: str, *, settings: list[str] | None = None,
-           viewer: Viewer | None = None) -> pd.DataFrame:
+           viewer: Viewer) -> pd.DataFrame:
     """The one pupil named by a link, in the same shape as `search` (empty if unknown or not visible)."""
     settings = scope_settings(viewer, settings)
     where, extra = access.settings_sql(settings)
@@ -158,7 +158,7 @@ class PupilRecord:
 
 
 def record(cur: duckdb.DuckDBPyConnection, setting: str, pupil_id: str, *, as_of: date,
-           settings: list[str] | None = None, viewer: Viewer | None = None) -> PupilRecord | None:
+           settings: list[str] | None = None, viewer: Viewer) -> PupilRecord | None:
     """The pupil's whole record, or None if there is no such pupil (or the user may not see their setting)."""
     settings = scope_settings(viewer, settings)
     if settings is not None and setting not in settings:
@@ -176,7 +176,7 @@ def record(cur: duckdb.DuckDBPyConnection, setting: str, pupil_id: str, *, as_of
     start = pd.to_datetime(plans["start_date"])
     end = pd.to_datetime(plans["end_date"])
     plans["ongoing"] = (start.isna() | (start <= ts)) & (end.isna() | (end > ts))
-    main = rules.main_plans(cur, as_of, settings=[setting])  # the rules' definition, so the page agrees with them
+    main = rules.main_plans(cur, as_of, settings=[setting], viewer=viewer)  # the rules' definition, so the page agrees with them
     mine = main.loc[main["pupil_id"] == pupil_id, "plan_type"]
     current_plan = mine.iloc[0] if len(mine) and isinstance(mine.iloc[0], str) else None
 
@@ -404,15 +404,15 @@ class RulesView:
     quality: pd.DataFrame   # one row per held review, QUALITY_COLUMNS
 
 
-def rules_frames(cur: duckdb.DuckDBPyConnection, as_of: date, setting: str, *, viewer: Viewer | None = None) -> dict | None:
+def rules_frames(cur: duckdb.DuckDBPyConnection, as_of: date, setting: str, *, viewer: Viewer) -> dict | None:
     """The rules engine's pupil_status and review_quality for one whole setting (cache this: one
     evaluation serves every pupil of the setting), plus the rule titles; None for a setting the viewer may not see."""
     allowed = scope_settings(viewer)
     if allowed is not None and setting not in allowed:
         return None
     scope = [setting]
-    return {"status": rules.pupil_status(cur, as_of, settings=scope),
-            "quality": rules.review_quality(cur, as_of, settings=scope),
+    return {"status": rules.pupil_status(cur, as_of, settings=scope, viewer=viewer),
+            "quality": rules.review_quality(cur, as_of, settings=scope, viewer=viewer),
             "titles": {rid: rule.title for rid, rule in rules.default_policy().rules.items()}}
 
 

@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from senlib import store
+from senlib.access import TRUSTED
 from senlib.rules import pupil_status
 from senlib.store import demo
 
@@ -32,7 +33,7 @@ COLUMNS = ["setting", "pupil_id", "year_group", "sen_status", "plan_type", "cade
 
 def snapshot_text(con: duckdb.DuckDBPyConnection) -> str:
     """The snapshot as CSV text: one row per pupil in (setting, pupil_id) order, lists joined with ' | '."""
-    df = pupil_status(con, AS_OF).sort_values(["setting", "pupil_id"])
+    df = pupil_status(con, AS_OF, viewer=TRUSTED).sort_values(["setting", "pupil_id"])
     out = pd.DataFrame({c: df[c] for c in COLUMNS})
     for c in ("last_review", "due_date"):
         out[c] = df[c].dt.strftime("%Y-%m-%d")

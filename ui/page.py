@@ -1,36 +1,77 @@
-"""Shared by the SENCo pages (Caseload, Upcoming reviews, Escalations).
+"""What every page shares: one skeleton (title, guard, empty state, as-of date and settings in one call), the
+rules result the caseload pages read, and the Open button of a list of pupils.
 
-Why: the three pages read the same rules result (every pupil's status and flags), so it is
-evaluated once per (data version, as-of date, settings) and shared, not copied, between
-pages and runs; every page limits it to the settings the signed-in viewer may see; and a
-list of pupils opens a pupil in the same tab, so the as-of date and the filters stay.
+Why: a page is a few dozen lines that read state, call senlib and render; everything before the first chart is the
+same on every page, so it is written once (`start`). The pages that list pupils (Overview, Caseload, Upcoming,
+Escalations, Compliance) read the same rules result (every pupil's status and flags), so it is evaluated once per
+(data version, viewer, as-of date, settings) and shared, not copied, between pages and runs; and a list of pupils
+opens a pupil in the same tab, so the as-of date and the filters stay.
 (The pages' own widgets keep their values with persist_state="session"; the shared settings
 filter of ui.widgets does not take that option, so its value is kept here.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 
+import duckdb
 import pandas as pd
 import streamlit as st
 
-from senlib import access
+from senlib import access, store
+from senlib.core.text import escape_markdown
 from senlib.rules import pupil_status
 from senlib.views import overview, pupil
 from ui import nav
 from ui.auth import current_viewer
-from ui.state import KEPT, cursor
-from ui.widgets import settings_filter
+from ui.state import KEPT, cursor, data_version
+from ui.widgets import as_of_input, empty_state, settings_filter
 
 _KEPT = KEPT
 
 
-def status_frame(version: tuple, as_of: date, settings: tuple[str, ...] | None) -> pd.DataFrame:
-    """Every pupil's review status and flags on `as_of` for the signed-in viewer (senlib.rules.pupil_status,
-    which checks the role and narrows the settings). Shared: read it, never change it."""
-    return _status_frame(version, as_of, settings, current_viewer())
+@dataclass(frozen=True)
+class Page:
+    """What a page knows once `start` has let it through: who is asking, the database, its version (the cache
+    key of every query), the as-of date and the settings chosen (None: every setting the viewer may see)."""
+
+    viewer: access.Viewer
+    cur: duckdb.DuckDBPyConnection
+    version: tuple
+    as_of: date | None = None
+    settings: tuple[str, ...] | None = None
+
+
+def start(title: str, *, guard: Callable[[access.Viewer], object] = access.require_staff, empty: str | None = None,
+          as_of: bool = False, settings_key: str | None = None) -> Page:
+    """The top of every page: its title; the role check (`guard`, an access.require_* gate: the page stops with
+    its message for anyone else); with `empty`, the empty state (what this page shows, how to get data) when the
+    database holds no pupils; the as-of date picker; with `settings_key`, the sidebar's settings filter, kept
+    across pages, never beyond what the viewer may see."""
+    st.title(title)
+    viewer = current_viewer()
+    try:
+        guard(viewer)
+    except access.AccessDenied as exc:
+        st.error(escape_markdown(f"{exc.message} {exc.fix or ''}".strip()))
+        st.stop()
+    cur = cursor()
+    if empty is not None and store.is_empty(cur):
+        empty_state(empty)
+        st.stop()
+    version = data_version()
+    day = as_of_input() if as_of else None
+    settings = scope(version, settings_key) if settings_key else None
+    return Page(viewer, cur, version, day, settings)
+
+
+def status_frame(version: tuple, viewer: access.Viewer, as_of: date, settings: tuple[str, ...] | None) -> pd.DataFrame:
+    """Every pupil's review status and flags on `as_of` for `viewer` (senlib.rules.pupil_status, which checks the
+    role and narrows the settings). Shared: read it, never change it. The viewer is passed in, not read from the
+    session, so a download made after the run (a deferred file) asks for the same viewer."""
+    return _status_frame(version, as_of, settings, viewer)
 
 
 @st.cache_resource(max_entries=8, show_spinner="Checking the rules…")
@@ -39,9 +80,9 @@ def _status_frame(version: tuple, as_of: date, settings: tuple[str, ...] | None,
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def settings_list(version: tuple) -> list[str]:
-    """Every setting with pupils, for the trust filter."""
-    return overview.settings_list(cursor())
+def settings_list(version: tuple, viewer: access.Viewer) -> list[str]:
+    """Every setting with pupils the viewer may see, for the trust filter."""
+    return overview.settings_list(cursor(), viewer=viewer)
 
 
 def scope(version: tuple, key: str) -> tuple[str, ...] | None:
@@ -53,7 +94,7 @@ def scope(version: tuple, key: str) -> tuple[str, ...] | None:
     except access.AccessDenied as exc:
         st.error(str(exc))
         st.stop()
-    visible = [s for s in settings_list(version) if viewer.may_see_setting(s)]
+    visible = settings_list(version, viewer)
     _restore(key, visible)
     chosen = settings_filter(visible, key=key)
     _remember(key)
