@@ -112,8 +112,8 @@ def upload_tab() -> None:
     settings = list(setting_details.details(cur, viewer=viewer)["setting"])
     NEW = "A new setting…"
     if st.session_state.get(FIT, (None,))[0] != fingerprint:   # once per set of files: it stages the pupils
-        suggested, why = importer.suggest_setting(cur, upload, settings)
-        st.session_state[FIT] = (fingerprint, suggested, why, importer.register_fits(cur, upload))
+        suggested, why = importer.suggest_setting(cur, upload, settings, viewer=viewer)
+        st.session_state[FIT] = (fingerprint, suggested, why, importer.register_fits(cur, upload, viewer=viewer))
     _, suggested, why, fits = st.session_state[FIT]
     left, right = st.columns(2)
     pick = left.selectbox("Setting these files are for", settings + [NEW],

@@ -23,7 +23,7 @@ import pytest
 import senlib
 from senlib import access, store
 from senlib.access import GOVERNOR, SENCO, TRUSTED, AccessDenied, Viewer
-from senlib.importer import import_files
+from senlib.importer import import_files, prepare
 from tests import sparse_corpus
 from tests.conftest import AS_OF
 
@@ -50,7 +50,8 @@ READERS = {name: fn for name, fn in WITH_VIEWER.items() if any(p in CONNECTION f
 
 def test_introspection_finds_the_read_functions():
     """A guard on the guard: the discovery finds the functions everyone knows read pupil data."""
-    for name in ("senlib.rules.evaluate.pupil_status", "senlib.views.overview.settings_list", "senlib.views.pupil.record", "senlib.views.overview.overview",
+    for name in ("senlib.rules.evaluate.pupil_status", "senlib.views.overview.settings_list",
+                 "senlib.importer.matching.register_fits", "senlib.views.pupil.record", "senlib.views.overview.overview",
                  "senlib.views.governors.governors_report", "senlib.importer.load.list_imports",
                  "senlib.importer.template.export_workbook", "senlib.store.auditlog.entries"):
         assert name in READERS, name
@@ -99,6 +100,8 @@ def four_settings(demo_db_template, tmp_path_factory):
         assert sparse_corpus.SETTING in settings
         pupils = con.execute("SELECT setting, pupil_id, first_name, last_name FROM pupils").df()
         import_id = con.execute("SELECT max(import_id) FROM imports WHERE setting = ?", [sparse_corpus.SETTING]).fetchone()[0]
+        # An upload of Hollybank's tracker, read (not imported) for the functions that match a file to a register.
+        upload = prepare(con, [("sen-register-20.xlsx", sparse_corpus.register(20))])
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -117,7 +120,7 @@ def four_settings(demo_db_template, tmp_path_factory):
     every_pupil = set(pupils["pupil_id"]) | {f"{f} {last}" for f, last in zip(pupils["first_name"], pupils["last_name"], strict=True)}
     target = other[other["setting"] == sparse_corpus.SETTING].iloc[0]
     return {"path": path, "mine": mine, "markers": markers, "every_pupil": every_pupil, "target": target,
-            "import_id": int(import_id), "backup": backup_file}
+            "import_id": int(import_id), "backup": backup_file, "upload": upload, "settings": settings}
 
 
 def _arguments(fn, db, con, tmp_path) -> dict:
@@ -128,7 +131,7 @@ def _arguments(fn, db, con, tmp_path) -> dict:
         "import_id": db["import_id"], "pupil_ids": [target["pupil_id"]], "leaving_date": date(2026, 12, 1),
         "text": target["last_name"], "user": "test", "phase": "primary", "local_authority": "Kent",
         "out": tmp_path / "out.duckdb", "target": None, "path": db["backup"], "enabled": False, "folder": None,
-        "settings": None,
+        "settings": None, "upload": db["upload"],
     }
     args = {}
     for name, param in inspect.signature(fn).parameters.items():
@@ -136,6 +139,8 @@ def _arguments(fn, db, con, tmp_path) -> dict:
             continue
         if name in CONNECTION:
             args[name] = con
+        elif name == "settings" and param.default is inspect.Parameter.empty:
+            args[name] = list(db["settings"])  # asked for every setting: only the viewer's may come back
         elif name in values:
             args[name] = values[name]
         elif param.default is inspect.Parameter.empty:
@@ -168,7 +173,7 @@ def _strings(value, depth: int = 0):
             yield from _strings(v, depth + 1)
     elif isinstance(value, bytes | bytearray):
         try:
-            sheets = pd.read_excel(io.BytesIO(value), sheet_name=None, header=None, dtype=str)
+            sheets = pd.read_excel(io.BytesIO(value), sheet_name=None, header=None, dtype=str, engine="calamine")
         except Exception:
             yield bytes(value).decode("latin-1")
         else:

@@ -88,3 +88,13 @@ def test_the_command_table_is_the_command_line(monkeypatch):
     monkeypatch.setitem(cli.COMMAND_TABLE, "status", "senlib.cli.elsewhere")  # listed where it is not defined
     with pytest.raises(RuntimeError, match="disagree"):
         cli.build_parser()
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(demo_db):
+    """`senlib status --sql | head -1`: the command stops quietly when its reader does."""
+    proc = subprocess.Popen([sys.executable, "-m", "senlib", "status", "--db", str(demo_db), "--sql"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=Path(__file__).resolve().parent.parent)
+    assert proc.stdout.readline().startswith(b"-- python -m senlib status")
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0 and "Traceback" not in err, err

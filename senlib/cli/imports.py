@@ -57,12 +57,12 @@ def _records(df) -> list[dict]:
     return [{k: (None if v != v else v) for k, v in r.items()} for r in df.astype(object).to_dict("records")]  # NaN -> None
 
 
-def _refuse_a_misfit(con, upload, setting: str | None, whole: bool, yes: bool) -> None:
+def _refuse_a_misfit(con, upload, setting: str | None, whole: bool, yes: bool, viewer) -> None:
     """Another school's files, or a part of the register taken for the whole, are refused unless --yes."""
     from senlib.importer.pipeline import default_setting
 
     chosen = default_setting(con.cursor(), setting)
-    fit = register_fits(con.cursor(), upload).get(chosen) if chosen else None
+    fit = register_fits(con.cursor(), upload, viewer=viewer).get(chosen) if chosen else None
     warning = fit.warning(whole) if fit else None
     if warning and not yes:
         raise ImportRefused(f"{warning} Nothing was imported.",
@@ -83,7 +83,7 @@ def run_import(args: argparse.Namespace, ctx: Context) -> int:
     try:
         con = ctx.db()
         upload = prepare(con, files)
-        _refuse_a_misfit(con, upload, args.setting, whole, args.yes)
+        _refuse_a_misfit(con, upload, args.setting, whole, args.yes, ctx.viewer())
         result = run(con, upload, setting=args.setting, user=ctx.user, dry_run=args.dry_run,
                      accept_valid_rows=args.accept_valid_rows, full_register=whole)
     except ImportRefused as exc:

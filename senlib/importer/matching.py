@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from senlib import access
 from senlib.core.text import counted
 from senlib.importer.normalise import build_stage
 from senlib.importer.pipeline import Upload
@@ -52,10 +53,13 @@ class Fit:
         return f"Are these files for {self.setting}? {said[0].upper()}{said[1:]}. They may be another school's tracker."
 
 
-def register_fits(cur: duckdb.DuckDBPyConnection, upload: Upload) -> dict[str, Fit]:
-    """Setting -> how the upload's pupils without a setting of their own fit that setting's register."""
+def register_fits(cur: duckdb.DuckDBPyConnection, upload: Upload, *, viewer: access.Viewer) -> dict[str, Fit]:
+    """Setting -> how the upload's pupils without a setting of their own fit that setting's register: for the
+    settings the viewer (staff) may see only, as the counts describe their registers."""
     items = [(i, p, upload.sheet(i, p.sheet)) for i, p in upload.importable if p.entity == "pupils"]
-    settings = [r[0] for r in cur.execute("SELECT DISTINCT setting FROM pupils ORDER BY 1").fetchall()]
+    scope = access.staff_scope(viewer)
+    settings = [r[0] for r in cur.execute("SELECT DISTINCT setting FROM pupils ORDER BY 1").fetchall()
+                if scope is None or r[0] in scope]
     if not items or not settings:
         return {}
     stage = build_stage(cur, items, None)
@@ -85,9 +89,13 @@ def named_in_file(upload: Upload, settings: list[str]) -> list[str]:
     return [s for s in settings if norm_key(s) and norm_key(s) in text]
 
 
-def suggest_setting(cur: duckdb.DuckDBPyConnection, upload: Upload, settings: list[str]) -> tuple[str | None, str | None]:
-    """(setting, why) the upload most likely belongs to, or (None, None) when nothing points to one."""
-    found = register_fits(cur, upload)
+def suggest_setting(cur: duckdb.DuckDBPyConnection, upload: Upload, settings: list[str], *,
+                    viewer: access.Viewer) -> tuple[str | None, str | None]:
+    """(setting, why) the upload most likely belongs to, of `settings` the viewer may see, or (None, None) when
+    nothing points to one."""
+    scope = access.staff_scope(viewer, settings)
+    settings = list(settings) if scope is None else scope
+    found = register_fits(cur, upload, viewer=viewer)
     named = named_in_file(upload, settings)
     best = max((f for f in found.values() if f.setting in settings and f.on_register), default=None,
                key=lambda f: f.on_register)
