@@ -3,7 +3,7 @@
 For each size a demo caseload is generated once (kept under benchmarks/results/, which git ignores), then
 in the same process:
   * senlib.rules.pupil_status: the whole evaluation in DuckDB SQL (cadence, milestones, every flag with its
-    sentence, into a pandas DataFrame), run twice (first and second run);
+    sentence, into a pandas DataFrame), run once and then --repeat times (the best of those is reported);
   * senlib.rules.due_dates: the cadence rules alone in SQL (which plan applies, clock, due date, status);
   * senlib.rules.baseline.baseline_status: a straightforward per-pupil Python implementation of the same
     cadence rules, run once;
@@ -73,6 +73,8 @@ def agree(sql, py) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="pupils on roll (default 10000 100000 1000000)")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="runs after the first; the best is reported (one run on a shared machine varies by 30%%)")
     args = parser.parse_args(argv)
 
     from benchmarks.baseline_rules import baseline_status
@@ -85,8 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes:
         con = store.connect(demo_db(size), read_only=True)
         sql, first, first_cpu = timed(pupil_status, con, AS_OF, viewer=TRUSTED)
-        sql, second, second_cpu = timed(pupil_status, con, AS_OF, viewer=TRUSTED)
-        cad, cadence, cadence_cpu = timed(due_dates, con, AS_OF, viewer=TRUSTED)
+        again = [timed(pupil_status, con, AS_OF, viewer=TRUSTED) for _ in range(max(1, args.repeat))]
+        sql, second, second_cpu = min(again, key=lambda r: r[1])
+        cad, cadence, cadence_cpu = min((timed(due_dates, con, AS_OF, viewer=TRUSTED) for _ in range(max(1, args.repeat))),
+                                        key=lambda r: r[1])
         py, base, base_cpu = timed(baseline_status, con, AS_OF)
         con.close()
         differ = agree(sql, py) + agree(cad, py)
@@ -98,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"\nRules evaluation as of {AS_OF:%d/%m/%Y} on {os.cpu_count()} cores; load average "
           f"{load_before[0]:.1f} before, {load_after[0]:.1f} after (other work on the machine slows every figure).")
-    print("| pupils | pupil_status 1st (s) | pupil_status 2nd (s) | its CPU (s) | due_dates, cadence only (s) "
+    print(f"Later runs: the best of {max(1, args.repeat)}.")
+    print("| pupils | pupil_status 1st (s) | pupil_status later (s) | its CPU (s) | due_dates, cadence only (s) "
           "| Python per pupil (s) | Python CPU (s) | Python / pupil_status | Python / due_dates | agree |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---|")
     for size, first, second, second_cpu, cadence, base, base_cpu, differ in rows:

@@ -117,9 +117,7 @@ def _audit_once(viewer_name: str, action: str, detail: dict[str, Any]) -> None:
         return
     try:
         cur = state.cursor()
-        seen = detail.get("login") is not None and cur.execute(
-            "SELECT count(*) FROM audit WHERE action = ? AND user_name = ? AND detail->>'login' = ?",
-            [action, viewer_name, str(detail["login"])]).fetchall()[0][0]
+        seen = detail.get("login") is not None and store.audited(cur, action, viewer_name, str(detail["login"]))
         if not seen:
             store.audit(cur, action, viewer_name, detail)
     except SenlibError as exc:  # the pages will report a broken database; do not hide them behind this

@@ -72,10 +72,5 @@ def cursor() -> duckdb.DuckDBPyConnection:
 
 
 def data_version() -> tuple:
-    """A cheap fingerprint of the data, to key st.cache_data results: it changes with every import,
-    undo, demo load, rule change or restore (each writes the audit log; sign-ins and exports do not count), with
-    row counts, and with the database file."""
-    cur = cursor()
-    counts = cur.execute("SELECT (SELECT count(*) FROM pupils), (SELECT count(*) FROM reviews), (SELECT count(*) FROM scores)"
-                         ).fetchall()[0]
-    return (str(store.db_path()), *store.data_changes(cur), *counts)
+    """The key of every st.cache_data result (senlib.store.data_version: it changes whenever the data does)."""
+    return store.data_version(cursor())

@@ -151,6 +151,22 @@ def data_changes(con: duckdb.DuckDBPyConnection) -> tuple[int, object]:
                              [list(DATA_CHANGES)]).fetchall()[0])
 
 
+def data_version(con: duckdb.DuckDBPyConnection) -> tuple:
+    """A cheap fingerprint of the data, to key cached results: it changes with every import, undo, demo load, rule
+    change or restore (each writes the audit log; sign-ins and exports do not count), with the row counts of the
+    biggest tables, and with the database file."""
+    counts = con.execute("SELECT (SELECT count(*) FROM pupils), (SELECT count(*) FROM reviews), (SELECT count(*) FROM scores)"
+                         ).fetchall()[0]
+    return (str(db_path()), *data_changes(con), *counts)
+
+
+def audited(con: duckdb.DuckDBPyConnection, action: str, user: str | None, login: str) -> bool:
+    """Whether the audit log already holds `action` by `user` for this sign-in at the provider (`login`: the ID
+    token's issue time), so a reload or a second tab is not logged again."""
+    return con.execute("SELECT count(*) FROM audit WHERE action = ? AND user_name = ? AND detail->>'login' = ?",
+                       [action, user, login]).fetchall()[0][0] > 0
+
+
 def audit(con: duckdb.DuckDBPyConnection, action: str, user: str | None, detail: dict | None = None) -> None:
     """Record who did what; every import, undo, rule change, export and restore comes here."""
     con.execute(
