@@ -63,19 +63,15 @@ def start(title: str, *, guard: Callable[[access.Viewer], object] = access.requi
         st.stop()
     version = data_version()
     day = as_of_input() if as_of else None
-    settings = scope(version, settings_key) if settings_key else None
+    settings = _scope(version, viewer, settings_key) if settings_key else None
     return Page(viewer, cur, version, day, settings)
 
 
+@st.cache_resource(max_entries=8, show_spinner="Checking the rules…")
 def status_frame(version: tuple, viewer: access.Viewer, as_of: date, settings: tuple[str, ...] | None) -> pd.DataFrame:
     """Every pupil's review status and flags on `as_of` for `viewer` (senlib.rules.pupil_status, which checks the
     role and narrows the settings). Shared: read it, never change it. The viewer is passed in, not read from the
     session, so a download made after the run (a deferred file) asks for the same viewer."""
-    return _status_frame(version, as_of, settings, viewer)
-
-
-@st.cache_resource(max_entries=8, show_spinner="Checking the rules…")
-def _status_frame(version: tuple, as_of: date, settings: tuple[str, ...] | None, viewer: access.Viewer) -> pd.DataFrame:
     return pupil_status(cursor(), as_of, settings=None if settings is None else list(settings), viewer=viewer)
 
 
@@ -85,15 +81,9 @@ def settings_list(version: tuple, viewer: access.Viewer) -> list[str]:
     return overview.settings_list(cursor(), viewer=viewer)
 
 
-def scope(version: tuple, key: str) -> tuple[str, ...] | None:
-    """The settings a page evaluates: those chosen in the sidebar filter, never beyond what the signed-in
-    viewer may see (None: every setting). Stops the page, saying why, for a viewer who may not see pupils."""
-    viewer = current_viewer()
-    try:
-        access.require_staff(viewer)
-    except access.AccessDenied as exc:
-        st.error(str(exc))
-        st.stop()
+def _scope(version: tuple, viewer: access.Viewer, key: str) -> tuple[str, ...] | None:
+    """The settings a page evaluates: those chosen in the sidebar filter, never beyond what the viewer may see
+    (None: every setting). `start` has checked the viewer already."""
     visible = settings_list(version, viewer)
     _restore(key, visible)
     chosen = settings_filter(visible, key=key)
