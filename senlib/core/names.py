@@ -128,7 +128,8 @@ def not_recorded(what: str) -> str:
 
 
 # Tables of the store, in the order a full export or import walks them.
-ENTITY_TABLES: list[str] = ["pupils", "plans", "reviews", "outcomes", "scores", "ehc_requests"]
+ENTITY_TABLES: list[str] = ["pupils", "plans", "reviews", "outcomes", "scores", "ehc_requests", "provisions",
+                            "pupil_provisions"]
 
 
 def year_group_label(code: str | None) -> str:
@@ -152,6 +153,8 @@ ENTITY_SHEETS: dict[str, str] = {
     "outcomes": "Outcomes",
     "scores": "Scores",
     "ehc_requests": "EHC requests",
+    "provisions": "Provisions",
+    "pupil_provisions": "Pupil provisions",
 }
 
 # Column headings of the canonical template (the labels a SENCo sees); keys are store columns.
@@ -201,6 +204,25 @@ COLUMN_LABELS: dict[str, str] = {
     "requested": "Requested",
     "decision_date": "Decision date",
     "final_plan_date": "Final plan date",
+    # provision (the "do" of assess-plan-do-review)
+    "provision_id": "Provision ID",
+    "name": "Name",
+    "areas": "Areas of need",
+    "delivered_by": "Delivered by",
+    "group_size": "Group size",
+    "sessions_per_week": "Sessions a week",
+    "minutes_per_session": "Minutes a session",
+    "weeks_per_year": "Weeks a year",
+    "hourly_cost": "Hourly cost",
+    "fixed_cost": "Fixed cost a year",
+    "measure": "Measure",
+    "expected_gain": "Expected gain",
+    "entry_score": "Entry score",
+    "entry_date": "Entry date",
+    "exit_score": "Exit score",
+    "exit_date": "Exit date",
+    "sessions_attended": "Sessions attended",
+    "sessions_planned": "Sessions planned",
 }
 
 # ---- Rules (senlib.rules): review status, milestones, escalation ----
@@ -254,3 +276,40 @@ EHCP_REVIEW_CHECKS: dict[str, str] = {
     "la_decision_in_time": "Council decision in time (EHCP)",
     "pfa_covered": "Preparing for adulthood covered (EHCP from Year 9)",
 }
+
+
+# ---- Provision (issue 16): the "do" of assess-plan-do-review ----
+
+# What kind of provision an intervention is (the rows of a costed provision map).
+PROVISION_KINDS: dict[str, str] = {
+    "in_class": "In-class adjustment",
+    "small_group": "Small group",
+    "one_to_one": "1:1",
+    "external": "External specialist",
+    "equipment": "Equipment or resource",
+}
+
+# Who delivers it: the role whose hourly cost (kept with the setting, senlib.store.role_costs) prices its staff time.
+STAFF_ROLES: dict[str, str] = {
+    "teaching_assistant": "Teaching assistant",
+    "teacher": "Teacher",
+    "senco": "SENCo",
+    "specialist_teacher": "Specialist teacher",
+    "salt": "Speech and language therapist",
+    "ep": "Educational psychologist",
+    "other": "Other",
+}
+
+# The measure entry and exit scores are on.
+PROVISION_MEASURES: dict[str, str] = {
+    "reading_age_months": "Reading age (months)",
+    "spelling_age_months": "Spelling age (months)",
+    "scaling": "Scaling score (0-10)",
+    "standardised": "Standardised score",
+    "percentage": "Percentage",
+    "boxall": "Boxall profile",
+    "other": "Other",
+}
+
+# A provision's areas of need are one or more of AREAS, written in one cell with this between them.
+AREAS_SEPARATOR = "; "

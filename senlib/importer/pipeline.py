@@ -137,7 +137,7 @@ def run(con: duckdb.DuckDBPyConnection, upload: Upload, *, setting: str | None =
     items = [(i, p, upload.sheet(i, p.sheet)) for i, p in upload.importable]
     from senlib.store.fields import field as get_field
 
-    notes = {e: get_field(e, "pupil_id").note for e in ENTITIES}
+    notes = {e: get_field(e, "pupil_id").note for e in ENTITIES if e != "provisions"}
     stage = build_stage(cur, items, setting, notes)
     try:
         raw = check(cur, stage, upload.importable, today, allowed_settings)

@@ -140,6 +140,43 @@ ENTITIES: dict[str, list[Field]] = {
         Field("final_plan_date", "date", note=_DATE),
         Field("local_authority", note="Council the request went to."),
     ],
+    "provisions": [
+        _SETTING,
+        Field("provision_id", "text", True, "Required. Short id unique in the setting, e.g. P1; the same id on "
+              "Pupil provisions."),
+        Field("name", note="The intervention, e.g. Precision teaching, ELSA, Lego therapy."),
+        Field("areas", "codes:area", note="One or more of communication_interaction, cognition_learning, semh, "
+              "sensory_physical; several with ; between them."),
+        Field("kind", "code:provision_kind", note="in_class, small_group, one_to_one, external or equipment."),
+        Field("delivered_by", "code:staff_role", note="teaching_assistant, teacher, senco, specialist_teacher, salt, "
+              "ep or other: the role whose hourly cost prices the staff time."),
+        Field("group_size", "number", note="Pupils in a group (1 for 1:1)."),
+        Field("sessions_per_week", "number", note="Sessions a week."),
+        Field("minutes_per_session", "number", note="Minutes a session."),
+        Field("weeks_per_year", "number", note="Weeks it runs a school year (blank: 38)."),
+        Field("hourly_cost", "number", note="Cost of an hour of staff time in £; blank: the setting's cost of the role."),
+        Field("fixed_cost", "number", note="Other costs a year in £: resources, licences, a specialist's fee."),
+        Field("start_date", "date", note=_DATE),
+        Field("end_date", "date", note="Blank while it runs. " + _DATE),
+        Field("measure", "code:provision_measure", note="What entry and exit scores are on: reading_age_months, "
+              "spelling_age_months, scaling, standardised, percentage, boxall or other."),
+        Field("expected_gain", "number", note="Exit score minus entry score expected, on the measure."),
+        Field("notes", note="Free text."),
+    ],
+    "pupil_provisions": [
+        _SETTING,
+        _PUPIL,
+        Field("provision_id", "text", True, "Required. The provision (see Provisions)."),
+        Field("start_date", "date", note="Date the pupil started. " + _DATE),
+        Field("end_date", "date", note="Blank while the pupil is on it. " + _DATE),
+        Field("entry_score", "number", note="Score on the provision's measure at the start."),
+        Field("entry_date", "date", note=_DATE),
+        Field("exit_score", "number", note="Score at the end."),
+        Field("exit_date", "date", note=_DATE),
+        Field("sessions_attended", "number", note="Sessions the pupil attended."),
+        Field("sessions_planned", "number", note="Sessions planned for the pupil so far."),
+        Field("notes", note="Free text."),
+    ],
 }
 
 # Columns that repeat across a one-row-per-pupil sheet (DESIGN §4: review history and targets with their scores in
@@ -169,6 +206,8 @@ KEYS: dict[str, list[str]] = {
     "outcomes": ["setting", "pupil_id", "outcome_id"],
     "scores": ["setting", "pupil_id", "outcome_id", "score_date"],
     "ehc_requests": ["setting", "pupil_id", "requested"],
+    "provisions": ["setting", "provision_id"],
+    "pupil_provisions": ["setting", "pupil_id", "provision_id", "start_date"],
 }
 
 # What a column of a pupils sheet feeds in the store, where that is not the pupils column of the same name: a

@@ -213,6 +213,55 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        7,
+        "provision: interventions, each pupil's place on them, and each setting's hourly cost of staff by role",
+        """
+        CREATE TABLE provisions (             -- an intervention a setting runs (DESIGN §4: the "do" of assess-plan-do-review)
+            setting             VARCHAR NOT NULL,
+            provision_id        VARCHAR NOT NULL,  -- the setting's own id, e.g. P1
+            name                VARCHAR,
+            areas               VARCHAR,           -- one or more names.AREAS, names.AREAS_SEPARATOR between them
+            kind                VARCHAR,           -- names.PROVISION_KINDS
+            delivered_by        VARCHAR,           -- names.STAFF_ROLES
+            group_size          DOUBLE,
+            sessions_per_week   DOUBLE,
+            minutes_per_session DOUBLE,
+            weeks_per_year      DOUBLE,            -- NULL: the default (38)
+            hourly_cost         DOUBLE,            -- NULL: the setting's cost of the role (role_costs)
+            fixed_cost          DOUBLE,            -- a year: resources, licences, an external specialist's fee
+            start_date          DATE,
+            end_date            DATE,
+            measure             VARCHAR,           -- names.PROVISION_MEASURES: what entry and exit scores are on
+            expected_gain       DOUBLE,            -- exit minus entry expected, on the measure
+            notes               VARCHAR,
+            import_id           BIGINT
+        );
+        CREATE TABLE pupil_provisions (       -- a pupil's place on an intervention
+            setting             VARCHAR NOT NULL,
+            pupil_id            VARCHAR NOT NULL,
+            provision_id        VARCHAR NOT NULL,
+            start_date          DATE,
+            end_date            DATE,              -- NULL: still on it
+            entry_score         DOUBLE,
+            entry_date          DATE,
+            exit_score          DOUBLE,
+            exit_date           DATE,
+            sessions_attended   DOUBLE,
+            sessions_planned    DOUBLE,
+            notes               VARCHAR,
+            import_id           BIGINT
+        );
+        CREATE TABLE role_costs (             -- senlib.store.role_costs: a setting's hourly cost of staff, by role
+            setting             VARCHAR NOT NULL,
+            role                VARCHAR NOT NULL,  -- names.STAFF_ROLES
+            hourly_cost         DOUBLE NOT NULL,
+            changed_by          VARCHAR,
+            changed_at          TIMESTAMP,
+            PRIMARY KEY (setting, role)
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
