@@ -28,13 +28,16 @@ DESIGN_RULES = [
     "invite_good_practice", "invite_statutory", "advice_before", "report_after", "la_decision", "next_date_set",
     "ehc_assess_decision", "ehc_final_plan", "consider_pcp_msp", "consider_ehc_request", "early_years_forum",
     "consider_reducing", "targets_not_smart", "stalled_outcome", "amend_ehcp",
+    # issue 16: provision, costs and impact
+    "provision_over_notional", "register_without_provision", "provision_no_exit",
+    "provision_low_impact", "provision_attendance_low",
 ]
 # Rules of the policy that are not per-pupil rules of DESIGN §3's table: settings for the other rules.
-POLICY_ONLY = ["review_quality", "progress_from_scores"]
+POLICY_ONLY = ["review_quality", "progress_from_scores", "provision_cost"]
 
 
 def test_every_design_rule_ships_with_sentence_parameters_and_source():
-    """The policy has exactly the design's rules and the two it adds, each with its words and source."""
+    """The policy has exactly the design's rules (and issue 16's) and the three it adds, each with its words and source."""
     policy = default_policy()
     assert sorted(policy.rules) == sorted(DESIGN_RULES + POLICY_ONLY)
     for rule_id in DESIGN_RULES:
@@ -54,6 +57,9 @@ def test_defaults_are_those_of_design():
     assert (v["report_after"]["weeks"], v["la_decision"]["weeks"]) == (2, 4)
     assert (v["ehc_assess_decision"]["weeks"], v["ehc_final_plan"]["weeks"]) == (6, 20)
     assert (v["progress_from_scores"]["expected_gain"], v["consider_pcp_msp"]["reviews"]) == (1.0, 2)
+    assert (v["provision_cost"]["weeks_per_year"], v["provision_over_notional"]["threshold"]) == (38, 6000.0)
+    assert (v["provision_low_impact"]["min_pupils"], v["provision_attendance_low"]["min_share"]) == (5, 0.75)
+    assert (v["provision_no_exit"]["grace_days"], v["provision_no_exit"]["within_months"]) == (14, 12)
 
 
 def test_summaries_read_with_the_values_in_force():

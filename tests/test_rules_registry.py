@@ -14,10 +14,10 @@ from senlib.rules import default_policy
 from senlib.rules.evaluate import status_sql
 from senlib.rules.policy import policy_relation
 from senlib.rules.query import Scope
-from senlib.rules.registry import REGISTRY, Cadence, Checks, Flags, Judgement, cadence_rule, flag_rules
+from senlib.rules.registry import REGISTRY, Cadence, Checks, Costing, Flags, Judgement, Provision, cadence_rule, flag_rules
 
 KIND = {"cadence": (Cadence, Flags), "milestone": (Flags,), "escalation": (Flags,), "quality": (Checks,),
-        "progress": (Judgement,)}
+        "progress": (Judgement,), "provision": (Costing, Provision)}
 
 
 def test_policy_and_registry_rule_ids_match_one_to_one():

@@ -245,6 +245,7 @@ RULE_GROUPS: dict[str, str] = {
     "quality": "Review quality",
     "progress": "Progress judgement",
     "escalation": "Escalation: the graduated response",
+    "provision": "Provision: what it costs and what it does",
 }
 
 # State of a milestone (invitations, reports) for the next review.

@@ -156,6 +156,8 @@ def quantity(value: float, unit: str | None) -> str:
     """A number with its unit, singular where it is one: '1 week', '6 weeks', '100%'."""
     if unit == "share":
         return f"{value * 100:g}%"
+    if unit == "£":
+        return f"£{value:,.2f}".removesuffix(".00")
     number = f"{value:g}" if isinstance(value, float) else str(value)
     if not unit:
         return number

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from senlib.core.schoolyear import sql_year_index
 from senlib.rules.expr import POLICY_JOIN, SCHOOL_YEAR_START, birthday, plus_months, score_at, year_code_index
 from senlib.rules.query import CTE, Scope, plans_of
-from senlib.rules.sentences import count_text, date_text, dates_text
+from senlib.rules.sentences import count_text, date_text, dates_text, money_text, number_text
 from senlib.rules.tracking import CLOCK_FIELD, tracks
 
 # ---------------------------------------------------------------------------------------------- rows a flag reads
@@ -137,7 +137,31 @@ class Judgement:
                 f"WHEN {self.expected.format(gain=gain)} THEN 'expected'\n{indent}{otherwise} END")
 
 
-Entry = Cadence | Flags | Checks | Judgement
+@dataclass(frozen=True)
+class Costing:
+    """provision_cost: SQL over an intervention (i, with the policy pol): the weeks it runs a school year, its staff
+    cost a year, its cost a year (NULL where what is recorded cannot be priced: not tracked, never £0), and a
+    pupil's share of it (over a place pl with the days it covers this school year and the intervention's total)."""
+
+    weeks: str
+    staff: str
+    cost: str
+    share: str
+
+
+@dataclass(frozen=True)
+class Provision:
+    """A provision flag: SELECT the row FROM `reads` WHERE `when` (provision.py builds the rows), with the words of
+    the sentence `say`. `about`: place (a pupil's place on an intervention, alias pl), pupil (pu) or intervention
+    (i, no pupil)."""
+
+    about: str
+    when: str
+    reads: str
+    words: dict[str, str] = field(default_factory=dict)
+
+
+Entry = Cadence | Flags | Checks | Judgement | Costing | Provision
 
 
 # ---------------------------------------------------------------------------------------------- conditions
@@ -332,6 +356,62 @@ REGISTRY: dict[str, Entry] = {
     "amend_ehcp": Flags((Flag(f"{applies('amend_ehcp')} AND list_contains(pol.amend_ehcp__decisions, c.last_decision) "
                               "AND c.last_la_decision IS NULL"),)),
 }
+
+
+# The rows provision flags read (senlib/rules/provision.py), each with the policy in force for it.
+PLACES = "prov_places pl JOIN stg_policy pol ON pol.setting_key = pl.setting_key AND pol.la_key = pl.la_key"
+PUPILS = "prov_pupils pu JOIN stg_policy pol ON pol.setting_key = pu.setting_key AND pol.la_key = pu.la_key"
+INTERVENTIONS = "prov_interventions i JOIN stg_policy pol ON pol.setting_key = i.setting_key AND pol.la_key = i.la_key"
+
+PROVISION: dict[str, Entry] = {
+    "provision_cost": Costing(
+        weeks="coalesce(i.weeks_per_year, pol.provision_cost__weeks_per_year)",
+        staff="i.sessions_per_week * i.minutes_per_session / 60.0 * i.weeks * i.hourly",
+        # every part recorded must be priced: hours with no hourly cost make the whole cost not tracked
+        cost="CASE WHEN i.hours_week IS NOT NULL AND i.hourly IS NULL THEN NULL "
+             "WHEN i.staff_cost IS NULL AND i.fixed_cost IS NULL THEN NULL "
+             "ELSE coalesce(i.staff_cost, 0) + coalesce(i.fixed_cost, 0) END",
+        share="pl.cost_year * pl.days_this_year / nullif(pl.days_all, 0)"),
+    "provision_over_notional": Provision(
+        "pupil", "pu.cost_year > pol.provision_over_notional__threshold", PUPILS,
+        {"cost": money_text("pu.cost_year"), "interventions": "pu.interventions_text"}),
+    "register_without_provision": Provision(
+        "pupil", "pu.sen_status IN ('K', 'E') AND NOT pu.has_left AND pu.setting_records_provision "
+                 "AND pu.places_now = 0 AND coalesce(pu.date_identified <= $as_of, TRUE)", PUPILS,
+        {"status": "if(pu.sen_status = 'E', 'EHC plan', 'SEN Support')", "as_of": date_text("$as_of"),
+         "last_provision": "coalesce('; the last, ' || pu.last_provision || ', ended on ' || "
+                           + date_text("pu.last_provision_end") + ", '')"}),
+    "provision_no_exit": Provision(
+        "place", "pl.ended_on <= $as_of - pol.provision_no_exit__grace_days "
+                 "AND pl.ended_on > " + plus_months("$as_of", "-pol.provision_no_exit__within_months")
+                 + " AND pl.exit_score IS NULL", PLACES,
+        {"provision": "pl.name", "end_date": date_text("pl.ended_on"),
+         "entry": f"coalesce({number_text('pl.entry_score')}, 'not recorded')"}),
+    "provision_low_impact": Provision(
+        "intervention", "i.pupils_scored >= pol.provision_low_impact__min_pupils AND i.median_gain < i.expected_gain",
+        INTERVENTIONS,
+        {"provision": "i.name", "pupils": count_text("i.pupils_scored", "pupils"),
+         "median_gain": number_text("round(i.median_gain, 2)"), "expected_gain": number_text("i.expected_gain")}),
+    "provision_attendance_low": Provision(
+        "place", "pl.days_this_year > 0 AND pl.sessions_planned > 0 "
+                 "AND pl.sessions_attended / pl.sessions_planned < pol.provision_attendance_low__min_share", PLACES,
+        {"provision": "pl.name", "attended": number_text("pl.sessions_attended"),
+         "planned": number_text("pl.sessions_planned"),
+         "share": "CAST(round(100 * pl.sessions_attended / pl.sessions_planned) AS INTEGER) || '%'"}),
+}
+REGISTRY.update(PROVISION)
+
+
+def provision_flags() -> dict[str, Provision]:
+    """The provision rules that raise flags, in policy order."""
+    return of_kind(Provision)  # type: ignore[return-value]
+
+
+def costing() -> Costing:
+    """The provision_cost entry."""
+    entry_ = REGISTRY["provision_cost"]
+    assert isinstance(entry_, Costing)
+    return entry_
 
 
 def entry(rule_id: str) -> Entry:

@@ -26,6 +26,16 @@ def date_text(expr: str) -> str:
     return f"strftime({expr}, '{DATE_FORMAT}')"
 
 
+def number_text(expr: str) -> str:
+    """SQL: a number as a user reads it, with no trailing '.0': '88', '4.5', '1013.33' (six significant figures)."""
+    return f"format('{{:g}}', CAST({expr} AS DOUBLE))"
+
+
+def money_text(expr: str) -> str:
+    """SQL: an amount of money to the penny: '£6,090.00'."""
+    return f"('£' || format('{{:,.2f}}', CAST({expr} AS DOUBLE)))"
+
+
 def count_text(expr: str, unit: str) -> str:
     """SQL: a count with its unit, singular for one: '1 day', '81 days'."""
     singular = unit[:-1] if unit.endswith("s") else unit

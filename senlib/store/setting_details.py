@@ -20,7 +20,7 @@ SHEET = "Settings"
 HEADINGS = ("Setting", "Phase", "Local authority")
 SETTING_COLUMNS = ("phase", "local_authority")
 # rows that keep a setting in use: undoing an import never removes a setting they name
-SETTING_DATA_TABLES = (*ENTITY_TABLES, "rule_overrides")
+SETTING_DATA_TABLES = (*ENTITY_TABLES, "rule_overrides", "role_costs")
 PHASE_FIX = "Use one of: " + ", ".join(f"{code} ({label})" for code, label in SETTING_PHASES.items()) + "."
 
 
