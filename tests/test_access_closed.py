@@ -131,7 +131,7 @@ def _arguments(fn, db, con, tmp_path) -> dict:
         "import_id": db["import_id"], "pupil_ids": [target["pupil_id"]], "leaving_date": date(2026, 12, 1),
         "text": target["last_name"], "user": "test", "phase": "primary", "local_authority": "Kent",
         "out": tmp_path / "out.duckdb", "target": None, "path": db["backup"], "enabled": False, "folder": None,
-        "settings": None, "upload": db["upload"],
+        "settings": None, "upload": db["upload"], "role": "teaching_assistant", "hourly_cost": 30.0,
     }
     args = {}
     for name, param in inspect.signature(fn).parameters.items():

@@ -31,7 +31,8 @@ MAX_HOURLY_COST = 1000.0
 def role_costs(cur: duckdb.DuckDBPyConnection, setting: str, *, viewer: access.Viewer) -> pd.DataFrame:
     """The hourly cost in force for each role at `setting`: role, label, hourly_cost, default_cost, source
     ('setting': the setting's own; 'default'), changed_by, changed_at. Staff of the setting only."""
-    access.staff_scope(viewer, [setting])
+    if not access.staff_scope(viewer, [setting]) and not viewer.may_see_setting(setting):
+        raise access.AccessDenied(f"You cannot see the costs of {setting}.")
     own = {r[0]: r[1:] for r in cur.execute(
         "SELECT role, hourly_cost, changed_by, changed_at FROM role_costs WHERE setting = ?", [setting]).fetchall()}
     rows = []
