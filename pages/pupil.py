@@ -9,10 +9,11 @@ from senlib.access import Viewer
 from senlib.core.errors import InputError
 from senlib.core.names import AREAS
 from senlib.core.text import escape_markdown
-from senlib.render import charts, layout
+from senlib.render import charts, exports, layout
 from senlib.views import pupil
 from ui import page
 from ui.state import PUPIL_SEARCH, PUPIL_TIMELINE, cursor
+from ui.widgets import download_button
 
 STATUS_BADGE = {"overdue": "red", "no_review_date": "violet", "due_soon": "orange", "on_track": "green"}
 
@@ -44,6 +45,12 @@ def _figures(version: tuple, viewer: Viewer, setting: str, pupil_id: str, as_of:
 def _rules(version: tuple, viewer: Viewer, setting: str, as_of: date):
     """The whole setting's rule results, shared (not copied) between runs: read, never changed."""
     return pupil.rules_frames(cursor(), as_of, setting, viewer=viewer)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Costing the provision…")
+def _provision(version: tuple, viewer: Viewer, setting: str, as_of: date):
+    """The whole setting's provision results (senlib.rules.provision), shared between runs: read, never changed."""
+    return pupil.provision_frames(cursor(), as_of, setting, viewer=viewer)
 
 
 p = page.start("Pupil", as_of=True, empty="There is no pupil to show.")
@@ -160,6 +167,48 @@ for area_label, group in sorted(table.groupby("area_label"), key=lambda g: order
 with st.expander("Table: outcomes and scores"):
     st.dataframe(rec.scores.merge(rec.outcomes[["outcome_id", "description"]], on="outcome_id"), hide_index=True,
                  width="stretch", column_config={"score_date": st.column_config.DateColumn("Date", format="DD/MM/YYYY")})
+
+st.subheader("Provision", anchor=False)
+try:
+    prov = pupil.provision_view(_provision(version, viewer, setting, as_of), setting, pupil_id, as_of)
+except Exception as exc:  # noqa: BLE001 - the rest of the record is still worth showing
+    logging.getLogger(__name__).exception("provision costing failed")
+    st.error(f"The provision could not be costed for this pupil ({type(exc).__name__}); please report this.",
+             icon=":material/error:")
+    prov = None
+if prov is not None and not prov.tracked:
+    st.caption(pupil.NOT_TRACKED_PROVISION)
+elif prov is not None and prov.places.empty:
+    for flag in prov.flags.itertuples():
+        st.warning(escape_markdown(flag.reason), icon=":material/flag:")
+        st.caption(escape_markdown(f"Rule {flag.rule} · {flag.source}"))
+    if prov.flags.empty:
+        st.caption("No provision recorded for this pupil.")
+elif prov is not None:
+    (st.warning if prov.over else st.info)(escape_markdown(prov.cost_line),
+                                           icon=":material/payments:" if not prov.over else ":material/flag:")
+    st.caption(escape_markdown(prov.hours_line))
+    for flag in prov.flags[prov.flags["rule"] != "provision_over_notional"].itertuples():
+        st.warning(escape_markdown(f"{flag.flag}: {flag.reason}"), icon=":material/flag:")
+        st.caption(escape_markdown(f"Rule {flag.rule} · {flag.source}"))
+    st.caption("Costed history, newest first: the pupil's share of each intervention's cost this school year (by the "
+               "days they are on it), hours a week of staff time, entry and exit on its measure, attendance.")
+    st.dataframe(prov.table, hide_index=True, width="stretch", placeholder="")
+    download_button("Download the costed provision (Excel)",
+                    lambda: exports.to_xlsx(pupil.evidence_pack(rec, prov, as_of)),
+                    file_name=pupil.evidence_file_name(rec, as_of),
+                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    what=f"costed provision of {setting} {pupil_id}", icon=":material/download:",
+                    help="The evidence for top-up funding or a request for an EHC needs assessment: every "
+                         "intervention with its cost, hours, entry and exit scores and attendance.")
+    cols = st.columns(2)
+    for i, pl in enumerate(prov.places.itertuples()):
+        with cols[i % 2]:
+            if pl.provision_id in prov.charts:
+                st.plotly_chart(charts.from_spec(prov.charts[pl.provision_id]), width="stretch",
+                                key=f"provision-{pl.provision_id}-{i}")
+            elif pl.provision_id in prov.no_chart:
+                st.caption(escape_markdown(prov.no_chart[pl.provision_id]))
 
 if not rec.ehc_requests.empty:
     st.subheader("EHC needs assessment requests", anchor=False)

@@ -408,3 +408,40 @@ def date_range(first: object, last: object, *, min_days: int = 60, pad: float = 
     span = max((hi - lo).days, 0)
     margin = max(span * pad, (min_days - span) / 2, 1)
     return [(lo - pd.Timedelta(days=margin)).strftime("%Y-%m-%d"), (hi + pd.Timedelta(days=margin)).strftime("%Y-%m-%d")]
+
+
+def entry_exit_chart(*, entry: float | None, exit: float | None, expected_gain: float | None, title: str,
+                     entry_date: date | None = None, exit_date: date | None = None, measure: str | None = None,
+                     height: int = 300) -> go.Figure:
+    """One pupil's place on an intervention: the entry score → the exit score, against the exit the intervention's
+    expected gain would give (entry + expected gain, a dashed line). A score not recorded is not drawn (the title of
+    its axis point says so)."""
+    def when(label: str, day: object) -> str:
+        return f"{label}<br>{pd.Timestamp(day):%d %b %Y}" if day is not None and not pd.isna(day) else label
+
+    def known(v: object) -> bool:
+        return v is not None and not pd.isna(v)
+
+    xs = [when("Entry", entry_date), when("Exit", exit_date) if known(exit) else "Exit<br>not recorded"]
+    ys = [float(entry) if known(entry) else None, float(exit) if known(exit) else None]
+    met = known(entry) and known(exit) and known(expected_gain) and ys[1] - ys[0] >= float(expected_gain)
+    colour = OKABE_ITO["bluish_green"] if met else OKABE_ITO["blue"] if not known(expected_gain) or not known(exit) \
+        else OKABE_ITO["vermillion"]
+    fig = go.Figure(_validate=False, data=go.Scatter(
+        x=xs, y=ys, mode="lines+markers+text", line={"color": colour, "width": 3}, marker={"size": 11},
+        text=[f"{v:g}" if v is not None else "" for v in ys], textposition="top center", name="Score",
+        hovertemplate="%{x}: %{y}<extra></extra>", cliponaxis=False))
+    values = [v for v in ys if v is not None]
+    if known(expected_gain) and known(entry):
+        target = float(entry) + float(expected_gain)
+        values.append(target)
+        fig.add_hline(y=target, line_dash="dash", line_color=OKABE_ITO["black"], line_width=2,
+                      annotation_text=f"Expected at exit {target:g} (gain {float(expected_gain):+g})",
+                      annotation_position="bottom right", annotation_font={"size": 11})
+    lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
+    pad = max((hi - lo) * 0.25, 1.0)
+    fig.update_yaxes(range=[lo - pad, hi + pad], zeroline=False)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=xs)
+    fig.update_layout(showlegend=False)
+    return style(fig, title=title, x_title="Score recorded", y_title=plain(measure) if measure else "Score",
+                 height=height)

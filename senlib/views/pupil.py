@@ -30,6 +30,8 @@ from senlib.core.names import (
     OUTCOME_STATUS,
     PLAN_TYPES,
     PROGRESS,
+    PROVISION_KINDS,
+    PROVISION_MEASURES,
     REVIEW_CHECKS,
     REVIEW_KINDS,
     SEN_STATUS,
@@ -463,3 +465,209 @@ def rules_view(frames: dict | None, setting: str, pupil_id: str) -> RulesView | 
     return RulesView(status=row.get("status"), reason=str(row.get("status_reason") or ""),
                      milestones=" · ".join(parts), quality=quality.reset_index(drop=True),
                      flags=pd.DataFrame(flag_rows, columns=["flag", "reason", "source", "rule"]))
+
+
+# --- Provision (issue 16): the pupil's costed provision, now and over time --------------------------------------
+
+PROVISION_FLAG_RULES = ("provision_over_notional", "register_without_provision", "provision_no_exit",
+                        "provision_attendance_low", "provision_low_impact")
+NOT_TRACKED_PROVISION = "Provision is not tracked for this setting"
+# The costed history as shown and downloaded: column -> heading.
+PROVISION_COLUMNS: dict[str, str] = {
+    "name": "Intervention", "kind": "Kind", "areas": "Areas of need", "delivered_by": "Delivered by",
+    "start_date": "From", "end_date": "To", "hours_week": "Hours a week", "share_year": "Share of cost this school year",
+    "entry": "Entry", "exit": "Exit", "gain": "Gain (expected)", "attendance": "Attendance", "flags": "Flags",
+}
+
+
+def provision_frames(cur: duckdb.DuckDBPyConnection, as_of: date, setting: str, *, viewer: Viewer) -> dict | None:
+    """The provision rules' results for one whole setting (cache this: one evaluation serves every pupil of the
+    setting): 'places', 'pupils', 'flags' (senlib.rules.provision) and the rule titles; None for a setting the viewer
+    may not see."""
+    from senlib.rules import provision
+
+    allowed = scope_settings(viewer)
+    if allowed is not None and setting not in allowed:
+        return None
+    scope = [setting]
+    return {"places": provision.places(cur, as_of, scope, viewer=viewer),
+            "pupils": provision.pupils(cur, as_of, scope, viewer=viewer),
+            "flags": provision.flags(cur, as_of, scope, viewer=viewer),
+            "titles": {rid: rules.default_policy().rules[rid].title for rid in PROVISION_FLAG_RULES}}
+
+
+@dataclass
+class ProvisionView:
+    """One pupil's provision as the Pupil page shows it and the evidence pack downloads it."""
+
+    tracked: bool               # the setting records provision at all (else: one line, NOT_TRACKED_PROVISION)
+    places: pd.DataFrame        # the costed history, newest first: typed values (PROVISION_COLUMNS and more)
+    table: pd.DataFrame         # the same as text, headed by PROVISION_COLUMNS
+    hours_week: float | None    # hours a week of provision now (None: none, or not tracked)
+    cost_year: float | None     # £ this school year, the pupil's shares (None: none, or not tracked)
+    cost_complete: bool         # every share this school year is priced
+    threshold: float            # provision_over_notional in force
+    over: bool
+    cost_line: str              # the cost against the threshold, in a sentence
+    hours_line: str
+    flags: pd.DataFrame         # flag (rule title), reason, source, rule, provision_id
+    charts: dict                # provision_id -> entry/exit chart spec (places with an entry or exit score)
+    no_chart: dict              # provision_id -> why there is no chart (no score recorded)
+
+
+def money(value: object) -> str:
+    """£6,090.00; '' when missing."""
+    return "" if value is None or pd.isna(value) else f"£{float(value):,.2f}"
+
+
+def _hours(value: object) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    v = float(value)
+    return f"{v:g}" if v == round(v, 2) else f"{v:.2f}"
+
+
+def _score(value: object, when: object) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return f"{float(value):g}" + (f" ({_fmt_date(when)})" if when is not None and not pd.isna(when) else "")
+
+
+def _cost_line(cost: float | None, complete: bool, threshold: float, over: bool, missing: list[str],
+               any_this_year: bool) -> str:
+    limit = f"£{threshold:,.0f}"
+    unpriced = (f" where costed ({', '.join(missing)}: cost not tracked)" if missing else "")
+    if not any_this_year:
+        return f"No provision this school year, so no cost to set against the {limit} a school meets from its notional SEN budget."
+    if cost is None or pd.isna(cost):
+        return (f"Cost not tracked: no hours or costs are recorded for this pupil's provision this school year "
+                f"({', '.join(missing)}), so it cannot be set against the {limit} a school meets from its notional "
+                "SEN budget. Record the sessions, minutes and who delivers it, or a fixed cost.")
+    if over:
+        return (f"{money(cost)} this school year{unpriced} — over the {limit} a school meets from its notional SEN "
+                "budget: consider top-up funding or an EHC needs assessment request, with this costed provision as "
+                "evidence.")
+    return (f"{money(cost)} this school year{unpriced} — within the {limit} a school meets from its notional SEN budget"
+            + (" (more may be spent: some provision is not costed)." if not complete else "."))
+
+
+def provision_view(frames: dict | None, setting: str, pupil_id: str, as_of: date) -> ProvisionView | None:
+    """One pupil's costed provision, out of `provision_frames`: None for a setting the viewer may not see."""
+    from senlib.render import charts
+    from senlib.rules.provision import role_label
+
+    if frames is None:
+        return None
+    pupils = _for_pupil(frames["pupils"], setting, pupil_id)
+    row = pupils.iloc[0].to_dict() if len(pupils) else {}
+    tracked = bool(row.get("setting_records_provision", False))
+    places = _for_pupil(frames["places"], setting, pupil_id)
+    flags = _for_pupil(frames["flags"], setting, pupil_id)
+    # an intervention's low impact matters to a pupil on it now or this school year, not to one who left it before
+    recent = places[places["current"] | (places["days_this_year"] > 0)] if len(places) else places
+    mine = set(recent["provision_id"]) if len(recent) else set()
+    all_flags = frames["flags"]
+    impact = all_flags[(all_flags["setting"] == setting) & (all_flags["rule_id"] == "provision_low_impact")
+                       & all_flags["provision_id"].isin(mine)] if len(all_flags) else all_flags
+    titles = frames.get("titles") or {}
+    flag_rows = [{"flag": titles.get(f.rule_id, f.rule_id), "reason": f.reason, "source": f.source, "rule": f.rule_id,
+                  "provision_id": None if pd.isna(f.provision_id) else f.provision_id}
+                 for f in pd.concat([flags, impact]).itertuples()]
+    threshold = float(row.get("threshold") or rules.default_policy().param("provision_over_notional", "threshold").value)
+    cost = row.get("cost_year")
+    cost = None if cost is None or pd.isna(cost) else float(cost)
+    hours = row.get("hours_week")
+    hours = None if hours is None or pd.isna(hours) else float(hours)
+    complete = bool(row.get("cost_complete")) if row.get("cost_complete") is not None and not pd.isna(row.get("cost_complete")) else True
+    over = bool(row.get("over_threshold", False))
+    this_year = places[places["days_this_year"] > 0] if len(places) else places
+    missing = [str(n) for n in this_year.loc[this_year["share_year"].isna(), "name"]] if len(this_year) else []
+
+    if len(places):
+        places = places.sort_values(["current", "start_date"], ascending=[False, False], na_position="last")
+        places = places.reset_index(drop=True)
+    table = pd.DataFrame({
+        "name": places["name"].astype(object) if len(places) else [],
+        "kind": [_kind(k) for k in places.get("kind", [])],
+        "areas": ["; ".join(AREAS.get(a, a) for a in _as_list(v)) for v in places.get("areas", [])],
+        "delivered_by": [role_label(r) if isinstance(r, str) else "" for r in places.get("delivered_by", [])],
+        "start_date": [_fmt_date(v) for v in places.get("start_date", [])],
+        "end_date": [_fmt_date(e) if e is not None and not pd.isna(e) else ("ongoing" if c else "")
+                     for e, c in zip(places.get("end_date", []), places.get("current", []), strict=True)],
+        "hours_week": [_hours(v) or ("" if k == "equipment" else "not tracked")
+                       for v, k in zip(places.get("hours_week", []), places.get("kind", []), strict=True)],
+        "share_year": [("not tracked" if pd.isna(s) else "none this school year" if d <= 0 else money(s))
+                       for s, d in zip(places.get("share_year", []), places.get("days_this_year", []), strict=True)],
+        "entry": [_score(v, d) for v, d in zip(places.get("entry_score", []), places.get("entry_date", []), strict=True)],
+        "exit": [_score(v, d) for v, d in zip(places.get("exit_score", []), places.get("exit_date", []), strict=True)],
+        "gain": [(f"{g:+g}" if not pd.isna(g) else "") + (f" ({e:+g} expected)" if not pd.isna(e) else "")
+                 for g, e in zip(places.get("gain", []), places.get("expected_gain", []), strict=True)],
+        "attendance": [f"{int(a)} of {int(p)} ({a / p:.0%})" if not pd.isna(a) and not pd.isna(p) and p else ""
+                       for a, p in zip(places.get("sessions_attended", []), places.get("sessions_planned", []), strict=True)],
+        "flags": ["; ".join(titles.get(f, f) for f in _as_list(v)) for v in places.get("flags", [])],
+    })
+    specs, no_chart = {}, {}
+    for pl in places.itertuples() if len(places) else []:
+        if pd.isna(pl.entry_score) and pd.isna(pl.exit_score):
+            no_chart[pl.provision_id] = (f"{pl.name}: no entry or exit score recorded, so there is no impact to draw. "
+                                         "Record the entry score when the pupil starts and the exit score when they finish.")
+            continue
+        specs[pl.provision_id] = charts.to_spec(charts.entry_exit_chart(
+            entry=pl.entry_score, exit=pl.exit_score, expected_gain=pl.expected_gain, entry_date=pl.entry_date,
+            exit_date=pl.exit_date, measure=PROVISION_MEASURES.get(pl.measure, pl.measure) if isinstance(pl.measure, str) else None,
+            title=f"{pl.name}: entry and exit"))
+    if hours is None:
+        hours_line = ("No provision running now." if not int(row.get("places_now") or 0)
+                      else "Hours a week now: not tracked (no sessions or minutes recorded).")
+    else:
+        hours_line = f"{_hours(hours)} hour{'' if hours == 1 else 's'} a week of provision now."
+    return ProvisionView(
+        tracked=tracked, places=places, table=table.rename(columns=PROVISION_COLUMNS), hours_week=hours,
+        cost_year=cost, cost_complete=complete, threshold=threshold, over=over,
+        cost_line=_cost_line(cost, complete, threshold, over, missing, bool(len(this_year))), hours_line=hours_line,
+        flags=pd.DataFrame(flag_rows, columns=["flag", "reason", "source", "rule", "provision_id"]),
+        charts=specs, no_chart=no_chart)
+
+
+def _kind(code: object) -> str:
+    return PROVISION_KINDS.get(code, str(code)) if isinstance(code, str) else ""
+
+
+def evidence_pack(rec: PupilRecord, view: ProvisionView, as_of: date) -> dict[str, pd.DataFrame]:
+    """The evidence for top-up funding or an EHC needs assessment request: the pupil's costed provision, as sheets
+    for senlib.render.exports.to_xlsx (Summary, Provision with the figures as numbers, Flags)."""
+    summary = pd.DataFrame([
+        ("Pupil", rec.name), ("Pupil ID", rec.pupil_id), ("Setting", rec.setting), ("As of", as_of),
+        ("Cost this school year (£)", None if view.cost_year is None else round(view.cost_year, 2)),
+        ("Every share costed", "Yes" if view.cost_complete else "No"),
+        ("Threshold met from the notional SEN budget (£)", view.threshold),
+        ("Hours a week of provision now", None if view.hours_week is None else round(view.hours_week, 2)),
+        ("Summary", view.cost_line),
+    ], columns=["Field", "Value"])
+    p = view.places
+    cols = {"name": "Intervention", "kind": "Kind", "delivered_by": "Delivered by", "start_date": "From",
+            "end_date": "To", "hours_week": "Hours a week", "days_this_year": "Days this school year",
+            "cost_year": "Cost of the intervention a year (£)", "share_year": "Pupil's share this school year (£)",
+            "measure": "Measure", "entry_score": "Entry score", "entry_date": "Entry date", "exit_score": "Exit score",
+            "exit_date": "Exit date", "gain": "Gain", "expected_gain": "Expected gain",
+            "sessions_attended": "Sessions attended", "sessions_planned": "Sessions planned"}
+    sheet = p[[c for c in cols if c in p.columns]].copy() if len(p) else pd.DataFrame(columns=list(cols))
+    if len(p):
+        sheet["kind"] = sheet["kind"].map(_kind)
+        from senlib.rules.provision import role_label
+        sheet["delivered_by"] = sheet["delivered_by"].map(lambda r: role_label(r) if isinstance(r, str) else "")
+        sheet["measure"] = sheet["measure"].map(lambda m: PROVISION_MEASURES.get(m, m) if isinstance(m, str) else None)
+        for c in ("hours_week", "cost_year", "share_year"):
+            sheet[c] = sheet[c].round(2)
+        sheet.insert(2, "Areas of need", ["; ".join(AREAS.get(a, a) for a in _as_list(v)) for v in p["areas"]])
+        for c in ("start_date", "end_date", "entry_date", "exit_date"):
+            sheet[c] = pd.to_datetime(sheet[c]).dt.date.astype(object).where(sheet[c].notna(), None)
+    flags = view.flags[["flag", "reason", "rule", "source"]].rename(
+        columns={"flag": "Flag", "reason": "Reason", "rule": "Rule", "source": "Source"})
+    return {"Summary": summary, "Provision": sheet.rename(columns=cols), "Flags": flags}
+
+
+def evidence_file_name(rec: PupilRecord, as_of: date) -> str:
+    """'costed-provision-E1-2026-12-01.xlsx' (the pupil id only: no name in a file name)."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in str(rec.pupil_id))
+    return f"costed-provision-{safe}-{as_of:%Y-%m-%d}.xlsx"
