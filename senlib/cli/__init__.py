@@ -163,6 +163,7 @@ COMMAND_TABLE: dict[str, str] = {
     "template": "senlib.cli.imports",
     "export": "senlib.cli.imports",
     "status": "senlib.cli.status",
+    "provision": "senlib.cli.provision",
     "backup": "senlib.cli.backup",
     "restore": "senlib.cli.backup",
 }
