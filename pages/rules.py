@@ -9,7 +9,7 @@ from senlib.core.names import DECISIONS, NOT_RECORDED, POLICY_SOURCES, RULE_GROU
 from senlib.core.text import escape_markdown
 from senlib.rules import PolicyError, clear_override, default_policy, policy_table, set_override
 from senlib.rules.tracking import not_tracked_columns
-from senlib.store import setting_details
+from senlib.store import role_costs, setting_details
 from senlib.views import overview
 from ui import page
 from ui.state import RULES_DONE
@@ -55,6 +55,53 @@ if viewer.can_write and len(details):
                 st.info("Nothing changed.")
             except SenlibError as exc:
                 st.error(escape_markdown(exc), icon=":material/error:")
+
+st.subheader("Hourly cost of staff time, by role", anchor=False)
+st.caption("What prices an intervention's sessions (rule provision_cost): the cost to the setting of an hour of each "
+           "role's time, on-costs included. A role the setting has not priced uses the product's default, a typical "
+           "cost to a school in England; an intervention that records its own hourly cost uses that.")
+cost_settings = details["setting"].tolist()
+if cost_settings:
+    cost_setting = (st.selectbox("Setting", cost_settings, key="role_cost_setting") if len(cost_settings) > 1
+                    else cost_settings[0])
+    costs = role_costs.role_costs(cur, cost_setting, viewer=viewer)
+    st.dataframe(costs.assign(source=costs["source"].map({"setting": "The setting's own", "default": "Default"}))[
+        ["label", "hourly_cost", "default_cost", "source", "changed_by", "changed_at"]], hide_index=True, width="stretch",
+        column_config={"label": "Role", "hourly_cost": st.column_config.NumberColumn("Hourly cost", format="£%.2f"),
+                       "default_cost": st.column_config.NumberColumn("Default", format="£%.2f"), "source": "From",
+                       "changed_by": "Changed by", "changed_at": st.column_config.DatetimeColumn(
+                           "Changed at", format="DD/MM/YYYY HH:mm")})
+    if viewer.can_write:
+        with st.form("role_cost_change"):
+            labels = dict(zip(costs["role"], costs["label"], strict=True))
+            c1, c2 = st.columns(2)
+            role = c1.selectbox("Role", list(labels), format_func=labels.get, key="role_cost_role")
+            amount = c2.number_input("Hourly cost (£)", min_value=0.01, max_value=role_costs.MAX_HOURLY_COST,
+                                     value=None, step=0.5, format="%.2f", key="role_cost_value",
+                                     placeholder="e.g. 21.50", help="On-costs (pension, National Insurance) included.")
+            save_cost, default_cost = st.columns(2)
+            cost_saved = save_cost.form_submit_button("Save the hourly cost", type="primary", icon=":material/save:")
+            cost_reset = default_cost.form_submit_button("Back to default", icon=":material/undo:",
+                                                         help="Use the product's default for this role again.")
+        if cost_saved or cost_reset:
+            row = costs.set_index("role").loc[role]
+            try:
+                if cost_saved and amount is None:
+                    st.error("Enter the hourly cost first.", icon=":material/error:")
+                elif cost_reset and row["source"] == "default":
+                    st.info(escape_markdown(f"{row['label']} at {cost_setting} already uses the default "
+                                            f"(£{row['default_cost']:,.2f} an hour)."))
+                else:
+                    role_costs.set_role_cost(cur, cost_setting, role, amount if cost_saved else None, viewer=viewer)
+                    st.session_state[_DONE] = (
+                        f"Saved: {row['label']} at {cost_setting} costs £{amount:,.2f} an hour" if cost_saved else
+                        f"{row['label']} at {cost_setting} is back to the default, £{row['default_cost']:,.2f} an hour"
+                    ) + "; every costed figure uses it from now on, and the change is in the audit log."
+                    st.rerun()
+            except (SenlibError, access.AccessDenied) as exc:
+                st.error(escape_markdown(exc), icon=":material/error:")
+    else:
+        st.caption("Only the SENCo changes the hourly costs.")
 
 st.subheader("Not tracked", anchor=False)
 missing = not_tracked_columns(cur, viewer.settings)
