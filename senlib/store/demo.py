@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from senlib import store
-from senlib.core.names import NEED_AREA, YEAR_GROUPS
+from senlib.core.names import AREAS_SEPARATOR, NEED_AREA, YEAR_GROUPS
 
 EPOCH = date(1970, 1, 1)
 
@@ -91,6 +91,8 @@ class DemoSummary:
     outcomes: int
     scores: int
     ehc_requests: int
+    provisions: int = 0
+    pupil_provisions: int = 0
 
 
 def _day(d: date) -> int:
@@ -419,6 +421,10 @@ def generate(
     pl["end_date"] = np.where(pl["_end"].to_numpy() < 0, None, _dates(pl["_end"].to_numpy()).astype(object))
 
     req = _ehc_requests(rng, pu, pl, as_of)
+    # Provision comes last and from its own stream: nothing above draws a different number because of it.
+    prng = _provision_rng(seed)
+    pv = build_provisions(prng, st_df, as_of)
+    pp = build_pupil_provisions(prng, st_df, pu, pv, as_of)
 
     try:
         with store.transaction(con):
@@ -475,16 +481,32 @@ def generate(
             con.execute("""INSERT INTO ehc_requests (setting, pupil_id, requested, decision_date, decision, final_plan_date, local_authority)
                 SELECT setting, pupil_id, requested, CAST(decision_date AS DATE), decision, CAST(final_plan_date AS DATE),
                     local_authority FROM d_requests""")
+            con.register("d_provisions", pv[[c for c in pv.columns if not c.startswith("_")]])
+            con.execute("""INSERT INTO provisions (setting, provision_id, name, areas, kind, delivered_by, group_size,
+                    sessions_per_week, minutes_per_session, weeks_per_year, hourly_cost, fixed_cost, start_date, end_date,
+                    measure, expected_gain, notes)
+                SELECT setting, provision_id, name, areas, kind, delivered_by, group_size, sessions_per_week,
+                    minutes_per_session, weeks_per_year, hourly_cost, fixed_cost, CAST(start_date AS DATE),
+                    CAST(end_date AS DATE), measure, expected_gain, notes FROM d_provisions""")
+            con.register("d_pupil_provisions", pp[[c for c in pp.columns if not c.startswith("_")]])
+            con.execute("""INSERT INTO pupil_provisions (setting, pupil_id, provision_id, start_date, end_date, entry_score,
+                    entry_date, exit_score, exit_date, sessions_attended, sessions_planned, notes)
+                SELECT setting, pupil_id, provision_id, CAST(start_date AS DATE), CAST(end_date AS DATE), entry_score,
+                    CAST(entry_date AS DATE), exit_score, CAST(exit_date AS DATE), sessions_attended, sessions_planned,
+                    notes FROM d_pupil_provisions""")
             store.audit(con, "demo", "demo generator", {"settings": settings, "pupils": pupils, "seed": seed, "as_of": as_of})
     finally:
-        for name in ("d_settings", "d_pupils", "d_plans", "d_reviews", "d_outcomes", "d_requests"):
+        for name in ("d_settings", "d_pupils", "d_plans", "d_reviews", "d_outcomes", "d_requests", "d_provisions",
+                     "d_pupil_provisions"):
             con.unregister(name)
 
     counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
-              for t in ("settings", "pupils", "plans", "reviews", "outcomes", "scores", "ehc_requests")}
+              for t in ("settings", "pupils", "plans", "reviews", "outcomes", "scores", "ehc_requests", "provisions",
+                        "pupil_provisions")}
     sen = dict(con.execute("SELECT sen_status, count(*) FROM pupils GROUP BY ALL").fetchall())
     return DemoSummary(counts["settings"], counts["pupils"], sen.get("K", 0), sen.get("E", 0), counts["plans"],
-                       counts["reviews"], counts["outcomes"], counts["scores"], counts["ehc_requests"])
+                       counts["reviews"], counts["outcomes"], counts["scores"], counts["ehc_requests"], counts["provisions"],
+                       counts["pupil_provisions"])
 
 
 def _ehc_requests(rng: np.random.Generator, pupils: pd.DataFrame, plans: pd.DataFrame, as_of: date) -> pd.DataFrame:
@@ -521,3 +543,339 @@ def _ehc_requests(rng: np.random.Generator, pupils: pd.DataFrame, plans: pd.Data
         "local_authority": la,
     })
     return pd.concat([done, open_], ignore_index=True)
+
+
+# ---- Provision (issue 16): the interventions each setting runs and the pupils on them ----
+#
+# Drawn from its own random stream (seeded from the demo's seed and "provision"), after every
+# other table, so that the pupils, plans, reviews, outcomes and scores are exactly what they were
+# before provision existed (the golden snapshot does not move).
+
+CI, CL, SEMH_, SP = "communication_interaction", "cognition_learning", "semh", "sensory_physical"
+
+# Rough hourly costs the generator prices "vary" items around (the product's own defaults by role
+# are kept with the setting; these only shape the explicit hourly costs some items carry).
+DEMO_ROLE_COSTS = {"teaching_assistant": 18.0, "teacher": 45.0, "senco": 50.0, "specialist_teacher": 55.0,
+                   "salt": 65.0, "ep": 95.0, "other": 25.0}
+
+
+@dataclass(frozen=True)
+class Intervention:
+    """One line of a costed provision map, as many English schools keep it."""
+
+    code: str
+    name: str
+    areas: tuple[str, ...]
+    kind: str
+    role: str
+    group: float | None
+    sessions: float | None
+    minutes: float | None
+    run: str  # year: pupils stay the year; rolling: 12-week blocks all year; term: one term a year (weeks 12); fixed: no sessions
+    fixed: float | None
+    measure: str | None
+    expected: float | None
+    lo: int  # year-index range of pupils it suits (-2 N1 .. 11 Y11)
+    hi: int
+    light: bool = False  # light-touch: also used for pupils not on the register
+    notes: str | None = None
+    hourly: float | None = None  # explicit hourly cost (special items); otherwise sometimes drawn
+    special: bool = False  # the 1:1 package of one EHCP pupil (the top-up case), not drawn at random
+
+
+CATALOGUE = [
+    Intervention("PT", "Precision teaching", (CL,), "one_to_one", "teaching_assistant", 1, 3, 10, "year", None, "percentage", 20, 1, 9,
+                 notes="Three short daily-style probes a week on target words or number facts"),
+    Intervention("TBT", "Toe by Toe", (CL,), "one_to_one", "teaching_assistant", 1, 5, 20, "year", 35, "reading_age_months", 9, 3, 9,
+                 notes="One manual per pupil"),
+    Intervention("FS", "Fresh Start phonics catch-up", (CL,), "small_group", "teaching_assistant", 4, 4, 30, "rolling", 60,
+                 "reading_age_months", 6, 5, 9, light=True),
+    Intervention("KU", "Phonics keep-up group", (CL,), "small_group", "teaching_assistant", 4, 4, 20, "rolling", None,
+                 "reading_age_months", 4, 0, 3, light=True),
+    Intervention("NUM", "Numicon maths group", (CL,), "small_group", "teaching_assistant", 4, 3, 30, "rolling", 250, "standardised", 5, 0, 6,
+                 light=True, notes="Kit bought once; £250 a year to replace and extend it"),
+    Intervention("P1", "Plus 1 / Power of 2 maths", (CL,), "one_to_one", "teaching_assistant", 1, 3, 15, "year", 20, "standardised", 5, 2, 9),
+    Intervention("LEGO", "Lego therapy", (CI, SEMH_), "small_group", "teaching_assistant", 3, 1, 45, "year", 120, "scaling", 2, 1, 9),
+    Intervention("ELSA", "ELSA (emotional literacy support)", (SEMH_,), "one_to_one", "teaching_assistant", 1, 1, 40, "rolling", None,
+                 "scaling", 2, 0, 11, notes="Delivered by a trained ELSA", hourly=20.5),
+    Intervention("NUR", "Nurture group", (SEMH_,), "small_group", "teacher", 8, 5, 60, "year", 400, "boxall", 10, 0, 4,
+                 notes="Teacher and TA every afternoon; Boxall profile at entry and exit"),
+    Intervention("TB", "Talk Boost language group", (CI,), "small_group", "teaching_assistant", 4, 3, 30, "term", 75, "standardised", 5, 0, 6,
+                 light=True, notes="Autumn term only"),
+    Intervention("ETB", "Early Talk Boost", (CI,), "small_group", "teaching_assistant", 6, 3, 20, "term", 75, "scaling", 2, -2, 0, light=True),
+    Intervention("NELI", "NELI oral language programme", (CI,), "small_group", "teaching_assistant", 4, 3, 30, "year", None, "standardised", 5,
+                 0, 0, light=True, notes="Reception; children chosen with LanguageScreen"),
+    Intervention("SALT", "Speech and language therapy", (CI,), "external", "salt", None, None, None, "fixed", 5400, "scaling", 2, -2, 11,
+                 notes="12 half-day visits at £450 (traded service)"),
+    Intervention("EP", "Educational psychologist consultation", (CL, SEMH_), "external", "ep", None, None, None, "fixed", 3240, None, None,
+                 -2, 11, notes="6 half-day visits at £540 (traded service)"),
+    Intervention("SS", "Social skills group (Socially Speaking)", (CI, SEMH_), "small_group", "teaching_assistant", 6, 1, 45, "rolling", None,
+                 "scaling", 2, 2, 9),
+    Intervention("CH", "Clever Hands fine motor group", (SP,), "small_group", "teaching_assistant", 6, 3, 15, "rolling", 60, "scaling", 2, 0, 4),
+    Intervention("DD", "Dough Disco", (SP,), "small_group", "teaching_assistant", 8, 5, 10, "year", 40, "scaling", 2, -2, 0, light=True),
+    Intervention("HW", "Handwriting (Speed Up!)", (SP, CL), "small_group", "teaching_assistant", 4, 2, 30, "rolling", None, "percentage", 15, 3, 8),
+    Intervention("SC", "Sensory circuits", (SP, SEMH_), "small_group", "teaching_assistant", 8, 5, 15, "year", 150, "scaling", 2, -1, 6),
+    Intervention("ZOR", "Zones of Regulation group", (SEMH_,), "small_group", "teaching_assistant", 6, 1, 30, "rolling", 30, "scaling", 2, 1, 9),
+    Intervention("TT", "Touch-typing", (CL, SP), "small_group", "teaching_assistant", 6, 2, 30, "year", 180, "percentage", 15, 5, 11,
+                 notes="Online course licences £180 a year"),
+    Intervention("RR", "Reciprocal reading group", (CL,), "small_group", "teaching_assistant", 6, 2, 30, "rolling", None, "standardised", 5, 3, 9,
+                 light=True),
+    Intervention("RWI", "Read Write Inc 1:1 tutoring", (CL,), "one_to_one", "teaching_assistant", 1, 5, 10, "year", None, "reading_age_months", 6,
+                 1, 4),
+    Intervention("SPT", "Specialist teacher (SpLD)", (CL,), "one_to_one", "specialist_teacher", 1, 1, 60, "year", None, "standardised", 5, 2, 11,
+                 notes="Weekly from the council's specialist teaching service"),
+    Intervention("LEX", "Lexia PowerUp literacy", (CL,), "small_group", "teaching_assistant", 8, 3, 30, "year", 1200, "standardised", 5, 7, 9,
+                 light=True, notes="Licence £1,200 a year"),
+    Intervention("MEN", "Learning mentor sessions", (SEMH_,), "one_to_one", "other", 1, 1, 45, "rolling", None, "scaling", 2, 7, 11),
+    Intervention("AA", "Attention Autism (bucket time)", (CI,), "small_group", "teaching_assistant", 6, 5, 15, "year", 50, "scaling", 2, -2, 2),
+    Intervention("VT", "Visual timetable", (CI,), "in_class", "teacher", None, None, None, "fixed", None, None, None, -2, 6),
+    Intervention("CO", "Coloured overlays", (CL,), "in_class", "teacher", None, None, None, "fixed", 15, None, None, 2, 11),
+    Intervention("WS", "Writing slope and pencil grips", (SP,), "equipment", "other", None, None, None, "fixed", 45, None, None, 1, 11),
+    Intervention("ED", "Ear defenders", (SP, CI), "equipment", "other", None, None, None, "fixed", 25, None, None, -2, 11),
+    Intervention("LAP", "Laptop for recording work", (SP, CL), "equipment", "other", None, None, None, "fixed", 450, None, None, 5, 11),
+    Intervention("TA1", "1:1 TA support (EHCP)", (CI, SEMH_), "one_to_one", "teaching_assistant", 1, 5, 60, "year", None, "scaling", 2, -2, 11,
+                 notes="Named in the EHC plan: an hour a day with a TA", hourly=21.0, special=True),
+    Intervention("STO", "Specialist teacher outreach (autism)", (CI,), "one_to_one", "specialist_teacher", 1, 1, 60, "year", 300, "scaling", 2,
+                 -2, 11, notes="Weekly 1:1 from the autism outreach service; £300 resources", hourly=60.0, special=True),
+]
+MUST_HAVE = {"SALT", "EP"}
+
+
+def _provision_rng(seed: int) -> np.random.Generator:
+    """The provision tables' own random stream, independent of the caseload's."""
+    return np.random.default_rng([seed, int.from_bytes(b"provision", "big")])
+
+
+def build_provisions(rng: np.random.Generator, settings: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """10-25 interventions per setting, chosen from CATALOGUE for its year groups; ids P01, P02, ..."""
+    syear = as_of.year if as_of.month >= 9 else as_of.year - 1
+    rows = []
+    for s, st in enumerate(settings.itertuples()):
+        fits = [c for c in CATALOGUE if c.lo <= st.hi and c.hi >= st.lo and not c.special]
+        must = [c for c in fits if c.code in MUST_HAVE]
+        rest = [c for c in fits if c.code not in MUST_HAVE]
+        specials = [c for c in CATALOGUE if c.special] if st.phase != "early_years" else []
+        want = int(rng.integers(12, 24)) - len(must) - len(specials)
+        pick = set(rng.choice(len(rest), size=min(max(want, 10 - len(must) - len(specials)), len(rest)), replace=False).tolist())
+        chosen = [c for c in fits if c in must or (c in rest and rest.index(c) in pick)] + specials
+        for i, c in enumerate(chosen):
+            staffed = c.sessions is not None
+            hourly = c.hourly
+            if hourly is None and staffed and rng.random() < 0.35:  # some schools record their own rate
+                hourly = round(DEMO_ROLE_COSTS[c.role] * rng.uniform(0.95, 1.25) * 2) / 2
+            weeks = 12.0 if c.run == "term" else (38.0 if (c.special or (staffed and rng.random() < 0.5)) else None)
+            established = syear - 1 - int(rng.integers(0, 4))
+            rows.append({
+                "_s": s, "setting": st.setting, "provision_id": f"P{i + 1:02d}", "name": c.name,
+                "areas": AREAS_SEPARATOR.join(c.areas), "kind": c.kind, "delivered_by": c.role,
+                "group_size": c.group, "sessions_per_week": c.sessions, "minutes_per_session": c.minutes,
+                "weeks_per_year": weeks, "hourly_cost": hourly, "fixed_cost": c.fixed,
+                "start_date": date(established, 9, 1), "end_date": None, "measure": c.measure,
+                "expected_gain": c.expected, "notes": c.notes,
+                "_code": c.code, "_run": c.run, "_lo": c.lo, "_hi": c.hi, "_light": c.light, "_special": c.special,
+                "_areas": c.areas,
+            })
+    return pd.DataFrame(rows)
+
+
+def build_pupil_provisions(rng: np.random.Generator, settings: pd.DataFrame, pupils: pd.DataFrame, prov: pd.DataFrame,
+                           as_of: date) -> pd.DataFrame:
+    """Each pupil's places on the interventions: who, when, entry and exit scores, attendance.
+
+    Most K and E pupils have 1-3 places matched to their needs (some K pupils none at all), a few
+    pupils not on the register are in light-touch groups; two or three interventions per setting
+    do not work (median gain below expected); one EHCP pupil per school has a 1:1 package
+    costing over £6,000 a year.
+    """
+    as_of_day = _day(as_of)
+    syear = as_of.year if as_of.month >= 9 else as_of.year - 1
+    autumn0, autumn1 = _day(date(syear - 1, 9, 3)), _day(date(syear, 9, 3))
+    year_end0 = _day(date(syear, 7, 22))
+    terms = np.array([autumn0, _day(date(syear, 1, 6)), _day(date(syear, 4, 20)), autumn1])
+
+    n = len(pupils)
+    sen = pupils["sen_status"].to_numpy()
+    s_of = pd.Index(settings["setting"]).get_indexer(pupils["setting"].to_numpy())
+    yidx = pupils["_yidx"].to_numpy()
+    present = pd.isna(pupils["leaving_date"]).to_numpy()
+    on_reg = np.isin(sen, ["K", "E"])
+    u = rng.random(n)
+    m = np.where(sen == "E", 1 + (rng.random(n)[:, None] > [0.2, 0.6]).sum(axis=1),
+                 1 + (rng.random(n)[:, None] > [0.5, 0.85]).sum(axis=1))
+    m = np.where((sen == "K") & (u < 0.15), 0, m)   # on SEN Support with nothing recorded: for register_without_provision
+    m = np.where((sen == "E") & (u < 0.03), 0, m)
+    m = np.where(sen == "N", np.where(u < 0.02, 1, 0), m)
+    m = np.where(present, m, 0)
+
+    area_idx = {a: i for i, a in enumerate(AREA_ORDER)}
+
+    def need_area(col: str) -> np.ndarray:  # index into AREA_ORDER of each pupil's need, -1 for none
+        codes, uniques = pd.factorize(pupils[col].to_numpy(dtype=object))
+        table = np.array([area_idx.get(NEED_AREA.get(x, ""), -1) for x in uniques] + [-1], dtype=int)
+        return table[codes]  # factorize codes missing values -1: the table's last entry
+
+    a1, a2 = need_area("primary_need"), need_area("secondary_need")
+
+    # The top-up pupil of each setting with the special package: an EHCP pupil, communication and interaction first.
+    special_prov = prov[prov["_special"]]
+    top_up = np.full(n, False)
+    for s in special_prov["_s"].unique():
+        cand = np.flatnonzero((s_of == s) & (sen == "E") & present)
+        if len(cand):
+            ci = cand[a1[cand] == area_idx[CI]]
+            pool = ci if len(ci) else cand
+            top_up[pool[rng.integers(0, len(pool))]] = True
+    m = np.where(top_up, 1, m)
+
+    pupil_i, prov_i = [], []
+    for s in range(len(settings)):
+        for j in special_prov.index[special_prov["_s"] == s]:
+            tp = np.flatnonzero(top_up & (s_of == s))
+            pupil_i.append(tp)
+            prov_i.append(np.full(len(tp), j))
+        ps = np.flatnonzero((s_of == s) & (m > 0))
+        pv = prov[(prov["_s"] == s) & ~prov["_special"]]
+        if not len(ps) or not len(pv):
+            continue
+        lo, hi = pv["_lo"].to_numpy(), pv["_hi"].to_numpy()
+        amask = np.array([[a in areas for a in AREA_ORDER] for areas in pv["_areas"]])  # provisions x areas
+        w = np.full((len(ps), len(pv)), 0.4)
+        w += 6.0 * np.where(a1[ps][:, None] >= 0, amask[:, np.maximum(a1[ps], 0)].T, False)
+        w += 2.5 * np.where(a2[ps][:, None] >= 0, amask[:, np.maximum(a2[ps], 0)].T, False)
+        w *= np.where(np.isin(pv["kind"].to_numpy(), ["in_class", "equipment"]) | (pv["_code"].to_numpy() == "EP"), 0.5, 1.0)
+        w[~on_reg[ps]] = np.where(pv["_light"].to_numpy(), 1.0, 0.0)
+        w[(yidx[ps][:, None] < lo) | (yidx[ps][:, None] > hi)] = 0.0
+        keys = np.log(np.where(w > 0, w, 1e-300)) - np.log(-np.log(rng.random(w.shape)))
+        keys[w <= 0] = -np.inf
+        order = np.argsort(-keys, axis=1)[:, :3]
+        take = (np.arange(order.shape[1])[None, :] < m[ps][:, None]) & np.isfinite(np.take_along_axis(keys, order, axis=1))
+        rows, cols = np.nonzero(take)
+        pupil_i.append(ps[rows])
+        prov_i.append(pv.index.to_numpy()[order[rows, cols]])
+    if not pupil_i:
+        return pd.DataFrame(columns=["setting", "pupil_id", "provision_id", "start_date", "end_date", "entry_score", "entry_date",
+                                     "exit_score", "exit_date", "sessions_attended", "sessions_planned", "notes"])
+    pi, vi = np.concatenate(pupil_i), np.concatenate(prov_i)
+    order = np.lexsort((vi, pi))
+    pi, vi = pi[order], vi[order]
+    k = len(pi)
+    run = prov["_run"].to_numpy()[vi]
+    special = prov["_special"].to_numpy()[vi]
+
+    # When: across last school year and this one. A pupil in the setting's first year group was elsewhere last year.
+    first_year = yidx[pi] == settings["lo"].to_numpy()[s_of[pi]]
+    last_year = (rng.random(k) < 0.55) & ~first_year
+
+    # Two or three interventions per setting do not work: chosen among the busiest with a measure, most of
+    # their pupils started last year and have finished, so the median gain is over enough exit scores to show it.
+    placed = np.bincount(vi, minlength=len(prov))
+    weak = np.full(len(prov), False)
+    for s in range(len(settings)):
+        cand = prov.index[(prov["_s"] == s) & ~prov["_special"] & pd.notna(prov["measure"]) & (placed >= 8)].to_numpy()
+        if len(cand):
+            weak[rng.choice(cand, size=min(int(rng.integers(2, 4)), len(cand)), replace=False)] = True
+    last_year |= weak[vi] & ~first_year & (rng.random(k) < 0.85)
+    late_join = rng.random(k) < 0.2
+    year_start = np.where(last_year, autumn0, autumn1) + np.where(late_join, rng.integers(14, 150, k), rng.integers(0, 21, k))
+    block = terms[np.where(last_year, rng.integers(0, 3, k), 3)] + rng.integers(0, 15, k)
+    fixed_start = np.where(last_year, autumn0 + rng.integers(0, 300, k), autumn1 + rng.integers(0, 60, k))
+    start = np.select([run == "year", run == "rolling", run == "term"], [year_start, block, np.where(last_year, autumn0, autumn1) +
+                      rng.integers(0, 10, k)], fixed_start)
+    start = np.where(special, autumn0 + rng.integers(0, 5, k), start)
+    start = np.maximum(start, pupils["_identified"].to_numpy()[pi])
+    start = np.where((start >= year_end0) & (start < autumn1), autumn1 + rng.integers(0, 14, k), start)  # not in the summer holiday
+    start = np.where(start > as_of_day - 5, as_of_day - rng.integers(5, 40, k), start)
+
+    code = prov["_code"].to_numpy()[vi]
+    end = np.full(k, -1)
+    ends_july = (start < autumn1) & (start < year_end0) & ((rng.random(k) < 0.6) | weak[vi]) & ~special
+    end = np.where((run == "year") & ends_july, year_end0, end)
+    end = np.where(np.isin(run, ["rolling", "term"]), start + 91, end)
+    salt_end = start + np.where(rng.random(k) < 0.5, 91, 182)
+    end = np.where((code == "SALT") & (rng.random(k) < 0.5), salt_end, end)
+    end = np.where(code == "EP", start + rng.integers(21, 60, k), end)
+    end = np.where((run == "fixed") & ~np.isin(code, ["SALT", "EP"]) & (rng.random(k) < 0.12), start + rng.integers(60, 300, k), end)
+    end = np.where(end > as_of_day, -1, end)
+    # A pupil on the register whose places have all ended is mostly on something now: one of them runs on into
+    # this year (register_without_provision is for the pupils given none, and a few whose last one has ended).
+    all_ended = pd.Series(end >= 0).groupby(pi).transform("all").to_numpy() & on_reg[pi]
+    rank = np.where(all_ended & ~weak[vi], (code == "EP") * 2.0 + rng.random(k), np.inf)  # the weak keep their exit scores
+    by_pupil = np.lexsort((rank, pi))
+    first = by_pupil[np.r_[True, pi[by_pupil][1:] != pi[by_pupil][:-1]]]
+    renew = first[np.isfinite(rank[first])]
+    start[renew] = np.clip(np.maximum(autumn1 + rng.integers(0, 40, len(renew)), pupils["_identified"].to_numpy()[pi[renew]]),
+                           None, as_of_day - 5)
+    end[renew] = -1
+    ended = end >= 0
+
+    # Entry and exit scores on the intervention's measure.
+    measure = prov["measure"].to_numpy()[vi]
+    expected = prov["expected_gain"].to_numpy(dtype=float)[vi]
+    entry_day = start - rng.integers(0, 8, k)
+    entry_day = np.where((entry_day < autumn0) | ((entry_day >= year_end0) & (entry_day < autumn1)), start, entry_day)
+    age_m = (entry_day - pupils["_dob"].to_numpy()[pi]) / 30.44
+    delay = np.where(on_reg[pi], rng.uniform(10, 36, k), rng.uniform(4, 14, k))
+    entry = np.select(
+        [measure == "reading_age_months", measure == "standardised", measure == "scaling", measure == "percentage", measure == "boxall"],
+        [np.maximum(np.round(age_m - delay), 54), np.clip(np.round(rng.normal(79, 6, k)), 60, 92), rng.integers(1, 6, k),
+         np.round(rng.uniform(15, 60, k)), np.round(rng.uniform(40, 90, k))], np.nan)
+    top = np.select([measure == "scaling", measure == "percentage", measure == "standardised"], [10, 100, 140], 9999)
+    has_measure = pd.notna(measure)
+
+    # Gains: most interventions reach their expected gain; the weak ones do not.
+    scored = ended & has_measure
+    f = np.where(weak[vi], rng.normal(0.25, 0.3, k), np.where(rng.random(k) < 0.07, rng.normal(0.3, 0.3, k), rng.normal(1.5, 0.3, k)))
+    exit_ = np.minimum(entry + np.round(expected * f), top)
+    # An intervention that works shows it: where chance put its median below the expected gain, lift the low ones.
+    gain = pd.Series(np.where(scored, exit_ - entry, np.nan))
+    med = gain.groupby(vi).median()
+    below = np.full(len(prov), False)
+    below[med.index.to_numpy()] = (med < prov["expected_gain"].to_numpy(dtype=float)[med.index.to_numpy()]).to_numpy()
+    lift = below[vi] & ~weak[vi] & ((exit_ - entry) < expected)
+    exit_ = np.where(lift, np.minimum(entry + expected, top), exit_)
+
+    no_exit = ended & (rng.random(k) < 0.08)
+    exit_score = np.where(scored & ~no_exit, exit_, np.nan)
+    entry_score = np.where(has_measure & (rng.random(k) > 0.03), entry, np.nan)
+    exit_day = end - rng.integers(0, 6, k)
+
+    # Attendance: sessions planned from school weeks on it; most attend well, about one in ten under 75%.
+    sessions = prov["sessions_per_week"].to_numpy(dtype=float)[vi]
+    until = np.where(ended, end, as_of_day)
+    in_blocks = np.isin(run, ["rolling", "term"])  # 12 teaching weeks over 13 calendar weeks (a half-term holiday)
+    school_weeks = np.where(in_blocks, np.minimum(12, (until - start) / 7 * 12 / 13), (until - start) / 7 * 38 / 52)
+    school_weeks = np.maximum(1, np.round(school_weeks))
+    planned = sessions * school_weeks
+    rate = np.where(rng.random(k) < 0.1, rng.uniform(0.45, 0.74, k), rng.uniform(0.8, 1.0, k))
+    rate = np.where(special, rng.uniform(0.9, 1.0, k), rate)
+    attended = np.floor(planned * rate)
+    untracked = rng.random(k) < 0.06
+    planned = np.where(untracked, np.nan, planned)
+    attended = np.where(untracked, np.nan, attended)
+
+    notes = np.full(k, None, dtype=object)
+    notes[ended & no_exit & has_measure] = np.where(rng.random(int((ended & no_exit & has_measure).sum())) < 0.5,
+                                                     "Left the group early; exit assessment not done", None)
+    low = ~np.isnan(planned) & (attended < 0.75 * planned)
+    notes[low & (rng.random(k) < 0.4)] = "Frequent absence; parents contacted"
+
+    def day_or_none(days, ok):
+        out = _dates(days)
+        out[~ok] = np.datetime64("NaT")
+        return out
+
+    return pd.DataFrame({
+        "setting": pupils["setting"].to_numpy()[pi],
+        "pupil_id": pupils["pupil_id"].to_numpy()[pi],
+        "provision_id": prov["provision_id"].to_numpy()[vi],
+        "start_date": _dates(start),
+        "end_date": day_or_none(end, ended),
+        "entry_score": entry_score,
+        "entry_date": day_or_none(entry_day, ~np.isnan(entry_score)),
+        "exit_score": exit_score,
+        "exit_date": day_or_none(exit_day, ~np.isnan(exit_score)),
+        "sessions_attended": attended,
+        "sessions_planned": planned,
+        "notes": notes,
+        "_start": start,
+    })
