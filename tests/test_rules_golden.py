@@ -10,7 +10,7 @@ import difflib
 
 from .conftest import AS_OF
 from .golden.regenerate import AS_OF as SNAPSHOT_AS_OF
-from .golden.regenerate import SNAPSHOT, snapshot_text
+from .golden.regenerate import PROVISION_SNAPSHOT, SNAPSHOT, provision_snapshot_text, snapshot_text
 
 
 def test_demo_statuses_and_flags_match_the_golden_snapshot(demo_con):
@@ -30,3 +30,20 @@ def test_snapshot_covers_every_status_and_most_flags():
         assert f",{status}," in text
     for rule in ("phase_transfer", "consider_pcp_msp", "stalled_outcome", "invite_good_practice", "la_decision"):
         assert rule in text
+
+
+def test_demo_provision_costs_and_flags_match_the_golden_snapshot(demo_con):
+    expected = PROVISION_SNAPSHOT.read_text(encoding="utf-8")
+    actual = provision_snapshot_text(demo_con)
+    if actual != expected:
+        diff = list(difflib.unified_diff(expected.splitlines(), actual.splitlines(), "golden", "now", n=0, lineterm=""))
+        raise AssertionError("The provision rules now say something different about the demo. If intended, run "
+                             "`make snapshot` and commit the file.\n" + "\n".join(diff[:40]))
+
+
+def test_provision_snapshot_covers_every_provision_rule():
+    text = PROVISION_SNAPSHOT.read_text(encoding="utf-8")
+    for rule in ("provision_over_notional", "register_without_provision", "provision_no_exit", "provision_low_impact",
+                 "provision_attendance_low"):
+        assert f",{rule}," in text, rule
+    assert text.count("\nintervention,") >= 30 and "\npupil," in text

@@ -379,12 +379,15 @@ PROVISION: dict[str, Entry] = {
         "pupil", "pu.sen_status IN ('K', 'E') AND NOT pu.has_left AND pu.setting_records_provision "
                  "AND pu.places_now = 0 AND coalesce(pu.date_identified <= $as_of, TRUE)", PUPILS,
         {"status": "if(pu.sen_status = 'E', 'EHC plan', 'SEN Support')", "as_of": date_text("$as_of"),
+         "next_step": "if(pu.sen_status = 'E', 'record the provision the plan specifies (section F), which the school "
+                      "must put in place', 'record the support in place, or review whether the pupil still needs SEN "
+                      "Support')",
          "last_provision": "coalesce('; the last, ' || pu.last_provision || ', ended on ' || "
                            + date_text("pu.last_provision_end") + ", '')"}),
     "provision_no_exit": Provision(
         "place", "pl.ended_on <= $as_of - pol.provision_no_exit__grace_days "
                  "AND pl.ended_on > " + plus_months("$as_of", "-pol.provision_no_exit__within_months")
-                 + " AND pl.exit_score IS NULL", PLACES,
+                 + " AND pl.exit_score IS NULL AND (pl.measure IS NOT NULL OR pl.entry_score IS NOT NULL)", PLACES,
         {"provision": "pl.name", "end_date": date_text("pl.ended_on"),
          "entry": f"coalesce({number_text('pl.entry_score')}, 'not recorded')"}),
     "provision_low_impact": Provision(

@@ -22,14 +22,22 @@ import duckdb
 import pandas as pd
 
 from senlib import access, store
-from senlib.rules import default_policy, ehc_request_clocks, outcome_progress, pupil_status, review_quality, set_override
+from senlib.rules import (
+    default_policy,
+    ehc_request_clocks,
+    outcome_progress,
+    provision,
+    pupil_status,
+    review_quality,
+    set_override,
+)
 
 AS_OF = date(2026, 11, 23)
 PRIMARY, SECONDARY = "Brook Primary", "Hill Secondary"
 NORTHMOOR, EASTSHIRE = "Northmoor Council", "Eastshire Council"
 GOLDEN = Path(__file__).parent
 SNAPSHOTS = {part: GOLDEN / f"every_rule_{part}_{AS_OF.isoformat()}.csv"
-             for part in ("status", "quality", "outcomes", "requests")}
+             for part in ("status", "quality", "outcomes", "requests", "provision")}
 
 
 def _d(text: str | None) -> date | None:
@@ -76,6 +84,23 @@ class _Caseload:
         for day, score in dated:
             self.con.execute("INSERT INTO scores (setting, pupil_id, outcome_id, score_date, score) VALUES (?, ?, ?, ?, ?)",
                              [setting, pid, oid, _d(day), score])
+
+    def provision(self, setting: str, prov: str, name: str, kind: str, role: str | None, sessions: float | None,
+                  minutes: float | None, *, weeks: float | None = None, hourly: float | None = None,
+                  fixed: float | None = None, measure: str | None = None, expected: float | None = None) -> None:
+        self.con.execute("""INSERT INTO provisions (setting, provision_id, name, areas, kind, delivered_by, sessions_per_week,
+                                                    minutes_per_session, weeks_per_year, hourly_cost, fixed_cost,
+                                                    start_date, measure, expected_gain)
+                            VALUES (?, ?, ?, 'cognition_learning', ?, ?, ?, ?, ?, ?, ?, DATE '2025-09-01', ?, ?)""",
+                         [setting, prov, name, kind, role, sessions, minutes, weeks, hourly, fixed, measure, expected])
+
+    def place(self, setting: str, pid: str, prov: str, start: str, end: str | None = None, *,
+              entry: float | None = None, exit_: float | None = None, attended: float | None = None,
+              planned: float | None = None) -> None:
+        self.con.execute("""INSERT INTO pupil_provisions (setting, pupil_id, provision_id, start_date, end_date, entry_score,
+                                                          exit_score, sessions_attended, sessions_planned)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                         [setting, pid, prov, _d(start), _d(end), entry, exit_, attended, planned])
 
     def request(self, setting: str, pid: str, requested: str, *, decided: str | None = None,
                 decision: str | None = None, final: str | None = None) -> None:
@@ -289,6 +314,27 @@ def build(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     c.review(s, "E05", "ehcp", "2026-10-01", kind="transition", progress="expected", pfa_covered=True,
              **_good("2026-07-15", "2026-09-10", "2027-03-01", report_sent="2026-10-08",
                      la_decision_date="2026-10-20", decision="maintain"))
+
+    # Provision, recorded by the secondary only (so the primary's pupils are not checked: not tracked there).
+    # provision_cost: 1:1 support 5 h x 38 x £20 (its own hourly cost) = £3,800; outreach 1 h x 38 x £55 (the
+    # specialist teacher's default) + £300 = £2,390. provision_over_notional: E01 on both, £6,190, and a share of the social skills group below: £6,292.60 this school year;
+    # provision_attendance_low: E01 attended 60 of 100 planned sessions of the 1:1 support.
+    c.provision(s, "PV1", "1:1 support", "one_to_one", "teaching_assistant", 5, 60, weeks=38, hourly=20)
+    c.provision(s, "PV2", "Specialist teacher outreach", "external", "specialist_teacher", 1, 60, fixed=300)
+    c.place(s, "E01", "PV1", "2026-09-01", attended=60, planned=100)
+    c.place(s, "E01", "PV2", "2026-09-01")
+    # provision_low_impact: the social skills group's five pupils gained 1, 1, 2, 0, 3 on the scaling measure
+    # (median 1) against 2 expected.
+    c.provision(s, "PV3", "Social skills group", "small_group", "teaching_assistant", 1, 45, measure="scaling", expected=2)
+    for pid, gain in (("E01", 1), ("E02", 1), ("E03", 2), ("E04", 0), ("E05", 3)):
+        c.place(s, pid, "PV3", "2026-09-01", "2026-10-30", entry=3, exit_=3 + gain)
+    # register_without_provision: E05 has nothing running now; E02-E04 have a homework club (nothing to cost).
+    c.provision(s, "PV4", "Homework club", "in_class", None, None, None)
+    for pid in ("E02", "E03", "E04"):
+        c.place(s, pid, "PV4", "2026-09-01")
+    # provision_no_exit: E04's reading intervention (a standardised score) ended on 1 Nov 2026 with no exit score.
+    c.provision(s, "PV5", "Reading intervention", "small_group", "teacher", 3, 30, measure="standardised", expected=5)
+    c.place(s, "E04", "PV5", "2026-09-01", "2026-11-01", entry=82)
     return con
 
 
@@ -326,6 +372,8 @@ def evaluate(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
         "quality": review_quality(con, AS_OF, viewer=viewer).sort_values(["setting", "pupil_id", "review_date", "plan_type"]),
         "outcomes": outcome_progress(con, AS_OF, viewer=viewer).sort_values(["setting", "pupil_id", "outcome_id"]),
         "requests": ehc_request_clocks(con, AS_OF, viewer=viewer).sort_values(["setting", "pupil_id", "requested"]),
+        "provision": provision.flags(con, AS_OF, viewer=viewer),
+        "interventions": provision.interventions(con, AS_OF, viewer=viewer),
     }
 
 
@@ -339,6 +387,12 @@ def snapshot_texts(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         "quality": _csv(frames["quality"][QUALITY_COLUMNS]),
         "outcomes": _csv(frames["outcomes"][OUTCOME_COLUMNS]),
         "requests": _csv(frames["requests"][REQUEST_COLUMNS]),
+        "provision": _csv(pd.concat([
+            frames["interventions"][["setting", "provision_id", "name", "hours_week", "cost_year"]]
+            .assign(rule_id="provision_cost", pupil_id="", reason=""),
+            frames["provision"][["setting", "pupil_id", "provision_id", "rule_id", "reason"]]])
+            [["setting", "rule_id", "pupil_id", "provision_id", "name", "hours_week", "cost_year", "reason"]]
+            .round(2)),
     }
 
 
@@ -372,6 +426,10 @@ def fired(frames: dict[str, pd.DataFrame]) -> dict[str, set[str]]:
         for check in rule.check_needs:
             for r in quality[quality[check].eq(False).fillna(False)].itertuples():
                 add(rule.id, f"{r.pupil_id} review {r.review_date:%Y-%m-%d}: {check} failed")
+    for r in frames["provision"].itertuples():
+        add(r.rule_id, f"{r.pupil_id if isinstance(r.pupil_id, str) else r.provision_id}: provision flag")
+    for r in frames["interventions"][frames["interventions"]["cost_year"].notna()].itertuples():
+        add("provision_cost", f"{r.provision_id}: costed £{r.cost_year:,.2f}")
     for r in quality[quality["progress_source"] == "derived"].itertuples():
         add("progress_from_scores", f"{r.pupil_id} review {r.review_date:%Y-%m-%d}: progress {r.progress} from scores")
     return out
