@@ -32,6 +32,22 @@ REGISTER_COLUMNS: dict[str, str] = {
 }
 
 
+# The groups of checks a tracker's columns allow or not (the escalation group is listed where it is counted).
+CHECK_GROUPS = ("cadence", "milestone", "quality", "provision")
+# A setting records provision when it has pupils' places on interventions (the rules' setting_records_provision); a
+# tracker without this column has no provision sheet, and the provision rules are then not tracked, said once.
+PROVISION_FIELD = "pupil_provisions.provision_id"
+PROVISION_ROW = {
+    "rule_id": "provision", "check": None,
+    "title": "Provision: its cost, and the provision rules (no current provision, no exit score, low impact, "
+             "low attendance)",
+    "missing": "provision (no interventions recorded)", "fields": [PROVISION_FIELD],
+    "columns": ("a Provisions sheet (one row per intervention: sessions, minutes, who delivers it, cost) and a Pupil "
+                "provisions sheet (one row per pupil per intervention: dates, entry and exit scores, attendance), as "
+                "in the template; or a provision map"),
+}
+
+
 def has_records(cur: duckdb.DuckDBPyConnection) -> bool:
     """True when the database has kept any import's fields (else every setting tracks every field)."""
     exists = cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'import_fields'").fetchall()[0][0]
@@ -88,6 +104,8 @@ def tracked_fields(cur: duckdb.DuckDBPyConnection, settings: Sequence[str] | Non
 
 def column_hint(field: str) -> str:
     """Which column would let a field be tracked, as a SENCo reads it."""
+    if field == PROVISION_FIELD:
+        return PROVISION_ROW["columns"]
     table, column = field.split(".", 1)
     label = COLUMN_LABELS.get(column, column.replace("_", " ").capitalize())
     sheet = ENTITY_SHEETS.get(table, table)
@@ -101,12 +119,14 @@ def _field_names(fields: Iterable[str]) -> str:
     return ", ".join(COLUMN_LABELS.get(f.split(".", 1)[1], f).lower() for f in fields)
 
 
-def checks_missing(fields: frozenset[str] | set[str], groups: Sequence[str] = ("cadence", "milestone", "quality")) -> list[dict]:
+def checks_missing(fields: frozenset[str] | set[str], groups: Sequence[str] = CHECK_GROUPS) -> list[dict]:
     """The checks a tracker with these fields ("table.column") does not allow: rule_id, check (review_quality's
-    check, else None), title, missing (in words), fields (the ones not there), columns (which would allow it)."""
+    check, else None), title, missing (in words), fields (the ones not there), columns (which would allow it).
+    Without a provision sheet at all (no PROVISION_FIELD) the provision rules are one row, PROVISION_ROW."""
     rows = []
+    no_provision = "provision" in groups and PROVISION_FIELD not in fields
     for rule in default_policy().rules.values():
-        if rule.group not in groups:
+        if rule.group not in groups or (no_provision and rule.group == "provision"):
             continue
         if rule.check_needs:
             items = [(c, REVIEW_CHECKS.get(c) or EHCP_REVIEW_CHECKS.get(c, c), n) for c, n in rule.check_needs.items()]
@@ -117,18 +137,33 @@ def checks_missing(fields: frozenset[str] | set[str], groups: Sequence[str] = ("
             if missing:
                 rows.append({"rule_id": rule.id, "check": check, "title": title, "missing": _field_names(missing),
                              "fields": missing, "columns": "; ".join(column_hint(f) for f in missing)})
+    if no_provision:
+        rows.append(dict(PROVISION_ROW, fields=list(PROVISION_ROW["fields"])))
     return rows
 
 
+def _every_field() -> frozenset[str]:
+    """Every field a rule needs: what a setting without import records tracks."""
+    policy = default_policy().rules.values()
+    return frozenset(f for r in policy for f in (*r.needs, *(n for c in r.check_needs.values() for n in c)))
+
+
 def not_tracked(cur: duckdb.DuckDBPyConnection, settings: Sequence[str] | None = None, *,
-                groups: Sequence[str] = ("cadence", "milestone", "quality")) -> pd.DataFrame:
+                groups: Sequence[str] = CHECK_GROUPS) -> pd.DataFrame:
     """The checks each setting's trackers do not allow, once per setting: one row per (setting, rule or quality check).
 
     Columns: setting, rule_id, check (review_quality's check, else None), title (what cannot be checked),
     missing (the fields not tracked, in words), fields (list of "table.column"), columns (which columns would
-    allow it). Settings tracking every field have no rows.
+    allow it). Settings tracking every field have no rows; but a setting that records no provision (no pupil on an
+    intervention) does not track it, whatever its imports: the provision rules are one row (PROVISION_ROW), as the
+    rules do not make them there.
     """
-    rows = [{"setting": setting, **row} for setting, fields in tracked_fields(cur, settings).items() if fields is not None
+    fields_of = tracked_fields(cur, settings)
+    if "provision" in groups:
+        recording = {r[0] for r in cur.execute("SELECT DISTINCT setting FROM pupil_provisions").fetchall()}
+        fields_of = {s: (f if s in recording else (f if f is not None else _every_field()) - {PROVISION_FIELD})
+                     for s, f in fields_of.items()}
+    rows = [{"setting": setting, **row} for setting, fields in fields_of.items() if fields is not None
             for row in checks_missing(fields, groups)]
     cols = ["setting", "rule_id", "check", "title", "missing", "fields", "columns"]
     return pd.DataFrame(rows, columns=cols)
@@ -141,7 +176,7 @@ NOT_TRACKED_NOTE = ("Not tracked: no tracker imported for these settings has a c
 
 
 def not_tracked_columns(cur: duckdb.DuckDBPyConnection, settings: Sequence[str] | None = None, *,
-                        groups: Sequence[str] = ("cadence", "milestone", "quality")) -> pd.DataFrame:
+                        groups: Sequence[str] = CHECK_GROUPS) -> pd.DataFrame:
     """Once per setting and missing column: which column would allow which checks.
 
     Columns: setting, column (where to add it, as a SENCo reads it), field ("table.column"), checks (the checks it

@@ -49,6 +49,7 @@ ON_TIME = ["due_soon", "on_track"]
 QUALITY_CHECKS: list[str] = ["parents_involved", "child_contributed", "reports_in_time", "invitations_in_time",
                              "held_on_time", "next_date_set", "outcomes_scored"]
 QUALITY_WINDOW_DAYS = 365
+REVIEW_GROUPS = ("cadence", "milestone", "quality")  # the checks review compliance makes (rules.tracking)
 _GROUP = ["setting", "plan_type", "year_group"]
 
 
@@ -203,7 +204,7 @@ def evaluate(cur, as_of: date, settings: Sequence[str] | None = None, *, viewer:
         elif scope is not None:
             status = status[status["setting"].isin(scope)]
         reviews, summary = quality.result(), register.result()
-    missing = tracking.not_tracked(cur, scope)
+    missing = tracking.not_tracked(cur, scope, groups=REVIEW_GROUPS)  # review compliance: not provision
     return Compliance(as_of=as_of, status=_group_status(status), quality=_quality_counts(reviews, status),
                       register=summary, quality_since=since, not_tracked=missing)
 
