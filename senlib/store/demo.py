@@ -801,7 +801,7 @@ def build_pupil_provisions(rng: np.random.Generator, settings: pd.DataFrame, pup
     all_ended = pd.Series(end >= 0).groupby(pi).transform("all").to_numpy() & on_reg[pi]
     rank = np.where(all_ended & ~weak[vi], (code == "EP") * 2.0 + rng.random(k), np.inf)  # the weak keep their exit scores
     by_pupil = np.lexsort((rank, pi))
-    first = by_pupil[np.r_[True, pi[by_pupil][1:] != pi[by_pupil][:-1]]]
+    first = by_pupil[np.r_[True, pi[by_pupil][1:] != pi[by_pupil][:-1]]] if k else by_pupil  # (no place at all: none)
     renew = first[np.isfinite(rank[first])]
     start[renew] = np.clip(np.maximum(autumn1 + rng.integers(0, 40, len(renew)), pupils["_identified"].to_numpy()[pi[renew]]),
                            None, as_of_day - 5)
