@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from senlib.access import GOVERNOR, LEADER, ROLES, SENCO, STAFF
 
 ALL_ROLES = ROLES
-__all__ = ["ALL_ROLES", "AUDIT", "BACKUP", "CASELOAD", "COMPLIANCE", "ESCALATIONS", "GOVERNOR", "GOVERNORS", "LEADER",
-           "OVERVIEW", "PAGES", "PROGRESS", "PUPIL", "RULES", "SENCO", "STAFF", "UPCOMING", "UPLOAD", "PageSpec", "pages_for"]
+__all__ = ["ALL_ROLES", "AUDIT", "BACKUP", "CASELOAD", "COMPLIANCE", "ESCALATIONS", "GOVERNOR", "GOVERNORS", "IMPACT",
+           "LEADER", "OVERVIEW", "PAGES", "PROGRESS", "PROVISION", "PUPIL", "RULES", "SENCO", "STAFF", "UPCOMING", "UPLOAD",
+           "PageSpec", "pages_for"]
 
 
 # Every page's identity, once: other modules link and switch to pages by these names.
@@ -23,6 +24,8 @@ ESCALATIONS = "pages/escalations.py"
 PUPIL = "pages/pupil.py"
 PROGRESS = "pages/progress.py"
 COMPLIANCE = "pages/compliance.py"
+PROVISION = "pages/provision.py"
+IMPACT = "pages/impact.py"
 GOVERNORS = "pages/governors.py"
 UPLOAD = "pages/upload.py"
 RULES = "pages/rules.py"
@@ -47,6 +50,8 @@ PAGES: list[PageSpec] = [
     PageSpec(PUPIL, "Pupil", ":material/person:", STAFF),
     PageSpec(PROGRESS, "Progress", ":material/trending_up:", STAFF, section="Leadership"),
     PageSpec(COMPLIANCE, "Compliance", ":material/fact_check:", STAFF, section="Leadership"),
+    PageSpec(PROVISION, "Provision map", ":material/grid_view:", STAFF, section="Leadership"),
+    PageSpec(IMPACT, "Impact", ":material/bubble_chart:", STAFF, section="Leadership"),
     PageSpec(GOVERNORS, "Governors' report", ":material/summarize:", ALL_ROLES, section="Reports"),
     PageSpec(UPLOAD, "Upload trackers", ":material/upload_file:", (SENCO,), section="Administration"),
     PageSpec(RULES, "Rules", ":material/rule:", STAFF, section="Administration"),

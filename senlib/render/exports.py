@@ -86,12 +86,14 @@ def _sheet_title(name: str) -> str:
     return cleaned[:31]
 
 
-def to_xlsx(frames: pd.DataFrame | dict[str, pd.DataFrame], *, sheet_name: str = "Export") -> bytes:
+def to_xlsx(frames: pd.DataFrame | dict[str, pd.DataFrame], *, sheet_name: str = "Export",
+            number_formats: dict[str, str] | None = None) -> bytes:
     """An .xlsx workbook of one or more DataFrames, every formula-like text cell stored as text.
 
     Such a cell is written as a string cell with Excel's "quote prefix" set: Excel shows
     exactly what the tracker held, never evaluates it, and keeps it text if edited.
-    Dates stay dates; the header row is bold and frozen.
+    Dates stay dates; the header row is bold and frozen. `number_formats`: column heading -> Excel number format
+    for that column's numbers in every sheet (e.g. MONEY_FORMAT: a text cell in it, such as "Not tracked", stays text).
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -114,11 +116,16 @@ def to_xlsx(frames: pd.DataFrame | dict[str, pd.DataFrame], *, sheet_name: str =
             cell.font = bold
             header.append(cell)
         ws.append(header)
+        formats = [(number_formats or {}).get(str(c)) for c in df.columns]
         for row in df.itertuples(index=False, name=None):
             out = []
-            for raw in row:
+            for raw, number_format in zip(row, formats, strict=True):
                 value = _cell_value(raw)
-                if is_formula_like(value):
+                if number_format and isinstance(value, int | float) and not isinstance(value, bool):
+                    cell = WriteOnlyCell(ws, value=value)
+                    cell.number_format = number_format
+                    out.append(cell)
+                elif is_formula_like(value):
                     cell = WriteOnlyCell(ws, value=value)
                     cell.data_type = "s"
                     cell.quotePrefix = True
@@ -134,6 +141,19 @@ def to_xlsx(frames: pd.DataFrame | dict[str, pd.DataFrame], *, sheet_name: str =
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+# Pounds and pence, negative in brackets: how a school's finance office writes money.
+MONEY_FORMAT = '"£"#,##0.00;("£"#,##0.00)'
+PERCENT_FORMAT = "0%"
+
+
+def provision_map_xlsx(frames: dict[str, pd.DataFrame]) -> bytes:
+    """The costed provision map (views.provision.workbook_frames) as a workbook: every column headed '(£)' in
+    pounds and pence, attendance as a percentage; 'Not tracked' stays text (a cost not recorded is never £0)."""
+    money = {str(c): MONEY_FORMAT for df in frames.values() for c in df.columns if str(c).endswith("(£)")}
+    percent = {str(c): PERCENT_FORMAT for df in frames.values() for c in df.columns if str(c) == "Attendance"}
+    return to_xlsx(frames, number_formats=money | percent)
 
 
 def _column_letter(i: int) -> str:

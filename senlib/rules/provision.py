@@ -114,21 +114,26 @@ def provision_ctes(scope: Scope) -> list[CTE]:
         ("prov_places", f"""
         -- rule provision_cost: each place's share of the intervention's cost a year, split by days between its pupils
         SELECT pl.*, {cost.share} AS share_year FROM prov_place_days pl"""),
-        ("prov_interventions", """
-        -- per intervention: pupils now and this school year, entry and exit, median gain, attendance
-        SELECT i.*,
-               count(DISTINCT pl.pk) FILTER (WHERE pl.current) AS pupils_now,
-               count(DISTINCT pl.pk) FILTER (WHERE pl.days_this_year > 0) AS pupils_year,
-               count(*) FILTER (WHERE pl.gain IS NOT NULL) AS pupils_scored,
-               avg(pl.entry_score) FILTER (WHERE pl.gain IS NOT NULL) AS mean_entry,
-               avg(pl.exit_score) FILTER (WHERE pl.gain IS NOT NULL) AS mean_exit,
-               median(pl.gain) AS median_gain,
-               sum(pl.sessions_attended) FILTER (WHERE pl.sessions_planned > 0) AS sessions_attended,
-               sum(pl.sessions_planned) FILTER (WHERE pl.sessions_planned > 0) AS sessions_planned,
-               list(DISTINCT pl.year_group ORDER BY pl.year_group) FILTER (WHERE pl.current AND pl.year_group IS NOT NULL)
+        ("prov_place_stats", """
+        -- per intervention, over its places: pupils now and this school year, entry and exit, median gain, attendance
+        -- (aggregated before the join: grouping by every column of the intervention took longer than the rest)
+        SELECT setting, provision_id,
+               count(DISTINCT pk) FILTER (WHERE current) AS pupils_now,
+               count(DISTINCT pk) FILTER (WHERE days_this_year > 0) AS pupils_year,
+               count(*) FILTER (WHERE gain IS NOT NULL) AS pupils_scored,
+               avg(entry_score) FILTER (WHERE gain IS NOT NULL) AS mean_entry,
+               avg(exit_score) FILTER (WHERE gain IS NOT NULL) AS mean_exit,
+               median(gain) AS median_gain,
+               sum(sessions_attended) FILTER (WHERE sessions_planned > 0) AS sessions_attended,
+               sum(sessions_planned) FILTER (WHERE sessions_planned > 0) AS sessions_planned,
+               list(DISTINCT year_group ORDER BY year_group) FILTER (WHERE current AND year_group IS NOT NULL)
                    AS year_groups
-        FROM prov_cost i LEFT JOIN prov_places pl ON pl.setting = i.setting AND pl.provision_id = i.provision_id
-        GROUP BY ALL"""),
+        FROM prov_places GROUP BY setting, provision_id"""),
+        ("prov_interventions", """
+        SELECT i.*, coalesce(a.pupils_now, 0) AS pupils_now, coalesce(a.pupils_year, 0) AS pupils_year,
+               coalesce(a.pupils_scored, 0) AS pupils_scored, a.mean_entry, a.mean_exit, a.median_gain,
+               a.sessions_attended, a.sessions_planned, a.year_groups
+        FROM prov_cost i LEFT JOIN prov_place_stats a ON a.setting = i.setting AND a.provision_id = i.provision_id"""),
         ("prov_pupils", f"""
         -- per pupil on roll: places now, hours a week of provision now, cost this school year
         SELECT p.pk, p.setting, p.pupil_id, p.first_name, p.last_name, {year_group('p')} AS year_group, p.sen_status,
