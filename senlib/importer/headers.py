@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from senlib.importer import wide
 from senlib.importer.reading import Sheet
-from senlib.importer.synonyms import AMBIGUOUS_ATTENDANCE, HEADERS, norm_key
-from senlib.store.fields import ENTITIES, WIDE, sheet_entity
+from senlib.importer.synonyms import AMBIGUOUS_ATTENDANCE, HEADERS, VALUE_SYNONYMS, norm_key
+from senlib.store.fields import ENTITIES, GRID_FIELD, PROVISION_PUPIL_COLUMNS, WIDE, sheet_entity
 
 SCAN_ROWS = 30
 IGNORE = "-"          # mapping value: drop the column
@@ -68,7 +68,12 @@ class SheetPlan:
 
     def fields(self) -> dict[str, Column]:
         """field -> its column, for the fields a sheet has once (the repeating ones are in `wide_groups`)."""
-        return {c.field: c for c in self.columns if c.field not in (None, IGNORE) and not wide.is_wide(c.field)}
+        return {c.field: c for c in self.columns if c.field not in (None, IGNORE) and not wide.is_wide(c.field)
+                and c.field != GRID_FIELD.name}
+
+    def grid(self) -> list[Column]:
+        """The columns of a provision map grid: one per intervention, its heading the intervention's name."""
+        return [c for c in self.columns if c.field == GRID_FIELD.name]
 
     def wide_groups(self) -> wide.Groups:
         return wide.groups(self.columns)
@@ -109,11 +114,68 @@ def find_header(rows: list[list[str | None]]) -> int | None:
     return best
 
 
-def guess_entity(sheet_name: str, keys: list[str]) -> str:
-    """Which entity a sheet holds: its template name, else what its headings say."""
+# ---- Provision sheets (issue 16) ----
+# "Provision", "Support" and "Group" name an intervention on a provision map but are the SEN status (or nothing) on a
+# register; "Intervention" and "Programme" only ever name an intervention.
+WEAK_PROVISION_NAMES = {norm_key(w) for w in ("provision", "support", "group", "activity", "name", "title")}
+# Headings that say how often, how long, how much, who or how well: with an intervention's name, a provision sheet.
+PROVISION_DETAILS = {"sessions_per_week", "minutes_per_session", "group_size", "hourly_cost", "fixed_cost", "annual_cost",
+                     "weeks_per_year", "expected_gain", "measure", "entry_score", "exit_score", "sessions_attended",
+                     "sessions_planned", "entry_date", "exit_date", "delivered_by", "kind"}
+# Of their words, those a register uses for something else (pupil attendance, a target's baseline, the key worker,
+# a review's type...): they count only beside an unmistakable intervention name.
+AMBIGUOUS_DETAIL_WORDS = {norm_key(w) for w in (
+    "attendance", "attended", "attendance %", "baseline", "baseline score", "time", "length", "level", "type", "role",
+    "size", "rate", "scale", "assessment", "aim", "who", "lead", "adult", "ta", "to", "from", "kind", "unit", "tool",
+    "after", "before", "pre", "post", "possible", "offered", "planned", "status", "sessions", "staff", "resources",
+    "materials", "wave", "entry", "exit", "provider", "delivered")}
+PUPIL_DETAIL_COLUMNS = {"pupil_id", "first_name", "last_name", "date_of_birth", "year_group", "class", "sen_status",
+                        "primary_need"}
+SEN_STATUS_WORDS = {norm_key(w) for ws in VALUE_SYNONYMS["sen_status"].values() for w in ws} | {"k", "e", "n"}
+# A grid (pupils down, interventions across) without a sheet describing the interventions: a sheet so named.
+GRID_SHEET_WORDS = ("provision", "intervention", "support map", "groups")
+TICKS = {"\u2713", "\u2714", "\u2611", "\u221a", "x", "y", "yes", "1", "tick", "*", "o", "\u2022"}
+
+
+def provision_kind(keys: list[str], cells: dict[str, list] | None = None) -> str | None:
+    """'provisions' for a sheet describing interventions, 'pupil_provisions' for one with a row per pupil per
+    intervention, None for any other sheet. A provision sheet has a column naming the intervention together with at
+    least one column saying how often, how long, who, what it costs, or the entry and exit scores; a register's
+    'Provision' or 'Support' column whose cells are SEN statuses ('SEN Support', 'EHCP') names no intervention."""
+    prov, pp, pupils = HEADERS["provisions"], HEADERS["pupil_provisions"], HEADERS["pupils"]
+    names = [k for k in keys if pp.get(k) == "provision_name" or pp.get(k) == "provision_id"
+             or (prov.get(k) in ("name", "provision_id") and k not in WEAK_PROVISION_NAMES)]
+    strong = [k for k in names if k not in WEAK_PROVISION_NAMES]
+    weak = [k for k in names if k in WEAK_PROVISION_NAMES and not _sen_status_cells((cells or {}).get(k))]
+    pupil_cols = {pupils.get(k) for k in keys} & PUPIL_DETAIL_COLUMNS
+    # a sheet describing interventions may call their name 'Name' when it has no pupil in it
+    if not names and not pupil_cols and "name" in keys:
+        weak = ["name"]
+    if not strong and not weak:
+        return None
+    details = {pp.get(k) for k in keys if pp.get(k) in PROVISION_DETAILS and (strong or k not in AMBIGUOUS_DETAIL_WORDS)}
+    details |= {prov.get(k) for k in keys if prov.get(k) in PROVISION_DETAILS and (strong or k not in AMBIGUOUS_DETAIL_WORDS)}
+    if not details or (not strong and len(details) < 2 and not pupil_cols):
+        return None
+    pupil = bool(pupil_cols) or any(pupils.get(k) == "pupil_id" for k in keys) or \
+        any(pupils.get(k) == "name" for k in keys if k not in names and k not in weak)
+    return "pupil_provisions" if pupil else "provisions"
+
+
+def _sen_status_cells(values: list | None) -> bool:
+    cells = [norm_key(v) for v in values or [] if v is not None and str(v).strip()]
+    return bool(cells) and sum(c in SEN_STATUS_WORDS for c in cells) >= 0.6 * len(cells)
+
+
+def guess_entity(sheet_name: str, keys: list[str], cells: dict[str, list] | None = None) -> str:
+    """Which entity a sheet holds: its template name, else what its headings say (`cells`: the first cells under
+    each heading, by its key, to tell a register's 'Provision' column, the SEN status, from an intervention's)."""
     named = sheet_entity(sheet_name)
     if named:
         return named
+    found = provision_kind(keys, cells)
+    if found:
+        return found
 
     def has(entity: str, name: str) -> bool:
         return any(HEADERS[entity].get(k) == name for k in keys)
@@ -149,12 +211,25 @@ def plan_sheet(sheet: Sheet, file: str, remembered: dict[str, dict] | None = Non
         return SheetPlan(file, sheet.name, None, None, skipped="no header row with pupil columns (such as UPN or Pupil ID, "
                          "Name, Date of birth) in its first 30 rows")
     h = _two_row_header(rows, h)
+    header, group = _header(rows, h)
+    cells = sheet.table.slice(h + 1, 200)
+    firsts = {norm_key(t): cells.column(i).to_pylist() for i, t in enumerate(header) if t and i < cells.num_columns}
+    entity = guess_entity(sheet.name, [norm_key(c) for c in header if c], firsts)
+    return _plan_columns(sheet, file, entity, h, header, group, remembered)
+
+
+def _header(rows: list[list[str | None]], h: int) -> tuple[list[str], list[str]]:
+    """The headings of header row `h` and the group labels above them."""
     header = [_clean(c) for c in rows[h]]
     above = [_clean(c) for c in rows[h - 1]] if h > 0 else [""] * len(header)
     group = _group_labels(rows[h - 1]) if h > 0 else [""] * len(header)
     # A heading merged down over two header rows sits in the row above: use it.
-    header = [t or (above[i] if group[i] and above[i] else "") for i, t in enumerate(header)]
-    entity = guess_entity(sheet.name, [norm_key(c) for c in header if c])
+    return [t or (above[i] if group[i] and above[i] else "") for i, t in enumerate(header)], group
+
+
+def _plan_columns(sheet: Sheet, file: str, entity: str, h: int, header: list[str], group: list[str],
+                  remembered: dict[str, dict] | None, grid: set[int] | None = None) -> SheetPlan:
+    """The column mapping of a sheet read as `entity` (`grid`: the columns of a provision map grid)."""
     index = HEADERS[entity]
     columns: list[Column] = []
     used: set[str] = set()
@@ -164,9 +239,9 @@ def plan_sheet(sheet: Sheet, file: str, remembered: dict[str, dict] | None = Non
             if sheet.table.column(i).null_count == sheet.table.num_rows - h - 1 or h + 1 >= sheet.table.num_rows:
                 continue
             text = f"Column {i + 1}"
-        name = None
+        name = GRID_FIELD.name if grid and i in grid else None
         combined = norm_key(f"{group[i]} {text}") if group[i] else None
-        for key in (combined, norm_key(text)):
+        for key in (combined, norm_key(text)) if name is None else ():
             if key and index.get(key) and index[key] not in used:
                 name = index[key]
                 break
@@ -178,7 +253,7 @@ def plan_sheet(sheet: Sheet, file: str, remembered: dict[str, dict] | None = Non
             shown = f"{shown} ({seen[shown]})"
         else:
             seen[shown] = 1
-        if name:
+        if name and name != GRID_FIELD.name:
             used.add(name)
         columns.append(Column(i, shown, name))
     if entity == "pupils":
@@ -218,6 +293,8 @@ def apply_mapping(plan: SheetPlan, mapping: dict) -> SheetPlan:
     valid = {f.name for f in ENTITIES[plan.entity]} if plan.entity else set()
     if plan.entity == "pupils":
         valid |= set(WIDE)
+    if plan.entity in ("pupils", "pupil_provisions"):
+        valid.add(GRID_FIELD.name)
     dates = mapping.get("__dates__") or {}
     for col in plan.columns:
         if col.header in mapping:
@@ -246,3 +323,58 @@ def _group_labels(row: list[str | None]) -> list[str]:
 def _looks_yes_no(sheet: Sheet, col: int, header_row: int) -> bool:
     values = [v for v in sheet.table.column(col).slice(header_row + 1, 200).to_pylist() if v is not None and str(v).strip()]
     return bool(values) and wide.yes_no_share(values) >= 0.8
+
+
+# ---- A workbook's sheets together: the provision map grid --------------------------------------------------------
+
+
+def plan_workbook(sheets: list[Sheet], file: str, remembered: dict[str, dict] | None = None, *,
+                  template: bool = False, provision_names: set[str] | None = None) -> list[SheetPlan]:
+    """Plan every sheet of a workbook; then find a provision map grid (pupils down, interventions across): on a
+    pupil sheet, the columns headed by the name of an intervention another sheet describes (or, on a sheet named
+    like a provision map, unknown columns holding only ticks and numbers). A sheet whose only pupil columns identify
+    the pupil (name, date of birth, class) becomes a provision sheet; on a register (SEN status, need, reviews) the
+    grid columns sit beside the register's own. `provision_names`: normalised names described elsewhere."""
+    plans = [plan_sheet(s, file, remembered, template=template) for s in sheets]
+    names = set(provision_names or ())
+    for sheet, plan in zip(sheets, plans, strict=True):
+        if plan.entity == "provisions" and plan.skipped is None:
+            col = plan.fields().get("name") or plan.fields().get("provision_id")
+            if col is not None:
+                values = sheet.table.column(col.index).slice((plan.header_row or 0) + 1).to_pylist()
+                names |= {norm_key(v) for v in values if v is not None and norm_key(v)}
+    out = []
+    for sheet, plan in zip(sheets, plans, strict=True):
+        if plan.entity in ("pupils", "pupil_provisions") and plan.skipped is None and not plan.remembered and not plan.grid():
+            plan = _with_grid(sheet, plan, names)
+        out.append(plan)
+    return out
+
+
+def _with_grid(sheet: Sheet, plan: SheetPlan, names: set[str]) -> SheetPlan:
+    if plan.entity == "pupil_provisions" and "provision_name" in plan.fields():
+        return plan  # one row per pupil per intervention: no grid
+    data = sheet.table.slice((plan.header_row or 0) + 1, 200)
+    free = [c for c in plan.columns if c.field is None or (c.field not in PUPIL_DETAIL_COLUMNS | {"name", "setting"}
+                                                           and norm_key(c.header) in names)]
+    by_name = {c.index for c in free if norm_key(c.header) in names}
+    named_sheet = any(w in norm_key(plan.sheet) for w in GRID_SHEET_WORDS)
+    ticks = {c.index for c in free if named_sheet and c.index not in by_name and _ticks_or_numbers(data.column(c.index).to_pylist())}
+    grid = by_name | (ticks if len(ticks) >= 2 else set())
+    if not grid:
+        return plan
+    mapped = set(plan.fields())
+    register = bool(mapped - set(PROVISION_PUPIL_COLUMNS) - {"pupil_id", "setting"})
+    entity = "pupils" if plan.entity == "pupils" and register else "pupil_provisions"
+    h = plan.header_row or 0
+    header, group = _header(_rows(sheet, SCAN_ROWS), h)
+    return _plan_columns(sheet, plan.file, entity, h, header, group, None, grid)
+
+
+def _ticks_or_numbers(values: list) -> bool:
+    cells = [str(v).strip().lower() for v in values if v is not None and str(v).strip()]
+    if not cells:
+        return False
+    numeric = sum(bool(wide._NUMBER_CELL.match(c)) and float(c.rstrip("% ")) <= 40 for c in cells)
+    ticked = sum(c in TICKS for c in cells)
+    return numeric + ticked == len(cells)

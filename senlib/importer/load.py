@@ -27,7 +27,9 @@ from senlib.store.fields import ENTITIES, KEYS, feeds, sql_type
 
 PUPIL_FIELDS = ["first_name", "last_name", "date_of_birth", "year_group", "class", "sen_status", "primary_need",
                 "secondary_need", "local_authority", "key_worker", "date_identified", "leaving_date"]
-CHILD_TABLES = ["plans", "reviews", "outcomes", "scores", "ehc_requests"]
+CHILD_TABLES = ["plans", "reviews", "outcomes", "scores", "ehc_requests", "provisions", "pupil_provisions"]
+# How undo tells which imports built on which: a provision counts as a "pupil" of its own in touched_pupils_sql.
+PROVISION_TOUCH = "'(provision) ' || provision_id"
 NEW_PUPIL = "(new pupil)"
 GRADUATED = ("pupil_profile", "sen_support", "my_support_plan", "ehcp")   # an IHCP runs alongside these
 
@@ -49,9 +51,10 @@ def accepted_tables(cur: duckdb.DuckDBPyConnection, tables: dict[str, str], reje
         dups = cur.execute(f"SELECT count(*) - count(DISTINCT ({key})) FROM {table}").fetchall()[0][0] > 0
         not_rejected = (f"AND NOT EXISTS (SELECT 1 FROM {rejected} r WHERE r._file = s._file AND r._sheet = s._sheet "
                         f"AND r._row = s._row)") if any_rejected else ""
+        who = "provision_id" if entity == "provisions" else "pupil_id"
         select = f"""SELECT s.* EXCLUDE ({raw}), m.import_id
             FROM {table} s JOIN {prefix}_fmap m USING (_file)
-            WHERE s.pupil_id IS NOT NULL AND s.setting IS NOT NULL {not_rejected}"""
+            WHERE s.{who} IS NOT NULL AND s.setting IS NOT NULL {not_rejected}"""
         if entity == "pupils" and dups:
             cur.execute(f"CREATE TEMP TABLE {name}_rows AS {select}")
             _merge_pupil_rows(cur, f"{name}_rows", name)
@@ -348,10 +351,17 @@ def summarise(cur: duckdb.DuckDBPyConnection, import_id: int) -> dict:
 
 
 def touched_pupils_sql(import_id_expr: str) -> str:
-    """(setting, pupil_id) of every pupil an import wrote anything about."""
+    """(setting, pupil_id) of every pupil an import wrote anything about; a provision it wrote, or a pupil's place
+    on one, counts as '(provision) <id>' (so an import that built on another's provision is undone first)."""
     parts = [f"SELECT setting, pupil_id FROM pupil_changes WHERE import_id = {import_id_expr}"]
-    parts += [f"SELECT setting, pupil_id FROM {t} WHERE import_id = {import_id_expr}" for t in CHILD_TABLES]
-    parts.append(f"""SELECT json_extract_string(before, '$.setting'), json_extract_string(before, '$.pupil_id')
+    parts += [f"SELECT setting, pupil_id FROM {t} WHERE import_id = {import_id_expr}" for t in CHILD_TABLES
+              if t != "provisions"]
+    parts += [f"SELECT setting, {PROVISION_TOUCH} FROM {t} WHERE import_id = {import_id_expr}"
+              for t in ("provisions", "pupil_provisions")]
+    parts.append(f"""SELECT json_extract_string(before, '$.setting'),
+                            CASE WHEN table_name = 'provisions'
+                                 THEN '(provision) ' || json_extract_string(before, '$.provision_id')
+                                 ELSE json_extract_string(before, '$.pupil_id') END
                      FROM import_row_changes WHERE import_id = {import_id_expr}""")
     return " UNION ".join(parts)
 
@@ -413,8 +423,8 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, user: str | None = None
 def describe_undo(result: dict) -> str:
     """The sentence the page and the command line show after an undo."""
     text = (f"Import {result['import_id']} ({result['file']}) undone: {counted(result['pupils_removed'], 'pupil')} removed, "
-            f"{counted(result['values_restored'], 'value')} put back; its plans, reviews, outcomes, scores and requests were "
-            "removed or restored.")
+            f"{counted(result['values_restored'], 'value')} put back; its plans, reviews, outcomes, scores, requests and "
+            "provision were removed or restored.")
     removed = result.get("settings_removed", [])
     if removed:
         names = ", ".join(f"'{s}'" for s in removed)
@@ -429,7 +439,7 @@ def describe_undo_plan(summary: dict, import_id: int) -> str:
     changed = summary.get("pupils", {}).get("changed", 0)
     rows = sum(v.get("added", 0) + v.get("changed", 0) for k, v in summary.items() if k in CHILD_TABLES and isinstance(v, dict))
     return (f"Undo import {import_id}? This removes the {counted(added, 'pupil')} it added, puts back what it changed for "
-            f"{counted(changed, 'pupil')}, and removes or restores its {counted(rows, 'plan, review, outcome and score row', 'plan, review, outcome and score rows')}. "
+            f"{counted(changed, 'pupil')}, and removes or restores its {counted(rows, 'plan, review, outcome, score and provision row', 'plan, review, outcome, score and provision rows')}. "
             "The import stays in the list, marked undone.")
 
 
@@ -514,6 +524,94 @@ def import_summary(con: duckdb.DuckDBPyConnection, import_id: int, *, viewer: ac
     if viewer.settings is not None and not _import_settings(cur, import_id) <= viewer.settings:
         raise access.AccessDenied(f"Import {import_id} covers settings you do not have access to.")
     return json.loads(row[0][0] or "{}")
+
+
+def provision_rows(cur: duckdb.DuckDBPyConnection, acc: dict[str, str], stage, prefix: str) -> tuple[str, str]:
+    """The provisions and pupils' places on them an upload gives, as rows of the store tables.
+
+    Provisions come from Provisions sheets (a sheet describing each intervention) and from the intervention columns of
+    a sheet with a row per pupil per intervention: one provision per intervention name in a setting, each detail the
+    value most of its rows give (validate warns where they differ); a Provisions sheet's values win. A 'Cost' column
+    (annual_cost) is the whole cost a year: the fixed cost, with an hourly cost of 0 so staff time is not priced twice.
+    Places come from those rows, and from each ticked (or numbered) cell of a provision map grid."""
+    from senlib.store.fields import PROVISION_DETAILS
+
+    provs, places = f"{prefix}_prov_rows", f"{prefix}_place_rows"
+    cols = [f.name for f in ENTITIES["provisions"] if f.template]
+    place_cols = [f.name for f in ENTITIES["pupil_provisions"] if f.template]
+    parts = []
+
+    def costed(t: str) -> str:
+        return (f"SELECT * REPLACE (CASE WHEN annual_cost IS NOT NULL THEN annual_cost ELSE fixed_cost END AS fixed_cost, "
+                f"CASE WHEN annual_cost IS NOT NULL THEN 0.0 ELSE hourly_cost END AS hourly_cost) FROM {t}")
+
+    described = f"{prefix}_prov_described"
+    if "provisions" in acc:
+        cur.execute(f"CREATE TEMP TABLE {described} AS SELECT {', '.join(ident(c) for c in cols)}, import_id, 0 AS _rank "
+                    f"FROM ({costed(acc['provisions'])})")
+        parts.append(described)
+    if "pupil_provisions" in acc:
+        rows = f"(SELECT * FROM {acc['pupil_provisions']} WHERE provision_name IS NOT NULL AND provision_id IS NOT NULL)"
+        picks = []
+        for c in cols:
+            if c in ("setting", "provision_id"):
+                continue
+            if c == "name":
+                picks.append("arg_min(provision_name, (_file, _sheet, _row)) AS name")
+            elif c in PROVISION_DETAILS:
+                picks.append(f"arg_max({ident(c)}, _w_{c}) FILTER (WHERE {ident(c)} IS NOT NULL) AS {ident(c)}")
+            else:
+                picks.append(f"NULL AS {ident(c)}")
+        weights = ", ".join(f"count(*) OVER (PARTITION BY setting, provision_id, {ident(c)}) * 1000000 - row_number() OVER "
+                            f"(PARTITION BY setting, provision_id, {ident(c)} ORDER BY _file, _sheet, _row) AS _w_{c}"
+                            for c in cols if c in PROVISION_DETAILS)
+        derived = f"{prefix}_prov_derived"
+        cur.execute(f"""CREATE TEMP TABLE {derived} AS
+            SELECT setting, provision_id, {', '.join(picks)}, min(import_id) AS import_id, 1 AS _rank
+            FROM (SELECT *, {weights} FROM ({costed(rows)})) GROUP BY setting, provision_id""")
+        parts.append(derived)
+    if stage.grid:
+        grid_named = f"{prefix}_prov_grid"
+        rows_of = " UNION ALL ".join(f"SELECT _file, _sheet, _row, import_id FROM {acc[e]}"
+                                     for e in ("pupil_rows", "pupils", "pupil_provisions") if e in acc
+                                     and not (e == "pupils" and "pupil_rows" in acc))
+        cur.execute(f"""CREATE TEMP TABLE {grid_named} AS
+            SELECT g.setting, g.provision_id, arg_min(g.provision_name, (g._file, g._sheet, g._row)) AS name,
+                   min(a.import_id) AS import_id, 2 AS _rank
+            FROM {stage.grid} g JOIN ({rows_of}) a USING (_file, _sheet, _row)
+            WHERE g.on_it AND NOT EXISTS (SELECT 1 FROM provisions p WHERE p.setting = g.setting AND p.provision_id = g.provision_id)
+            GROUP BY ALL""")
+        parts.append(grid_named)
+    values = [c for c in cols if c not in ("setting", "provision_id")]
+    if parts:
+        union = " UNION ALL BY NAME ".join(f"SELECT * FROM {t}" for t in parts)
+        picks = ", ".join(f"arg_min({ident(c)}, _rank) FILTER (WHERE {ident(c)} IS NOT NULL) AS {ident(c)}" for c in values)
+        cur.execute(f"""CREATE TEMP TABLE {provs} AS SELECT setting, provision_id, {picks}, min(import_id) AS import_id
+            FROM ({union}) GROUP BY setting, provision_id""")
+    else:
+        cur.execute(f"CREATE TEMP TABLE {provs} AS SELECT {', '.join(ident(c) for c in cols)}, import_id FROM provisions "
+                    "WHERE FALSE")
+    place_parts = []
+    if "pupil_provisions" in acc:
+        place_parts.append(f"SELECT {', '.join(ident(c) for c in place_cols)}, import_id, _file, _sheet, _row "
+                           f"FROM {acc['pupil_provisions']} WHERE provision_id IS NOT NULL")
+    if stage.grid:
+        for e in ("pupil_rows", "pupils", "pupil_provisions"):
+            if e not in acc or (e == "pupils" and "pupil_rows" in acc):
+                continue
+            cells = ", ".join("CASE WHEN g.amount IS NOT NULL THEN 'Provision map: ' || g.r_provision_cell END AS notes"
+                              if c == "notes" else f"g.{ident(c)}" if c in ("setting", "pupil_id", "provision_id")
+                              else f"NULL AS {ident(c)}" for c in place_cols)
+            place_parts.append(f"""SELECT {cells}, a.import_id, g._file, g._sheet, g._row
+                FROM {stage.grid} g JOIN {acc[e]} a USING (_file, _sheet, _row) WHERE g.on_it""")
+    if place_parts:
+        key = ", ".join(ident(k) for k in KEYS["pupil_provisions"])
+        cur.execute(f"""CREATE TEMP TABLE {places} AS SELECT * EXCLUDE (_file, _sheet, _row) FROM ({' UNION ALL '.join(place_parts)})
+            QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _file, _sheet, _row) = 1""")
+    else:
+        cur.execute(f"CREATE TEMP TABLE {places} AS SELECT {', '.join(ident(c) for c in place_cols)}, import_id "
+                    "FROM pupil_provisions WHERE FALSE")
+    return provs, places
 
 
 def column_types(table: str) -> dict[str, str]:

@@ -18,6 +18,7 @@ from senlib.importer.load import (
     accepted_tables,
     close_superseded_plans,
     load_pupils,
+    provision_rows,
     replace_outcomes,
     summarise,
     tracker_rows,
@@ -34,7 +35,7 @@ from senlib.importer.sandbox import Limits, read_untrusted
 from senlib.importer.validate import check
 from senlib.importer.wide import apply_dates, is_wide, remembered_dates
 from senlib.store import setting_details
-from senlib.store.fields import ENTITIES
+from senlib.store.fields import ENTITIES, GRID_FIELD
 
 MAX_STORED_PROBLEMS = 5000
 
@@ -137,7 +138,7 @@ def run(con: duckdb.DuckDBPyConnection, upload: Upload, *, setting: str | None =
     items = [(i, p, upload.sheet(i, p.sheet)) for i, p in upload.importable]
     from senlib.store.fields import field as get_field
 
-    notes = {e: get_field(e, "pupil_id").note for e in ENTITIES if e != "provisions"}
+    notes = {e: get_field(e, "provision_id" if e == "provisions" else "pupil_id").note for e in ENTITIES}
     stage = build_stage(cur, items, setting, notes)
     try:
         raw = check(cur, stage, upload.importable, today, allowed_settings)
@@ -208,7 +209,8 @@ def _problem_table(raw: pd.DataFrame, upload: Upload) -> pd.DataFrame:
     """Problems with file names and column headings as the SENCo sees them."""
     if raw.empty:
         return pd.DataFrame(columns=PROBLEM_COLUMNS)
-    headers = pd.DataFrame([(i, p.sheet, f"{c.field}#{c.index}" if is_wide(c.field) else c.field, c.header)
+    headers = pd.DataFrame([(i, p.sheet, f"{c.field}#{c.index}" if is_wide(c.field) or c.field == GRID_FIELD.name
+                             else c.field, c.header)
                             for i, p in upload.plans for c in p.columns if c.field],
                            columns=["_file", "_sheet", "field", "column"])
     df = raw.merge(headers.astype({"_file": raw["_file"].dtype}), how="left", on=["_file", "_sheet", "field"])
@@ -315,6 +317,11 @@ def _load(cur: duckdb.DuckDBPyConnection, upload: Upload, stage: Stage, rejected
             upsert(cur, "outcomes", woutcomes, today)
             replace_outcomes(cur, woutcomes)
             upsert(cur, "scores", wscores, today)
+        if "provisions" in acc or "pupil_provisions" in acc or stage.grid:
+            provs, places = provision_rows(cur, acc, stage, prefix)
+            stage.tables.update({"_provs": provs, "_places": places})
+            upsert(cur, "provisions", provs, today)
+            upsert(cur, "pupil_provisions", places, today)
         summaries = [summarise(cur, i) for i in ids]
         leaver_records = leavers[["setting", "pupil_id"]].to_dict("records")
         for n, (import_id, summary) in enumerate(zip(ids, summaries, strict=True)):

@@ -11,16 +11,18 @@ import pandas as pd
 from senlib.importer import wide
 from senlib.importer.headers import EXTRA, IGNORE, SheetPlan, apply_mapping
 from senlib.importer.pipeline import ImportResult, Upload
-from senlib.store.fields import ENTITIES, WIDE_FIELDS, feeds
+from senlib.store.fields import ENTITIES, GRID_FIELD, WIDE_FIELDS, feeds
 
 KEEP_LABEL, IGNORE_LABEL = "(keep as an extra column)", "(ignore this column)"
 ENTITY_LABELS = {"pupils": "Pupils (one row per pupil)", "plans": "Plans", "reviews": "Reviews", "outcomes": "Outcomes",
-                 "scores": "Scores", "ehc_requests": "EHC requests"}
+                 "scores": "Scores", "ehc_requests": "EHC requests", "provisions": "Provisions (one row per intervention)",
+                 "pupil_provisions": "Provision map (pupils' places on interventions)"}
 
 
 def field_choices(entity: str) -> dict[str, str]:
     """Label shown in the mapping drop-down -> field code ("" keep as extra, "-" ignore)."""
-    out = {f"{f.label}": f.name for f in ENTITIES[entity] + (WIDE_FIELDS if entity == "pupils" else [])}
+    out = {f"{f.label}": f.name for f in ENTITIES[entity] + (WIDE_FIELDS if entity == "pupils" else [])
+           + ([GRID_FIELD] if entity in ("pupils", "pupil_provisions") else [])}
     out[KEEP_LABEL] = EXTRA
     out[IGNORE_LABEL] = IGNORE
     return out
@@ -83,6 +85,7 @@ def recognised_lines(upload: Upload, file_idx: int, plan: SheetPlan) -> list[str
     """What the header analysis recognised beyond single columns: review history and targets in columns, and a
     sheet that has a row per review (the pupil's rows are then combined)."""
     lines = wide.describe(plan.columns) if plan.entity == "pupils" else []
+    lines += provision_lines(plan)
     repeated = _repeated_pupils(upload, file_idx, plan)
     if repeated:
         rows, pupils = repeated
@@ -90,6 +93,50 @@ def recognised_lines(upload: Upload, file_idx: int, plan: SheetPlan) -> list[str
                      "into one pupil when their details agree, and each row's review is kept; where year group, need or "
                      "SEN status differ, the row with the latest review date is used.")
     return lines
+
+
+def provision_lines(plan: SheetPlan) -> list[str]:
+    """Why a sheet is read as provision (or why a register's 'Provision' column is not), in words."""
+    f = plan.fields()
+    grid = plan.grid()
+
+    def heading(name: str) -> str:
+        return f"'{f[name].header}'"
+
+    details = [heading(n) for n in ("delivered_by", "sessions_per_week", "minutes_per_session", "group_size",
+                                    "annual_cost", "hourly_cost", "fixed_cost", "entry_score", "exit_score",
+                                    "sessions_attended", "sessions_planned") if n in f]
+    out = []
+    if grid:
+        names = ", ".join(f"'{c.header}'" for c in grid[:8]) + (f" and {len(grid) - 8} more" if len(grid) > 8 else "")
+        out.append(f"Provision map grid: {len(grid)} intervention column{'s' if len(grid) != 1 else ''} ({names}); each "
+                   "ticked or numbered cell puts the pupil on that intervention (a number is kept in the notes). "
+                   "Interventions are matched by name to a sheet describing them, or to those already imported.")
+    if plan.entity == "pupil_provisions" and "provision_name" in f:
+        out.append(f"Read as a provision map with a row per pupil per intervention: {heading('provision_name')} names the "
+                   "intervention" + (f", with {', '.join(details)}" if details else "") + ". Each intervention becomes one "
+                   "provision (its id made from its name), and each row the pupil's place on it; this is not a review log.")
+    if plan.entity in ("pupil_provisions",):
+        out.append("The pupil columns (name, date of birth, class, pupil id) only find each pupil on the register: they "
+                   "change nothing on it, and a pupil who is not on it is refused.")
+    if plan.entity == "provisions":
+        name = heading("name") if "name" in f else heading("provision_id") if "provision_id" in f else "a column"
+        out.append(f"Read as a list of interventions: {name} names each one" +
+                   (f", with {', '.join(details)}" if details else "") + ".")
+    if "annual_cost" in f:
+        out.append(f"{heading('annual_cost')} is read as the intervention's whole cost a year (staff time included): it is "
+                   "kept as its fixed cost, and its staff time is not priced again. Map it to 'Hourly cost' if it is the "
+                   "cost of an hour.")
+    if plan.entity == "pupils" and "sen_status" in f and norm_key_of(f["sen_status"].header) in ("provision", "support"):
+        out.append(f"{heading('sen_status')} is read as the SEN status (its cells say SEN Support or EHCP), not as an "
+                   "intervention: this sheet is the register.")
+    return out
+
+
+def norm_key_of(text: str) -> str:
+    from senlib.importer.synonyms import norm_key
+
+    return norm_key(text)
 
 
 def fields_carried(upload: Upload) -> set[str]:
@@ -163,7 +210,8 @@ def summary_lines(result: ImportResult) -> list[str]:
     """'12 pupils added, 3 changed' ... one line per table that changed."""
     lines = []
     names = {"pupils": "Pupils", "plans": "Plans", "reviews": "Reviews", "outcomes": "Outcomes", "scores": "Scaling scores",
-             "ehc_requests": "EHC needs assessment requests"}
+             "ehc_requests": "EHC needs assessment requests", "provisions": "Interventions (provisions)",
+             "pupil_provisions": "Pupils' places on interventions"}
     for table, c in result.totals().items():
         if c["added"] or c["changed"]:
             lines.append(f"{names.get(table, table)}: {c['added']:,} added, {c['changed']:,} changed")

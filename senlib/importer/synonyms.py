@@ -17,8 +17,11 @@ from senlib.core.names import (
     OUTCOME_STATUS,
     PLAN_TYPES,
     PROGRESS,
+    PROVISION_KINDS,
+    PROVISION_MEASURES,
     REVIEW_KINDS,
     SEN_STATUS,
+    STAFF_ROLES,
 )
 from senlib.store.fields import ENTITIES
 
@@ -155,6 +158,85 @@ HEADER_SYNONYMS: dict[str, dict[str, list[str]]] = {
         "final_plan_date": ["final plan date", "final plan", "plan issued", "ehcp issued", "date plan issued"],
         "local_authority": ["la", "council", "local authority"],
     },
+    # The provision map (issue 16). A provision sheet is told from a register by its columns (headers.guess_entity):
+    # an intervention's name together with how often, how long, who, cost, entry or exit.
+    "provisions": {
+        "setting": ["school", "school name", "setting name"],
+        "provision_id": ["provision id", "intervention id", "id", "ref", "code", "provision ref", "intervention ref",
+                         "provision code", "intervention code", "intervention no", "provision no"],
+        "name": ["intervention", "interventions", "intervention name", "name of intervention", "programme", "program",
+                 "programme name", "provision", "provision name", "name", "group", "group name", "support",
+                 "name of provision", "intervention provision", "provision intervention", "activity", "title"],
+    },
+    "pupil_provisions": {
+        "setting": ["school", "school name", "setting name"],
+        "pupil_id": ["upn", "pupil id", "student id", "pupil number", "pupil no", "admission number", "adno", "mis id",
+                     "sims id", "child id"],
+        "provision_id": ["provision id", "intervention id", "provision ref", "intervention ref", "provision code",
+                         "intervention code"],
+        "name": ["name", "pupil", "pupil name", "student", "student name", "child", "child name", "full name", "learner",
+                 "pupils name", "childs name"],
+        "first_name": ["forename", "first name", "firstname", "given name", "preferred name"],
+        "last_name": ["surname", "last name", "lastname", "family name"],
+        "date_of_birth": ["dob", "d o b", "date of birth", "birth date", "birthdate", "born"],
+        "year_group": ["year", "year group", "yr", "yr group", "ncy", "nc year"],
+        "class": ["class", "form", "tutor group", "reg group", "class name"],
+        "provision_name": ["intervention", "interventions", "intervention name", "name of intervention", "programme",
+                           "program", "programme name", "provision", "provision name", "support", "group",
+                           "intervention group", "name of provision", "intervention provision", "provision intervention",
+                           "activity", "intervention support"],
+        "start_date": ["start", "start date", "date started", "started", "began", "from", "date start", "start of intervention"],
+        "end_date": ["end", "end date", "date ended", "ended", "finished", "finish", "to", "date end", "end of intervention"],
+        "entry_score": ["entry", "entry score", "score on entry", "on entry", "entry data", "entry level", "entry assessment",
+                        "start score", "starting score", "initial score", "pre", "pre score", "pre intervention",
+                        "pre intervention score", "before", "baseline", "baseline score", "entry ra", "entry reading age",
+                        "entry ss", "entry point", "entry result"],
+        "entry_date": ["entry date", "date of entry", "entry assessment date", "baseline date", "pre date",
+                       "date of entry assessment"],
+        "exit_score": ["exit", "exit score", "score on exit", "on exit", "exit data", "exit level", "exit assessment",
+                       "end score", "final score", "post", "post score", "post intervention", "post intervention score",
+                       "after", "exit ra", "exit reading age", "exit ss", "exit point", "exit result"],
+        "exit_date": ["exit date", "date of exit", "exit assessment date", "post date", "date of exit assessment"],
+        "sessions_attended": ["attended", "sessions attended", "no attended", "number attended", "attendance",
+                              "sessions attended so far", "sessions received", "no of sessions attended", "actual sessions"],
+        "sessions_planned": ["planned", "sessions planned", "sessions offered", "offered", "possible", "sessions possible",
+                             "out of", "no planned", "number planned", "planned sessions", "sessions expected",
+                             "total sessions", "no of sessions planned"],
+        "notes": ["notes", "comments", "comment", "impact", "impact notes", "notes impact", "evaluation"],
+        "areas": ["area", "area of need", "areas of need", "areas", "broad area", "broad area of need", "need area",
+                  "sen area", "area s of need", "code of practice area", "cop area"],
+        "kind": ["kind", "kind of provision", "type", "type of provision", "provision type", "intervention type",
+                 "type of intervention", "wave", "level", "group type"],
+        "delivered_by": ["delivered by", "staff", "staff member", "staff role", "staffing", "delivered", "deliverer",
+                         "who", "who delivers", "led by", "lead", "adult", "adult role", "provider", "run by", "ta",
+                         "ta teacher", "staff delivering", "person delivering", "role"],
+        "group_size": ["group size", "size of group", "no in group", "number in group", "pupils in group", "ratio",
+                       "adult pupil ratio", "staff pupil ratio", "staff ratio", "size", "children in group",
+                       "no of pupils", "number of pupils in group"],
+        "sessions_per_week": ["sessions per week", "sessions a week", "x per week", "times per week", "times a week",
+                              "frequency", "freq", "sessions", "no of sessions", "number of sessions", "per week",
+                              "sessions pw", "sessions weekly", "x weekly", "how often", "weekly sessions",
+                              "frequency per week", "sessions week", "x a week"],
+        "minutes_per_session": ["mins", "minutes", "duration", "length of session", "session length", "time",
+                                "minutes per session", "mins per session", "session duration", "length", "mins session",
+                                "minutes a session", "duration mins", "duration minutes", "time mins", "session time",
+                                "length mins", "session mins", "time per session", "duration of session"],
+        "weeks_per_year": ["weeks", "weeks per year", "weeks a year", "no of weeks", "number of weeks",
+                           "duration weeks", "length weeks", "weeks running", "how many weeks"],
+        "hourly_cost": ["hourly cost", "cost per hour", "hourly rate", "rate", "cost hour", "cost per hr", "rate per hour",
+                        "staff cost per hour", "hourly staff cost", "cost hr", "hour rate"],
+        "fixed_cost": ["fixed cost", "fixed costs", "resource cost", "resources cost", "cost of resources", "resources",
+                       "other costs", "other cost", "licence", "licence cost", "materials", "materials cost",
+                       "external cost"],
+        "annual_cost": ["cost", "costs", "cost per year", "cost a year", "annual cost", "total cost", "yearly cost",
+                        "cost per annum", "cost pa", "cost of intervention", "total cost per year", "cost gbp",
+                        "estimated cost", "cost year"],
+        "measure": ["measure", "measures", "assessment", "assessment used", "measured by", "entry exit measure",
+                    "scale", "tool", "assessment tool", "measure used", "how measured", "impact measure",
+                    "entry and exit measure", "unit"],
+        "expected_gain": ["expected gain", "expected progress", "target gain", "expected impact", "expected improvement",
+                          "gain expected", "expected increase", "aim", "target progress", "expected outcome gain"],
+    },
 }
 
 # Headings that are pupil attendance (a percentage) unless the values look like Yes/No answers,
@@ -173,6 +255,18 @@ def header_index() -> dict[str, dict[str, str]]:
         for name, words in HEADER_SYNONYMS.get(entity, {}).items():
             for w in words:
                 index[norm_key(w)] = name
+        if entity == "provisions":  # a sheet describing each intervention uses the provision map's words
+            details = {f.name for f in fields}
+            for name, words in HEADER_SYNONYMS["pupil_provisions"].items():
+                if name in details and name not in ("setting", "provision_id", "name", "start_date", "end_date", "notes"):
+                    for w in words:
+                        index.setdefault(norm_key(w), name)
+            for w in ("start", "start date", "date started", "started"):
+                index.setdefault(norm_key(w), "start_date")
+            for w in ("end", "end date", "date ended", "ended", "finished"):
+                index.setdefault(norm_key(w), "end_date")
+            for w in ("notes", "comments", "comment"):
+                index.setdefault(norm_key(w), "notes")
         out[entity] = index
     return out
 
@@ -255,11 +349,13 @@ VALUE_SYNONYMS: dict[str, dict[str, list[str]]] = {
         "cease": ["cease", "cease the plan", "cease plan", "end plan"],
     },
     "area": {
-        "communication_interaction": ["communication and interaction", "c and i", "ci", "c i"],
-        "cognition_learning": ["cognition and learning", "c and l", "cl", "c l"],
-        "semh": ["semh", "social emotional and mental health"],
+        "communication_interaction": ["communication and interaction", "c and i", "ci", "c i", "communication",
+                                      "communication interaction"],
+        "cognition_learning": ["cognition and learning", "c and l", "cl", "c l", "cognition", "cognition learning"],
+        "semh": ["semh", "social emotional and mental health", "social emotional mental health", "emotional wellbeing",
+                 "social and emotional", "mental health"],
         "sensory_physical": ["sensory and or physical", "sensory and physical", "sensory physical", "physical and sensory",
-                             "s and p", "sp"],
+                             "s and p", "sp", "sensory", "physical", "sensory needs", "physical needs"],
         "pfa": ["preparing for adulthood", "pfa", "preparation for adulthood"],
     },
     "outcome_status": {
@@ -273,6 +369,54 @@ VALUE_SYNONYMS: dict[str, dict[str, list[str]]] = {
         "agreed": ["agreed", "agreed to assess", "yes", "assess", "accepted", "approved"],
         "refused": ["refused", "refused to assess", "no", "declined", "not agreed", "rejected"],
     },
+    "provision_kind": {
+        "in_class": ["in class", "in class support", "in class adjustment", "adjustment", "adjustments", "wave 1",
+                     "quality first", "quality first teaching", "qft", "universal", "classroom", "whole class",
+                     "in class support wave 1", "reasonable adjustment", "reasonable adjustments"],
+        "small_group": ["small group", "group", "groups", "wave 2", "targeted", "small group intervention",
+                        "group intervention", "small group work", "pair", "pairs", "paired"],
+        "one_to_one": ["1:1", "1 1", "1 to 1", "one to one", "one 2 one", "individual", "individual support", "wave 3",
+                       "specialist", "1:1 support", "one to one support", "1 to 1 support", "individual intervention"],
+        "external": ["external", "outside agency", "external agency", "external specialist", "specialist service",
+                     "agency", "external support", "therapy", "outreach", "commissioned"],
+        "equipment": ["equipment", "resource", "resources", "equipment or resource", "equipment resource", "aid", "aids",
+                      "assistive technology", "technology", "software", "kit"],
+    },
+    "staff_role": {
+        "teaching_assistant": ["ta", "tas", "lsa", "hlta", "teaching assistant", "teaching assistants",
+                               "learning support assistant", "learning support", "support assistant", "sna",
+                               "higher level teaching assistant", "classroom assistant", "ta hlta", "hlta ta",
+                               "inclusion assistant", "ta lsa", "lsa ta", "tas lsas"],
+        "teacher": ["teacher", "class teacher", "teachers", "ct", "subject teacher", "form teacher", "intervention teacher",
+                    "qualified teacher", "teacher ta"],
+        "senco": ["senco", "sendco", "senco dsl", "sen co", "sen coordinator", "send coordinator", "inclusion lead",
+                  "inclusion manager", "assistant senco", "deputy senco"],
+        "specialist_teacher": ["specialist teacher", "advisory teacher", "specialist", "sensory support teacher",
+                               "specialist teaching service", "sts", "learning support teacher", "outreach teacher",
+                               "qualified teacher of the deaf", "qtod", "qtvi"],
+        "salt": ["salt", "slt", "sl t", "speech and language therapist", "speech therapist", "speech and language",
+                 "speech and language therapy", "speech language therapist", "salt service", "slt service"],
+        "ep": ["ep", "ed psych", "educational psychologist", "psychologist", "eps", "educational psychology",
+               "ed psychologist", "educational psychology service"],
+        "other": ["other", "elsa", "elsa ta", "learning mentor", "mentor", "counsellor", "school counsellor",
+                  "play therapist", "ot", "occupational therapist", "physio", "physiotherapist", "pastoral",
+                  "pastoral lead", "nurture lead", "family support worker", "volunteer", "external"],
+    },
+    "provision_measure": {
+        "reading_age_months": ["reading age", "ra", "reading age months", "reading age in months", "months",
+                               "reading age ra", "ra months", "months reading age", "salford", "salford reading age",
+                               "nfer reading age", "reading"],
+        "spelling_age_months": ["spelling age", "sa", "spelling age months", "spelling age in months", "spelling",
+                                "sa months", "months spelling age"],
+        "scaling": ["scaling", "scaling score", "scale", "0 10", "0-10", "1 10", "1-10", "scale 0 10", "rating",
+                    "self rating", "rating scale", "scaled", "scaling 0 10"],
+        "standardised": ["standardised", "standardised score", "standardized", "standardized score", "ss",
+                         "standard score", "standard", "sas", "standardised age score", "sats score", "nfer"],
+        "percentage": ["%", "percentage", "percent", "per cent", "pct", "percentage correct", "score %", "% correct"],
+        "boxall": ["boxall", "boxall profile", "boxall score"],
+        "other": ["other", "observation", "teacher assessment", "ta judgement", "words read", "words per minute",
+                  "wpm", "count"],
+    },
     "bool": {
         "true": ["yes", "y", "true", "1", "x", "attended", "contributed", "held", "present", "done",
                  "\u2713", "\u2714", "tick", "yes attended", "parent attended", "t", "1 0"],
@@ -285,7 +429,8 @@ VALUE_SYNONYMS: dict[str, dict[str, list[str]]] = {
 _NAMED: dict[str, dict[str, str]] = {
     "sen_status": SEN_STATUS, "need": NEEDS, "plan_type": PLAN_TYPES, "review_kind": REVIEW_KINDS,
     "progress": PROGRESS, "decision": DECISIONS, "area": AREAS, "outcome_status": OUTCOME_STATUS,
-    "ehc_decision": EHC_DECISIONS,
+    "ehc_decision": EHC_DECISIONS, "provision_kind": PROVISION_KINDS, "staff_role": STAFF_ROLES,
+    "provision_measure": PROVISION_MEASURES,
 }
 
 # Cell values that mean "nothing recorded" in any column (compared lower-cased and trimmed).

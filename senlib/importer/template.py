@@ -30,9 +30,12 @@ from senlib.core.names import (
     OUTCOME_STATUS,
     PLAN_TYPES,
     PROGRESS,
+    PROVISION_KINDS,
+    PROVISION_MEASURES,
     REVIEW_KINDS,
     SEN_STATUS,
     SETTING_PHASES,
+    STAFF_ROLES,
 )
 from senlib.importer.headers import NOT_IMPORTED
 from senlib.importer.normalise import ident
@@ -48,6 +51,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 VOCABS: dict[str, dict[str, str]] = {
     "sen_status": SEN_STATUS, "need": NEEDS, "plan_type": PLAN_TYPES, "review_kind": REVIEW_KINDS, "progress": PROGRESS,
     "decision": DECISIONS, "area": AREAS, "outcome_status": OUTCOME_STATUS, "ehc_decision": EHC_DECISIONS,
+    "provision_kind": PROVISION_KINDS, "staff_role": STAFF_ROLES, "provision_measure": PROVISION_MEASURES,
 }
 HEAD_FONT, HEAD_FILL = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
 NOTE_FONT, NOTE_FILL = Font(italic=True, color="444444", size=9), PatternFill("solid", fgColor="EEF3F8")
@@ -67,6 +71,14 @@ EXAMPLES: dict[str, dict[str, object]] = {
     "scores": {"pupil_id": "EXAMPLE-1", "outcome_id": "O1", "score_date": date(2025, 11, 20), "score": 4},
     "ehc_requests": {"pupil_id": "EXAMPLE-1", "requested": date(2025, 1, 15), "decision_date": date(2025, 2, 26),
                      "decision": "agreed", "final_plan_date": date(2025, 6, 2), "local_authority": "Northmoor Council"},
+    "provisions": {"provision_id": "EXAMPLE-P1", "name": "Talk Boost", "areas": "communication_interaction",
+                   "kind": "small_group", "delivered_by": "teaching_assistant", "group_size": 4, "sessions_per_week": 3,
+                   "minutes_per_session": 30, "weeks_per_year": 10, "fixed_cost": 120, "start_date": date(2025, 9, 15),
+                   "measure": "standardised", "expected_gain": 8, "notes": "Language group in the library"},
+    "pupil_provisions": {"pupil_id": "EXAMPLE-1", "provision_id": "EXAMPLE-P1", "start_date": date(2025, 9, 15),
+                         "end_date": date(2025, 12, 12), "entry_score": 82, "entry_date": date(2025, 9, 12),
+                         "exit_score": 91, "exit_date": date(2025, 12, 12), "sessions_attended": 27,
+                         "sessions_planned": 30},
 }
 
 
@@ -176,6 +188,9 @@ def _readme(wb: Workbook, more: Sequence[str] = ()) -> None:
         "The Settings sheet (optional) gives each setting's phase and local authority; the review rules use them.",
         "Import with the Upload page, or: python -m senlib import this-file.xlsx --setting \"Your school\"",
         *more,
+        "Provisions lists each intervention (who delivers it, how often, how long, its cost); Pupil provisions each "
+        "pupil's place on one, with entry and exit scores and attendance. A provision map of your own (a row per pupil "
+        "per intervention, or pupils down and interventions across) imports as it is.",
     ]:
         ws.append([line])
 

@@ -24,6 +24,15 @@ from senlib.store.fields import ENTITIES, KEYS, Field
 COLUMNS = ["severity", "_file", "_sheet", "_row", "field", "value", "message", "fix"]
 EARLIEST, LATEST_YEARS, OLDEST_PUPIL = date(1995, 1, 1), 5, 30
 DATE_FIX = "Write dates day first, for example 04/03/2025 for 4 March 2025, or use an Excel date."
+NUMBER_FIX = {
+    "number": "Write a number, e.g. 4 or 4.5.",
+    "sessions": "Write how many sessions a week as a number, e.g. 2 (or '2 x weekly', 'daily'); for a fortnightly "
+                "session write 0.5.",
+    "minutes": "Write the minutes of one session as a number, e.g. 30 (or '30 mins', '1 hour'); how often it runs goes "
+               "in the sessions-a-week column.",
+    "money": "Write an amount in pounds, e.g. 1200 or £1,200.50.",
+    "group": "Write how many pupils are in the group, e.g. 4 (or a ratio such as 1:4; 1 for 1:1).",
+}
 
 
 def _label(name: str) -> str:
@@ -80,8 +89,12 @@ def _parse_checks(table: str, fields: list[Field], today: date, arrow: pa.Table 
             out.append(_select(table, ERROR, f.name, r, q("This is not a year group"),
                                "Use N1, N2, R (Reception) or a year from 1 to 14, e.g. 'Year 6', 'Y6' or '6'.",
                                f"{r} IS NOT NULL AND {v} IS NULL"))
-        elif f.kind == "number":
-            out.append(_select(table, ERROR, f.name, r, q(f"This is not a number ({label})"), "Write a number, e.g. 4 or 4.5.",
+        elif f.numeric:
+            out.append(_select(table, ERROR, f.name, r, q(f"This is not a number ({label})"), NUMBER_FIX[f.kind],
+                               f"{r} IS NOT NULL AND {v} IS NULL"))
+        elif f.several:
+            out.append(_select(table, ERROR, f.name, r, q(f"Unknown {label}"),
+                               f"Use one or more of: {accepted_values(f.vocab or '')}, with ; between them.",
                                f"{r} IS NOT NULL AND {v} IS NULL"))
         elif f.kind == "bool" or f.vocab:
             vocab = f.vocab or "bool"
@@ -98,7 +111,8 @@ def _duplicates(cur: duckdb.DuckDBPyConnection, table: str, entity: str) -> list
     keyed = " AND ".join(f"{ident(k)} IS NOT NULL" for k in key if k in ("setting", "pupil_id"))
     part = ", ".join(ident(k) for k in key)
     what = "Pupil" if entity == "pupils" else "The same " + {"plans": "plan", "reviews": "review", "outcomes": "outcome",
-                                                             "scores": "score", "ehc_requests": "EHC request"}[entity] + " of pupil"
+                                                             "scores": "score", "ehc_requests": "EHC request",
+                                                             "pupil_provisions": "intervention"}[entity] + " of pupil"
     # Group first (cheap), then look only at the keys that occur more than once.
     body = f"""(SELECT t.*, d._versions, d._copies, d._where,
                    row_number() OVER (PARTITION BY {', '.join('t.' + ident(k) for k in key)} ORDER BY t._file, t._sheet, t._row) AS _nth
@@ -218,9 +232,19 @@ def check(cur: duckdb.DuckDBPyConnection, stage: Stage, plans: list[tuple[int, S
         frames.append(_run(cur, sql))
     if stage.wide:
         frames.append(_run(cur, _wide_checks(stage, today)))
+    if stage.grid:
+        frames.append(_run(cur, [_select(stage.grid, ERROR, None, "r_provision_cell",
+                                         "'This is not a tick or a number of sessions (' || provision_name || ')'",
+                                         "Leave the cell blank when the pupil is not on the intervention; otherwise write a "
+                                         "tick (\u2713, x, Y or Yes) or the number of sessions or hours a week.",
+                                         "r_provision_cell IS NOT NULL AND on_it IS NULL",
+                                         "'provision_cell#' || CAST(_c_provision_cell AS VARCHAR)")]))
     pupil_errors = _error_keys(frames, "pupils", stage)
     for entity, table in stage.tables.items():
-        if entity == "pupils":
+        if entity == "pupils" or entity.startswith("_"):
+            continue
+        if entity in ("provisions", "pupil_provisions"):
+            frames.append(_run(cur, _provision_checks(cur, stage, entity, today, pupil_errors)))
             continue
         fields = ENTITIES[entity]
         sql = _parse_checks(table, fields, today, stage.arrow.get(entity))
@@ -250,6 +274,134 @@ def check(cur: duckdb.DuckDBPyConnection, stage: Stage, plans: list[tuple[int, S
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
     return pd.concat(frames, ignore_index=True)
+
+
+PROVISION_LIMITS = {"sessions_per_week": (35, "sessions a week"), "minutes_per_session": (480, "minutes a session"),
+                    "group_size": (60, "pupils in a group"), "weeks_per_year": (52, "weeks a year")}
+
+
+def _provision_checks(cur: duckdb.DuckDBPyConnection, stage: Stage, entity: str, today: date,
+                      pupil_errors: pd.DataFrame) -> list[str]:
+    """Checks of a Provisions sheet (each intervention) and of a sheet of pupils' places on interventions: the pupil
+    is on the register (matched by id, else name and date of birth), the intervention is described in the upload or
+    already stored, numbers are possible, and the rows of one intervention agree on its details."""
+    from senlib.store.fields import PROVISION_DETAILS
+
+    table = stage.tables[entity]
+    fields = ENTITIES[entity]
+    sql = _parse_checks(table, fields, today, stage.arrow.get(entity))
+    sql.append(_select(table, ERROR, "setting", "r_setting", q("It is not known which setting (school) this row belongs to"),
+                       "Choose the setting when importing, or add a Setting column.", "setting IS NULL"))
+    present = {f.name for f in fields}
+    for name, (top, words) in PROVISION_LIMITS.items():
+        if name in present:
+            sql.append(_select(table, ERROR, name, ident("r_" + name), q(f"More {words} than is possible ({top} at most)"),
+                               f"Check the number: it is the {words}.", f"{ident(name)} > {top} OR {ident(name)} < 0"))
+    for name in ("hourly_cost", "fixed_cost", "annual_cost"):
+        if name in present:
+            sql.append(_select(table, ERROR, name, ident("r_" + name), q("A cost cannot be negative"),
+                               "Write the cost in pounds, e.g. 1200.", f"{ident(name)} < 0"))
+    if entity == "provisions":
+        sql.append(_select(table, ERROR, "provision_id", "coalesce(r_provision_id, r_name)",
+                           q("This row has no provision id and no intervention name"),
+                           "Write the intervention's name (and, if you like, a short id such as P1), or delete the row.",
+                           "provision_id IS NULL"))
+        sql += _provision_duplicates(cur, table)
+        return sql
+    who = "coalesce(r_pupil_id, r_name, concat_ws(' ', r_first_name, r_last_name))"
+    where_who = ("CASE WHEN _has_id THEN 'pupil_id' WHEN r_name IS NOT NULL OR r_last_name IS NULL THEN 'name' "
+                 "ELSE 'last_name' END")
+    sql.append(_select(table, ERROR, "pupil_id", who, q("This row has no pupil id"),
+                       "Add the pupil's UPN or your own pupil id, or delete the row if it is not a pupil.",
+                       "pupil_id IS NULL AND _has_id", where_who))
+    sql.append(_select(table, ERROR, "pupil_id", who,
+                       q("This row has no pupil id and no name with a date of birth to identify the pupil"),
+                       "Fill in the pupil's name and date of birth as they are on the register, or add a Pupil ID (UPN) "
+                       "column.", "pupil_id IS NULL AND NOT _has_id", where_who))
+    known = _known_pupils_sql(stage, pupil_errors)
+    sql.append(_select(f"{table} x", ERROR, "pupil_id", who,
+                       f"'There is no pupil ' || {who} || CASE WHEN NOT _has_id THEN ' born ' || "
+                       "coalesce(strftime(date_of_birth, '%d/%m/%Y'), '?') ELSE '' END || ' on the register of ' || setting "
+                       "|| ' (in this upload or already imported)'",
+                       "Check the name, date of birth or pupil id is written as on the register; a pupil new to the "
+                       "register is added with the register (a Pupils sheet, or the register imported first).",
+                       f"pupil_id IS NOT NULL AND setting IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ({known}) k "
+                       f"WHERE k.setting = x.setting AND k.pupil_id = x.pupil_id)", where_who))
+    sql.append(_select(table, ERROR, "provision_id", "NULL", q("This row names no intervention"),
+                       "Fill in the intervention (its name, or its id on the Provisions sheet), or delete the row.",
+                       "provision_id IS NULL AND NOT _grid AND pupil_id IS NOT NULL"))
+    described = ["SELECT setting, provision_id FROM provisions"]
+    if "provisions" in stage.tables:
+        described.append(f"SELECT setting, provision_id FROM {stage.tables['provisions']}")
+    stored = " UNION ALL ".join(described)
+    described.append(f"SELECT setting, provision_id FROM {table} WHERE provision_name IS NOT NULL")
+    unknown = (f"provision_id IS NOT NULL AND setting IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+               f"({' UNION ALL '.join(described)}) d WHERE d.setting = x.setting AND d.provision_id = x.provision_id)")
+    sql.append(_select(f"{table} x", ERROR, "provision_id", "r_provision_id",
+                       "'There is no provision ' || provision_id || ' for ' || setting || ' in this upload or already imported'",
+                       "Describe the intervention on a Provisions sheet (its id, name, who delivers it, how often and how "
+                       "long), or correct the provision id.", unknown))
+    if stage.grid:
+        sql.append(_select(f"(SELECT * FROM {stage.grid} x WHERE on_it AND setting IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+                           f"({stored}) d WHERE d.setting = x.setting AND d.provision_id = x.provision_id) "
+                           "QUALIFY row_number() OVER (PARTITION BY setting, provision_id ORDER BY _file, _sheet, _row) = 1)",
+                           WARNING, None, "provision_name",
+                           "'The intervention \"' || provision_name || '\" is not described on a sheet of its own: it is "
+                           "imported with its name only'",
+                           "Add a sheet listing each intervention with who delivers it, how often, how long and its cost "
+                           "(as the template's Provisions sheet), so that its hours and cost can be worked out.",
+                           "TRUE", "'provision_cell#' || CAST(_c_provision_cell AS VARCHAR)"))
+    sql.append(_select(f"{table} x", ERROR, "start_date", "r_start_date", q("The start date is before the pupil's date of birth"),
+                       "Check the date; dates are read day first (04/03/2015 is 4 March 2015).",
+                       f"start_date < (SELECT min(k.date_of_birth) FROM ({known}) k WHERE k.setting = x.setting "
+                       "AND k.pupil_id = x.pupil_id)"))
+    sql.append(_select(table, WARNING, "end_date", "r_end_date", q("The end date is before the start date"),
+                       "Check both dates; dates are read day first.", "end_date < start_date"))
+    sql.append(_select(table, WARNING, "sessions_attended", "r_sessions_attended",
+                       q("More sessions attended than planned"), "Check both numbers.",
+                       "sessions_attended > sessions_planned"))
+    sql += _duplicates(cur, table, entity)
+    # the rows of one intervention should agree on its details (they make one Provisions row)
+    for name in PROVISION_DETAILS:
+        v = ident(name)
+        body = f"""(SELECT x.*, d._used, d._others FROM {table} x JOIN (
+                SELECT setting, provision_id, arg_max({v}, _n) AS _used,
+                       string_agg(DISTINCT CAST({v} AS VARCHAR), ', ') AS _others
+                FROM (SELECT setting, provision_id, {v}, count(*) OVER (PARTITION BY setting, provision_id, {v}) * 1000000
+                             - row_number() OVER (PARTITION BY setting, provision_id, {v} ORDER BY _file, _sheet, _row) AS _n
+                      FROM {table} WHERE provision_name IS NOT NULL AND {v} IS NOT NULL)
+                GROUP BY ALL HAVING count(DISTINCT {v}) > 1) d USING (setting, provision_id))"""
+        label = _label(name)
+        sql.append(_select(body, WARNING, name, ident("r_" + name),
+                           f"'The rows of ' || coalesce(provision_name, provision_id) || ' give different {label} (' || _others "
+                           f"|| '): ' || CAST(_used AS VARCHAR) || ', the value most rows give, is used'",
+                           "Give every row of an intervention the same details; if a pupil has it more often or for "
+                           "longer, make that a separate intervention with a name of its own (e.g. 'Reading 3x').",
+                           f"provision_name IS NOT NULL AND {v} IS DISTINCT FROM _used AND {v} IS NOT NULL"))
+    return sql
+
+
+def _provision_duplicates(cur: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    if cur.execute(f"SELECT count(*) = count(DISTINCT (setting, provision_id)) FROM {table}").fetchall()[0][0]:
+        return []
+    data = [f.name for f in ENTITIES["provisions"] if f.name not in KEYS["provisions"]]
+    body = f"""(SELECT t.*, d._versions, d._copies, d._where,
+                   row_number() OVER (PARTITION BY t.setting, t.provision_id ORDER BY t._file, t._sheet, t._row) AS _nth
+            FROM {table} t JOIN (
+                SELECT setting, provision_id, count(DISTINCT hash({', '.join(ident(d) for d in data)})) AS _versions,
+                       count(*) AS _copies, string_agg(_sheet || ' row ' || _row, ', ' ORDER BY _file, _sheet, _row) AS _where
+                FROM {table} WHERE setting IS NOT NULL AND provision_id IS NOT NULL GROUP BY ALL HAVING count(*) > 1) d
+              USING (setting, provision_id))"""
+    return [
+        _select(body, ERROR, "provision_id", "provision_id",
+                "'Provision ' || provision_id || ' appears ' || _copies || ' times in this upload with different details ('"
+                " || _where || ')'", "Keep one row per intervention (or give different interventions different ids or "
+                "names), then upload again.", "_versions > 1"),
+        _select(body, WARNING, "provision_id", "provision_id",
+                "'Provision ' || provision_id || ' appears ' || _copies || ' times with the same details (' || _where || "
+                "'); imported once'", "Nothing to do; delete the repeated row to keep the sheet tidy.",
+                "_versions = 1 AND _nth > 1"),
+    ]
 
 
 _WIDE_LABEL = {"history_review_date": "review date", "history_progress": "progress at the review",
@@ -347,6 +499,18 @@ def _sheet_problems(stage: Stage, plans: list[tuple[int, SheetPlan]]) -> pd.Data
                 rows.append((WARNING, file_idx, plan.sheet, None, "pupil_id",
                              None, "There is no pupil id column: pupils are identified by name and date of birth",
                              "Add a 'UPN' or 'Pupil ID' column if you can, so a pupil whose name changes is not counted twice."))
+        elif plan.entity in ("provisions", "pupil_provisions"):
+            for f, alternatives, message, fix in (
+                    ("provision_id", {"name", "provision_name"}, "There is no column naming the intervention",
+                     "Add a column headed 'Intervention' (its name) or 'Provision ID', or map one of the columns to it in "
+                     "the preview."),
+                    ("pupil_id", {"name", "last_name"}, "There is no pupil id column, and no pupil name with a date of "
+                     "birth", "Add a 'Pupil ID' (UPN) column, or the pupil's name and date of birth as on the register.")):
+                if f == "pupil_id" and plan.entity == "provisions":
+                    continue
+                names_them = bool(alternatives & mapped) and (f != "pupil_id" or "date_of_birth" in mapped)
+                if f not in mapped and not names_them and not (f == "provision_id" and plan.grid()):
+                    missing.append((f, message, fix))
         else:
             for f in ENTITIES[plan.entity]:
                 if f.required and f.name not in mapped:

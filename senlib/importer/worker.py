@@ -36,7 +36,7 @@ def read(folder: Path, request: dict) -> dict:
     """Read and plan every file of the request; the result to hand back (tables are written beside it)."""
     import pyarrow as pa
 
-    from senlib.importer.headers import TEMPLATE_README, plan_sheet
+    from senlib.importer.headers import TEMPLATE_README, plan_workbook
     from senlib.importer.problems import ImportRefused
     from senlib.importer.reading import read_workbook
 
@@ -51,7 +51,9 @@ def read(folder: Path, request: dict) -> dict:
                 with pa.OSFile(str(folder / path), "wb") as sink, pa.ipc.new_file(sink, sheet.table.schema) as writer:
                     writer.write(sheet.table)
                 sheets.append({"name": sheet.name, "path": path})
-                plans.append([i, asdict(plan_sheet(sheet, wb.file_name, request["remembered"], template=template))])
+            # the sheets of a workbook together: a provision map grid is told by the sheet describing its interventions
+            for plan in plan_workbook(wb.sheets, wb.file_name, request["remembered"], template=template):
+                plans.append([i, asdict(plan)])
             workbooks.append({"fmt": wb.fmt, "sheets": sheets})
         return {"status": "read", "workbooks": workbooks, "plans": plans}
     except ImportRefused as exc:

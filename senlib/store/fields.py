@@ -10,8 +10,10 @@ from senlib.core.names import COLUMN_LABELS, ENTITY_SHEETS
 
 @dataclass(frozen=True)
 class Field:
-    """A canonical column. `kind` drives normalisation: text, id, name, date, year, bool,
-    number, or code:<vocabulary> (see synonyms.VALUE_SYNONYMS)."""
+    """A canonical column. `kind` drives normalisation: text, id, name, date, year, bool, number, the numbers
+    a provision map writes in words (sessions: '2x weekly', 'daily'; minutes: '30 mins', '1 hour'; money: '£1,200';
+    group: '1:4'), code:<vocabulary> (see synonyms.VALUE_SYNONYMS), or codes:<vocabulary> (one or more codes in
+    one cell, stored joined by names.AREAS_SEPARATOR)."""
 
     name: str
     kind: str = "text"
@@ -19,14 +21,30 @@ class Field:
     note: str = ""
     template: bool = True  # False: understood in trackers but not a template column
     multi: bool = False    # True: a column that repeats (one per review, per target, per score; see wide.py)
+    title: str = ""        # the heading, where it is not COLUMN_LABELS' (a name two entities use differently)
 
     @property
     def vocab(self) -> str | None:
-        return self.kind.split(":", 1)[1] if self.kind.startswith("code:") else None
+        return self.kind.split(":", 1)[1] if self.kind.startswith(("code:", "codes:")) else None
+
+    @property
+    def several(self) -> bool:
+        """One or more codes in one cell (kind codes:<vocabulary>)."""
+        return self.kind.startswith("codes:")
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in NUMBER_KINDS
 
     @property
     def label(self) -> str:
+        if self.title:
+            return self.title
         return COLUMN_LABELS.get(self.name, TRACKER_LABELS.get(self.name, self.name.replace("_", " ").capitalize()))
+
+
+# Kinds whose value is a number (DOUBLE), each read from the words trackers use for it (normalise.norm_sql).
+NUMBER_KINDS = {"number", "sessions", "minutes", "money", "group"}
 
 
 # Labels of columns only a one-row-per-pupil tracker has (they become plans and reviews).
@@ -45,6 +63,9 @@ TRACKER_LABELS: dict[str, str] = {
     "target_baseline": "Baseline of the target on its left",
     "target_value": "Target score of the target on its left",
     "target_score": "A scaling score of the target on its left (dated)",
+    "provision_name": "Intervention",
+    "annual_cost": "Cost a year",
+    "provision_cell": "An intervention (one column per intervention: a tick or a number for each pupil on it)",
 }
 
 _SETTING = Field("setting", note="The school or setting. Leave blank to use the one chosen when importing.")
@@ -143,25 +164,28 @@ ENTITIES: dict[str, list[Field]] = {
     "provisions": [
         _SETTING,
         Field("provision_id", "text", True, "Required. Short id unique in the setting, e.g. P1; the same id on "
-              "Pupil provisions."),
-        Field("name", note="The intervention, e.g. Precision teaching, ELSA, Lego therapy."),
+              "Pupil provisions. Blank: made from the intervention's name."),
+        Field("name", note="The intervention, e.g. Precision teaching, ELSA, Lego therapy.", title="Intervention"),
         Field("areas", "codes:area", note="One or more of communication_interaction, cognition_learning, semh, "
               "sensory_physical; several with ; between them."),
-        Field("kind", "code:provision_kind", note="in_class, small_group, one_to_one, external or equipment."),
+        Field("kind", "code:provision_kind", note="in_class, small_group, one_to_one, external or equipment.",
+              title="Kind of provision"),
         Field("delivered_by", "code:staff_role", note="teaching_assistant, teacher, senco, specialist_teacher, salt, "
               "ep or other: the role whose hourly cost prices the staff time."),
-        Field("group_size", "number", note="Pupils in a group (1 for 1:1)."),
-        Field("sessions_per_week", "number", note="Sessions a week."),
-        Field("minutes_per_session", "number", note="Minutes a session."),
+        Field("group_size", "group", note="Pupils in a group (1 for 1:1)."),
+        Field("sessions_per_week", "sessions", note="Sessions a week."),
+        Field("minutes_per_session", "minutes", note="Minutes a session."),
         Field("weeks_per_year", "number", note="Weeks it runs a school year (blank: 38)."),
-        Field("hourly_cost", "number", note="Cost of an hour of staff time in £; blank: the setting's cost of the role."),
-        Field("fixed_cost", "number", note="Other costs a year in £: resources, licences, a specialist's fee."),
+        Field("hourly_cost", "money", note="Cost of an hour of staff time in £; blank: the setting's cost of the role."),
+        Field("fixed_cost", "money", note="Other costs a year in £: resources, licences, a specialist's fee."),
         Field("start_date", "date", note=_DATE),
         Field("end_date", "date", note="Blank while it runs. " + _DATE),
         Field("measure", "code:provision_measure", note="What entry and exit scores are on: reading_age_months, "
               "spelling_age_months, scaling, standardised, percentage, boxall or other."),
         Field("expected_gain", "number", note="Exit score minus entry score expected, on the measure."),
         Field("notes", note="Free text."),
+        # A tracker's 'Cost': the intervention's whole cost a year, staff time included (see PROVISION_COST).
+        Field("annual_cost", "money", template=False),
     ],
     "pupil_provisions": [
         _SETTING,
@@ -176,8 +200,35 @@ ENTITIES: dict[str, list[Field]] = {
         Field("sessions_attended", "number", note="Sessions the pupil attended."),
         Field("sessions_planned", "number", note="Sessions planned for the pupil so far."),
         Field("notes", note="Free text."),
+        # A school's own provision map, one row per pupil per intervention: the pupil by name and date of birth,
+        # the intervention by name, with its details repeated on each row (they become the Provisions rows).
+        Field("name", "name", template=False),
+        Field("first_name", template=False),
+        Field("last_name", template=False),
+        Field("date_of_birth", "date", template=False),
+        Field("year_group", "year", template=False),
+        Field("class", template=False),
+        Field("provision_name", template=False),
+        *[Field(f, k, template=False, title="Kind of provision" if f == "kind" else "") for f, k in (
+            ("areas", "codes:area"), ("kind", "code:provision_kind"), ("delivered_by", "code:staff_role"),
+            ("group_size", "group"), ("sessions_per_week", "sessions"), ("minutes_per_session", "minutes"),
+            ("weeks_per_year", "number"), ("hourly_cost", "money"), ("fixed_cost", "money"), ("annual_cost", "money"),
+            ("measure", "code:provision_measure"), ("expected_gain", "number"))],
     ],
 }
+
+# The columns of a one-row-per-pupil-per-intervention sheet that describe the intervention (they become its
+# Provisions row; every row of the same intervention should give the same values).
+PROVISION_DETAILS = ["areas", "kind", "delivered_by", "group_size", "sessions_per_week", "minutes_per_session",
+                     "weeks_per_year", "hourly_cost", "fixed_cost", "annual_cost", "measure", "expected_gain"]
+# What the pupil columns of a provision sheet do: find the pupil on the register (they change nothing on it).
+PROVISION_PUPIL_COLUMNS = ["name", "first_name", "last_name", "date_of_birth", "year_group", "class"]
+# A tracker's 'Cost' column (annual_cost) is the intervention's whole cost a year as the school worked it out: it is
+# stored as the fixed cost, with an hourly cost of 0 unless the sheet gives one, so that staff time is not priced twice.
+PROVISION_COST = "annual_cost"
+# One column per intervention of a provision map grid (pupils down, interventions across): its heading names the
+# intervention, each cell a tick or a number (sessions or hours) for a pupil on it.
+GRID_FIELD = Field("provision_cell", "text", template=False, multi=True)
 
 # Columns that repeat across a one-row-per-pupil sheet (DESIGN §4: review history and targets with their scores in
 # columns). Each may map many columns; wide.py groups them (a progress column belongs to the review date on its left,
@@ -235,10 +286,25 @@ PUPIL_SHEET_FEEDS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+PROVISION_SHEET_FEEDS: dict[str, list[tuple[str, str]]] = {
+    **{f: [] for f in PROVISION_PUPIL_COLUMNS},
+    "provision_name": [("provisions", "provision_id"), ("provisions", "name"), ("pupil_provisions", "provision_id")],
+    **{f: [("provisions", f)] for f in PROVISION_DETAILS if f != PROVISION_COST},
+    PROVISION_COST: [("provisions", "fixed_cost"), ("provisions", "hourly_cost")],
+    GRID_FIELD.name: [("provisions", "provision_id"), ("provisions", "name"), ("pupil_provisions", "provision_id")],
+}
+
+
 def feeds(entity: str, name: str) -> list[tuple[str, str]]:
     """The store columns (table, column) a sheet's column mapped to field `name` of `entity` writes."""
     if entity == "pupils" and name in PUPIL_SHEET_FEEDS:
         return PUPIL_SHEET_FEEDS[name]
+    if entity == "pupil_provisions" and name in PROVISION_SHEET_FEEDS:
+        return PROVISION_SHEET_FEEDS[name]
+    if entity == "provisions" and name == "name":
+        return [("provisions", "name"), ("provisions", "provision_id")]
+    if entity == "provisions" and name == PROVISION_COST:
+        return PROVISION_SHEET_FEEDS[PROVISION_COST]
     return [(entity, name)] if name not in ("setting", "pupil_id") else []
 
 
@@ -247,7 +313,7 @@ def store_fields() -> set[str]:
     return {f"{e}.{f.name}" for e, fs in ENTITIES.items() for f in fs if f.template}
 
 
-SQL_TYPES: dict[str, str] = {"date": "DATE", "bool": "BOOLEAN", "number": "DOUBLE"}
+SQL_TYPES: dict[str, str] = {"date": "DATE", "bool": "BOOLEAN", **{k: "DOUBLE" for k in NUMBER_KINDS}}
 
 
 def field(entity: str, name: str) -> Field:
@@ -257,6 +323,8 @@ def field(entity: str, name: str) -> Field:
             return f
     if entity == "pupils" and name in WIDE:
         return WIDE[name]
+    if entity == "pupil_provisions" and name == GRID_FIELD.name:
+        return GRID_FIELD
     raise KeyError(f"{entity}.{name}")
 
 
