@@ -29,18 +29,35 @@ sys.path.insert(0, str(ROOT))
 AS_OF = date(2026, 11, 23)
 SIZES = (1_000, 10_000, 100_000)
 TARGET_SECONDS = 1.0
+# Pages with their own targets (issue 16, item 6): (first load, warm rerun) in seconds at 100,000 pupils.
+TARGETS = {"provision": (1.0, 0.3), "impact": (1.0, 0.3)}
 DATA = ROOT / "benchmarks" / "results"
 
 
 def demo_db(pupils: int, folder: Path = DATA) -> Path:
     """The demo database for a size, generated with the command line the first time it is needed."""
     path = folder / f"demo-{pupils}.duckdb"
+    if path.exists() and _stale(path):
+        print(f"{path.name} predates the demo's provision: generating it again", flush=True)
+        path.unlink()
     if not path.exists():
         folder.mkdir(parents=True, exist_ok=True)
         print(f"generating {path.name} ...", flush=True)
         subprocess.run([sys.executable, "-m", "senlib", "demo", "--pupils", str(pupils), "--db", str(path),
                         "--as-of", AS_OF.isoformat()], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     return path
+
+
+def _stale(path: Path) -> bool:
+    """A demo written before the demo had provision (issue 16): no provisions table, or nothing in it."""
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'provisions'").fetchone()[0] == 0 \
+            or con.execute("SELECT count(*) FROM provisions").fetchone()[0] == 0
+    finally:
+        con.close()
 
 
 def busiest_pupil(db: Path) -> str:
@@ -115,11 +132,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {size:>7,} {Path(page).stem:<12} first {first:7.2f} s   second {second:6.2f} s  {problem}", flush=True)
         ui.state.connection.clear()
 
-    print(f"\nPage script run times (AppTest, as of {AS_OF:%d/%m/%Y}); target: second run <= {TARGET_SECONDS:.0f} s")
+    print(f"\nPage script run times (AppTest, as of {AS_OF:%d/%m/%Y}); target: second run <= {TARGET_SECONDS:.0f} s"
+          + "".join(f"; {name}: first <= {a:g} s, second <= {b:g} s" for name, (a, b) in TARGETS.items()))
     print(f"| {'pupils':>7} | {'page':<12} | {'first run (s)':>13} | {'second run (s)':>14} | target |")
     print(f"|{'-' * 9}|{'-' * 14}|{'-' * 15}|{'-' * 16}|--------|")
     for size, page, first, second, problem in rows:
-        ok = second <= TARGET_SECONDS and not problem
+        first_max, second_max = TARGETS.get(page, (float("inf"), TARGET_SECONDS))
+        ok = first <= first_max and second <= second_max and not problem
         mark = "ok" if ok else ("ERROR" if problem else "slow")
         print(f"| {size:>7,} | {page:<12} | {first:>13.2f} | {second:>14.2f} | {mark:<6} |")
     return 1 if any(problem for *_, problem in rows) else 0  # slow is reported, not failed: timings here are noisy

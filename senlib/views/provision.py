@@ -108,8 +108,7 @@ FROM stg_pupils p
 LEFT JOIN prov_places pl ON pl.pk = p.pk AND (pl.current OR pl.days_this_year > 0)
 WHERE pl.pk IS NOT NULL
    OR (p.sen_status IN ('K', 'E') AND NOT coalesce(p.leaving_date <= $as_of, FALSE)
-       AND coalesce(p.date_identified <= $as_of, TRUE))
-ORDER BY p.setting, p.last_name, p.first_name, p.pupil_id, pl.start_date NULLS FIRST, pl.provision_id"""
+       AND coalesce(p.date_identified <= $as_of, TRUE))"""
     return with_ctes(ctes, final)
 
 
@@ -236,7 +235,7 @@ def options(data: Provision) -> dict[str, list[str]]:
     i, p = data.interventions, data.pupils
     used = {a for codes in i["area_codes"] for a in codes}
     areas = [a for a in [*AREAS, NO_AREA] if a in used or a in BROAD_AREAS]
-    present = set(p["year_group"].dropna())
+    present = set(p["year_group"].dropna().unique())
     years = [y for y in YEAR_GROUPS if y in present] + sorted(present - set(YEAR_GROUPS))
     roles = [r for r in [*STAFF_ROLES, NO_ROLE] if r in set(i["role"])]
     return {"areas": areas, "years": years, "roles": roles}
@@ -261,11 +260,10 @@ def interventions(data: Provision, filters: Filters = Filters()) -> pd.DataFrame
 def _places_now(data: Provision, shown: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     """Current places on the interventions shown, of pupils on roll in the chosen year groups."""
     p = data.pupils
-    keys = set(zip(shown["setting"], shown["provision_id"], strict=True))
-    now = p[p["current"].astype(bool) & p["provision_id"].notna() & ~p["has_left"].astype(bool)]
-    now = now[[k in keys for k in zip(now["setting"], now["provision_id"], strict=True)]]
+    now = p[(p["current"].astype(bool) & p["provision_id"].notna() & ~p["has_left"].astype(bool)).to_numpy()]
+    now = now.merge(shown[["setting", "provision_id"]].drop_duplicates(), on=["setting", "provision_id"])
     if filters.years:
-        now = now[now["year_group"].isin(filters.years)]
+        now = now[now["year_group"].isin(filters.years).to_numpy()]
     return now
 
 
@@ -313,19 +311,20 @@ def grid(data: Provision, filters: Filters = Filters()) -> dict[str, pd.DataFram
     used_areas = set(cells["area"])
     rows = [a for a in opts["areas"] if (a in BROAD_AREAS and (not filters.areas or a in filters.areas))
             or a in used_areas]
+    lines: dict[tuple[str, str, str], list[str]] = {}  # (setting, area, year group) -> the cell's lines, in order
+    for setting, area, year, name, kind, pupils, hours_week in zip(
+            *(cells[c].tolist() for c in ("setting", "area", "year_group", "name", "kind", "pupils", "hours_week")),
+            strict=True):
+        lines.setdefault((setting, area, year), []).append(cell_text(name, int(pupils), hours_week, kind))
+    on_roll = data.pupils[["setting", "year_group"]].dropna().drop_duplicates()
     out: dict[str, pd.DataFrame] = {}
-    settings = sorted(set(data.interventions["setting"]))
-    for setting in settings:
-        mine = cells[cells["setting"] == setting]
-        pupils = data.pupils[data.pupils["setting"] == setting]
-        present = set(filters.years) if filters.years else set(pupils["year_group"].dropna()) | set(mine["year_group"])
+    for setting in sorted(set(data.interventions["setting"])):
+        present = set(filters.years) if filters.years else (
+            set(on_roll.loc[on_roll["setting"] == setting, "year_group"]) | {y for s_, _, y in lines if s_ == setting})
         years = [y for y in YEAR_GROUPS if y in present] + sorted(present - set(YEAR_GROUPS))
-        table = pd.DataFrame("", index=[area_label(a) for a in rows], columns=[year_group_label(y) for y in years])
-        for (area, year), part in mine.groupby(["area", "year_group"], sort=False):
-            if area in rows and year in years:
-                table.loc[area_label(area), year_group_label(year)] = "\n".join(
-                    cell_text(r.name, int(r.pupils), r.hours_week, r.kind) for r in part.itertuples())
-        table.index.name = "Area of need"
+        table = pd.DataFrame([["\n".join(lines.get((setting, a, y), [])) for y in years] for a in rows],
+                             index=pd.Index([area_label(a) for a in rows], name="Area of need"),
+                             columns=[year_group_label(y) for y in years], dtype=object)
         out[setting] = table
     return out
 
@@ -371,11 +370,11 @@ def totals(data: Provision, filters: Filters = Filters()) -> dict:
     costed = year["cost_year"].notna()
     now = _places_now(data, shown, filters)
     p = data.pupils
-    register = p[p["on_register"].astype(bool)]
+    register = p[p["on_register"].astype(bool).to_numpy()]
     if filters.years:
-        register = register[register["year_group"].isin(filters.years)]
-    reg_keys = set(zip(register["setting"], register["pupil_id"], strict=True))
-    now_keys = set(zip(now["setting"], now["pupil_id"], strict=True))
+        register = register[register["year_group"].isin(filters.years).to_numpy()]
+    register = register[["setting", "pupil_id"]].drop_duplicates()
+    now_keys = now[["setting", "pupil_id"]].drop_duplicates()
     roles = hours_by_role(shown)
     return {
         "interventions": int(len(shown)),
@@ -386,8 +385,8 @@ def totals(data: Provision, filters: Filters = Filters()) -> dict:
         "hours_week": float(roles["hours_week"].sum(min_count=1)) if roles["hours_week"].notna().any() else None,
         "hours_by_role": roles,
         "pupils_now": len(now_keys),
-        "register": len(reg_keys),
-        "register_with_provision": len(reg_keys & now_keys),
+        "register": len(register),
+        "register_with_provision": len(register.merge(now_keys, on=["setting", "pupil_id"])),
     }
 
 
@@ -424,19 +423,19 @@ def pupils_on(data: Provision, setting: str, provision_id: str) -> pd.DataFrame:
 # ------------------------------------------------------------------------------------------------------------ impact
 
 def pupil_costs(data: Provision) -> pd.DataFrame:
-    """Per pupil with provision this school year: setting, pupil_id, name, year_group, sen_status, primary_need,
-    cost_year (the sum of the pupil's shares; NaN: none priced), complete (every share priced), places."""
+    """Per pupil with provision this school year (as rules.provision.pupils counts it: the sum of the pupil's shares of
+    the places this school year): setting, pupil_id, first_name, last_name, year_group, sen_status, primary_need,
+    cost_year (NaN: none priced), complete (every share priced), places."""
     p = data.pupils
-    p = p[p["provision_id"].notna() & (p["days_this_year"].fillna(0) > 0)]
-    if p.empty:
-        return pd.DataFrame(columns=["setting", "pupil_id", "first_name", "last_name", "year_group", "sen_status",
-                                     "primary_need", "cost_year", "complete", "places"])
+    p = p[(p["provision_id"].notna() & (p["days_this_year"].fillna(0) > 0)).to_numpy()]
     g = p.groupby(["setting", "pupil_id"], sort=False).agg(
         first_name=("first_name", "first"), last_name=("last_name", "first"), year_group=("year_group", "first"),
         sen_status=("sen_status", "first"), primary_need=("primary_need", "first"),
-        cost_year=("share_year", lambda s: s.sum(min_count=1)), complete=("share_year", lambda s: bool(s.notna().all())),
-        places=("provision_id", "size"))
-    return g.reset_index()
+        cost_year=("share_year", "sum"), priced=("share_year", "count"), places=("provision_id", "size")).reset_index()
+    g["cost_year"] = g["cost_year"].where(g["priced"] > 0).astype(float)
+    g["complete"] = (g["priced"] == g["places"]).astype(bool)
+    g["places"] = g["places"].astype(int)
+    return g.drop(columns=["priced"])
 
 
 def cost_by(data: Provision, dimension: str) -> pd.DataFrame:
@@ -448,10 +447,12 @@ def cost_by(data: Provision, dimension: str) -> pd.DataFrame:
     columns = ["label", "pupils", "costed", "cost", "per_pupil", "incomplete"]
     if costs.empty:
         return pd.DataFrame(columns=columns)
-    costs = costs.assign(_k=costs[col].astype(object).where(costs[col].notna(), None))
+    costs = costs.assign(_k=costs[col].astype(object).where(costs[col].notna(), None),
+                         _incomplete=~costs["complete"].astype(bool))
     g = costs.groupby("_k", dropna=False, sort=False).agg(
-        pupils=("pupil_id", "size"), costed=("cost_year", "count"), cost=("cost_year", lambda s: s.sum(min_count=1)),
-        incomplete=("complete", lambda s: int((~s.astype(bool)).sum()))).reset_index()
+        pupils=("pupil_id", "size"), costed=("cost_year", "count"), cost=("cost_year", "sum"),
+        incomplete=("_incomplete", "sum")).reset_index()
+    g["cost"] = g["cost"].where(g["costed"] > 0)
     g["per_pupil"] = g["cost"] / g["costed"].where(g["costed"] > 0)
     if dimension == "need":
         g["label"] = g["_k"].map(lambda n: NOT_RECORDED if n is None or pd.isna(n) else NEEDS.get(n, n))
@@ -584,9 +585,9 @@ def workbook_frames(data: Provision, filters: Filters = Filters()) -> dict[str, 
               f"{int(shown['in_year'].astype(bool).sum())} interventions this school year costed)",
               "Cost a year (£)": round(float(shown.loc[year, "cost_year"].sum()), 2) if year.any() else NOT_TRACKED}
     imap = pd.concat([imap, pd.DataFrame([total])], ignore_index=True)
-    keys = set(zip(shown["setting"], shown["provision_id"], strict=True))
-    p = data.pupils[data.pupils["provision_id"].notna()]
-    p = p[[k in keys for k in zip(p["setting"], p["provision_id"], strict=True)]]
+    p = data.pupils[data.pupils["provision_id"].notna().to_numpy()]
+    p = p.merge(shown[["setting", "provision_id"]], on=["setting", "provision_id"])
+    p = p.sort_values(["setting", "last_name", "first_name", "pupil_id", "start_date", "provision_id"], kind="stable")
     names = dict(zip(zip(shown["setting"], shown["provision_id"], strict=True), shown["name"], strict=True))
     places = pd.DataFrame({
         "Setting": p["setting"],
