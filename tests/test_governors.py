@@ -149,7 +149,7 @@ def test_report_has_every_section(demo_report):
     _, report, _ = demo_report
     headings = [s.heading for s in report.sections]
     assert headings == ["Pupils on the SEN register", "Review compliance", "Progress towards outcomes", "Escalations",
-                        "EHC needs assessment requests", "Compared with a year ago"]
+                        governors.PROVISION_HEADING, "EHC needs assessment requests", "Compared with a year ago"]
     assert [h.label for h in report.headlines][:3] == ["On the SEN register", "SEN Support (K)", "EHC plans (E)"]
     assert report.compared_with == date(2025, 11, 23)  # like with like: the same day a year before
 

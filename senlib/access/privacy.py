@@ -400,3 +400,60 @@ def suppress_series(counts: pd.Series, threshold: int = DEFAULT_THRESHOLD, *, to
     status = protect(cells, relations, threshold, suppress_zero=suppress_zero)
     return SuppressedTable(values=body, status=pd.DataFrame({name: [status[(r, name)] for r in body.index]}, index=body.index),
                            threshold=threshold, small_includes_zero=status.small_includes_zero)
+
+
+# ------------------------------------------------------------------------------------------------ amounts
+
+
+def amount_pupils(atoms: Sequence[Hashable], concerns: Mapping[Hashable, frozenset]) -> frozenset:
+    """The pupils an amount is about: everyone on any of the atoms (interventions) it sums."""
+    return frozenset().union(*(concerns.get(a, frozenset()) for a in atoms)) if atoms else frozenset()
+
+
+MAX_AMOUNT_CELLS = 12  # the search below is over 3**n combinations of published amounts
+
+
+def protect_amounts(cells: Mapping[Key, Sequence[Hashable]], concerns: Mapping[Hashable, frozenset],
+                    threshold: int = DEFAULT_THRESHOLD) -> Statuses:
+    """Status (shown / primary / secondary) of every amount of money (or staff hours) such that none concerning
+    fewer than `threshold` pupils is published, directly or by difference.
+
+    An amount is the sum of some atoms (for provision: each intervention's whole cost, or its hours) and concerns
+    every pupil on them (`concerns`: atom -> pupils). The reasoning is the counts': primary, an amount about fewer
+    than `threshold` pupils is hidden; secondary, the attacker adds and subtracts published amounts (every
+    combination with coefficients -1, 0, 1: for a total and its parts, as for a kind and its interventions, these
+    reach every amount the published figures determine), and any combination that leaves the atoms of fewer than
+    `threshold` pupils (but some) gives an amount about them away; then the published amount in it about the fewest
+    pupils is hidden too, and the search runs again. "A total and all but one of its parts" is one such combination;
+    "a total and all but two parts about 4 pupils between them" is another."""
+    atoms_of = {k: tuple(dict.fromkeys(v)) for k, v in cells.items()}
+    if len(atoms_of) > MAX_AMOUNT_CELLS:
+        raise ValueError(f"at most {MAX_AMOUNT_CELLS} amounts are protected together")
+    pupils_of = {k: amount_pupils(a, concerns) for k, a in atoms_of.items()}
+    status = Statuses({k: PRIMARY if len(pupils_of[k]) < threshold else SHOWN for k in atoms_of})
+    while True:
+        leak = _amount_leak([k for k, s in status.items() if s == SHOWN], atoms_of, concerns, threshold)
+        if leak is None:
+            return status
+        pick = min(leak, key=lambda k: (len(pupils_of[k]), len(atoms_of[k]), str(k)))
+        status[pick] = SECONDARY
+
+
+def _amount_leak(shown: Sequence[Key], atoms_of: Mapping[Key, Sequence[Hashable]], concerns: Mapping[Hashable, frozenset],
+                 threshold: int) -> list[Key] | None:
+    """The published amounts of a combination that gives away an amount about 1 to threshold-1 pupils, or None."""
+    from itertools import product
+
+    for coeffs in product((0, 1, -1), repeat=len(shown)):
+        used = [(k, c) for k, c in zip(shown, coeffs, strict=True) if c]
+        if not used:
+            continue
+        weight: dict[Hashable, int] = {}
+        for k, c in used:
+            for a in atoms_of[k]:
+                weight[a] = weight.get(a, 0) + c
+        left = [a for a, w in weight.items() if w]
+        about = amount_pupils(left, concerns)
+        if 0 < len(about) < threshold:
+            return [k for k, _ in used]
+    return None

@@ -40,10 +40,11 @@ import plotly.graph_objects as go
 
 from senlib import access, rules
 from senlib.access import privacy
-from senlib.core.names import AREAS, NEED_AREA, NEEDS, not_recorded
+from senlib.core.names import AREAS, NEED_AREA, NEEDS, PROVISION_KINDS, not_recorded
 from senlib.core.schoolyear import school_year_start
 from senlib.render import charts, exports
 from senlib.render.document import Chart, Document, Headline, Section, Table, Text
+from senlib.rules import provision as provision_rules
 from senlib.rules.tracking import not_tracked, tracked_fields
 from senlib.store import commentary
 from senlib.views import compliance, overview, progress
@@ -227,9 +228,112 @@ class _Raw:
     reg_relations: list = field(default_factory=list)
     grouped: list[str] = field(default_factory=list)  # areas given without their needs (a need's count was hidden)
     sen: pd.DataFrame | None = None  # pupils' rows, for regrouping the register; dropped before the report is made
+    provision: _Provision | None = None  # this school year's provision (now only); None: no setting records any
 
     def all_cells(self) -> tuple[dict, list]:
         return self.cells | self.reg_cells, self.relations + self.reg_relations
+
+
+PROVISION_HEADING = "Provision: what it costs and what it does"
+NO_KIND = "Kind not recorded"
+
+
+@dataclass
+class _Provision:
+    """This school year's provision as amounts already protected (privacy.protect_amounts) and counts to protect
+    with the report's others (keys in _Raw.cells). No pupil and no intervention leaves: only kinds and totals."""
+
+    kinds: list[str]                     # kinds of provision with pupils this school year or now (labels), in order
+    spend: dict = field(default_factory=dict)   # ("spend", kind | "total") -> £ (None: not tracked)
+    hours: dict = field(default_factory=dict)   # ("hours", kind | "total") -> staff hours a week now (None: not tracked)
+    status: dict = field(default_factory=dict)  # the amounts' statuses (shown / primary / secondary)
+    untracked: list[str] = field(default_factory=list)  # settings in scope that record no provision
+    not_costed: int = 0                  # interventions with pupils this school year and no cost recorded
+    judged: int = 0                      # interventions with enough pupils scored on entry and exit to judge
+    meeting: int = 0                     # of which the median gain reached the gain expected
+    too_few: int = 0                     # interventions with a gain expected but too few pupils scored yet
+    min_pupils: int = 5
+    over_text: str = "£6,000"            # provision_over_notional's threshold in force, as a reader reads it
+    register_key: Hashable = ("total", "all")  # the count the share of the register with provision is over
+
+
+def _kind_label(code: object) -> str:
+    return PROVISION_KINDS.get(code, NO_KIND) if isinstance(code, str) else NO_KIND
+
+
+def _provision(raw: _Raw, cur, day: date, scope: list[str] | None, sen_on_roll: pd.DataFrame, threshold: int) -> None:
+    """Count and protect this school year's provision for the report (now only); nothing when no setting in scope
+    records provision. Spend (each intervention's cost a year, where costed) and staff hours a week (of the
+    interventions with pupils now) by kind and in total are protected as amounts: none about fewer than `threshold`
+    pupils is shown, directly or by difference. The counts of pupils join the report's counts."""
+    pu = provision_rules.pupils(cur, day, scope, viewer=access.TRUSTED)
+    recording = set(pu.loc[pu["setting_records_provision"].astype(bool), "setting"])
+    in_scope = set(sen_on_roll["setting"]) | set(pu["setting"])
+    if not recording:
+        return
+    iv = provision_rules.interventions(cur, day, scope, viewer=access.TRUSTED)
+    pl = provision_rules.places(cur, day, scope, viewer=access.TRUSTED)
+    pl = pl.assign(pk=list(zip(pl["setting"], pl["pupil_id"], strict=True)), kind_label=pl["kind"].map(_kind_label))
+    iv = iv.assign(atom=list(zip(iv["setting"], iv["provision_id"], strict=True)), kind_label=iv["kind"].map(_kind_label))
+    year = pl[pl["days_this_year"] > 0]
+    now = pl[pl["current"].astype(bool)]
+    atom = lambda f: list(zip(f["setting"], f["provision_id"], strict=True))  # noqa: E731
+    year_of = {a: frozenset(g["pk"]) for a, g in year.assign(atom=atom(year)).groupby("atom")}
+    now_of = {a: frozenset(g["pk"]) for a, g in now.assign(atom=atom(now)).groupby("atom")}
+    order = [*PROVISION_KINDS.values(), NO_KIND]
+    present = set(year["kind_label"]) | set(now["kind_label"])
+    kinds = [k for k in order if k in present]
+    info = _Provision(kinds=kinds, untracked=sorted(in_scope - recording))
+
+    costed = iv[iv["atom"].isin(year_of) & iv["cost_year"].notna()]
+    timed = iv[iv["atom"].isin(now_of) & iv["hours_week"].notna()]
+    info.not_costed = int((iv["atom"].isin(year_of) & iv["cost_year"].isna()).sum())
+    cells: dict = {}
+    for name, frame, measure, atoms_of in (("spend", costed, "cost_year", year_of), ("hours", timed, "hours_week", now_of)):
+        out = info.spend if name == "spend" else info.hours
+        parts = {}
+        for k in kinds:
+            mine = frame[frame["kind_label"] == k]
+            out[(name, k)] = float(mine[measure].sum()) if len(mine) else None
+            if len(mine):
+                parts[(name, k)] = list(mine["atom"])
+        out[(name, "total")] = float(frame[measure].sum()) if len(frame) else None
+        if len(frame):
+            parts[(name, "total")] = list(frame["atom"])
+        status = privacy.protect_amounts(parts, atoms_of, threshold)
+        info.status.update(status)
+        cells.update(parts)
+
+    # counts of pupils, protected with the report's: by kind this school year (no sum ties kinds: a pupil may be on
+    # several), the register with provision now and without it, and those over the notional SEN budget's threshold
+    for k in kinds:
+        raw.cells[("prov_pupils", k)] = int(year.loc[year["kind_label"] == k, "pk"].nunique())
+    raw.cells[("prov_pupils", "total")] = int(year["pk"].nunique())
+    on_roll = pu[~pu["has_left"].astype(bool) & pu["sen_status"].isin(STATUS_CODES)]
+    mine = on_roll[on_roll["setting"].isin(recording)]
+    with_now = int((mine["places_now"] > 0).sum())
+    raw.cells[("prov_reg", "with")] = with_now
+    raw.cells[("prov_reg", "without")] = int(len(mine)) - with_now
+    if recording >= set(on_roll["setting"]):
+        raw.relations.append((("total", "all"), [("prov_reg", "with"), ("prov_reg", "without")]))
+    else:
+        info.register_key = ("prov_reg", "register")
+        raw.cells[("prov_reg", "register")] = int(len(mine))
+        raw.cells[("prov_reg", "elsewhere")] = int(len(on_roll)) - int(len(mine))
+        raw.relations.append((("prov_reg", "register"), [("prov_reg", "with"), ("prov_reg", "without")]))
+        raw.relations.append((("total", "all"), [("prov_reg", "register"), ("prov_reg", "elsewhere")]))
+    raw.cells[("prov_over",)] = int(pu.loc[~pu["has_left"].astype(bool), "over_threshold"].astype(bool).sum())
+
+    # effectiveness: interventions (not pupils) judged on enough scored pupils, as rule provision_low_impact judges
+    running = iv[iv["in_year"].astype(bool) & iv["expected_gain"].notna()]
+    mins = {st: int(rules.load_policy(cur, st).value("provision_low_impact", "min_pupils")) for st in set(running["setting"])}
+    enough = running["pupils_scored"] >= running["setting"].map(mins).fillna(info.min_pupils)
+    judged = running[enough & running["median_gain"].notna()]
+    info.judged, info.too_few = int(len(judged)), int((~enough).sum())
+    info.meeting = int((judged["median_gain"] >= judged["expected_gain"]).sum())
+    info.min_pupils = min(mins.values(), default=info.min_pupils)
+    info.over_text = rules.in_force(cur, "provision_over_notional", "threshold", sorted(recording))
+    raw.provision = info
 
 
 def _register(raw: _Raw, collapsed: set[str], detail: bool) -> None:
@@ -286,7 +390,7 @@ def _register(raw: _Raw, collapsed: set[str], detail: bool) -> None:
     # then hide the SEN Support figures too. K and E are what the census and governors use.
 
 
-def _raw(cur, day: date, settings: Sequence[str] | None, detail: bool) -> _Raw:
+def _raw(cur, day: date, settings: Sequence[str] | None, detail: bool, threshold: int = privacy.DEFAULT_THRESHOLD) -> _Raw:
     """Run the rules for `day` and keep nothing but counts (protected later, with the other date's).
 
     `settings` is the report's scope, already narrowed to what its reader may see (governors_report), so the
@@ -343,6 +447,7 @@ def _raw(cur, day: date, settings: Sequence[str] | None, detail: bool) -> _Raw:
                          if settings_in and settings_in <= set(missing.loc[missing["rule_id"] == rid, "setting"])}
         flagged = on_roll["flags"].explode().dropna().value_counts() if len(on_roll) else pd.Series(dtype=int)
         raw.cells.update({("esc", rid): int(flagged.get(rid, 0)) for rid, _ in raw.escalations if rid not in raw.untracked})
+        _provision(raw, cur, day, scope, on_roll, threshold)
     return raw
 
 
@@ -378,8 +483,8 @@ def _figures(cur, as_of: date, settings: Sequence[str] | None, threshold: int) -
     compare = begin is not None and begin <= before
     collapsed: set[str] = set()
     with ThreadPoolExecutor(max_workers=1) as pool:  # a year ago on its own cursor, beside today's
-        later = pool.submit(_raw, cur.cursor(), before, settings, False) if compare else None
-        now = _raw(cur, as_of, settings, True)
+        later = pool.submit(_raw, cur.cursor(), before, settings, False, threshold) if compare else None
+        now = _raw(cur, as_of, settings, True, threshold)
         then = later.result() if later else None
     while True:
         cells: dict = {}
@@ -657,6 +762,122 @@ def _escalation_section(f: _Figures) -> Section:
     return Section("Escalations", tuple(blocks))
 
 
+def money_text(value: float) -> str:
+    """£9,008.33"""
+    return f"£{value:,.2f}"
+
+
+def hours_text(value: float) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+class _Amounts:
+    """The provision amounts as governors read them: a figure, 'fewer than 5 pupils', 'not shown' or 'not tracked'."""
+
+    def __init__(self, info: _Provision, threshold: int) -> None:
+        self.info, self.threshold = info, threshold
+
+    def value(self, key: Hashable) -> float | None:
+        """The amount, for a chart or a division: None unless it may be published."""
+        v = {**self.info.spend, **self.info.hours}.get(key)
+        return v if v is not None and self.info.status.get(key) == SHOWN else None
+
+    def text(self, key: Hashable) -> str:
+        v = {**self.info.spend, **self.info.hours}.get(key)
+        if v is None:
+            return "not tracked"
+        s = self.info.status[key]
+        if s == privacy.PRIMARY:
+            return f"{privacy.small_label(self.threshold)} pupils"
+        if s == privacy.SECONDARY:
+            return privacy.SECONDARY_LABEL
+        return money_text(v) if key[0] == "spend" else hours_text(v)
+
+
+def _provision_section(f: _Figures) -> Section:
+    info, p = f.now.provision, f.at(NOW)
+    if info is None:
+        return Section(PROVISION_HEADING, (Text(
+            "Not tracked: the school's trackers record no provision (no interventions, their staff time or costs), so "
+            "what it costs and what it achieves cannot be reported; it is not zero. Adding the template's Provisions "
+            "and Pupil provisions sheets (or the school's provision map) to the tracker brings this section in."),))
+    a = _Amounts(info, p.threshold)
+    start = school_year_start(f.now.day)
+    blocks: list = [Text(
+        f"The additional provision made this school year (since {start:%d/%m/%Y}): each intervention costs its staff "
+        "time at the school's hourly cost for the role delivering it, plus its fixed costs; an intervention that "
+        "covers several areas of need counts once. To protect pupils' privacy, an amount that concerns fewer than "
+        f"{p.threshold} pupils (such as a 1:1 intervention's cost) is not shown, nor any amount it could be worked out "
+        "from by subtracting others.")]
+    if info.untracked:
+        blocks.append(Text(f"Not tracked in {', '.join(info.untracked)}: their trackers record no provision, so they "
+                           "are left out of these figures (they are not zero)."))
+    total, pupils = a.value(("spend", "total")), p.value(("prov_pupils", "total"))
+    spend = f"Spend this school year: {a.text(('spend', 'total'))}"
+    if total is not None and pupils:
+        spend += f" on {pupils:,} pupils ({money_text(total / pupils)} a pupil)"
+    spend += (f"; staff time {a.text(('hours', 'total'))} hours a week now." if info.hours.get(("hours", "total")) is not None
+              else "; staff hours a week are not tracked.")
+    if info.not_costed:
+        spend += (f" {info.not_costed} intervention{'s have' if info.not_costed != 1 else ' has'} no cost recorded "
+                  "(not tracked, not counted as £0).")
+    blocks.append(Text(spend))
+    table = pd.DataFrame({
+        "Kind of provision": [*info.kinds, "All provision"],
+        "Pupils this school year": [p.text(("prov_pupils", k)) for k in info.kinds] + [p.text(("prov_pupils", "total"))],
+        "Spend this school year": [a.text(("spend", k)) for k in [*info.kinds, "total"]],
+        "Spend a pupil": [_per_pupil(a.value(("spend", k)), p.value(("prov_pupils", k))) for k in [*info.kinds, "total"]],
+        "Staff hours a week now": [a.text(("hours", k)) for k in [*info.kinds, "total"]],
+    })
+    keys = [("spend", k) for k in info.kinds]
+    values = [a.value(k) for k in keys]
+    if any(v is not None for v in values):
+        fig = go.Figure(_validate=False)
+        rows = [_wrapped(k) for k in info.kinds]
+        fig.add_trace(go.Bar(x=values, y=rows, orientation="h", marker_color=charts.PALETTE[0], showlegend=False,
+                             text=[money_text(v) if v is not None else "" for v in values], textposition="auto",
+                             hovertemplate="%{y}: £%{x:,.2f}<extra></extra>"))
+        hidden = [(r, a.text(k)) for r, k, v in zip(rows, keys, values, strict=True) if v is None]
+        if hidden:
+            fig.add_trace(go.Scatter(x=[0] * len(hidden), y=[r for r, _ in hidden], text=[f"\u2002{t}" for _, t in hidden],
+                                     mode="text", textposition="middle right", showlegend=False, hoverinfo="skip",
+                                     textfont={"color": charts.GREY}))
+        fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(rows)))
+        fig.update_xaxes(rangemode="tozero", tickprefix="£")
+        charts.style(fig, title="Spend this school year by kind of provision", x_title="Spend (£)",
+                     y_title="Kind of provision", height=170 + 44 * len(rows))
+        caption = _not_drawn([k for k, v in zip(info.kinds, values, strict=True) if v is None])
+        blocks.append(Chart(charts.to_spec(fig), Table(table, "Provision by kind"), caption))
+    else:
+        blocks += [Text("No kind of provision has a cost that can be published on its own (each concerns fewer than "
+                        f"{p.threshold} pupils, or could be worked out from the others), so there is no chart: the "
+                        "table gives every figure that can be published."), Table(table, "Provision by kind")]
+    reg = p.rate(("prov_reg", "with"), info.register_key, ("prov_reg", "without"))
+    where = " in the settings that record provision" if info.untracked else ""
+    blocks.append(Text(f"Pupils on the SEN register{where} with provision in place now: {p.text(('prov_reg', 'with'))} of "
+                       f"{p.text(info.register_key)}" + (f" ({reg.text})" if reg.text and reg.text != privacy.SECONDARY_LABEL
+                                                         else "") +
+                       f"; without any: {p.text(('prov_reg', 'without'))}. Pupils whose provision this school year "
+                       f"costs more than the {info.over_text} a school meets from its notional SEN budget (for whom top-up "
+                       f"funding may be sought): {p.text(('prov_over',))}."))
+    if info.judged:
+        impact = (f"Interventions meeting the gain they expect: {info.meeting} of the {info.judged} with at least "
+                  f"{info.min_pupils} pupils scored on entry and exit ({info.meeting / info.judged:.0%}), judged by the "
+                  "median gain of their pupils.")
+    else:
+        impact = (f"No intervention has at least {info.min_pupils} pupils scored on entry and exit yet, so none can be "
+                  "judged against the gain it expects.")
+    if info.too_few:
+        impact += (f" {info.too_few} intervention{'s' if info.too_few != 1 else ''} with a gain expected "
+                   f"{'have' if info.too_few != 1 else 'has'} too few pupils scored to judge.")
+    blocks.append(Text(impact + " These are counts of interventions, not of pupils."))
+    return Section(PROVISION_HEADING, tuple(blocks))
+
+
+def _per_pupil(amount: float | None, pupils: int | None) -> str:
+    return money_text(amount / pupils) if amount is not None and pupils else ""
+
+
 def _requests_section(f: _Figures) -> Section:
     keys = ("made", "agreed", "refused", "awaiting")
     q = f.at(NOW)
@@ -734,6 +955,14 @@ def _headlines(f: _Figures) -> tuple[Headline, ...]:
     else:
         on_track = Headline("Outcomes on track", "No scores yet" if f.now.scores_tracked else "Not tracked",
                             "No outcome has been scored" if f.now.scores_tracked else "The trackers hold no scaling scores")
+    extra: tuple[Headline, ...] = ()
+    info = f.now.provision
+    if info is not None:
+        a = _Amounts(info, r.threshold)
+        total, pupils = a.value(("spend", "total")), r.value(("prov_pupils", "total"))
+        extra = (Headline("Provision spend this school year", a.text(("spend", "total")),
+                          f"A pupil on provision: {money_text(total / pupils)}" if total is not None and pupils
+                          else "Where costed"),)
     return (
         Headline("On the SEN register", r.text(("total", "all")), "Pupils on roll" + ago(then.text(("total", "all")) if then else "")),
         Headline("SEN Support (K)", r.text(("total", "K")), "Pupils" + ago(then.text(("total", "K")) if then else "")),
@@ -741,7 +970,7 @@ def _headlines(f: _Figures) -> tuple[Headline, ...]:
         review("SEN Support reviews on time", "K", "pupils on SEN Support"),
         review("EHC plan reviews on time", "E", "pupils with an EHC plan"),
         on_track,
-    )
+    ) + extra
 
 
 def _commentary_section(cur, names: Sequence[str]) -> tuple[Section | None, bool]:
@@ -782,7 +1011,7 @@ def governors_report(cur, as_of: date, settings: Sequence[str] | None = None, *,
     begin = _records_begin(cur, settings)
     sections = ((words,) if words else ()) + (
         _register_section(f), _compliance_section(f), _progress_section(f), _escalation_section(f),
-        _requests_section(f), _trend_section(f, begin))
+        _provision_section(f), _requests_section(f), _trend_section(f, begin))
     return GovernorsReport(TITLE, as_of, f.then.day if f.then else None, scope, threshold, _headlines(f), sections,
                            footnote, settings=tuple(names), commentary_withheld=withheld)
 
