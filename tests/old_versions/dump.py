@@ -11,7 +11,8 @@ TABLES = {
     "imports": "import_id", "pupil_changes": "import_id, setting, pupil_id, field",
     "import_row_changes": "import_id, table_name, CAST(before AS VARCHAR)", "import_mappings": "signature",
     "import_fields": "import_id, setting, entity, field", "rule_overrides": "setting, local_authority, rule_id, param",
-    "governor_commentary": "scope",
+    "governor_commentary": "scope", "provisions": "setting, provision_id",
+    "pupil_provisions": "setting, pupil_id, provision_id, start_date", "role_costs": "setting, role",
 }
 # Left out: times the database stamped when the row was written, and the uploaded file's bytes (compared by hash).
 SKIP_COLUMNS = {"updated_at", "created_at", "changed_at", "logged_at", "undone_at", "written_at", "file_bytes"}

@@ -32,6 +32,7 @@ ROOT = HERE.parents[1]
 VERSIONS = {
     "149272b": "the first version with backups (schema 3, before rules overrides were used by any page)",
     "281b53b": "the last version before issue 15 changed the layout (schema 6: today's schema, the old code)",
+    "9025b9f": "the first version with provision (schema 7: provisions, pupils' places on them, role costs)",
 }
 TRACKER = """UPN,First name,Surname,Date of birth,Year group,SEN status,Primary need,Last review date,Next review date
 A123456789012,Ava,Brook,12/03/2018,4,SEN Support,SLCN,14/10/2025,14/02/2026
@@ -48,7 +49,11 @@ from datetime import date
 from pathlib import Path
 
 from dump import dump
-from senlib import backup, store
+from senlib import store
+try:
+    from senlib import backup
+except ImportError:  # from issue 15 the store's modules are in senlib/store/
+    from senlib.store import backup
 from senlib.access import local_viewer
 from senlib.importer import import_files
 
@@ -90,6 +95,23 @@ rows = [
     ("ehc_requests", "setting, pupil_id, requested, decision_date, decision, final_plan_date, local_authority",
      [("Old Oak Primary", "OAK3", date(2025, 10, 20), date(2025, 12, 1), "agreed", None, None)]),
 ]
+if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'provisions'").fetchall()[0][0]:
+    rows += [
+        ("provisions", "setting, provision_id, name, areas, kind, delivered_by, group_size, sessions_per_week, "
+                       "minutes_per_session, weeks_per_year, hourly_cost, fixed_cost, start_date, end_date, measure, "
+                       "expected_gain, notes",
+         [("Old Oak Primary", "P1", "Precision teaching", "cognition_learning", "one_to_one", "teaching_assistant", 1, 5,
+           10, 38, None, 20, date(2025, 9, 8), None, "standardised", 6, None),
+          ("Old Oak Primary", "P2", "Speech therapy", "communication_interaction; semh", "external", "salt", 1, 0.5, 45,
+           None, 60, 300, None, None, "percentage", 15, "fortnightly")]),
+        ("pupil_provisions", "setting, pupil_id, provision_id, start_date, end_date, entry_score, entry_date, exit_score, "
+                             "exit_date, sessions_attended, sessions_planned, notes",
+         [("Old Oak Primary", "OAK2", "P1", date(2025, 9, 8), date(2025, 12, 12), 82, date(2025, 9, 8), 90,
+           date(2025, 12, 12), 60, 65, None),
+          ("Old Oak Primary", "OAK1", "P2", date(2025, 9, 15), None, 40, date(2025, 9, 15), None, None, 6, 7, "keen")]),
+        ("role_costs", "setting, role, hourly_cost, changed_by", [("Old Oak Primary", "teaching_assistant", 17.5,
+                                                                   "senco@oak.sch.uk")]),
+    ]
 for table, cols, values in rows:
     con.executemany(f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(cols.split(',')))})", values)
 try:
