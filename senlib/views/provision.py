@@ -504,14 +504,12 @@ def not_placed(data: Provision, filters: Filters = Filters()) -> dict[str, int]:
 
 
 def low_impact(data: Provision, filters: Filters = Filters()) -> pd.DataFrame:
-    """The interventions flagged by provision_low_impact: headed Setting (several settings only), Intervention,
-    Pupils scored, Median gain (expected), Cost a year, Why."""
+    """The interventions flagged by provision_low_impact: headed Setting (several settings only), Intervention, Cost a
+    year, Why (the rule's sentence: the pupils scored, their median gain and the gain expected)."""
     shown = interventions(data, filters)
-    flagged = shown[shown["low_impact"].astype(bool)]
+    flagged = shown[shown["low_impact"].astype(bool).to_numpy()]
     out = pd.DataFrame({"Setting": flagged["setting"], "Intervention": flagged["name"],
-                        "Pupils scored": flagged["pupils_scored"].astype(int),
-                        "Median gain (expected)": flagged["gain_text"], "Cost a year": flagged["cost_text"],
-                        "Why": flagged["flag"]})
+                        "Cost a year": flagged["cost_text"], "Why": flagged["flag"]})
     if shown["setting"].nunique() <= 1:
         out = out.drop(columns=["Setting"])
     return out.reset_index(drop=True)
