@@ -193,7 +193,10 @@ elif prov is not None:
         st.caption(escape_markdown(f"Rule {flag.rule} · {flag.source}"))
     st.caption("Costed history, newest first: the pupil's share of each intervention's cost this school year (by the "
                "days they are on it), hours a week of staff time, entry and exit on its measure, attendance.")
-    st.dataframe(prov.table, hide_index=True, width="stretch", placeholder="")
+    # only the columns recorded for this pupil's places (a sparse provision sheet has no scores or attendance)
+    optional = [pupil.PROVISION_COLUMNS[c] for c in ("entry", "exit", "gain", "attendance", "flags")]
+    blank = [c for c in optional if not (prov.table[c].astype(str) != "").any()]
+    st.dataframe(prov.table.drop(columns=blank), hide_index=True, width="stretch", placeholder="")
     download_button("Download the costed provision (Excel)",
                     lambda: exports.to_xlsx(pupil.evidence_pack(rec, prov, as_of)),
                     file_name=pupil.evidence_file_name(rec, as_of),

@@ -67,6 +67,7 @@ if cost_settings:
     costs = role_costs.role_costs(cur, cost_setting, viewer=viewer)
     st.dataframe(costs.assign(source=costs["source"].map({"setting": "The setting's own", "default": "Default"}))[
         ["label", "hourly_cost", "default_cost", "source", "changed_by", "changed_at"]], hide_index=True, width="stretch",
+        placeholder="",
         column_config={"label": "Role", "hourly_cost": st.column_config.NumberColumn("Hourly cost", format="£%.2f"),
                        "default_cost": st.column_config.NumberColumn("Default", format="£%.2f"), "source": "From",
                        "changed_by": "Changed by", "changed_at": st.column_config.DatetimeColumn(

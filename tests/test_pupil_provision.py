@@ -78,7 +78,9 @@ def test_shares_entry_exit_attendance_and_flags(frames):
     pip = _view(frames, "P1")  # on Toe by Toe last school year: no share now, no low-impact flag about it
     assert "none this school year" in set(pip.table["Share of cost this school year"])
     assert "provision_low_impact" not in set(pip.flags["rule"]) and "provision_no_exit" in set(pip.flags["rule"])
-    assert "P9" in pip.no_chart  # no scores: a sentence, not an empty chart
+    assert "P9" not in pip.charts and "P9" not in pip.no_chart  # in class, no measure: nothing to draw or say
+    dev = _view(frames, "D1")  # Lego therapy has a measure, Dev no score yet: a sentence, not an empty chart
+    assert "P2" in dev.no_chart and "P2" not in dev.charts
 
 
 def test_gus_on_the_register_with_nothing_gets_the_rules_sentence(frames):

@@ -609,6 +609,8 @@ def provision_view(frames: dict | None, setting: str, pupil_id: str, as_of: date
     specs, no_chart = {}, {}
     for pl in places.itertuples() if len(places) else []:
         if pd.isna(pl.entry_score) and pd.isna(pl.exit_score):
+            if not isinstance(pl.measure, str) and pd.isna(pl.expected_gain):
+                continue  # nothing to measure it by (1:1 support, equipment): no chart and nothing to say
             no_chart[pl.provision_id] = (f"{pl.name}: no entry or exit score recorded, so there is no impact to draw. "
                                          "Record the entry score when the pupil starts and the exit score when they finish.")
             continue
