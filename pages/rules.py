@@ -12,7 +12,7 @@ from senlib.rules.tracking import not_tracked_columns
 from senlib.store import role_costs, setting_details
 from senlib.views import overview
 from ui import page
-from ui.state import RULES_DONE
+from ui.state import ROLE_COST_ROLE, ROLE_COST_SETTING, ROLE_COST_VALUE, RULES_DONE
 from ui.widgets import not_tracked_table
 
 ALL_SETTINGS, ANY_LA = "All settings", "Any local authority"
@@ -62,7 +62,7 @@ st.caption("What prices an intervention's sessions (rule provision_cost): the co
            "cost to a school in England; an intervention that records its own hourly cost uses that.")
 cost_settings = details["setting"].tolist()
 if cost_settings:
-    cost_setting = (st.selectbox("Setting", cost_settings, key="role_cost_setting") if len(cost_settings) > 1
+    cost_setting = (st.selectbox("Setting", cost_settings, key=ROLE_COST_SETTING) if len(cost_settings) > 1
                     else cost_settings[0])
     costs = role_costs.role_costs(cur, cost_setting, viewer=viewer)
     st.dataframe(costs.assign(source=costs["source"].map({"setting": "The setting's own", "default": "Default"}))[
@@ -76,9 +76,9 @@ if cost_settings:
         with st.form("role_cost_change"):
             labels = dict(zip(costs["role"], costs["label"], strict=True))
             c1, c2 = st.columns(2)
-            role = c1.selectbox("Role", list(labels), format_func=labels.get, key="role_cost_role")
+            role = c1.selectbox("Role", list(labels), format_func=labels.get, key=ROLE_COST_ROLE)
             amount = c2.number_input("Hourly cost (£)", min_value=0.01, max_value=role_costs.MAX_HOURLY_COST,
-                                     value=None, step=0.5, format="%.2f", key="role_cost_value",
+                                     value=None, step=0.5, format="%.2f", key=ROLE_COST_VALUE,
                                      placeholder="e.g. 21.50", help="On-costs (pension, National Insurance) included.")
             save_cost, default_cost = st.columns(2)
             cost_saved = save_cost.form_submit_button("Save the hourly cost", type="primary", icon=":material/save:")
