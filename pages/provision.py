@@ -11,7 +11,15 @@ from senlib.views import provision
 from ui import page
 from ui import provision as shared
 from ui.page import open_button, open_clicked_pupil
-from ui.state import PROVISION_AREAS, PROVISION_OPEN, PROVISION_PICK, PROVISION_ROLES, PROVISION_SETTINGS, PROVISION_YEARS
+from ui.state import (
+    PROVISION_AREAS,
+    PROVISION_FLAG_OPEN,
+    PROVISION_OPEN,
+    PROVISION_PICK,
+    PROVISION_ROLES,
+    PROVISION_SETTINGS,
+    PROVISION_YEARS,
+)
 from ui.widgets import download_button
 
 
@@ -19,7 +27,8 @@ from ui.widgets import download_button
 def _view(version: tuple, viewer: Viewer, as_of: date, settings: shared.Settings, filters: provision.Filters) -> dict:
     data = shared.data(version, viewer, as_of, settings)
     return {"grid": {s: provision_charts.grid_html(g) for s, g in provision.grid(data, filters).items()},
-            "table": provision.table(data, filters), "totals": provision.totals(data, filters)}
+            "table": provision.table(data, filters), "totals": provision.totals(data, filters),
+            "flags": provision.flag_list(data, filters)}
 
 
 p = page.start("Provision map", as_of=True, settings_key=PROVISION_SETTINGS,
@@ -35,7 +44,8 @@ m = st.columns(4)
 m[0].metric("Spend this school year", provision.money(t["spend"]) if t["spend"] is not None else provision.NOT_TRACKED,
             help=f"The cost a year of the {t['costed']:,} interventions running this school year whose hours or costs are "
                  "recorded; each intervention counts once, whatever areas it covers.")
-m[1].metric("Interventions running", f"{t['interventions_now']:,}", help=f"{t['interventions']:,} shown in all.")
+m[1].metric("Interventions running", f"{t['interventions_now']:,}",
+            help=f"With pupils on them now; {t['interventions']:,} shown in all.")
 m[2].metric("Staff hours a week", provision.hours(t["hours_week"]), help="Of the interventions running now, where recorded.")
 m[3].metric("Pupils with provision now", f"{t['pupils_now']:,}",
             help=f"{t['register_with_provision']:,} of the {t['register']:,} pupils on the SEN register have a place now.")
@@ -60,6 +70,26 @@ st.dataframe(table.drop(columns=["provision_id"]), hide_index=True, width="stret
 download_button("Download the costed provision map (Excel)", data=lambda: provision.workbook(data, filters),
                 file_name=f"provision-map-{p.as_of:%Y-%m-%d}.xlsx", mime=exports.XLSX_MIME, icon=":material/download:",
                 what="costed provision map")
+
+st.subheader("To act on", anchor=False)
+flags = view["flags"]
+for_pupils, for_interventions = flags[flags["key"].notna()].reset_index(drop=True), flags[flags["key"].isna()]
+if flags.empty:
+    st.success("No provision rule is raised on this date.")
+if len(for_pupils):
+    st.caption("Pupils whose provision costs more than the notional SEN budget meets, on the register with nothing "
+               "running, whose place ended without an exit score, or who attend too little.")
+    st.dataframe(for_pupils.drop(columns=["rule_id", "key"]).assign(open="Open"), hide_index=True, width="stretch",
+                 column_order=["open", *provision.FLAG_COLUMNS],
+                 column_config={"open": open_button(PROVISION_FLAG_OPEN),
+                                **{c: st.column_config.TextColumn(label, width="large" if c == "reason" else None)
+                                   for c, label in provision.FLAG_COLUMNS.items()}})
+    open_clicked_pupil(PROVISION_FLAG_OPEN, for_pupils["key"])
+if len(for_interventions):
+    st.caption("Interventions of low impact (see Impact for cost against impact):")
+    st.dataframe(for_interventions[["setting", "intervention", "reason"]], hide_index=True, width="stretch",
+                 column_config={"setting": "Setting", "intervention": "Intervention",
+                                "reason": st.column_config.TextColumn("Why", width="large")})
 
 st.subheader("Pupils on an intervention", anchor=False)
 shown = provision.interventions(data, filters)

@@ -25,8 +25,9 @@ days (an open place runs to 31 Aug 2027).
 
     Amy £1,250.00; Eli £6,090.00 (over £6,000: provision_over_notional); Fay £25.00 with a share not tracked.
     Spend this school year, where costed: 380 + 630 + 870 + 3,800 + 2,290 + 25 + 1,013.33 = £9,008.33.
-    Staff hours a week: teaching assistant 0.5 + 0.75 + 5 + 4/3 = 7.58; speech and language therapist 0.5;
-    specialist teacher 1; role not recorded 1 (P7).
+    Staff hours a week now (of the interventions with pupils on them now: Toe by Toe's have all finished):
+    teaching assistant 0.5 + 0.75 + 5 = 6.25; speech and language therapist 0.5; specialist teacher 1; role not
+    recorded 1 (P7): 8.75 in all.
 
 Flags: Eli provision_over_notional; Gus (K, nothing) register_without_provision; P8 provision_low_impact (gains of
 Hal..Lee 2, 3, 4, 8, 9: median 4 < 6 expected, 5 pupils); Mo provision_no_exit (ended 17 Nov, 14 days before

@@ -17,7 +17,7 @@ def test_the_costed_map_and_flags_at_the_terminal(tmp_path, capsys):
     assert "spend where costed £9,008.33 (2 not costed" in out
     assert "Lego therapy                        3 now  0.75 h a week      £630.00 a year" in out
     assert "Reading group                       1 now  1.00 h a week      cost not tracked" in out
-    assert "Staff hours a week: Teaching assistant 7.58, Specialist teacher 1.00" in out
+    assert "Staff hours a week now: Teaching assistant 6.25, Specialist teacher 1.00" in out
     assert "costs £6,090.00 (1:1 support £3,800.00, Specialist teaching £2,290.00)" in out
     assert main(["provision", "--db", str(db), "--as-of", fx.AS_OF.isoformat(), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

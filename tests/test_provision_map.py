@@ -77,7 +77,7 @@ def test_totals_count_an_intervention_once(data):
     assert round(t["spend"], 2) == 9008.33 and (t["costed"], t["not_costed"]) == (7, 2)
     assert (t["pupils_now"], t["register"], t["register_with_provision"]) == (15, 16, 15)  # Gus has none
     roles = t["hours_by_role"].set_index("role")
-    assert round(roles.loc["teaching_assistant", "hours_week"], 2) == 7.58
+    assert round(roles.loc["teaching_assistant", "hours_week"], 2) == 6.25  # Toe by Toe has no pupils now
     assert roles.loc["salt", "hours_week"] == 0.5 and roles.loc["specialist_teacher", "hours_week"] == 1.0
     assert roles.loc[v.NO_ROLE, "hours_week"] == 1.0 and roles.loc[v.NO_ROLE, "not_tracked"] == 2
     assert list(t["hours_by_role"]["label"]) == ["Teaching assistant", "Specialist teacher",
@@ -210,7 +210,7 @@ def test_the_costed_provision_map_in_excel_to_the_penny(data):
 
     _, staff = rows("Staff hours")
     assert {r["Delivered by"].value: r["Hours a week"].value for r in staff} == {
-        "Teaching assistant": 7.58, "Specialist teacher": 1.0, "Speech and language therapist": 0.5, "Not recorded": 1.0}
+        "Teaching assistant": 6.25, "Specialist teacher": 1.0, "Speech and language therapist": 0.5, "Not recorded": 1.0}
 
 
 def test_the_workbook_follows_the_filters(data):
@@ -236,3 +236,26 @@ def test_a_database_without_provision_is_empty_not_zero(tmp_path):
     data = v.load(con, fx.AS_OF, viewer=TRUSTED)
     assert data.empty
     con.close()
+
+
+def test_the_flags_to_act_on_list_every_provision_rule_raised_with_the_pupil(data):
+    flags = v.flag_list(data)
+    pupils = flags[flags["key"].notna()]
+    assert sorted(zip(pupils["rule_id"], pupils["pupil"], strict=True)) == [
+        ("provision_attendance_low", "Bell, Ben"), ("provision_no_exit", "Mills, Mo"), ("provision_no_exit", "Peel, Pip"),
+        ("provision_over_notional", "Evans, Eli"), ("register_without_provision", "Green, Gus")]
+    low = flags[flags["key"].isna()]
+    assert low["intervention"].tolist() == ["Toe by Toe"] and low["rule"].tolist() == ["Intervention with low impact"]
+    assert (pupils.loc[pupils["pupil"] == "Bell, Ben", "intervention"] == "Lego therapy").all()
+    # narrowed by the filters: a year group keeps its pupils' flags only; a role keeps its interventions' places
+    y3 = v.flag_list(data, v.Filters(years=("3",)))
+    assert y3["pupil"].tolist() == ["Bell, Ben"]
+    salt = v.flag_list(data, v.Filters(roles=("salt",)))
+    assert set(salt["rule_id"]) <= {"provision_over_notional", "register_without_provision"}
+
+
+def test_staff_hours_and_interventions_now_count_only_those_with_pupils_now(data):
+    t = v.totals(data)
+    # Toe by Toe runs on (no end date) but its pupils have all finished: it takes no staff time now
+    assert t["interventions_now"] == 8
+    assert round(t["hours_week"], 2) == 8.75  # 0.5 + 0.75 + 0.5 + 5 + 1 + 1 (the reading group, no role recorded)

@@ -19,7 +19,7 @@ from tests.sparse_corpus import AS_OF as SPARSE_AS_OF
 from tests.sparse_corpus import make_db
 from ui import nav
 from ui.provision import EMPTY
-from ui.state import IMPACT_X, PROVISION_AREAS, PROVISION_OPEN, PROVISION_PICK, PROVISION_YEARS
+from ui.state import IMPACT_X, PROVISION_AREAS, PROVISION_FLAG_OPEN, PROVISION_OPEN, PROVISION_PICK, PROVISION_YEARS
 
 from . import provision_fixture as fx
 
@@ -52,8 +52,8 @@ def test_the_provision_map_on_the_hand_worked_school(fixture_db, monkeypatch, do
     assert not at.error
     m = _metrics(at)
     assert m["Spend this school year"] == "£9,008.33"
-    assert m["Interventions running"] == "9" and m["Pupils with provision now"] == "15"
-    assert m["Staff hours a week"] == "10.08"
+    assert m["Interventions running"] == "8" and m["Pupils with provision now"] == "15"
+    assert m["Staff hours a week"] == "8.75"
     assert any("Not tracked (not £0)" in c.value for c in at.caption)
     grid = _markdown(at)
     assert '<table class="prov-grid">' in grid and "Lego therapy: 2 pupils, 0.75 h a week" in grid
@@ -90,7 +90,7 @@ def test_a_pupil_listed_opens_the_pupil_page(fixture_db, monkeypatch):
     at = _app(fixture_db, monkeypatch)
     at.switch_page(nav.PROVISION).run()
     at.selectbox(key=PROVISION_PICK).set_value((fx.SETTING, "P2")).run()
-    pupils = at.dataframe[1].value
+    pupils = at.dataframe[-1].value  # the last table: the pupils on the intervention picked
     assert list(pupils["pupil"]) == ["Bell, Ben", "Cole, Cara", "Dutt, Dev"]
     assert list(pupils["share"]) == ["£222.39", "£222.39", "£185.22"]
     at.session_state[PROVISION_OPEN] = {"row": 2, "column": "open"}
@@ -98,6 +98,21 @@ def test_a_pupil_listed_opens_the_pupil_page(fixture_db, monkeypatch):
     assert not at.exception, [e.message for e in at.exception]
     headings = [h.value for kind in ("title", "header", "subheader") for h in at.get(kind)]
     assert any("Dev Dutt" in h for h in headings), headings
+
+
+def test_the_flags_to_act_on_list_the_pupils_and_open_one(fixture_db, monkeypatch):
+    at = _app(fixture_db, monkeypatch)
+    at.switch_page(nav.PROVISION).run()
+    flags = at.dataframe[1].value
+    assert sorted(flags["pupil"]) == ["Bell, Ben", "Evans, Eli", "Green, Gus", "Mills, Mo", "Peel, Pip"]
+    eli = flags[flags["pupil"] == "Evans, Eli"].iloc[0]
+    assert eli["rule"] == "Provision costs more than the notional SEN budget meets" and "£6,090.00" in eli["reason"]
+    assert at.dataframe[2].value["intervention"].tolist() == ["Toe by Toe"]  # the low-impact intervention
+    at.session_state[PROVISION_FLAG_OPEN] = {"row": int(flags.index[flags["pupil"] == "Green, Gus"][0]), "column": "open"}
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    headings = [h.value for kind in ("title", "header", "subheader") for h in at.get(kind)]
+    assert any("Gus Green" in h for h in headings), headings
 
 
 def test_the_impact_page_on_the_hand_worked_school(fixture_db, monkeypatch):

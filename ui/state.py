@@ -36,6 +36,7 @@ PROVISION_YEARS = "provision_years"          # pages/provision.py: year groups c
 PROVISION_ROLES = "provision_roles"          # pages/provision.py: staff roles chosen in the filter
 PROVISION_PICK = "provision_pick"            # pages/provision.py: the intervention whose pupils are listed
 PROVISION_OPEN = "provision_open"            # pages/provision.py: the Open button clicked in that list
+PROVISION_FLAG_OPEN = "provision_flag_open"  # pages/provision.py: the Open button clicked in the list of flags
 IMPACT_SETTINGS = "impact_settings"          # pages/impact.py: settings chosen in the filter
 IMPACT_AREAS = "impact_areas"                # pages/impact.py: areas of need chosen in the filter
 IMPACT_YEARS = "impact_years"                # pages/impact.py: year groups chosen in the filter

@@ -64,10 +64,11 @@ def _text(interventions: pd.DataFrame, flags: pd.DataFrame, as_of: date) -> str:
             hours = "hours not tracked" if pd.isna(r.hours_week) else f"{r.hours_week:.2f} h a week"
             cost = "cost not tracked" if pd.isna(r.cost_year) else f"{money(r.cost_year)} a year"
             lines.append(f"  {r.name:<32} {r.pupils_now:>4,} now  {hours:<18} {cost}")
-        by_role = rows.groupby(rows["delivered_by"].fillna(""))["hours_week"].sum(min_count=1).dropna()
+        now = rows[rows["running"].astype(bool) & (rows["pupils_now"] > 0)]  # delivered now: with pupils on them
+        by_role = now.groupby(now["delivered_by"].fillna(""))["hours_week"].sum(min_count=1).dropna()
         order = [*STAFF_ROLES, ""]
         if len(by_role):
-            lines.append("  Staff hours a week: " + ", ".join(
+            lines.append("  Staff hours a week now: " + ", ".join(
                 f"{STAFF_ROLES.get(role, 'role not recorded')} {by_role[role]:.2f}" for role in order if role in by_role))
     if len(flags):
         lines.append("Flags raised:")

@@ -8,13 +8,14 @@ in memory, so changing one does not run the rules again.
 
 The figures follow the rules' definitions: a cost not recorded is "Not tracked", never £0; an intervention covering
 several areas shows under each area of the grid but counts once in every total; spend is the cost a year of the
-interventions running this school year, where costed; staff hours are those of the interventions running on the
-as-of date; an intervention meets its expected gain when at least provision_low_impact's min_pupils pupils have
+interventions running this school year, where costed; staff hours are those of the interventions delivered on the
+as-of date (running, with pupils on them); an intervention meets its expected gain when at least provision_low_impact's min_pupils pupils have
 entry and exit scores and their median gain is at least the gain expected.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -84,6 +85,7 @@ class Provision:
     as_of: date
     interventions: pd.DataFrame  # rules.interventions, plus min_pupils (provision_low_impact in force) and labels
     pupils: pd.DataFrame         # one row per pupil's place this school year; a register pupil with none: one row, no place
+    flags: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)  # rules.flags: every provision flag raised
 
     @property
     def empty(self) -> bool:
@@ -134,11 +136,13 @@ def load(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | 
     with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=2) as pool:
         warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
         pupils_job = pool.submit(run, cur.cursor(), as_of, scope, _pupil_rows)
+        flags_job = pool.submit(rules.flags, cur.cursor(), as_of, scope, viewer=viewer)
         interventions = rules.interventions(cur, as_of, scope, viewer=viewer)
         pupils = pupils_job.result()
+        flags = flags_job.result()
     minimum = _min_pupils(cur, sorted(set(interventions["setting"])))
     interventions = interventions.assign(min_pupils=interventions["setting"].map(minimum).astype("Int64"))
-    return Provision(as_of, _labelled(interventions), pupils)
+    return Provision(as_of, _labelled(interventions), pupils, flags)
 
 
 def _areas(value: object) -> list[str]:
@@ -344,10 +348,17 @@ def table(data: Provision, filters: Filters = Filters()) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------------------------------ totals
 
+def delivered_now(shown: pd.DataFrame) -> pd.Series:
+    """The interventions delivered on the as-of date: running (not ended) with at least one pupil on them now. A group
+    whose pupils have all finished takes no staff time, even with no end date recorded (the governors' report counts
+    staff hours the same way)."""
+    return shown["running"].astype(bool) & (shown["pupils_now"].fillna(0).astype(int) > 0)
+
+
 def hours_by_role(shown: pd.DataFrame) -> pd.DataFrame:
-    """Staff hours a week by who delivers them, over the interventions running now (each counted once): role (code),
+    """Staff hours a week by who delivers them, over the interventions delivered now (each counted once): role (code),
     label, hours_week, interventions; an intervention with no hours recorded counts under not_tracked."""
-    running = shown[shown["running"].astype(bool)]
+    running = shown[delivered_now(shown)]
     if running.empty:
         return pd.DataFrame(columns=["role", "label", "hours_week", "interventions", "not_tracked"])
     g = running.groupby("role", sort=False).agg(hours_week=("hours_week", lambda s: s.sum(min_count=1)),
@@ -363,7 +374,7 @@ def totals(data: Provision, filters: Filters = Filters()) -> dict:
     """The map's headline figures over the interventions the filters keep, each counted once:
     spend (£ this school year of the interventions running in it, where costed; None when none is costed), costed and
     not_costed (how many interventions), hours_week (staff hours a week now, where recorded), hours_by_role,
-    interventions_now (running now), pupils_now (distinct pupils on roll with a current place on them), register
+    interventions_now (delivered now: running, with pupils on them), pupils_now (distinct pupils on roll with a current place on them), register
     (pupils on the SEN register, in the chosen year groups), register_with_provision (of those, with a place now)."""
     shown = interventions(data, filters)
     year = shown[shown["in_year"].astype(bool)]
@@ -378,7 +389,7 @@ def totals(data: Provision, filters: Filters = Filters()) -> dict:
     roles = hours_by_role(shown)
     return {
         "interventions": int(len(shown)),
-        "interventions_now": int(shown["running"].astype(bool).sum()),
+        "interventions_now": int(delivered_now(shown).sum()),
         "spend": float(year.loc[costed, "cost_year"].sum()) if costed.any() else None,
         "costed": int(costed.sum()),
         "not_costed": int((~costed).sum()),
@@ -626,3 +637,53 @@ def workbook(data: Provision, filters: Filters = Filters()) -> bytes:
     from senlib.render import exports
 
     return exports.provision_map_xlsx(workbook_frames(data, filters))
+
+
+# ------------------------------------------------------------------------------------------------------------ flags
+
+FLAG_COLUMNS: dict[str, str] = {"pupil": "Pupil", "setting": "Setting", "year": "Year group", "intervention": "Intervention",
+                                "rule": "Rule", "reason": "Why"}
+
+
+def flag_list(data: Provision, filters: Filters = Filters()) -> pd.DataFrame:
+    """Every provision flag raised on the as-of date, for the SENCo to act on, in policy order: the pupils over the
+    notional SEN budget's threshold, on the register with nothing running, whose place ended without an exit score or
+    who attend too little, and the interventions of low impact. Columns: key (a pupil's, for the Open button; None for
+    an intervention), pupil (name; '' for an intervention), setting, year, intervention, rule (title), rule_id,
+    reason (the rule's sentence). Narrowed by the filters: an intervention's flag by its area and role, a pupil's by
+    their year group (and, for a place, its intervention)."""
+    from senlib.rules.policy import default_policy
+
+    f = data.flags
+    cols = ["key", *FLAG_COLUMNS, "rule_id"]
+    if f is None or f.empty:
+        return pd.DataFrame(columns=cols)
+    titles = {r: rule.title for r, rule in default_policy().rules.items()}
+    kept = interventions(data, filters)[["setting", "provision_id", "name"]]
+    names = dict(zip(zip(data.interventions["setting"], data.interventions["provision_id"], strict=True),
+                     data.interventions["name"], strict=True))
+    people = data.pupils.drop_duplicates(["setting", "pupil_id"]).set_index(["setting", "pupil_id"])
+    keep_ids = set(zip(kept["setting"], kept["provision_id"], strict=True))
+    rows = []
+    for r in f.itertuples():
+        pid = r.pupil_id if isinstance(r.pupil_id, str) else None
+        prov = r.provision_id if isinstance(r.provision_id, str) else None
+        if prov is not None and (r.setting, prov) not in keep_ids:
+            continue
+        year = None
+        name = ""
+        if pid is not None:
+            if (r.setting, pid) in people.index:
+                who = people.loc[(r.setting, pid)]
+                year, name = who["year_group"], full_name(who["first_name"], who["last_name"], last_first=True)
+            else:
+                name = pid
+            if filters.years and year not in filters.years:
+                continue
+        elif filters.years:
+            continue
+        rows.append({"key": pupil_key(r.setting, pid) if pid else None, "pupil": name, "setting": r.setting,
+                     "year": year_label(year) if isinstance(year, str) else "",
+                     "intervention": names.get((r.setting, prov), "") if prov else "", "rule": titles[r.rule_id],
+                     "rule_id": r.rule_id, "reason": r.reason})
+    return pd.DataFrame(rows, columns=cols)
