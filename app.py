@@ -12,6 +12,6 @@ viewer = auth.gate()  # sign-in, or local mode; never returns for someone who ma
 sections: dict[str, list] = {}
 for i, spec in enumerate(auth.pages_for(viewer)):
     sections.setdefault(spec.section, []).append(st.Page(spec.path, title=spec.title, icon=spec.icon, default=i == 0))
-page = st.navigation(sections)
+page = st.navigation(sections, expanded=True)  # every page in view: a SENCo has 14, past the ten shown by default
 auth.sidebar(viewer)
 page.run()
