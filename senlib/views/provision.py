@@ -660,30 +660,26 @@ def flag_list(data: Provision, filters: Filters = Filters()) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     titles = {r: rule.title for r, rule in default_policy().rules.items()}
     kept = interventions(data, filters)[["setting", "provision_id", "name"]]
-    names = dict(zip(zip(data.interventions["setting"], data.interventions["provision_id"], strict=True),
-                     data.interventions["name"], strict=True))
-    people = data.pupils.drop_duplicates(["setting", "pupil_id"]).set_index(["setting", "pupil_id"])
-    keep_ids = set(zip(kept["setting"], kept["provision_id"], strict=True))
-    rows = []
-    for r in f.itertuples():
-        pid = r.pupil_id if isinstance(r.pupil_id, str) else None
-        prov = r.provision_id if isinstance(r.provision_id, str) else None
-        if prov is not None and (r.setting, prov) not in keep_ids:
-            continue
-        year = None
-        name = ""
-        if pid is not None:
-            if (r.setting, pid) in people.index:
-                who = people.loc[(r.setting, pid)]
-                year, name = who["year_group"], full_name(who["first_name"], who["last_name"], last_first=True)
-            else:
-                name = pid
-            if filters.years and year not in filters.years:
-                continue
-        elif filters.years:
-            continue
-        rows.append({"key": pupil_key(r.setting, pid) if pid else None, "pupil": name, "setting": r.setting,
-                     "year": year_label(year) if isinstance(year, str) else "",
-                     "intervention": names.get((r.setting, prov), "") if prov else "", "rule": titles[r.rule_id],
-                     "rule_id": r.rule_id, "reason": r.reason})
-    return pd.DataFrame(rows, columns=cols)
+    f = f.assign(pupil_id=f["pupil_id"].where(f["pupil_id"].notna(), None),
+                 provision_id=f["provision_id"].where(f["provision_id"].notna(), None))
+    # an intervention's flag or a place's: only for the interventions the filters keep (a pupil's own flag stays)
+    f = f.merge(kept, on=["setting", "provision_id"], how="left")
+    f = f[f["provision_id"].isna() | f["name"].notna()]
+    people = data.pupils.drop_duplicates(["setting", "pupil_id"])[["setting", "pupil_id", "first_name", "last_name",
+                                                                   "year_group"]]
+    f = f.merge(people, on=["setting", "pupil_id"], how="left")
+    if filters.years:
+        f = f[f["pupil_id"].notna() & f["year_group"].isin(filters.years)]
+    is_pupil = f["pupil_id"].notna()
+    ids = [pid if isinstance(pid, str) else None for pid in f["pupil_id"]]
+    names = [full_name(a, b, last_first=True) if isinstance(a, str) or isinstance(b, str) else (pid or "")
+             for a, b, pid in zip(f["first_name"], f["last_name"], ids, strict=True)]
+    out = pd.DataFrame({
+        "key": [pupil_key(s_, pid) if pid else None for s_, pid in zip(f["setting"], ids, strict=True)],
+        "pupil": [n if p_ else "" for n, p_ in zip(names, is_pupil, strict=True)],
+        "setting": f["setting"].to_numpy(),
+        "year": [year_label(y) if isinstance(y, str) else "" for y in f["year_group"]],
+        "intervention": f["name"].fillna("").to_numpy(),
+        "rule": f["rule_id"].map(titles).to_numpy(), "reason": f["reason"].to_numpy(),
+        "rule_id": f["rule_id"].to_numpy()})
+    return out[cols].reset_index(drop=True)
