@@ -76,18 +76,20 @@ flags = view["flags"]
 for_pupils, for_interventions = flags[flags["key"].notna()].reset_index(drop=True), flags[flags["key"].isna()]
 if flags.empty:
     st.success("No provision rule is raised on this date.")
+several_settings = flags["setting"].nunique() > 1
 if len(for_pupils):
     st.caption("Pupils whose provision costs more than the notional SEN budget meets, on the register with nothing "
                "running, whose place ended without an exit score, or who attend too little.")
     st.dataframe(for_pupils.drop(columns=["rule_id", "key"]).assign(open="Open"), hide_index=True, width="stretch",
-                 column_order=["open", *provision.FLAG_COLUMNS],
+                 # the rule, then its sentence (whole on hover and on the Pupil page); the setting only when there are several
+                 column_order=["open", "pupil", "year", "rule", "reason", *(["setting"] if several_settings else [])],
                  column_config={"open": open_button(PROVISION_FLAG_OPEN),
                                 **{c: st.column_config.TextColumn(label, width="large" if c == "reason" else None)
                                    for c, label in provision.FLAG_COLUMNS.items()}})
     open_clicked_pupil(PROVISION_FLAG_OPEN, for_pupils["key"])
 if len(for_interventions):
     st.caption("Interventions of low impact (see Impact for cost against impact):")
-    st.dataframe(for_interventions[["setting", "intervention", "reason"]], hide_index=True, width="stretch",
+    st.dataframe(for_interventions[["reason", *(["setting"] if several_settings else [])]], hide_index=True, width="stretch",
                  column_config={"setting": "Setting", "intervention": "Intervention",
                                 "reason": st.column_config.TextColumn("Why", width="large")})
 
