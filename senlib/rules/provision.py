@@ -198,12 +198,15 @@ def interventions(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequenc
     cost_year (NULL: not tracked), start_date, end_date, running (on `as_of`), in_year (runs this school year),
     measure, expected_gain, pupils_now, pupils_year, pupils_scored (entry and exit), mean_entry, mean_exit,
     median_gain, sessions_attended, sessions_planned, attendance (share), cost_per_pupil (cost a year ÷ pupils this
-    school year), year_groups (of the pupils on it now); low_impact (rule provision_low_impact) and its reason.
+    school year), year_groups (of the pupils on it now); min_pupils (provision_low_impact's, in force for the
+    setting: the pupils scored needed to judge it), low_impact (rule provision_low_impact) and its reason.
     Staff only (these rows lead to pupils); governors read views.governors' aggregates.
     """
     final = f"""
-SELECT {INTERVENTION_COLUMNS}, f.rule_id IS NOT NULL AS low_impact, f.reason AS low_impact_reason
+SELECT {INTERVENTION_COLUMNS}, pol.provision_low_impact__min_pupils AS min_pupils,
+       f.rule_id IS NOT NULL AS low_impact, f.reason AS low_impact_reason
 FROM prov_interventions i
+JOIN stg_policy pol ON pol.setting_key = i.setting_key AND pol.la_key = i.la_key
 LEFT JOIN prov_flags f ON f.rule_id = 'provision_low_impact' AND f.setting = i.setting AND f.provision_id = i.provision_id
 ORDER BY i.setting, i.name, i.provision_id"""
     return run(cur, as_of, access.staff_scope(viewer, settings), lambda s: _statement(s, final))

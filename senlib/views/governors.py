@@ -30,7 +30,7 @@ share no total, so each is checked alone.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -326,12 +326,11 @@ def _provision(raw: _Raw, cur, day: date, scope: list[str] | None, sen_on_roll: 
 
     # effectiveness: interventions (not pupils) judged on enough scored pupils, as rule provision_low_impact judges
     running = iv[iv["in_year"].astype(bool) & iv["expected_gain"].notna()]
-    mins = {st: int(rules.load_policy(cur, st).value("provision_low_impact", "min_pupils")) for st in set(running["setting"])}
-    enough = running["pupils_scored"] >= running["setting"].map(mins).fillna(info.min_pupils)
+    enough = running["pupils_scored"] >= running["min_pupils"]
     judged = running[enough & running["median_gain"].notna()]
     info.judged, info.too_few = int(len(judged)), int((~enough).sum())
     info.meeting = int((judged["median_gain"] >= judged["expected_gain"]).sum())
-    info.min_pupils = min(mins.values(), default=info.min_pupils)
+    info.min_pupils = int(running["min_pupils"].min()) if len(running) else info.min_pupils
     info.over_text = rules.in_force(cur, "provision_over_notional", "threshold", sorted(recording))
     raw.provision = info
 
@@ -514,8 +513,10 @@ def _wrapped(label: str) -> str:
 
 
 def _count_chart(labels: Sequence[str], p: Protected, keys: Sequence[Hashable], *, title: str, x_title: str,
-                 y_title: str) -> dict | None:
-    """Horizontal bars of published counts, first label on top. A hidden group keeps its row and reads what the table
+                 y_title: str, value_text: Callable[[float], str] = lambda v: f"{v:,}",
+                 hover: str = "%{y}: %{x:,}<extra></extra>", tick_prefix: str = "") -> dict | None:
+    """Horizontal bars of published figures (counts; or amounts, with `value_text`, `hover` and `tick_prefix`: any
+    protected result with .value and .text), first label on top. A hidden group keeps its row and reads what the table
     says ('fewer than 5'); with nothing to draw, None (the caller says so in words)."""
     values = [p.value(k) for k in keys]
     if all(v is None for v in values):
@@ -523,15 +524,15 @@ def _count_chart(labels: Sequence[str], p: Protected, keys: Sequence[Hashable], 
     rows = [_wrapped(label) for label in labels]
     fig = go.Figure(_validate=False)
     fig.add_trace(go.Bar(x=values, y=rows, orientation="h", marker_color=charts.PALETTE[0], showlegend=False,
-                         text=[f"{v:,}" if v is not None else "" for v in values], textposition="auto",
-                         hovertemplate="%{y}: %{x:,}<extra></extra>"))
+                         text=[value_text(v) if v is not None else "" for v in values], textposition="auto",
+                         hovertemplate=hover))
     hidden = [(row, p.text(k)) for row, k, v in zip(rows, keys, values, strict=True) if v is None]
     if hidden:
         fig.add_trace(go.Scatter(x=[0] * len(hidden), y=[r for r, _ in hidden], text=[f"\u2002{t}" for _, t in hidden],
                                  mode="text", textposition="middle right", showlegend=False, hoverinfo="skip",
                                  textfont={"color": charts.GREY}))
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(rows)))
-    fig.update_xaxes(rangemode="tozero")
+    fig.update_xaxes(rangemode="tozero", **({"tickprefix": tick_prefix} if tick_prefix else {}))
     charts.style(fig, title=title, x_title=x_title, y_title=y_title, height=170 + 44 * len(rows))
     return charts.to_spec(fig)
 
@@ -831,23 +832,12 @@ def _provision_section(f: _Figures) -> Section:
     })
     keys = [("spend", k) for k in info.kinds]
     values = [a.value(k) for k in keys]
-    if any(v is not None for v in values):
-        fig = go.Figure(_validate=False)
-        rows = [_wrapped(k) for k in info.kinds]
-        fig.add_trace(go.Bar(x=values, y=rows, orientation="h", marker_color=charts.PALETTE[0], showlegend=False,
-                             text=[money_text(v) if v is not None else "" for v in values], textposition="auto",
-                             hovertemplate="%{y}: £%{x:,.2f}<extra></extra>"))
-        hidden = [(r, a.text(k)) for r, k, v in zip(rows, keys, values, strict=True) if v is None]
-        if hidden:
-            fig.add_trace(go.Scatter(x=[0] * len(hidden), y=[r for r, _ in hidden], text=[f"\u2002{t}" for _, t in hidden],
-                                     mode="text", textposition="middle right", showlegend=False, hoverinfo="skip",
-                                     textfont={"color": charts.GREY}))
-        fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(rows)))
-        fig.update_xaxes(rangemode="tozero", tickprefix="£")
-        charts.style(fig, title="Spend this school year by kind of provision", x_title="Spend (£)",
-                     y_title="Kind of provision", height=170 + 44 * len(rows))
+    spec = _count_chart(info.kinds, a, keys, title="Spend this school year by kind of provision", x_title="Spend (£)",
+                        y_title="Kind of provision", value_text=money_text, hover="%{y}: £%{x:,.2f}<extra></extra>",
+                        tick_prefix="£")
+    if spec is not None:
         caption = _not_drawn([k for k, v in zip(info.kinds, values, strict=True) if v is None])
-        blocks.append(Chart(charts.to_spec(fig), Table(table, "Provision by kind"), caption))
+        blocks.append(Chart(spec, Table(table, "Provision by kind"), caption))
     else:
         blocks += [Text("No kind of provision has a cost that can be published on its own (each concerns fewer than "
                         f"{p.threshold} pupils, or could be worked out from the others), so there is no chart: the "

@@ -42,7 +42,6 @@ from senlib.core.names import (
 )
 from senlib.rules import provision as rules
 from senlib.rules.facts import year_group
-from senlib.rules.policy import overrides, resolve
 from senlib.rules.query import run, with_ctes
 from senlib.rules.staging import staging
 from senlib.views.pupil import full_name, pupil_key
@@ -83,7 +82,7 @@ class Provision:
     """What both pages read, as plain data (picklable, so the page can cache it)."""
 
     as_of: date
-    interventions: pd.DataFrame  # rules.interventions, plus min_pupils (provision_low_impact in force) and labels
+    interventions: pd.DataFrame  # rules.interventions (min_pupils: provision_low_impact's in force), plus labels
     pupils: pd.DataFrame         # one row per pupil's place this school year; a register pupil with none: one row, no place
     flags: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)  # rules.flags: every provision flag raised
 
@@ -114,17 +113,6 @@ WHERE pl.pk IS NOT NULL
     return with_ctes(ctes, final)
 
 
-def _min_pupils(cur: duckdb.DuckDBPyConnection, settings: Sequence[str]) -> dict[str, int]:
-    """provision_low_impact's min_pupils in force at each setting (its own override, else its council's, else the
-    policy's)."""
-    if not settings:
-        return {}
-    ovs = overrides(cur)
-    councils = dict(cur.execute("SELECT setting, local_authority FROM settings WHERE list_contains(?, setting)",
-                                [list(settings)]).fetchall())
-    return {s: int(resolve(ovs, s, councils.get(s)).values["provision_low_impact"]["min_pupils"]) for s in settings}
-
-
 def load(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | None = None, *,
          viewer: Viewer) -> Provision:
     """Every intervention and the pupils' places in the settings in scope, on `as_of`. Staff only (these rows name
@@ -140,8 +128,6 @@ def load(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequence[str] | 
         interventions = rules.interventions(cur, as_of, scope, viewer=viewer)
         pupils = pupils_job.result()
         flags = flags_job.result()
-    minimum = _min_pupils(cur, sorted(set(interventions["setting"])))
-    interventions = interventions.assign(min_pupils=interventions["setting"].map(minimum).astype("Int64"))
     return Provision(as_of, _labelled(interventions), pupils, flags)
 
 
