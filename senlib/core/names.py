@@ -314,3 +314,73 @@ PROVISION_MEASURES: dict[str, str] = {
 
 # A provision's areas of need are one or more of AREAS, written in one cell with this between them.
 AREAS_SEPARATOR = "; "
+
+
+# ---- Review meetings (issue 17): from invitation to record ----
+
+# Who is invited to a review meeting (guidance 001 "Who should be invited?").
+INVITEE_ROLES: dict[str, str] = {
+    "parent_carer": "Parent or carer",
+    "child": "Child or young person",
+    "family": "Other family member",
+    "senco": "SENCo",
+    "headteacher": "Headteacher",
+    "teacher": "Class teacher or tutor",
+    "key_worker": "Key worker or teaching assistant",
+    "health": "Health practitioner (paediatrician, OT, SALT, physiotherapist)",
+    "planning_coordinator": "Planning co-ordinator",
+    "social_worker": "Social worker",
+    "sen_team_manager": "Team manager (SEN assessment team)",
+    "ep_advisory": "Educational psychologist or advisory teacher",
+    "sen_officer": "Council's SEN officer",
+    "other": "Other",
+}
+# Invitees asked for written advice before the meeting (the request for advice goes to each of them).
+PROFESSIONAL_ROLES: list[str] = ["health", "planning_coordinator", "social_worker", "sen_team_manager",
+                                 "ep_advisory", "sen_officer", "other"]
+# What an invitee said they will do (blank: not heard yet).
+INVITEE_RESPONSES: dict[str, str] = {
+    "attending": "Attending",
+    "sending_report": "Sending a report",
+    "attending_and_report": "Attending and sending a report",
+    "not_attending": "Not attending",
+}
+
+# The documents of a review, in the order of a pack.
+REVIEW_DOCUMENTS: dict[str, str] = {
+    "invitation": "Invitation to parents and carers",
+    "advice_request": "Request for advice",
+    "agenda": "Agenda",
+    "checklist": "Review meeting checklist",
+    "record_form": "Review record form",
+    "council_report": "Review report to the council",
+}
+
+# Where an import came from: a file uploaded, or a change made in the app (each one audited and undoable).
+IMPORT_ORIGINS: dict[str, str] = {"upload": "Uploaded file", "app": "Change made in the app"}
+
+ENTITY_TABLES += ["review_invitees", "review_actions"]
+ENTITY_SHEETS.update({"review_invitees": "Invitees", "review_actions": "Actions"})
+COLUMN_LABELS.update({
+    "review_id": "Review ID",
+    "start_time": "Time",
+    "place": "Place",
+    "chair": "Chair",
+    "parents_views": "Parents' views",
+    "child_views": "Child's views",
+    "attendance": "Attendance (%)",
+    "notice_warning": "Notice warning",
+    "invitee_id": "Invitee ID",
+    "role": "Role",
+    "organisation": "Organisation",
+    "contact": "Contact",
+    "response": "Response",
+    "invited_on": "Invited on",
+    "report_received": "Report received",
+    "attended": "Attended",
+    "action_id": "Action ID",
+    "action": "Action",
+    "owner": "Who",
+    "due_date": "By when",
+    "done_date": "Done on",
+})

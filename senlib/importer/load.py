@@ -27,7 +27,8 @@ from senlib.store.fields import ENTITIES, KEYS, feeds, sql_type
 
 PUPIL_FIELDS = ["first_name", "last_name", "date_of_birth", "year_group", "class", "sen_status", "primary_need",
                 "secondary_need", "local_authority", "key_worker", "date_identified", "leaving_date"]
-CHILD_TABLES = ["plans", "reviews", "outcomes", "scores", "ehc_requests", "provisions", "pupil_provisions"]
+CHILD_TABLES = ["plans", "reviews", "outcomes", "scores", "ehc_requests", "provisions", "pupil_provisions",
+                "review_invitees", "review_actions"]
 # How undo tells which imports built on which: a provision counts as a "pupil" of its own in touched_pupils_sql.
 PROVISION_TOUCH = "'(provision) ' || provision_id"
 NEW_PUPIL = "(new pupil)"

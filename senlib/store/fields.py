@@ -130,6 +130,42 @@ ENTITIES: dict[str, list[Field]] = {
         Field("la_decision_date", "date", note="EHC plan: council's decision. " + _DATE),
         Field("pfa_covered", "bool", note="EHC plan from Year 9: Yes / No."),
         Field("notes", note="Free text."),
+        # A review meeting scheduled or recorded in the app (issue 17); its record workbook carries its id.
+        Field("review_id", "id", note="The review's own id (R-...), given by the app. Keep it in a record workbook; "
+              "leave blank for a review the app did not schedule."),
+        Field("start_time", "text", note="Time of the meeting, 24-hour: 14:30."),
+        Field("place", note="Where the meeting is held."),
+        Field("chair", note="Who chairs the meeting (usually the SENCo or the headteacher)."),
+        Field("parents_views", note="What the parents or carers said, in their words where possible."),
+        Field("child_views", note="The child's or young person's views, and how they were gathered."),
+        Field("attendance", "number", note="The pupil's school attendance reported at the review, in %: 94.5."),
+        Field("notice_warning", note="Set by the app: why an EHC plan review had less than the statutory notice."),
+    ],
+    "review_invitees": [
+        _SETTING,
+        _PUPIL,
+        Field("review_id", "id", True, "Required. The review (see Reviews, Review ID)."),
+        Field("invitee_id", "text", True, "Required. Short id unique in the review, e.g. I1."),
+        Field("name", note="The person's name."),
+        Field("role", "code:invitee_role", note="parent_carer, child, family, senco, headteacher, teacher, key_worker, "
+              "health, planning_coordinator, social_worker, sen_team_manager, ep_advisory, sen_officer or other."),
+        Field("organisation", note="Service or organisation, e.g. Speech and language therapy, Kirklees Council."),
+        Field("contact", note="Email, phone or address."),
+        Field("response", "code:invitee_response", note="attending, sending_report, attending_and_report or "
+              "not_attending; blank until they reply."),
+        Field("invited_on", "date", note="Date the invitation or request for advice was sent. " + _DATE),
+        Field("report_received", "date", note="Date their written report or advice arrived. " + _DATE),
+        Field("attended", "bool", note="After the meeting: Yes / No."),
+    ],
+    "review_actions": [
+        _SETTING,
+        _PUPIL,
+        Field("review_id", "id", True, "Required. The review that agreed it (see Reviews, Review ID)."),
+        Field("action_id", "text", True, "Required. Short id unique in the review, e.g. A1."),
+        Field("action", note="What will happen."),
+        Field("owner", note="Who will do it."),
+        Field("due_date", "date", note="By when. " + _DATE),
+        Field("done_date", "date", note="When it was done. " + _DATE),
     ],
     "outcomes": [
         _SETTING,
@@ -259,6 +295,8 @@ KEYS: dict[str, list[str]] = {
     "ehc_requests": ["setting", "pupil_id", "requested"],
     "provisions": ["setting", "provision_id"],
     "pupil_provisions": ["setting", "pupil_id", "provision_id", "start_date"],
+    "review_invitees": ["setting", "pupil_id", "review_id", "invitee_id"],
+    "review_actions": ["setting", "pupil_id", "review_id", "action_id"],
 }
 
 # What a column of a pupils sheet feeds in the store, where that is not the pupils column of the same name: a

@@ -262,6 +262,58 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        8,
+        "review meetings: a review scheduled and recorded in the app, its invitees, its actions; the setting's letters",
+        """
+        -- a review scheduled or recorded in the app (or through its record workbook) carries its own id
+        ALTER TABLE reviews ADD COLUMN review_id VARCHAR;      -- e.g. R-3F9A2C71; NULL: a review known only from a tracker
+        ALTER TABLE reviews ADD COLUMN start_time VARCHAR;     -- HH:MM
+        ALTER TABLE reviews ADD COLUMN place VARCHAR;
+        ALTER TABLE reviews ADD COLUMN chair VARCHAR;
+        ALTER TABLE reviews ADD COLUMN parents_views VARCHAR;
+        ALTER TABLE reviews ADD COLUMN child_views VARCHAR;
+        ALTER TABLE reviews ADD COLUMN attendance DOUBLE;      -- the pupil's school attendance (%) reported at the review
+        ALTER TABLE reviews ADD COLUMN notice_warning VARCHAR; -- why it was scheduled with less than the statutory notice
+        ALTER TABLE imports ADD COLUMN origin VARCHAR DEFAULT 'upload';  -- names.IMPORT_ORIGINS: upload / app
+        CREATE TABLE review_invitees (        -- who is invited to a review meeting (guidance 001)
+            setting         VARCHAR NOT NULL,
+            pupil_id        VARCHAR NOT NULL,
+            review_id       VARCHAR NOT NULL,
+            invitee_id      VARCHAR NOT NULL,  -- I1, I2 ... within the review
+            name            VARCHAR,
+            role            VARCHAR,           -- names.INVITEE_ROLES
+            organisation    VARCHAR,
+            contact         VARCHAR,           -- email, phone or address
+            response        VARCHAR,           -- names.INVITEE_RESPONSES; NULL: not heard yet
+            invited_on      DATE,
+            report_received DATE,
+            attended        BOOLEAN,           -- recorded after the meeting
+            import_id       BIGINT
+        );
+        CREATE TABLE review_actions (         -- what a review agreed will happen next: what, who, by when
+            setting         VARCHAR NOT NULL,
+            pupil_id        VARCHAR NOT NULL,
+            review_id       VARCHAR NOT NULL,
+            action_id       VARCHAR NOT NULL,  -- A1, A2 ... within the review
+            action          VARCHAR,
+            owner           VARCHAR,
+            due_date        DATE,
+            done_date       DATE,
+            import_id       BIGINT
+        );
+        CREATE TABLE document_templates (     -- a setting's own wording of a review document (senlib.documents)
+            setting         VARCHAR NOT NULL,  -- '' = every setting
+            document        VARCHAR NOT NULL,  -- names.REVIEW_DOCUMENTS
+            file_name       VARCHAR,
+            docx            BLOB NOT NULL,
+            placeholders    JSON,              -- the placeholders it uses, checked when uploaded
+            uploaded_by     VARCHAR,
+            uploaded_at     TIMESTAMP,
+            PRIMARY KEY (setting, document)
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
