@@ -1,7 +1,7 @@
 """senlib's folders are its layers, and imports only go down them.
 
 The rule: senlib never imports streamlit, and a module imports only from its own layer or the layers before it,
-in this order: core, access, store, rules, importer, render, views, cli. (Imports under `if TYPE_CHECKING:` are
+in this order: core, access, store, rules, importer, render, documents, views, cli. (Imports under `if TYPE_CHECKING:` are
 for type hints only and do not count.)
 """
 
@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SENLIB = ROOT / "senlib"
-LAYERS = ("core", "access", "store", "rules", "importer", "render", "views", "cli")
+LAYERS = ("core", "access", "store", "rules", "importer", "render", "documents", "views", "cli")
 TOP_LEVEL = {"__init__.py", "__main__.py"}  # the package and `python -m senlib` (the command line)
 
 

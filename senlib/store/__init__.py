@@ -142,7 +142,7 @@ def clear_caseload(con: duckdb.DuckDBPyConnection) -> None:
 
 # Audit actions that change what the dashboard shows (the others, e.g. sign-ins and exports, only record access).
 DATA_CHANGES: tuple[str, ...] = ("demo", "import", "undo", "confirm_leavers", "rule_change", "setting_change", "restore",
-                                 "governors_commentary", "role_cost_change")
+                                 "governors_commentary", "role_cost_change", "app_change")
 
 
 def data_changes(con: duckdb.DuckDBPyConnection) -> tuple[int, object]:
