@@ -28,7 +28,7 @@ import pyarrow.ipc
 from senlib.importer.headers import Column, SheetPlan
 from senlib.importer.problems import ImportRefused, Problem, refuse
 from senlib.importer.reading import DAMAGED_FIX, MAX_FILE_BYTES, STRAY_CELLS_FIX, Sheet, Workbook
-from senlib.importer.worker import REQUEST, RESULT
+from senlib.importer.worker import REQUEST, RESULT, TEMPLATE_JOB
 
 TIMEOUT_ENV, MEMORY_ENV = "SENLIB_READ_TIMEOUT", "SENLIB_READ_MEMORY_MB"
 DEFAULT_TIMEOUT = 30.0      # seconds for reading and header analysis; a 50,000-pupil tracker takes about 2
@@ -79,6 +79,34 @@ def read_untrusted(files: list[tuple[str, bytes]], remembered: dict[str, dict] |
         if result["status"] != "read":
             raise _crash_refusal(names, result.get("kind", "crash"), limits)
         return _workbooks(folder, files, result)
+
+
+def read_template_untrusted(file_name: str, data: bytes, *, limits: Limits | None = None) -> list[dict]:
+    """A review document's Word template checked in a worker process (zip, macros, external links) and its Jinja
+    source handed back, part by part ({label, source, text_only}). Raises ImportRefused for a bad file, whatever
+    went wrong; senlib.documents.templates checks the placeholders."""
+    limits = limits or Limits.from_env()
+    with tempfile.TemporaryDirectory(prefix="senlib-template-") as tmp:
+        folder = Path(tmp)
+        (folder / "file-0").write_bytes(data)
+        request = {"job": TEMPLATE_JOB, "files": [{"name": file_name, "path": "file-0"}],
+                   "limits": {"memory_bytes": limits.memory_mb * 2**20, "cpu_seconds": int(limits.timeout) + 5,
+                              "file_bytes": MAX_OUTPUT_BYTES}}
+        (folder / REQUEST).write_text(json.dumps(request))
+        outcome = _run_worker(folder, limits.timeout)
+        try:
+            result = json.loads((folder / RESULT).read_text()) if outcome is None else {"status": outcome}
+        except (OSError, ValueError):
+            result = {"status": "crash"}
+    if result["status"] == "refused":
+        raise ImportRefused(result["message"], place=result["place"], fix=result["fix"])
+    if result["status"] != "template" or not isinstance(result.get("parts"), list):
+        said = {"memory": "needed more memory than any letter does", "timeout": "took far too long to open"}.get(
+            result.get("kind", result["status"]), "stopped the reader")
+        raise refuse(f"{file_name} could not be checked: it {said}, so it may be damaged. Nothing was saved.",
+                     "Open it in Word, save it again as a new Word Document (.docx) and upload that.", file=file_name)
+    return [{"label": str(p["label"]), "source": str(p["source"]), "text_only": bool(p["text_only"])}
+            for p in result["parts"]]
 
 
 def _run_worker(folder: Path, timeout: float) -> str | None:

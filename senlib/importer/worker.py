@@ -18,6 +18,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 REQUEST, RESULT = "request.json", "result.json"
+TEMPLATE_JOB = "docx_template"  # request["job"]: a review document's Word template (senlib.documents), not a tracker
 
 
 def _limit(memory_bytes: int, cpu_seconds: int, file_bytes: int) -> None:
@@ -61,9 +62,27 @@ def read(folder: Path, request: dict) -> dict:
                 "problems": [asdict(p) for p in exc.problems]}
 
 
+def read_template(folder: Path, request: dict) -> dict:
+    """Check a Word template's zip and hand back its Jinja source, part by part (the parent checks the placeholders)."""
+    from senlib.documents.sandbox import TemplateRefused, inspect_docx
+
+    f = request["files"][0]
+    try:
+        parts = inspect_docx(f["name"], (folder / f["path"]).read_bytes())
+    except TemplateRefused as exc:
+        return {"status": "refused", "message": exc.message, "fix": exc.fix, "place": exc.place, "problems": []}
+    return {"status": "template", "parts": [p.as_dict() for p in parts]}
+
+
 def main(argv: list[str]) -> int:
     folder = Path(argv[1])
     request = json.loads((folder / REQUEST).read_text())
+    if request.get("job") == TEMPLATE_JOB:
+        import docx  # noqa: F401
+        import docxtpl  # noqa: F401
+        import jinja2  # noqa: F401
+
+        from senlib.documents import sandbox  # noqa: F401
     # Everything the reading needs is imported before the limit: an address-space limit stops libraries loading.
     import fastexcel  # noqa: F401
     import msoffcrypto  # noqa: F401
@@ -75,7 +94,7 @@ def main(argv: list[str]) -> int:
     limits = request["limits"]
     _limit(limits["memory_bytes"], limits["cpu_seconds"], limits["file_bytes"])
     try:
-        result = read(folder, request)
+        result = read_template(folder, request) if request.get("job") == TEMPLATE_JOB else read(folder, request)
     except MemoryError:
         result = {"status": "failed", "kind": "memory"}
     except BaseException as exc:  # noqa: BLE001 - a reader's panic (pyo3 PanicException) is a BaseException
