@@ -90,6 +90,31 @@ def date_sql(r: str) -> str:
     END)"""
 
 
+def time_sql(r: str) -> str:
+    """A meeting's time as 'HH:MM': '14:30', '14.30', '2.30pm', '2:30 p.m.', '2pm', 'noon', an Excel time (fastexcel
+    writes a time cell as '1899-12-31 14:30:00', a date and time cell with its date) or a day fraction (0.604166 is
+    14:30). Anything else ('after school', '25:00', '13pm', '14') is unreadable."""
+    t = (f"replace(replace(rtrim(regexp_replace(lower(trim({r})), '\\s+', '', 'g'), '.'), 'a.m', 'am'), "
+         "'p.m', 'pm')")
+    clock = "'^(\\d{1,2})(?:[:.](\\d{2}))?(?::\\d{2})?(am|pm|hrs|h)?$'"
+    stamp = "'^\\d{4}-\\d{1,2}-\\d{1,2}[ t](\\d{1,2}):(\\d{2})'"
+    h = f"TRY_CAST(regexp_extract({t}, {clock}, 1) AS INTEGER)"
+    m = f"coalesce(TRY_CAST(nullif(regexp_extract({t}, {clock}, 2), '') AS INTEGER), 0)"
+    ampm = f"regexp_extract({t}, {clock}, 3)"
+    hour = f"CASE WHEN {ampm} = 'pm' AND {h} < 12 THEN {h} + 12 WHEN {ampm} = 'am' AND {h} = 12 THEN 0 ELSE {h} END"
+    mins = f"CAST(round(TRY_CAST({t} AS DOUBLE) * 1440) AS INTEGER)"
+    return f"""(CASE WHEN {r} IS NULL THEN NULL
+        WHEN regexp_matches(lower({r}), {stamp})
+            THEN lpad(regexp_extract(lower({r}), {stamp}, 1), 2, '0') || ':' || regexp_extract(lower({r}), {stamp}, 2)
+        WHEN {t} IN ('noon', 'midday', '12noon') THEN '12:00'
+        WHEN regexp_matches({t}, {clock}) AND (regexp_extract({t}, {clock}, 2) <> '' OR {ampm} IN ('am', 'pm'))
+             AND {m} < 60 AND (CASE WHEN {ampm} IN ('am', 'pm') THEN {h} BETWEEN 1 AND 12 ELSE {h} < 24 END)
+            THEN lpad(CAST({hour} AS VARCHAR), 2, '0') || ':' || lpad(CAST({m} AS VARCHAR), 2, '0')
+        WHEN regexp_matches({t}, '^0?\\.\\d+$') AND {mins} < 1440
+            THEN lpad(CAST({mins} // 60 AS VARCHAR), 2, '0') || ':' || lpad(CAST({mins} % 60 AS VARCHAR), 2, '0')
+        END)"""
+
+
 def year_sql(r: str) -> str:
     """'Yr 6', 'Year 6', 'Y6', '6', '6.0' -> '6'; R, N1, N2 and their words; 0 is Reception."""
     k = sql_norm_key(r)
@@ -177,6 +202,8 @@ def norm_sql(f: Field, r: str) -> str:
         return date_sql(r)
     if f.kind == "year":
         return year_sql(r)
+    if f.kind == "time":
+        return time_sql(r)
     if f.kind == "number":
         return f"TRY_CAST(replace(replace({r}, '%', ''), ',', '') AS DOUBLE)"
     if f.kind == "sessions":
@@ -572,4 +599,4 @@ def today_sql(today: date) -> str:
     return f"DATE {q(today.isoformat())}"
 
 
-__all__ = ["Stage", "build_stage", "date_sql", "year_sql", "norm_sql", "clean_sql", "field", "q", "ident", "today_sql"]
+__all__ = ["Stage", "build_stage", "date_sql", "time_sql", "year_sql", "norm_sql", "clean_sql", "field", "q", "ident", "today_sql"]

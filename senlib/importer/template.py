@@ -26,6 +26,8 @@ from senlib.core.names import (
     DECISIONS,
     EHC_DECISIONS,
     ENTITY_SHEETS,
+    INVITEE_RESPONSES,
+    INVITEE_ROLES,
     NEEDS,
     OUTCOME_STATUS,
     PLAN_TYPES,
@@ -52,6 +54,7 @@ VOCABS: dict[str, dict[str, str]] = {
     "sen_status": SEN_STATUS, "need": NEEDS, "plan_type": PLAN_TYPES, "review_kind": REVIEW_KINDS, "progress": PROGRESS,
     "decision": DECISIONS, "area": AREAS, "outcome_status": OUTCOME_STATUS, "ehc_decision": EHC_DECISIONS,
     "provision_kind": PROVISION_KINDS, "staff_role": STAFF_ROLES, "provision_measure": PROVISION_MEASURES,
+    "invitee_role": INVITEE_ROLES, "invitee_response": INVITEE_RESPONSES,
 }
 HEAD_FONT, HEAD_FILL = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
 NOTE_FONT, NOTE_FILL = Font(italic=True, color="444444", size=9), PatternFill("solid", fgColor="EEF3F8")

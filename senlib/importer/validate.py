@@ -23,6 +23,7 @@ from senlib.store.fields import ENTITIES, KEYS, Field
 
 COLUMNS = ["severity", "_file", "_sheet", "_row", "field", "value", "message", "fix"]
 EARLIEST, LATEST_YEARS, OLDEST_PUPIL = date(1995, 1, 1), 5, 30
+TIME_FIX = "Write the time the meeting starts as 14:30 or 2.30pm (one time, not a range), or use an Excel time."
 DATE_FIX = "Write dates day first, for example 04/03/2025 for 4 March 2025, or use an Excel date."
 NUMBER_FIX = {
     "number": "Write a number, e.g. 4 or 4.5.",
@@ -85,6 +86,9 @@ def _parse_checks(table: str, fields: list[Field], today: date, arrow: pa.Table 
                                                            f"{LATEST_YEARS} years ahead"),
                                    "Check the year; " + DATE_FIX,
                                    f"({v} < DATE {q(EARLIEST.isoformat())} OR {v} > {t} + INTERVAL {LATEST_YEARS} YEAR)"))
+        elif f.kind == "time":
+            out.append(_select(table, ERROR, f.name, r, q(f"This is not a time the importer can read ({label})"), TIME_FIX,
+                               f"{r} IS NOT NULL AND {v} IS NULL"))
         elif f.kind == "year":
             out.append(_select(table, ERROR, f.name, r, q("This is not a year group"),
                                "Use N1, N2, R (Reception) or a year from 1 to 14, e.g. 'Year 6', 'Y6' or '6'.",
@@ -112,7 +116,8 @@ def _duplicates(cur: duckdb.DuckDBPyConnection, table: str, entity: str) -> list
     part = ", ".join(ident(k) for k in key)
     what = "Pupil" if entity == "pupils" else "The same " + {"plans": "plan", "reviews": "review", "outcomes": "outcome",
                                                              "scores": "score", "ehc_requests": "EHC request",
-                                                             "pupil_provisions": "intervention"}[entity] + " of pupil"
+                                                             "pupil_provisions": "intervention",
+                                                             "review_invitees": "invitee", "review_actions": "action"}[entity] + " of pupil"
     # Group first (cheap), then look only at the keys that occur more than once.
     body = f"""(SELECT t.*, d._versions, d._copies, d._where,
                    row_number() OVER (PARTITION BY {', '.join('t.' + ident(k) for k in key)} ORDER BY t._file, t._sheet, t._row) AS _nth
@@ -262,7 +267,7 @@ def check(cur: duckdb.DuckDBPyConnection, stage: Stage, plans: list[tuple[int, S
                            f"pupil_id IS NOT NULL AND setting IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ({known}) k "
                            f"WHERE k.setting = x.setting AND k.pupil_id = x.pupil_id)"))
         date_col = {"plans": "start_date", "reviews": "review_date", "outcomes": "start_date", "scores": "score_date",
-                    "ehc_requests": "requested"}[entity]
+                    "ehc_requests": "requested", "review_invitees": "invited_on", "review_actions": "due_date"}[entity]
         sql.append(_select(f"{table} x", ERROR, date_col, ident("r_" + date_col),
                            q(f"The {_label(date_col)} is before the pupil's date of birth"),
                            "Check the date; dates are read day first (04/03/2015 is 4 March 2015).",

@@ -10,7 +10,7 @@ from senlib.core.names import COLUMN_LABELS, ENTITY_SHEETS
 
 @dataclass(frozen=True)
 class Field:
-    """A canonical column. `kind` drives normalisation: text, id, name, date, year, bool, number, the numbers
+    """A canonical column. `kind` drives normalisation: text, id, name, date, time (stored 'HH:MM'), year, bool, number, the numbers
     a provision map writes in words (sessions: '2x weekly', 'daily'; minutes: '30 mins', '1 hour'; money: '£1,200';
     group: '1:4'), code:<vocabulary> (see synonyms.VALUE_SYNONYMS), or codes:<vocabulary> (one or more codes in
     one cell, stored joined by names.AREAS_SEPARATOR)."""
@@ -133,7 +133,7 @@ ENTITIES: dict[str, list[Field]] = {
         # A review meeting scheduled or recorded in the app (issue 17); its record workbook carries its id.
         Field("review_id", "id", note="The review's own id (R-...), given by the app. Keep it in a record workbook; "
               "leave blank for a review the app did not schedule."),
-        Field("start_time", "text", note="Time of the meeting, 24-hour: 14:30."),
+        Field("start_time", "time", note="Time the meeting starts: 14:30 or 2.30pm."),
         Field("place", note="Where the meeting is held."),
         Field("chair", note="Who chairs the meeting (usually the SENCo or the headteacher)."),
         Field("parents_views", note="What the parents or carers said, in their words where possible."),
