@@ -50,22 +50,23 @@ class Paragraphs:
 Block = Table | Ticks | Paragraphs
 
 
-def _run(text: str, *, bold: bool = False) -> str:
-    props = "<w:rPr><w:b/></w:rPr>" if bold else ""
+def _run(text: str, *, bold: bool = False, small: bool = False) -> str:
+    inner_props = ("<w:b/>" if bold else "") + ('<w:sz w:val="19"/><w:szCs w:val="19"/>' if small else "")
+    props = f"<w:rPr>{inner_props}</w:rPr>" if inner_props else ""
     lines = str(text).split("\n")
     inner = '<w:br/>'.join(f'<w:t xml:space="preserve">{escape(line)}</w:t>' for line in lines)
     return f"<w:r>{props}{inner}</w:r>"
 
 
-def _para(text: str, *, bold: bool = False, after: int | None = None) -> str:
-    spacing = f'<w:pPr><w:spacing w:before="0" w:after="{after}"/></w:pPr>' if after is not None else ""
-    return f"<w:p>{spacing}{_run(text, bold=bold) if text else ''}</w:p>"
+def _para(text: str, *, bold: bool = False, after: int | None = None, before: int = 0, small: bool = False) -> str:
+    spacing = f'<w:pPr><w:spacing w:before="{before}" w:after="{after}"/></w:pPr>' if after is not None else ""
+    return f"<w:p>{spacing}{_run(text, bold=bold, small=small) if text else ''}</w:p>"
 
 
 def _cell(text: str, width: int, *, header: bool) -> str:
     shade = f'<w:shd w:val="clear" w:color="auto" w:fill="{_HEADER_FILL}"/>' if header else ""
     return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{shade}</w:tcPr>'
-            f"{_para(text, bold=header, after=0)}</w:tc>")
+            f"{_para(text, bold=header, after=0, small=True)}</w:tc>")
 
 
 def _table(t: Table) -> str:
@@ -95,7 +96,7 @@ def to_xml(block: Block) -> Markup:
     elif isinstance(block, Ticks):
         xml = "".join(_para(f"{tick(on)}  {label}", after=60) for label, on in block.items)
     else:
-        xml = "".join(_para(t) for t in block.texts)
+        xml = "".join(_para(t, before=120, after=120) for t in block.texts)
     return Markup(xml)
 
 

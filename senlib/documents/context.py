@@ -69,7 +69,7 @@ def clock(value: object) -> str:
 
 
 def _date(value: object) -> date | None:
-    if value is None or (not isinstance(value, date) and pd.isna(value)):
+    if value is None or value is pd.NaT or (not isinstance(value, date) and pd.isna(value)):
         return None
     return pd.Timestamp(value).date()
 
@@ -81,12 +81,18 @@ def _text(value: object) -> str:
 
 
 def _weeks(n: int) -> str:
-    return f"{n} week" if n == 1 else f"{n} weeks"
+    return f"{n}\u00a0week" if n == 1 else f"{n}\u00a0weeks"  # no line break between the number and its unit
 
 
 def _role(code: object) -> str:
     label = INVITEE_ROLES.get(_text(code), _text(code))
     return label.split(" (")[0]
+
+
+def _kind(code: object) -> str:
+    """The kind of review as it reads mid-sentence: 'annual review', 'termly review'."""
+    label = REVIEW_KINDS.get(_text(code), "review").replace("Termly / APDR review", "termly review")
+    return label[0].lower() + label[1:]
 
 
 def _rows(cur: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
@@ -111,11 +117,11 @@ def _purpose(first: str, plan: str, kind: str | None, plan_type: str | None) -> 
         "pcp": f"This is a person-centred planning meeting about {first}'s support",
         "annual": f"This is the annual review of {first}'s {plan}",
     }.get(kind or "", f"This is a review of {first}'s {plan}")
-    tail = (f": together we will talk about how {first} is getting on, what is working well and what is not, the progress "
-            "towards the outcomes in the plan, and agree what will happen next, who will do it and by when.")
+    tail = (f". Together we will talk about how {first} is getting on, what is working well and what is not, and the "
+            "progress towards the outcomes in the plan. We will agree what happens next, who will do it and by when")
     if plan_type == "ehcp":
-        tail = tail[:-1] + ", and whether the plan should stay as it is or change."
-    return what + tail
+        tail += ", and whether the plan should stay as it is or change"
+    return what + tail + "."
 
 
 def _child_views_how(first: str, invitees: list[dict]) -> str:
@@ -177,7 +183,7 @@ def invitees_block(invitees: list[dict]) -> Table:
                      INVITEE_RESPONSES.get(_text(i.get("response")), "Not heard yet"),
                      short_date(i.get("report_received")), attended])
     return Table(["Name", "Role", "Organisation", "Reply", "Report received", "Came"], rows,
-                 [2.6, 2.6, 2.6, 2.2, 1.6, 1], blank_rows=0 if rows else 3)
+                 [2.3, 2.6, 2.8, 1.9, 1.8, 1.0], blank_rows=0 if rows else 3)
 
 
 def actions_block(actions: list[dict], held: bool) -> Table:
@@ -273,7 +279,7 @@ def review_context(cur: duckdb.DuckDBPyConnection, setting: str, review_id: str,
         "year_group": year_group_label(yg) if yg else "",
         "primary_need": NEEDS.get(_text(p.get("primary_need")), _text(p.get("primary_need"))),
         "plan_name": plan,
-        "review_kind": REVIEW_KINDS.get(_text(r.get("kind")), "review").replace("Termly / APDR review", "termly review"),
+        "review_kind": _kind(r.get("kind")),
         "review_id": review_id,
         "meeting_date": long_date(meeting) or TO_CONFIRM,
         "meeting_time": clock(r.get("start_time")),

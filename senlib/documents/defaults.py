@@ -36,12 +36,12 @@ def _new(title: str) -> DocxDocument:
     normal = doc.styles["Normal"]
     normal.font.name, normal.font.size = FONT, Pt(11)
     normal.paragraph_format.space_after = Pt(6)
-    normal.paragraph_format.line_spacing = 1.15
-    for name, size in (("Title", 18), ("Heading 1", 14), ("Heading 2", 12)):
+    normal.paragraph_format.line_spacing = 1.1
+    for name, size in (("Title", 16), ("Heading 1", 12.5), ("Heading 2", 11.5)):
         style = doc.styles[name]
         style.font.name, style.font.size, style.font.bold, style.font.color.rgb = FONT, Pt(size), True, INK
-        style.paragraph_format.space_before = Pt(12 if name != "Title" else 0)
-        style.paragraph_format.space_after = Pt(4)
+        style.paragraph_format.space_before = Pt(10 if name != "Title" else 0)
+        style.paragraph_format.space_after = Pt(3)
         rpr = style.element.get_or_add_rPr()  # the theme font would win in Word otherwise
         fonts = rpr.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}rFonts")
         if fonts is not None:
@@ -81,6 +81,9 @@ def _details(doc: DocxDocument, rows: list[tuple[str, str]], widths: tuple[float
     table = doc.add_table(rows=0, cols=2)
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
+    table.autofit = False
+    for col, width in zip(table.columns, widths, strict=True):
+        col.width = Cm(width)
     for label, value in rows:
         cells = table.add_row().cells
         cells[0].width, cells[1].width = Cm(widths[0]), Cm(widths[1])
@@ -109,16 +112,16 @@ def _block(doc: DocxDocument, name: str) -> None:
 
 def _sign_off(doc: DocxDocument) -> None:
     _para(doc, "Yours sincerely,")
-    doc.add_paragraph()
-    _para(doc, "{{ senco_name }}")
-    _para(doc, "SENCo, {{ setting_name }}")
+    p = doc.add_paragraph()
+    p.paragraph_format.space_before = Pt(18)
+    p.add_run("{{ senco_name }}\nSENCo, {{ setting_name }}")
 
 
 def _meeting_lines(doc: DocxDocument, chair: bool = False) -> None:
     rows = [("Date", "{{ meeting_date }}"), ("Time", "{{ meeting_time }}"), ("Place", "{{ meeting_place }}")]
     if chair:
         rows.append(("Chaired by", "{{ chair }}"))
-    _details(doc, rows, widths=(3.5, 13.5))
+    _details(doc, rows, widths=(2.6, 9.0))
 
 
 def invitation() -> DocxDocument:
@@ -131,8 +134,8 @@ def invitation() -> DocxDocument:
     _meeting_lines(doc)
     doc.add_paragraph("What the meeting is for", style="Heading 1")
     _para(doc, "{{ meeting_purpose }}")
-    _para(doc, f"You know {FIRST} best, and what you tell us matters. Before the meeting it may help to think about "
-          f"what is going well for {FIRST}, anything that worries you, and what you would most like to happen next.")
+    _para(doc, f"You know {FIRST} best, and what you tell us matters. It may help to think beforehand about what is "
+          f"going well, anything that worries you, and what you would most like to happen next.")
     doc.add_paragraph(f"Hearing from {FIRST}", style="Heading 1")
     _para(doc, "{{ child_views_how }}")
     doc.add_paragraph("Before the meeting", style="Heading 1")
@@ -141,7 +144,7 @@ def invitation() -> DocxDocument:
         "You are welcome to bring someone with you for support: a relative, a friend, or an advocate. If you would "
         "like an advocate, we can put you in touch with the local SEND information, advice and support service "
         "(Parent Partnership); it is free.",
-        f"We are also inviting the people who work with {FIRST}. Anyone who cannot come will send a written report by "
+        f"We are also inviting the people who work with {FIRST}. Those who cannot come will send a written report by "
         "{{ reports_needed_by }}, and we will share the reports with you before the meeting.",
     ])
     _block(doc, "statutory_notice")
