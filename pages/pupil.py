@@ -11,7 +11,7 @@ from senlib.core.names import AREAS
 from senlib.core.text import escape_markdown
 from senlib.render import charts, exports, layout
 from senlib.views import pupil
-from ui import page
+from ui import meetings, page
 from ui.state import PUPIL_SEARCH, PUPIL_TIMELINE, cursor
 from ui.widgets import download_button
 
@@ -89,6 +89,7 @@ if rec is None:
 
 figs = _figures(version, viewer, setting, pupil_id, as_of)
 st.header(escape_markdown(rec.name), anchor=False)
+meetings.scroll_hint(key)
 for warning in rec.warnings:
     st.warning(escape_markdown(warning), icon=":material/warning:")
 left, right = st.columns([5, 4])  # wide enough for the longest need ('Speech, language and communication needs (SLCN)')
@@ -147,6 +148,8 @@ else:
         st.dataframe(view.quality, hide_index=True, width="stretch", column_config={
             c: st.column_config.DateColumn(label, format="DD/MM/YYYY") if c == "review_date" else label
             for c, label in pupil.QUALITY_COLUMNS.items()})
+
+meetings.section(p, setting, pupil_id)  # schedule, invitees, letters and forms, the record, actions, changes
 
 st.subheader("Outcomes and progress scaling", anchor=False)
 if rec.outcomes.empty:
