@@ -11,12 +11,13 @@ from senlib.render import charts, exports, layout
 from senlib.render.charts import OKABE_ITO, STATUS_COLOURS
 from senlib.rules import in_force
 from senlib.views import upcoming
-from ui import page
+from ui import meetings, page
 from ui.page import open_button, open_clicked_pupil, status_frame
-from ui.state import UPCOMING_NAMES, UPCOMING_OPEN, UPCOMING_SETTINGS, UPCOMING_WEEKS
+from ui.state import UPCOMING_NAMES, UPCOMING_OPEN, UPCOMING_SCHEDULE, UPCOMING_SETTINGS, UPCOMING_WEEKS
 from ui.widgets import download_button
 
-STATE_COLOURS = {"missed": STATUS_COLOURS["overdue"], "to_come": charts.GREY, "done": STATUS_COLOURS["on_track"]}
+STATE_COLOURS = {"missed": STATUS_COLOURS["overdue"], "to_come": charts.GREY, "done": STATUS_COLOURS["on_track"],
+                 "not_needed": STATUS_COLOURS["on_track"]}
 KIND_COLOURS = {"overdue": STATUS_COLOURS["overdue"], "missed": STATUS_COLOURS["due_soon"], "this_week": OKABE_ITO["sky_blue"]}
 PRIORITY_COLOURS = {"overdue": STATUS_COLOURS["overdue"], "this_week": OKABE_ITO["sky_blue"], "later": charts.GREY}
 
@@ -71,7 +72,7 @@ def _trim(table: pd.DataFrame, optional: list[str]) -> pd.DataFrame:
 
 LABELS = {"when": "When", "what": "To do", "pupil": "Pupil", "year": "Year group", "plan": "Plan", "key_worker": "Key worker",
           "setting": "Setting", "fix": "What to record", "next_step": "Next step", "kind": "", "priority": "",
-          "invite_state": "Invitations", "reports_state": "Reports"}
+          "invite_state": "Invitations", "reports_state": "Reports", "schedule": ""}
 PILLS = {"kind": _words(upcoming.TODO_KINDS), "priority": _words(upcoming.PRIORITY),
          "invite_state": _words(MILESTONE_STATES), "reports_state": _words(MILESTONE_STATES)}
 
@@ -91,6 +92,7 @@ weeks = weeks or upcoming.DEFAULT_WEEKS
 
 data = _upcoming(version, viewer, as_of, settings, weeks)
 td, rv, nd, n = data["todo"], data["reviews"], data["undated"], data["summary"]
+kept = meetings.upcoming_data(version, viewer, as_of, settings)  # reviews scheduled in the app, actions from meetings
 m = st.columns(5)
 m[0].metric(f"Reviews listed ({weeks} weeks)", f"{n['reviews']:,}",
             help=f"Overdue reviews, reviews in the next {weeks} weeks, and any with a step to do this week.")
@@ -117,6 +119,7 @@ else:
         "open": open_button(UPCOMING_OPEN + "todo"), **_text(width),
         "kind": _pills("", upcoming.TODO_KINDS, KIND_COLOURS, width=width["kind"]), "date": day("Date")})
     open_clicked_pupil(UPCOMING_OPEN + "todo", td["key"])
+meetings.actions_due(p, kept, UPCOMING_OPEN + "actions")
 
 if len(nd):
     st.subheader("No review date recorded", anchor=False)
@@ -135,6 +138,8 @@ if len(nd):
 st.subheader(f"Reviews overdue or in the next {weeks} weeks", anchor=False)
 if rv.empty:
     st.info(f"No review falls in the next {weeks} weeks. Choose more weeks ahead, or a later as-of date.", icon=":material/event_available:")
+    meetings.scheduled_in_app(p, kept, UPCOMING_OPEN + "scheduled")
+    meetings.range_packs(p)
     st.stop()
 review_table = pd.DataFrame({
     "open": "Open", "priority": _one(rv["priority"]), "pupil": rv["pupil"],
@@ -142,11 +147,15 @@ review_table = pd.DataFrame({
     "due_date": rv["due_date"], "invite_by": rv["invite_by"], "invite_state": _one(rv["invite_state"]),
     "invite_statutory_by": rv["invite_statutory_by"], "reports_by": rv["reports_by"], "reports_state": _one(rv["reports_state"]),
     "next_step": rv["next_step"], "year": rv["year"], "plan": rv["plan"], "key_worker": rv["key_worker"], "setting": rv["setting"]})
+if viewer.can_write:  # the SENCo schedules a review kept in the app; one already scheduled opens the same section
+    review_table.insert(1, "schedule", rv["key"].isin(set(kept["scheduled"]["key"])).map({True: "Scheduled", False: "Schedule"}))
 review_table = _trim(review_table, ["invite_statutory_by", "reports_by", "reports_state", "key_worker"])
 width = layout.fit(review_table, LABELS, shown=PILLS, caps={"next_step": 640})
 st.dataframe(review_table, hide_index=True, width="stretch", height=min(38 + 35 * len(review_table), 640), placeholder="",
              column_config={
     "open": open_button(UPCOMING_OPEN + "reviews"), **_text(width),
+    "schedule": st.column_config.ButtonColumn("", type="tertiary", key=UPCOMING_SCHEDULE, width="small",
+                                              help="Schedule the review in the app, with its letters and forms"),
     "priority": _pills("", upcoming.PRIORITY, PRIORITY_COLOURS, width=width["priority"]),
     "review": day("Meeting", help="The review meeting: scheduled, or agreed at the last review. "
                   "Blank: no date recorded yet; invitations and reports are then counted back from the due date."),
@@ -157,6 +166,8 @@ st.dataframe(review_table, hide_index=True, width="stretch", height=min(38 + 35 
     "reports_by": day("Reports by", help=f"EHC plans: reports and advice circulated at least {in_force(p.cur, 'advice_before', 'weeks', settings)} before."),
     "reports_state": _pills("Reports", MILESTONE_STATES, STATE_COLOURS, width=width.get("reports_state"))})
 open_clicked_pupil(UPCOMING_OPEN + "reviews", rv["key"])
+meetings.open_to_schedule(UPCOMING_SCHEDULE, rv["key"])
+meetings.scheduled_in_app(p, kept, UPCOMING_OPEN + "scheduled")
 
 st.subheader("Download", anchor=False)
 full_names = st.toggle("Full names in the calendar", key=UPCOMING_NAMES, persist_state="session",
@@ -172,3 +183,5 @@ download_button("Reviews as Excel", icon=":material/download:", container=right,
 st.caption("The calendar has one all-day entry for each step still to come (invitations, statutory invitations, reports, "
            "the review) of the reviews listed; missed steps stay on the to-do list above. Importing the same file twice "
            "does not double the entries.")
+
+meetings.range_packs(p)

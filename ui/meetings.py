@@ -9,7 +9,7 @@ a traceback. What is worked out (labels to codes, the form's values, who is invi
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -18,11 +18,14 @@ from senlib.access import AccessDenied, Viewer
 from senlib.core.errors import SenlibError
 from senlib.core.names import DECISIONS, INVITEE_RESPONSES, INVITEE_ROLES, PLAN_TYPES, PROGRESS, REVIEW_KINDS
 from senlib.core.text import escape_markdown
-from senlib.documents.pack import review_documents, zip_files
+from senlib.documents.pack import PackJob, review_documents, zip_files
 from senlib.importer import meetings
 from senlib.importer.meetings import long_date
+from senlib.render import layout
 from senlib.views import meetings as view
-from ui.page import Page
+from senlib.views.pupil import QUERY_PARAM
+from ui import nav
+from ui.page import Page, open_button, open_clicked_pupil
 from ui.state import (
     MEETING_ACTIONS,
     MEETING_ACTIONS_SAVE,
@@ -43,6 +46,9 @@ from ui.state import (
     MEETING_SENT,
     MEETING_TAKE_BACK,
     MEETING_TAKE_BACK_ASKED,
+    UPCOMING_PACK,
+    UPCOMING_PACK_JOB,
+    connection,
     cursor,
 )
 from ui.widgets import download_button
@@ -471,3 +477,121 @@ def _council_report_download(p: Page, pm: view.PupilMeetings, row: dict) -> None
                     file_name=_one_name("council_report", row, pm, "docx"), mime=DOCX,
                     what=f"council report (Word) {rid}", icon=":material/description:",
                     help="Drawn from the record; due at the council within 2 weeks of the meeting.")
+
+
+# ---------------------------------------------------------------------------------------------- Upcoming reviews
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def upcoming_data(version: tuple, viewer: Viewer, as_of: date, settings: tuple[str, ...] | None) -> dict:
+    """The reviews scheduled in the app and every open action, for the Upcoming reviews page."""
+    scope = None if settings is None else list(settings)
+    return {"scheduled": view.scheduled(cursor(), as_of=as_of, settings=scope, viewer=viewer),
+            "actions": view.actions_due(cursor(), as_of=as_of, settings=scope, viewer=viewer)}
+
+
+def open_to_schedule(click_key: str, keys: pd.Series) -> None:
+    """A Schedule button of the reviews list was pressed: open the pupil, with a pointer to the section."""
+    click = st.session_state.get(click_key)
+    if click is not None and 0 <= click["row"] < len(keys):
+        st.session_state[MEETING_OPEN_SCHEDULE] = str(keys.iloc[click["row"]])
+        st.switch_page(nav.PUPIL, query_params={QUERY_PARAM: str(keys.iloc[click["row"]])})
+
+
+def actions_due(p: Page, data: dict, open_key: str) -> None:
+    st.subheader("Actions due", anchor=False)
+    due = data["actions"]
+    if due.empty:
+        st.info(view.NO_ACTIONS, icon=":material/task_alt:")
+        return
+    late = int(due["overdue"].sum())
+    st.caption(escape_markdown(f"{len(due)} open action{'s' if len(due) != 1 else ''}"
+                               + (f", {late} overdue" if late else "") + f", by person: {view.by_person(due)}"))
+    table = pd.DataFrame({"open": "Open", "owner": due["owner"], "when": due["when"], "due_date": due["due_date"],
+                          "action": due["action"], "pupil": due["pupil"]})
+    if "setting" in due and due["setting"].nunique() > 1:
+        table["setting"] = due["setting"]
+    labels = {"owner": "Who", "when": "", "action": "What", "pupil": "Pupil", "setting": "Setting"}
+    width = layout.fit(table, labels, caps={"action": 520})
+    st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 460), placeholder="",
+                 column_config={"open": open_button(open_key),
+                                **{c: st.column_config.TextColumn(labels[c], width=w) for c, w in width.items()},
+                                "due_date": st.column_config.DateColumn("By when", format=DAY)})
+    open_clicked_pupil(open_key, due["key"])
+
+
+def scheduled_in_app(p: Page, data: dict, open_key: str) -> None:
+    st.subheader("Scheduled in the app", anchor=False)
+    sch = data["scheduled"]
+    if sch.empty:
+        st.caption("No review is scheduled in the app yet. Press Schedule beside a review above (or schedule it on the "
+                   "pupil's page) to prepare its letters and forms." if p.viewer.can_write else
+                   "No review is scheduled in the app yet.")
+        return
+    st.caption("The reviews whose letters and forms the app prepares: their time and place, invitations and reports.")
+    table = pd.DataFrame({"open": "Open", "review_date": sch["review_date"], "start_time": sch["start_time"],
+                          "place": sch["place"], "pupil": sch["pupil"], "invitations": sch["invitations"],
+                          "reports": sch["reports"]})
+    if sch["setting"].nunique() > 1:
+        table["setting"] = sch["setting"]
+    labels = {"start_time": "Time", "place": "Place", "pupil": "Pupil", "invitations": "Invitations",
+              "reports": "Reports", "setting": "Setting"}
+    width = layout.fit(table, labels)
+    st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 460), placeholder="",
+                 column_config={"open": open_button(open_key),
+                                **{c: st.column_config.TextColumn(labels[c], width=w) for c, w in width.items()},
+                                "review_date": st.column_config.DateColumn("Meeting", format=DAY)})
+    open_clicked_pupil(open_key, sch["key"])
+
+
+def range_packs(p: Page) -> None:
+    """'Packs for a date range': made in a background thread (senlib.documents.pack.PackJob); a fragment polls its
+    progress each second, so the page is never held up and the work is not done in one rerun."""
+    if not p.viewer.can_write:
+        return
+    st.subheader("Packs for a date range", anchor=False)
+    st.caption("Every review scheduled in the app between two dates: each one's invitation, requests for advice, "
+               "agenda, checklist and record form, in one zip.")
+    k = UPCOMING_PACK
+    job, _ = st.session_state.get(UPCOMING_PACK_JOB, (None, None))
+    running = job is not None and not job.done
+    with st.form(f"{k}form"):
+        c = st.columns([2, 2, 1, 1])
+        start = c[0].date_input("From", value=p.as_of, format=DAY, key=f"{k}start")
+        end = c[1].date_input("To", value=p.as_of + timedelta(weeks=6), format=DAY, key=f"{k}end")
+        word = c[2].checkbox("Word", value=True, key=f"{k}word")
+        pdf = c[3].checkbox("PDF", value=True, key=f"{k}pdf")
+        go = st.form_submit_button("Make the pack", type="primary", disabled=running, icon=":material/folder_zip:")
+    if go:
+        formats = tuple(f for f, on in (("docx", word), ("pdf", pdf)) if on)
+        if not formats:
+            st.error("Choose Word, PDF or both.", icon=":material/error:")
+            return
+        job = PackJob(connection(), p.settings, start, end, as_of=p.as_of, viewer=p.viewer, formats=formats).start()
+        st.session_state[UPCOMING_PACK_JOB] = (job, view.range_file_name(start, end, formats))
+        running = True
+    if running:
+        _pack_progress()
+    elif job is not None:
+        _pack_result()
+
+
+@st.fragment(run_every=1)
+def _pack_progress() -> None:
+    """Redrawn every second while the pack is made; once it is done, the whole page runs again to offer it."""
+    job, _ = st.session_state.get(UPCOMING_PACK_JOB, (None, None))
+    if job is None:
+        return
+    if job.done:
+        st.rerun()
+    done, total, label = job.progress
+    st.progress(min(done / total, 1.0) if total else 0.0, text=f"{label}…")
+
+
+def _pack_result() -> None:
+    job, name = st.session_state[UPCOMING_PACK_JOB]
+    if job.error:
+        st.error(escape_markdown(job.error), icon=":material/error:")
+        return
+    st.success(f"The pack is ready ({len(job.result) / 1e6:.1f} MB).", icon=":material/check_circle:")
+    download_button("Download the pack (.zip)", job.result, file_name=name, mime=ZIP, what=f"review packs {name}",
+                    icon=":material/download:")
