@@ -121,7 +121,7 @@ def test_a_setting_without_import_records_tracks_every_field(demo_con):
 
 def test_every_cadence_milestone_and_quality_rule_says_what_it_needs():
     for rule in default_policy().rules.values():
-        if rule.group in ("cadence", "milestone", "quality"):
+        if rule.group in ("cadence", "milestone", "meeting", "quality"):
             assert rule.needs, rule.id
     assert set(default_policy().rules["review_quality"].check_needs) >= {"held_on_time", "invitations_in_time",
                                                                          "report_sent_in_time"}

@@ -28,6 +28,8 @@ DESIGN_RULES = [
     "invite_good_practice", "invite_statutory", "advice_before", "report_after", "la_decision", "next_date_set",
     "ehc_assess_decision", "ehc_final_plan", "consider_pcp_msp", "consider_ehc_request", "early_years_forum",
     "consider_reducing", "targets_not_smart", "stalled_outcome", "amend_ehcp",
+    # issue 17: review meetings kept in the app
+    "invitee_missing", "child_views_missing", "actions_overdue",
     # issue 16: provision, costs and impact
     "provision_over_notional", "register_without_provision", "provision_no_exit",
     "provision_low_impact", "provision_attendance_low",

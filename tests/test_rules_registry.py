@@ -16,7 +16,7 @@ from senlib.rules.policy import policy_relation
 from senlib.rules.query import Scope
 from senlib.rules.registry import REGISTRY, Cadence, Checks, Costing, Flags, Judgement, Provision, cadence_rule, flag_rules
 
-KIND = {"cadence": (Cadence, Flags), "milestone": (Flags,), "escalation": (Flags,), "quality": (Checks,),
+KIND = {"cadence": (Cadence, Flags), "milestone": (Flags,), "meeting": (Flags,), "escalation": (Flags,), "quality": (Checks,),
         "progress": (Judgement,), "provision": (Costing, Provision)}
 
 
@@ -41,7 +41,7 @@ def test_every_flag_says_a_sentence_of_its_rule_and_every_flag_rule_raises_one()
         assert flag.say in policy.rules[rule_id].say, f"{rule_id}: no say.{flag.say} in policy.toml"
     flagged = {rule_id for rule_id, _ in flag_rules()}
     for rule_id, rule in policy.rules.items():
-        if rule.group in ("milestone", "escalation"):
+        if rule.group in ("milestone", "meeting", "escalation"):
             assert rule_id in flagged, f"{rule_id} raises no flag"
 
 

@@ -242,6 +242,7 @@ CADENCE_PLANS: list[str] = ["ehcp", "my_support_plan", "sen_support", "ihcp"]
 RULE_GROUPS: dict[str, str] = {
     "cadence": "When a review is due",
     "milestone": "Milestones around a review",
+    "meeting": "Review meetings",
     "quality": "Review quality",
     "progress": "Progress judgement",
     "escalation": "Escalation: the graduated response",
@@ -249,7 +250,9 @@ RULE_GROUPS: dict[str, str] = {
 }
 
 # State of a milestone (invitations, reports) for the next review.
-MILESTONE_STATES: dict[str, str] = {"done": "Done", "missed": "Missed", "to_come": "Still to come"}
+MILESTONE_STATES: dict[str, str] = {"done": "Done", "missed": "Missed", "to_come": "Still to come",
+                                    # reports: a review kept in the app whose invitees send none (done: none to wait for)
+                                    "not_needed": "Not needed"}
 
 # Where a rule parameter in force comes from (override layers; the most specific wins).
 POLICY_SOURCES: dict[str, str] = {

@@ -23,7 +23,7 @@ from senlib.rules.policy import default_policy
 from senlib.rules.query import CTE, Scope, plans_of
 from senlib.rules.registry import binding_clocks, cadence_rule, cadences, every_months, lead_time
 from senlib.rules.sentences import compile_sentence, count_text, date_text, lit
-from senlib.rules.tracking import CLOCK_FIELD, tracks
+from senlib.rules.tracking import CLOCK_FIELD, HELD_REVIEW_FIELDS, NEXT_REVIEW_FIELDS, sql_list, tracks
 
 
 def plan_label(col: str) -> str:
@@ -138,7 +138,12 @@ def cadence(scope: Scope) -> list[CTE]:
     """CTEs rule_clock, rule_status, rule_milestones: one row per evaluated plan."""
     # the clock runs from the last review, else the plan's start; where the setting's trackers have no review date at
     # all (not tracked) a plan's start alone never makes a review late: the next review date recorded is the due date
-    clock = f"if({tracks('s', [CLOCK_FIELD])}, greatest(h.last_review, s.plan_start), NULL)"
+    clock = f"if({tracks('s', [CLOCK_FIELD])} OR coalesce(h.last_in_app, FALSE), greatest(h.last_review, s.plan_start), NULL)"
+    # the fields tracked for this plan's reviews: the setting's, and what the app records for the next review and the
+    # last one held where they are kept in the app (rules.tracking: never for the pupils known only from a tracker)
+    tracked = (f"if(s.tracked IS NULL, NULL, list_distinct(list_concat(s.tracked, "
+               f"if(coalesce(n.planned_in_app, FALSE), {sql_list(NEXT_REVIEW_FIELDS)}, []::VARCHAR[]), "
+               f"if(coalesce(h.last_in_app, FALSE), {sql_list(HELD_REVIEW_FIELDS)}, []::VARCHAR[]))))")
     # the columns of the rules' conditions (registry): a clock that takes over from its plan's other one
     # (ehcp_under5), and a clock that binds over the plan's own (phase_transfer)
     sep = ",\n               "
@@ -162,10 +167,10 @@ def cadence(scope: Scope) -> list[CTE]:
         -- identified); with none of those, the due date is the next review date recorded (in the diary, else
         -- agreed at the last review, else the last diary date missed); ehcp_under5 applies when the shorter
         -- review falls due before the child's birthday
-        SELECT s.*, h.reviews_held, h.held_this_year, h.last_review, h.last_next_date, h.last_report_sent,
+        SELECT s.* EXCLUDE (tracked), {tracked} AS tracked, h.reviews_held, h.held_this_year, h.last_review, h.last_next_date, h.last_report_sent,
                h.last_la_decision, h.last_pfa_covered, h.last_decision,
                h.recent_reviews[1:{scope.lookback}] AS recent_reviews,
-               n.planned_review, n.planned_invitations, n.planned_reports,
+               n.planned_review, n.planned_invitations, n.planned_reports, n.planned_no_reports,
                {clock} AS clock_from,
                coalesce(n.planned_review, h.last_next_date, n.missed_review) AS recorded_next,
                {birthday('s.dob', 'pol.ehcp_under5__age_years')} AS young_birthday,
@@ -203,9 +208,11 @@ def cadence(scope: Scope) -> list[CTE]:
                {lead('advice_before', 'reports_by')},
                coalesce(c.planned_review = next_review AND c.planned_invitations IS NOT NULL, FALSE) AS invitations_sent,
                coalesce(c.planned_review = next_review AND c.planned_reports IS NOT NULL, FALSE) AS reports_received,
+               coalesce(c.planned_review = next_review AND c.planned_no_reports, FALSE) AS reports_not_needed,
                CASE WHEN invite_by IS NULL THEN NULL WHEN invitations_sent THEN 'done'
                     WHEN $as_of > invite_by THEN 'missed' ELSE 'to_come' END AS invite_state,
-               CASE WHEN reports_by IS NULL THEN NULL WHEN reports_received THEN 'done'
+               -- a review kept in the app whose invitees send no report: the advice milestone is done (not needed)
+               CASE WHEN reports_by IS NULL THEN NULL WHEN reports_received THEN 'done' WHEN reports_not_needed THEN 'not_needed'
                     WHEN $as_of > reports_by THEN 'missed' ELSE 'to_come' END AS reports_state
         FROM rule_due c
         {POLICY_JOIN.format(a='c')}"""),

@@ -112,6 +112,7 @@ def facts(scope: Scope) -> list[CTE]:
                arg_max_null(r.la_decision_date, {REVIEW_ORDER}) AS last_la_decision,
                arg_max_null(r.pfa_covered, {REVIEW_ORDER}) AS last_pfa_covered,
                arg_max_null(r.decision, {REVIEW_ORDER}) AS last_decision,
+               arg_max_null(r.review_id IS NOT NULL, {REVIEW_ORDER}) AS last_in_app,
                -- '-' stands for 'no judgement recorded' (max_by would skip a NULL and shift the list)
                max_by(coalesce(r.progress, '-'), {REVIEW_ORDER}, {scope.lookback}) AS recorded_progress,
                max_by(r.review_date, {REVIEW_ORDER}, {scope.lookback + 1}) AS recent_reviews
@@ -166,12 +167,16 @@ def facts(scope: Scope) -> list[CTE]:
         FROM fct_history h
         LEFT JOIN fct_judged j ON j.pk = h.pk AND j.plan_type = h.plan_type"""),
         ("fct_next", """
-        -- per evaluated plan: the next review in the diary, and what has been sent for it so far; and the last
+        -- per evaluated plan: the next review in the diary (one scheduled in the app is a reviews row not held), and
+        -- what has been sent for it so far (for one kept in the app, what its invitees say); and the last
         -- review the diary had before the as-of date that is not recorded as held (missed)
         SELECT s.pk, s.plan_type,
                min(p.review_date) FILTER (p.review_date >= $as_of) AS planned_review,
                arg_min_null(p.invitations_sent, p.review_date) FILTER (p.review_date >= $as_of) AS planned_invitations,
                arg_min_null(p.reports_received, p.review_date) FILTER (p.review_date >= $as_of) AS planned_reports,
+               -- kept in the app with invitees, none of whom is sending a report: no report to wait for
+               arg_min_null(p.reports_not_needed, p.review_date) FILTER (p.review_date >= $as_of) AS planned_no_reports,
+               arg_min_null(p.review_id IS NOT NULL, p.review_date) FILTER (p.review_date >= $as_of) AS planned_in_app,
                max(p.review_date) FILTER (p.review_date < $as_of) AS missed_review
         FROM fct_subjects s
         JOIN stg_planned p ON p.pk = s.pk AND (p.plan_type = s.plan_type OR (p.plan_type IS NULL AND s.is_main))

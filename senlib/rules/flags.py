@@ -42,9 +42,14 @@ def _flag(rule_id: str, flag: Flag, fields: dict[str, str]) -> str:
             f"FROM {flag.reads}\nWHERE ({flag.when}){main}{'' if gate == 'TRUE' else ' AND ' + gate}")
 
 
+# The review-meeting rules whose flags read CTEs of their own (registry: rule_invitees, rule_child_views, rule_actions).
+MEETING_RULES = ("invitee_missing", "child_views_missing", "actions_overdue")
+
+
 def outcome_rules(scope: Scope) -> list[CTE]:
-    """CTEs rule_stalled (stalled_outcome), rule_unmet_targets (targets_not_smart), rule_requests (EHC clocks)."""
-    ctes = [build(scope) for rule_id in ("stalled_outcome", "targets_not_smart")
+    """CTEs rule_stalled (stalled_outcome), rule_unmet_targets (targets_not_smart), the review-meeting rules' (rule_invitees,
+    rule_child_views, rule_actions) and rule_requests (EHC clocks)."""
+    ctes = [build(scope) for rule_id in ("stalled_outcome", "targets_not_smart", *MEETING_RULES)
             for build in REGISTRY[rule_id].ctes]  # type: ignore[union-attr]
     clocks = [e.overdue for e in REGISTRY.values() if isinstance(e, Flags) and e.overdue]
     overdue = "".join(f"""

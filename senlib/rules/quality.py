@@ -14,7 +14,7 @@ from senlib.rules.expr import plus_months, year_code_index
 from senlib.rules.facts import progress
 from senlib.rules.query import CTE, Scope
 from senlib.rules.registry import cadences, every_months, quality_checks
-from senlib.rules.tracking import check_tracks
+from senlib.rules.tracking import MEETING_FIELDS, check_tracks, sql_list
 
 CHECKS = ["held_on_time", "invitations_in_time", "reports_in_time", "parents_involved", "child_contributed",
           "next_date_set", "outcomes_scored"]
@@ -45,10 +45,13 @@ def quality(scope: Scope) -> list[CTE]:
     takeovers = "".join(f"{c.takes_over[1]('q.plan_type', 'greatest(q.previous_review, q.plan_start)', 'q.dob')}"
                         f" AS {c.takes_over[0]}," for c in cadences().values() if c.takes_over)
     return [
-        ("q_reviews", """
+        ("q_reviews", f"""
         -- every held review of a pupil in scope; a review with no plan type counts for the pupil's main plan
         SELECT r.*, coalesce(r.plan_type, p.plan_type) AS review_plan, p.setting, p.pupil_id, p.first_name, p.last_name,
-               p.dob, p.year_index, p.setting_key, p.la_key, p.policy_la, p.tracked
+               p.dob, p.year_index, p.setting_key, p.la_key, p.policy_la,
+               -- a review kept in the app: what the app records is tracked for it; any other: what the trackers had
+               if(r.review_id IS NOT NULL AND p.setting_tracked IS NOT NULL,
+                  list_concat(p.setting_tracked, {sql_list(MEETING_FIELDS)}), p.setting_tracked) AS tracked
         FROM stg_reviews r JOIN fct_pupils p ON p.pk = r.pk"""),
         ("q_sequence", """
         -- the start of the plan of that type in force at the review, and the review before it

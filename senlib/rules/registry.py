@@ -238,6 +238,57 @@ _TRANSFER_COLUMNS = f"""-- phase_transfer: a transfer year for this setting's ph
                coalesce(h.last_review >= {SCHOOL_YEAR_START}, FALSE) AS transfer_review_held"""
 
 
+# ---------------------------------------------------------------------------------------------- review meetings
+# Judged only for reviews kept in the app (a review_id, its invitees, its actions): pupils known only from a tracker
+# have none, so never fire them (and a setting keeping none has them not tracked, rules.tracking.MEETING_ROW).
+
+def _invitees_cte(scope: Scope) -> CTE:
+    return ("rule_invitees", f"""
+        -- invitee_missing, per pupil: the next EHC plan review scheduled in the app, and who is missing from its list
+        SELECT pk, arg_min(review_date, review_date) AS review_date,
+               arg_min(parent_ok, review_date) AS parent_ok, arg_min(officer_invited, review_date) AS officer_ok
+        FROM (SELECT s.pk, p.review_date, p.officer_invited,
+                     p.parent_invited OR (p.child_invited AND coalesce(s.year_index >= {year_code_index(
+                         'pol.invitee_missing__young_person_from')}, FALSE)) AS parent_ok
+              FROM fct_subjects s
+              JOIN stg_planned p ON p.pk = s.pk AND (p.plan_type = s.plan_type OR (p.plan_type IS NULL AND s.is_main))
+              {POLICY_JOIN.format(a='s')}
+              WHERE s.is_main AND {applies('invitee_missing', 's.plan_type')} AND p.review_id IS NOT NULL
+                AND p.review_date >= $as_of)
+        GROUP BY pk""")
+
+
+def _child_views_cte(scope: Scope) -> CTE:
+    return ("rule_child_views", """
+        -- child_views_missing, per pupil: the latest review held, if kept in the app, with the child's part in it
+        SELECT pk, max(review_date) AS review_date,
+               arg_max_null(review_id, review_date) AS review_id,
+               arg_max_null(child_views_recorded OR coalesce(child_contributed, FALSE), review_date) AS child_heard
+        FROM stg_reviews
+        GROUP BY pk""")
+
+
+def _actions_cte(scope: Scope) -> CTE:
+    return ("rule_actions", """
+        -- actions_overdue, per pupil: actions agreed at reviews held by the as-of date, not done by their due date (and
+        -- the days' grace), the oldest first
+        SELECT a.pk, count(*) AS n_overdue, min(a.due_date) AS oldest_due,
+               arg_min(coalesce(a.action, 'action ' || a.action_id), a.due_date) AS oldest_action,
+               arg_min(coalesce(a.owner, 'no one named'), a.due_date) AS oldest_owner,
+               array_to_string(list_sort(list(DISTINCT coalesce(a.owner, 'no one named'))), ', ') AS owners
+        FROM stg_actions a
+        JOIN fct_pupils p ON p.pk = a.pk
+        JOIN stg_policy pol ON pol.setting_key = p.setting_key AND pol.la_key = p.la_key
+        JOIN (SELECT DISTINCT pk, review_id FROM stg_reviews WHERE review_id IS NOT NULL) r
+             ON r.pk = a.pk AND r.review_id = a.review_id
+        WHERE a.done_date IS NULL AND a.due_date + pol.actions_overdue__grace_days < $as_of
+        GROUP BY a.pk""")
+
+
+_MISSING = ("CASE WHEN NOT iv.parent_ok AND NOT iv.officer_ok THEN 'no parent or carer and no SEN officer of the council' "
+            "WHEN NOT iv.parent_ok THEN 'no parent or carer' ELSE 'no SEN officer of the council' END")
+
+
 # ---------------------------------------------------------------------------------------------- the registry
 # In the order of policy.toml. Flags are raised in this order (and listed, per pupil, in policy order).
 REGISTRY: dict[str, Entry] = {
@@ -291,13 +342,32 @@ REGISTRY: dict[str, Entry] = {
                                   "AND $as_of > r.requested + 7 * pol.ehc_final_plan__weeks\n"
                                   "                                        "
                                   "AND NOT (r.has_ehcp AND coalesce(r.ehcp_start >= r.requested, FALSE))")),
+    # ------------------------------------------------------------------------------ review meetings kept in the app
+    "invitee_missing": Flags((Flag(
+        "NOT (iv.parent_ok AND iv.officer_ok)", MAIN + " JOIN rule_invitees iv ON iv.pk = c.pk",
+        words={"review_date": date_text("iv.review_date"), "missing": _MISSING,
+               "invite_by": date_text("iv.review_date - 7 * pol.invite_good_practice__weeks"),
+               "invite_weeks": "pol.invite_good_practice__weeks__text",
+               "statutory_by": date_text("iv.review_date - 7 * pol.invite_statutory__weeks"),
+               "statutory_weeks": "pol.invite_statutory__weeks__text"}),), ctes=(_invitees_cte,)),
+    "child_views_missing": Flags((Flag(
+        "cv.review_id IS NOT NULL AND NOT cv.child_heard "
+        "AND cv.review_date >= $as_of - pol.child_views_missing__within_days",
+        MAIN + " JOIN rule_child_views cv ON cv.pk = c.pk", words={"review_date": date_text("cv.review_date")}),),
+        ctes=(_child_views_cte,)),
+    "actions_overdue": Flags((Flag(
+        "TRUE", MAIN + " JOIN rule_actions ac ON ac.pk = c.pk",
+        words={"actions": count_text("ac.n_overdue", "actions"), "oldest_due": date_text("ac.oldest_due"),
+               "oldest_action": "ac.oldest_action", "oldest_owner": "ac.oldest_owner", "owners": "ac.owners"}),),
+        ctes=(_actions_cte,)),
     # ------------------------------------------------------------------------------ review quality
     "review_quality": Checks(
         checks={
             "held_on_time": "q.review_date <= due_date",
             "invitations_in_time": "q.invitations_sent <= q.review_date - 7 * pol.invite_good_practice__weeks",
             "invitations_statutory": "if(q.plan_type = 'ehcp', q.invitations_sent <= q.review_date - 7 * pol.invite_statutory__weeks, NULL)",
-            "reports_in_time": "q.reports_received <= q.review_date - 7 * pol.advice_before__weeks",
+            # a review kept in the app whose invitees send no report had none to wait for: done
+            "reports_in_time": "if(q.reports_not_needed, TRUE, q.reports_received <= q.review_date - 7 * pol.advice_before__weeks)",
             "parents_involved": "q.parent_attended",
             "child_contributed": "q.child_contributed",
             "next_date_set": "q.next_review_date IS NOT NULL",

@@ -33,7 +33,7 @@ REGISTER_COLUMNS: dict[str, str] = {
 
 
 # The groups of checks a tracker's columns allow or not (the escalation group is listed where it is counted).
-CHECK_GROUPS = ("cadence", "milestone", "quality", "provision")
+CHECK_GROUPS = ("cadence", "milestone", "meeting", "quality", "provision")
 # A setting records provision when it has pupils' places on interventions (the rules' setting_records_provision); a
 # tracker without this column has no provision sheet, and the provision rules are then not tracked, said once.
 PROVISION_FIELD = "pupil_provisions.provision_id"
@@ -46,6 +46,43 @@ PROVISION_ROW = {
                 "provisions sheet (one row per pupil per intervention: dates, entry and exit scores, attendance), as "
                 "in the template; or a provision map"),
 }
+
+
+# A setting keeps meeting records when it has a review scheduled or recorded in the app (a review_id), invitees or
+# actions (the rules' setting_keeps_meetings); without them the review-meeting rules are not tracked there, said once.
+MEETING_FIELD = "reviews.review_id"
+MEETING_ROW = {
+    "rule_id": "meeting", "check": None,
+    "title": "Review meetings: invitees of an EHC plan review, the child's views, actions agreed",
+    "missing": "review meetings (none scheduled or recorded in the app)", "fields": [MEETING_FIELD],
+    "columns": ("reviews scheduled and recorded in the app (Upcoming reviews or the Pupil page: invitees, the record of "
+                "the meeting, its actions), or a review record workbook uploaded back"),
+}
+# What a review kept in the app records, tracked for that review even where the setting's trackers never had the
+# column (a SENCo who schedules one review in the app gets its milestones checked; pupils known only from a tracker keep
+# the setting's "not tracked"): for the next review, what its invitees say (invitations, reports); for a review held,
+# its record (who took part, views, the next date, preparing for adulthood) and the report marked sent.
+NEXT_REVIEW_FIELDS = ("reviews.invitations_sent", "reviews.reports_received")
+HELD_REVIEW_FIELDS = (CLOCK_FIELD, "reviews.invitations_sent", "reviews.reports_received", "reviews.parent_attended",
+                      "reviews.child_contributed", "reviews.parents_views", "reviews.child_views",
+                      "reviews.next_review_date", "reviews.report_sent", "reviews.pfa_covered")
+MEETING_FIELDS = tuple(dict.fromkeys((MEETING_FIELD, *NEXT_REVIEW_FIELDS, *HELD_REVIEW_FIELDS)))
+
+
+def meeting_rule_fields() -> tuple[str, ...]:
+    """The fields the review-meeting rules need (with MEETING_FIELD): tracked for a pupil with a review kept in the app."""
+    return tuple(dict.fromkeys([MEETING_FIELD, *(f for r in default_policy().rules.values() if r.group == "meeting"
+                                                 for f in r.needs)]))
+
+
+def sql_list(fields: Iterable[str]) -> str:
+    """SQL: a list of field names."""
+    return "[" + ", ".join(lit(f) for f in fields) + "]::VARCHAR[]"
+
+
+MEETING_SETTINGS_SQL = """
+        SELECT setting FROM reviews WHERE review_id IS NOT NULL
+        UNION SELECT setting FROM review_invitees UNION SELECT setting FROM review_actions"""
 
 
 def has_records(cur: duckdb.DuckDBPyConnection) -> bool:
@@ -106,6 +143,8 @@ def column_hint(field: str) -> str:
     """Which column would let a field be tracked, as a SENCo reads it."""
     if field == PROVISION_FIELD:
         return PROVISION_ROW["columns"]
+    if field == MEETING_FIELD:
+        return MEETING_ROW["columns"]
     table, column = field.split(".", 1)
     label = COLUMN_LABELS.get(column, column.replace("_", " ").capitalize())
     sheet = ENTITY_SHEETS.get(table, table)
@@ -122,11 +161,14 @@ def _field_names(fields: Iterable[str]) -> str:
 def checks_missing(fields: frozenset[str] | set[str], groups: Sequence[str] = CHECK_GROUPS) -> list[dict]:
     """The checks a tracker with these fields ("table.column") does not allow: rule_id, check (review_quality's
     check, else None), title, missing (in words), fields (the ones not there), columns (which would allow it).
-    Without a provision sheet at all (no PROVISION_FIELD) the provision rules are one row, PROVISION_ROW."""
+    Without a provision sheet at all (no PROVISION_FIELD) the provision rules are one row, PROVISION_ROW; without meeting
+    records (no MEETING_FIELD) the review-meeting rules are one row, MEETING_ROW."""
     rows = []
     no_provision = "provision" in groups and PROVISION_FIELD not in fields
+    no_meetings = "meeting" in groups and MEETING_FIELD not in fields
     for rule in default_policy().rules.values():
-        if rule.group not in groups or (no_provision and rule.group == "provision"):
+        if (rule.group not in groups or (no_provision and rule.group == "provision")
+                or (no_meetings and rule.group == "meeting")):
             continue
         if rule.check_needs:
             items = [(c, REVIEW_CHECKS.get(c) or EHCP_REVIEW_CHECKS.get(c, c), n) for c, n in rule.check_needs.items()]
@@ -137,6 +179,8 @@ def checks_missing(fields: frozenset[str] | set[str], groups: Sequence[str] = CH
             if missing:
                 rows.append({"rule_id": rule.id, "check": check, "title": title, "missing": _field_names(missing),
                              "fields": missing, "columns": "; ".join(column_hint(f) for f in missing)})
+    if no_meetings:
+        rows.append(dict(MEETING_ROW, fields=list(MEETING_ROW["fields"])))
     if no_provision:
         rows.append(dict(PROVISION_ROW, fields=list(PROVISION_ROW["fields"])))
     return rows
@@ -156,12 +200,21 @@ def not_tracked(cur: duckdb.DuckDBPyConnection, settings: Sequence[str] | None =
     missing (the fields not tracked, in words), fields (list of "table.column"), columns (which columns would
     allow it). Settings tracking every field have no rows; but a setting that records no provision (no pupil on an
     intervention) does not track it, whatever its imports: the provision rules are one row (PROVISION_ROW), as the
-    rules do not make them there.
+    rules do not make them there; likewise a setting that keeps no review meetings in the app (MEETING_ROW). A setting
+    that keeps them tracks what the app records (MEETING_FIELDS) for the reviews kept there.
     """
     fields_of = tracked_fields(cur, settings)
     if "provision" in groups:
         recording = {r[0] for r in cur.execute("SELECT DISTINCT setting FROM pupil_provisions").fetchall()}
         fields_of = {s: (f if s in recording else (f if f is not None else _every_field()) - {PROVISION_FIELD})
+                     for s, f in fields_of.items()}
+    if "meeting" in groups:
+        keeping = {r[0] for r in cur.execute(MEETING_SETTINGS_SQL).fetchall()}
+        # a setting keeping them: the meeting rules are made (for its reviews kept in the app); its other checks stay
+        # as its trackers allow them (for the pupils known only from a tracker)
+        meeting = set(meeting_rule_fields())
+        fields_of = {s: ((f | meeting if f is not None else None) if s in keeping
+                         else (f if f is not None else _every_field()) - {MEETING_FIELD})
                      for s, f in fields_of.items()}
     rows = [{"setting": setting, **row} for setting, fields in fields_of.items() if fields is not None
             for row in checks_missing(fields, groups)]

@@ -109,7 +109,8 @@ def milestones(status: pd.DataFrame, as_of: date) -> pd.DataFrame:
         parts.append(part[day.notna()])
     out = pd.concat(parts, ignore_index=True) if parts else base.iloc[:0]
     out["date"] = pd.to_datetime(out["date"])
-    out["state"] = np.where(out["_recorded"] == "done", "done", np.where(out["date"] < ts, "missed", "to_come"))
+    out["state"] = np.where(out["_recorded"].isin(["done", "not_needed"]), "done",  # not needed: nothing to do
+                            np.where(out["date"] < ts, "missed", "to_come"))
     out["days"] = (out["date"] - ts).dt.days.astype(int)
     out = out.sort_values(["_row", "_rank"], kind="stable")
     return out[COLUMNS].reset_index(drop=True)

@@ -102,6 +102,19 @@ class _Caseload:
                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                          [setting, pid, prov, _d(start), _d(end), entry, exit_, attended, planned])
 
+    def invitee(self, setting: str, pid: str, review_id: str, iid: str, role: str, *, response: str | None = None,
+                invited: str | None = None, report: str | None = None, attended: bool | None = None) -> None:
+        self.con.execute("""INSERT INTO review_invitees (setting, pupil_id, review_id, invitee_id, name, role, response,
+                                                         invited_on, report_received, attended)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                         [setting, pid, review_id, iid, f"Invitee {iid}", role, response, _d(invited), _d(report), attended])
+
+    def action(self, setting: str, pid: str, review_id: str, aid: str, what: str, owner: str, due: str,
+               done: str | None = None) -> None:
+        self.con.execute("""INSERT INTO review_actions (setting, pupil_id, review_id, action_id, action, owner, due_date,
+                                                        done_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                         [setting, pid, review_id, aid, what, owner, _d(due), _d(done)])
+
     def request(self, setting: str, pid: str, requested: str, *, decided: str | None = None,
                 decision: str | None = None, final: str | None = None) -> None:
         self.con.execute("""INSERT INTO ehc_requests (setting, pupil_id, requested, decision_date, decision, final_plan_date)
@@ -315,6 +328,29 @@ def build(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
              **_good("2026-07-15", "2026-09-10", "2027-03-01", report_sent="2026-10-08",
                      la_decision_date="2026-10-20", decision="maintain"))
 
+    # E06 review meetings kept in the app (issue 17). Its review of Jan 2025 is known from a tracker; the annual
+    # review of 20 Jan 2026 was recorded in the app: the
+    # invitees say invitations went on 1 Dec 2025 and the EP's report came on 5 Jan 2026 (quality: in time), the parent
+    # attended; but no child's views are recorded (child_views_missing). Of its actions, one was due by 1 Mar 2026 and
+    # is not done (actions_overdue), one is due today (not overdue yet), one is done. The next review, scheduled in the
+    # app for 18 Jan 2027, invites the parent (attending: no report expected, so reports are not needed) but not the
+    # council's SEN officer (invitee_missing).
+    c.pupil(s, "E06", "2013-02-02", "8", "E", la=NORTHMOOR, need="SLCN")
+    c.plan(s, "E06", "ehcp", "2024-01-22", la=NORTHMOOR)
+    c.review(s, "E06", "ehcp", "2025-01-20", kind="annual", progress="expected",
+             **_good("2024-12-02", "2025-01-02", "2026-01-19", report_sent="2025-01-27",
+                     la_decision_date="2025-02-10", decision="maintain"))
+    c.review(s, "E06", "ehcp", "2026-01-20", kind="annual", progress="expected", review_id="R-0000E061",
+             next_review_date="2027-01-18", report_sent="2026-01-27", la_decision_date="2026-02-10", decision="maintain")
+    c.invitee(s, "E06", "R-0000E061", "I1", "parent_carer", response="attending", invited="2025-12-01", attended=True)
+    c.invitee(s, "E06", "R-0000E061", "I2", "ep_advisory", response="sending_report", invited="2025-11-28",
+              report="2026-01-05", attended=False)
+    c.action(s, "E06", "R-0000E061", "A1", "Refer to speech and language therapy", "Ms Khan", "2026-03-01")
+    c.action(s, "E06", "R-0000E061", "A2", "Visual timetable in class", "Mr Lee", "2026-11-23")
+    c.action(s, "E06", "R-0000E061", "A3", "Share the plan with the new tutor", "Ms Khan", "2026-02-01", "2026-01-30")
+    c.review(s, "E06", "ehcp", "2027-01-18", held=False, kind="annual", review_id="R-0000E062")
+    c.invitee(s, "E06", "R-0000E062", "I1", "parent_carer", response="attending")
+
     # Provision, recorded by the secondary only (so the primary's pupils are not checked: not tracked there).
     # provision_cost: 1:1 support 5 h x 38 x £20 (its own hourly cost) = £3,800; outreach 1 h x 38 x £55 (the
     # specialist teacher's default) + £300 = £2,390. provision_over_notional: E01 on both, £6,190, and a share of the social skills group below: £6,292.60 this school year;
@@ -328,9 +364,9 @@ def build(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     c.provision(s, "PV3", "Social skills group", "small_group", "teaching_assistant", 1, 45, measure="scaling", expected=2)
     for pid, gain in (("E01", 1), ("E02", 1), ("E03", 2), ("E04", 0), ("E05", 3)):
         c.place(s, pid, "PV3", "2026-09-01", "2026-10-30", entry=3, exit_=3 + gain)
-    # register_without_provision: E05 has nothing running now; E02-E04 have a homework club (nothing to cost).
+    # register_without_provision: E05 has nothing running now; E02-E04 and E06 have a homework club (nothing to cost).
     c.provision(s, "PV4", "Homework club", "in_class", None, None, None)
-    for pid in ("E02", "E03", "E04"):
+    for pid in ("E02", "E03", "E04", "E06"):
         c.place(s, pid, "PV4", "2026-09-01")
     # provision_no_exit: E04's reading intervention (a standardised score) ended on 1 Nov 2026 with no exit score.
     c.provision(s, "PV5", "Reading intervention", "small_group", "teacher", 3, 30, measure="standardised", expected=5)
