@@ -27,7 +27,8 @@ from senlib.importer import (
 from senlib.store.fields import TEMPLATE_COLUMNS
 from tests.import_corpus import AS_OF, csv_bytes, messy_tracker
 
-DATA_TABLES = ["pupils", "plans", "reviews", "outcomes", "scores", "ehc_requests", "provisions", "pupil_provisions"]
+DATA_TABLES = ["pupils", "plans", "reviews", "outcomes", "scores", "ehc_requests", "provisions", "pupil_provisions",
+               "review_invitees", "review_actions"]
 HEAD = ["UPN", "Name", "DOB", "Year", "SEN", "Need", "Last review", "Progress", "Next review", "Attendance %"]
 
 

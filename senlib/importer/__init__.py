@@ -9,6 +9,7 @@ Public entry points (pages and the command line call only these):
 - `undo(con, import_id)`, `list_imports(con)`, `import_summary(con, import_id)`.
 - `confirm_leavers(con, import_id, pupil_ids, leaving_date)`.
 - `write_template()`, `export_workbook(con)`, `rejected_workbook(result.rejected)`: workbooks as bytes.
+- `record_workbook(cur, setting, review_id, as_of=, viewer=)`: a review's record form as a workbook that imports back.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ _EXPORTS = {
                 "score_columns", "set_score_dates", "summary_lines", "undated_score_columns"),
     "problems": ("ERROR", "WARNING", "ImportRefused", "Problem"),
     "reading": ("MAX_FILE_BYTES",),
+    "record": ("record_workbook",),
     "template": ("export_workbook", "rejected_workbook", "write_template"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}

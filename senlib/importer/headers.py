@@ -26,6 +26,9 @@ TEMPLATE_SHEETS = {TEMPLATE_README, "lists"}   # skipped in the template (a work
 SETTINGS_SHEET = "Settings"  # senlib.store.setting_details.SHEET
 # A sheet whose name ends so is for reading only and never imported (an export's review status: template.ReadingSheet).
 NOT_IMPORTED = "(not imported)"
+# A column so headed is there to read, not to import (a record workbook's outcome text and last score beside the
+# score to fill in): dropped, never an extra column of the pupil.
+FOR_REFERENCE = ("(for reference)", NOT_IMPORTED)
 ALL_HEADINGS = {k for index in HEADERS.values() for k in index}
 
 
@@ -181,6 +184,14 @@ def guess_entity(sheet_name: str, keys: list[str], cells: dict[str, list] | None
         return any(HEADERS[entity].get(k) == name for k in keys)
 
     detail = any(HEADERS["pupils"].get(k) in PUPIL_DETAIL for k in keys)
+    # an invitee's or an action's sheet names a person ('Name', 'Who') but no pupil detail beyond the name
+    beyond_name = any(HEADERS["pupils"].get(k) in PUPIL_DETAIL - {"name"} for k in keys)
+    if has("review_invitees", "invitee_id") or (not beyond_name and has("review_invitees", "role")
+                                                and has("review_invitees", "response")):
+        return "review_invitees"
+    if has("review_actions", "action_id") or (not beyond_name and has("review_actions", "action")
+                                              and (has("review_actions", "owner") or has("review_actions", "due_date"))):
+        return "review_actions"
     if has("scores", "score") and has("scores", "outcome_id"):
         return "scores"
     if has("outcomes", "outcome_id") and not detail:
@@ -240,6 +251,9 @@ def _plan_columns(sheet: Sheet, file: str, entity: str, h: int, header: list[str
                 continue
             text = f"Column {i + 1}"
         name = GRID_FIELD.name if grid and i in grid else None
+        if text.lower().endswith(FOR_REFERENCE):
+            columns.append(Column(i, text, IGNORE))
+            continue
         combined = norm_key(f"{group[i]} {text}") if group[i] else None
         for key in (combined, norm_key(text)) if name is None else ():
             if key and index.get(key) and index[key] not in used:

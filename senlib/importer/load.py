@@ -141,7 +141,8 @@ def tracker_rows(cur: duckdb.DuckDBPyConnection, acc: str, today: date, rows: st
           ON o.setting = a.setting AND o.pupil_id = a.pupil_id AND o.plan_type = a.plan_type
         WHERE a.plan_type IS NOT NULL""")
     kind = f"coalesce(a.review_kind, CASE WHEN {plan_type} = 'ehcp' THEN 'annual' ELSE 'termly' END)"
-    common = (f"a._file, a._sheet, a._row, a.import_id, a.setting, a.pupil_id, {plan_type} AS plan_type, {kind} AS kind")
+    common = (f"a._file, a._sheet, a._row, a.import_id, a.setting, a.pupil_id, {plan_type} AS plan_type, {kind} AS kind, "
+              "a.review_kind IS NOT NULL AS _kind_given")
     history = ""
     if wide and "reviews" in wide:
         history = f"""UNION ALL BY NAME

@@ -26,7 +26,7 @@ from senlib.importer import wide
 from senlib.importer.headers import IGNORE, SheetPlan
 from senlib.importer.reading import Sheet
 from senlib.importer.synonyms import BLANKS, NOT_A_PUPIL, YEAR_WORDS, norm_key, sql_norm_key, value_table
-from senlib.store.fields import ENTITIES, NUMBER_KINDS, WIDE, Field, field, sql_type
+from senlib.store.fields import ENTITIES, KEYS, NUMBER_KINDS, WIDE, Field, field, sql_type
 
 
 def q(text: object) -> str:
@@ -44,6 +44,11 @@ _SPACES = "' \t\n\r' || chr(160)"
 # Pupil-sheet columns that make a one-row-per-pupil tracker, whose rows also become plans and reviews.
 TRACKER_FIELDS = {"plan_type", "plan_start", "plan_end", "last_review_date", "next_review_date", "review_kind", "progress",
                   "decision", "parent_attended", "child_contributed", "invitations_sent", "reports_received"}
+
+
+# Sheets whose row records nothing when every cell but its ids is blank (a record workbook's unused Actions rows A4, A5,
+# an outcome not scored at the review): such a row is skipped, not an error.
+RECORDS_NOTHING_WHEN_BLANK = {"scores", "review_actions", "review_invitees"}
 
 
 # Which of a pupil's rows (a review log repeats them) is the current one: the latest review, ties the lower row.
@@ -339,6 +344,10 @@ def _sheet_rows(cur: duckdb.DuckDBPyConnection, n: int, file_idx: int, plan: She
         note = (notes or {}).get(entity)
         if note:
             drop = pc.or_(drop, pc.fill_null(pc.equal(pid, note), False))
+    if entity in RECORDS_NOTHING_WHEN_BLANK:
+        values = [k[c.index] for f, c in mapped.items() if f not in KEYS[entity] and f != "setting"]
+        if values:
+            drop = pc.or_(drop, functools.reduce(pc.and_, [pc.is_null(a) for a in values]))
     return table.filter(pc.invert(drop))
 
 

@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from senlib import store
+from senlib.importer.app_reviews import move_by_review_id, tracker_precedence
 from senlib.importer.headers import SheetPlan
 from senlib.importer.load import (
     accepted_tables,
@@ -152,8 +153,8 @@ def run(con: duckdb.DuckDBPyConnection, upload: Upload, *, setting: str | None =
         if staged_rows == 0 or (accept_valid_rows and staged_rows <= len(rejected_keys)):
             raise _refusal(upload, problems, nothing=True)
         t1 = time.perf_counter()
-        ids, summaries, leavers = _load(cur, upload, stage, rejected_keys, problems, user=user, setting=setting,
-                                        today=today, dry_run=dry_run, full_register=full_register)
+        ids, summaries, leavers, problems = _load(cur, upload, stage, rejected_keys, problems, user=user, setting=setting,
+                                                  today=today, dry_run=dry_run, full_register=full_register)
         timings["load"] = time.perf_counter() - t1
     finally:
         stage.close()
@@ -260,7 +261,7 @@ def rejected_rows(upload: Upload, problems: pd.DataFrame) -> dict[tuple[str, str
 
 def _load(cur: duckdb.DuckDBPyConnection, upload: Upload, stage: Stage, rejected_keys: pd.DataFrame,
           problems: pd.DataFrame, *, user: str | None, setting: str | None, today: date, dry_run: bool,
-          full_register: bool) -> tuple[list[int], list[dict], pd.DataFrame]:
+          full_register: bool) -> tuple[list[int], list[dict], pd.DataFrame, pd.DataFrame]:
     """The one transaction: import records, pupils, plans, reviews, outcomes, scores, EHC requests."""
     prefix = stage.prefix
     rk = f"{prefix}_rejected"
@@ -296,6 +297,7 @@ def _load(cur: duckdb.DuckDBPyConnection, upload: Upload, stage: Stage, rejected
                     found = setting_details.sheet_rows(rows, file=wb.file_name)
                     gained[n] = setting_details.fill_blanks(cur, [r for r in found if r[0] in all_settings])
         leavers = pd.DataFrame(columns=["setting", "pupil_id", "first_name", "last_name", "year_group", "sen_status"])
+        kept: list[pd.DataFrame] = []   # warnings where a review entered in the app was kept over the tracker's
         if "pupils" in acc:
             if full_register:
                 leavers = _possible_leavers(cur, stage.tables["pupils"], today)
@@ -307,10 +309,20 @@ def _load(cur: duckdb.DuckDBPyConnection, upload: Upload, stage: Stage, rejected
             stage.tables.update({"_tplans": tplans, "_treviews": treviews})
             close_superseded_plans(cur, tplans, today)
             upsert(cur, "plans", tplans, today)
+            treviews, found = tracker_precedence(cur, treviews, f"{prefix}_tprec", today, pupil_sheet=True)
+            stage.tables["_tprec"] = treviews
+            kept.append(found)
             upsert(cur, "reviews", treviews, today)
-        for entity in ("plans", "reviews", "outcomes", "ehc_requests", "scores"):
+        for entity in ("plans", "reviews", "outcomes", "ehc_requests", "scores", "review_invitees", "review_actions"):
             if entity in acc:
-                upsert(cur, entity, acc[entity], today)
+                src = acc[entity]
+                if entity == "reviews":
+                    src = move_by_review_id(cur, src, f"{prefix}_rv_rest")
+                    stage.tables["_rv_rest"] = src
+                    src, found = tracker_precedence(cur, src, f"{prefix}_rprec", today, pupil_sheet=False)
+                    stage.tables["_rprec"] = src
+                    kept.append(found)
+                upsert(cur, entity, src, today)
         if "pupils" in acc and "targets" in stage.wide:
             woutcomes, wscores = wide_outcomes(cur, acc.get("pupil_rows", acc["pupils"]), stage.wide)
             stage.tables.update({"_woutcomes": woutcomes, "_wscores": wscores})
@@ -322,6 +334,9 @@ def _load(cur: duckdb.DuckDBPyConnection, upload: Upload, stage: Stage, rejected
             stage.tables.update({"_provs": provs, "_places": places})
             upsert(cur, "provisions", provs, today)
             upsert(cur, "pupil_provisions", places, today)
+        kept = [k for k in kept if len(k)]
+        if kept:
+            problems = _with_problems(problems, _problem_table(pd.concat(kept, ignore_index=True), upload))
         summaries = [summarise(cur, i) for i in ids]
         leaver_records = leavers[["setting", "pupil_id"]].to_dict("records")
         for n, (import_id, summary) in enumerate(zip(ids, summaries, strict=True)):
@@ -340,7 +355,15 @@ def _load(cur: duckdb.DuckDBPyConnection, upload: Upload, stage: Stage, rejected
                         [json.dumps(summary, default=str), json.dumps(stored.to_dict("records"), default=str), import_id])
             store.audit(cur, "import", user, {"import_id": import_id, "file": file, "dry_run": dry_run,
                                               **{k: v for k, v in summary.items() if k in ("pupils", "problems")}})
-    return ids, summaries, leavers
+    return ids, summaries, leavers, problems
+
+
+def _with_problems(problems: pd.DataFrame, more: pd.DataFrame) -> pd.DataFrame:
+    """Problems found while loading (a review entered in the app kept over a tracker's) added to the checks', in order."""
+    df = pd.concat([problems, more], ignore_index=True) if len(problems) else more
+    order = df["severity"].map({ERROR: 0, WARNING: 1})
+    df = df.assign(_o=order).sort_values(["_o", "file", "sheet", "row"], kind="stable")
+    return df[PROBLEM_COLUMNS].reset_index(drop=True)
 
 
 def _file_settings(cur: duckdb.DuckDBPyConnection, stage: Stage, setting: str | None, n: int) -> list[str | None]:

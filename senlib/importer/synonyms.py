@@ -129,6 +129,12 @@ HEADER_SYNONYMS: dict[str, dict[str, list[str]]] = {
         "la_decision_date": ["la decision", "la decision date", "council decision", "council decision date"],
         "pfa_covered": ["pfa", "pfa covered", "preparing for adulthood"],
         "notes": ["notes", "comments", "comment"],
+        "start_time": ["time", "start time", "meeting time", "time of meeting"],
+        "place": ["place", "venue", "location", "room"],
+        "chair": ["chair", "chaired by", "chairperson"],
+        "parents_views": ["parents views", "parent carer views", "views of parents", "parents and carers views"],
+        "child_views": ["childs views", "young persons views", "views of the child"],
+        "attendance": ["attendance", "attendance %", "school attendance", "attendance percent"],
     },
     "outcomes": {
         "setting": ["school", "school name", "setting name"],
@@ -159,6 +165,29 @@ HEADER_SYNONYMS: dict[str, dict[str, list[str]]] = {
         "decision": ["decision", "la decision", "result", "outcome"],
         "final_plan_date": ["final plan date", "final plan", "plan issued", "ehcp issued", "date plan issued"],
         "local_authority": ["la", "council", "local authority"],
+    },
+    # Review meetings (issue 17): who is invited to a review, and the actions it agrees (what, who, by when).
+    "review_invitees": {
+        "setting": ["school", "school name", "setting name"],
+        "pupil_id": ["upn", "pupil id", "student id", "pupil number"],
+        "invitee_id": ["invitee id", "invitee no", "invitee number"],
+        "name": ["invitee", "invitee name", "name", "person invited", "attendee"],
+        "role": ["role", "relationship", "role relationship", "job title"],
+        "organisation": ["organisation", "organization", "service", "agency"],
+        "contact": ["contact", "contact details", "email", "e mail", "phone", "telephone"],
+        "response": ["response", "reply", "rsvp"],
+        "invited_on": ["invited on", "invited", "date invited", "invitation sent", "invite sent", "date of invitation"],
+        "report_received": ["report received", "advice received", "date report received"],
+        "attended": ["attended", "present"],
+    },
+    "review_actions": {
+        "setting": ["school", "school name", "setting name"],
+        "pupil_id": ["upn", "pupil id", "student id", "pupil number"],
+        "action_id": ["action id", "action no", "action number"],
+        "action": ["action", "actions", "task", "agreed action", "action agreed", "what will happen"],
+        "owner": ["who", "owner", "by whom", "responsible", "person responsible", "who will do it"],
+        "due_date": ["by when", "due", "due date", "deadline", "target date"],
+        "done_date": ["done", "done on", "completed", "date completed", "date done", "completed on"],
     },
     # The provision map (issue 16). A provision sheet is told from a register by its columns (headers.guess_entity):
     # an intervention's name together with how often, how long, who, cost, entry or exit.

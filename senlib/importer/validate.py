@@ -273,12 +273,51 @@ def check(cur: duckdb.DuckDBPyConnection, stage: Stage, plans: list[tuple[int, S
                            "Check the date; dates are read day first (04/03/2015 is 4 March 2015).",
                            f"{ident(date_col)} < (SELECT min(k.date_of_birth) FROM ({known}) k WHERE k.setting = x.setting "
                            f"AND k.pupil_id = x.pupil_id)"))
+        sql += _review_id_checks(stage, entity, table)
         sql += _duplicates(cur, table, entity)
         frames.append(_run(cur, sql))
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
     return pd.concat(frames, ignore_index=True)
+
+
+REVIEW_ID_FIX = ("Keep the Review ID the app gave (the record workbook of the review carries it), or clear the cell to "
+                 "record a review the app did not schedule; a review cancelled in the app is scheduled again on the Pupil "
+                 "page.")
+CHILD_REVIEW_FIX = ("Use the Review ID of one of this pupil's reviews (see the Reviews sheet, or the review's record "
+                    "workbook), or add the review to the Reviews sheet with that id.")
+
+
+def _review_id_checks(stage: Stage, entity: str, table: str) -> list[str]:
+    """A review named by its id (reviews.review_id) exists for that pupil: in the database (a record workbook updates
+    the review it names) or, for a whole export imported with its pupils, in the upload; an invitee or action belongs
+    to a review of its pupil in the upload or the database."""
+    same = "r.setting = x.setting AND r.pupil_id = x.pupil_id AND r.review_id = x.review_id"
+    ready = "x.review_id IS NOT NULL AND x.setting IS NOT NULL AND x.pupil_id IS NOT NULL"
+    if entity == "reviews":
+        with_pupils = (f"AND NOT EXISTS (SELECT 1 FROM {stage.tables['pupils']} p WHERE p.setting = x.setting "
+                       "AND p.pupil_id = x.pupil_id)") if "pupils" in stage.tables else ""
+        return [
+            _select(f"{table} x", ERROR, "review_id", "x.r_review_id",
+                    "'There is no review ' || x.review_id || ' for this pupil (' || x.pupil_id || ') in the database'",
+                    REVIEW_ID_FIX, f"{ready} AND NOT EXISTS (SELECT 1 FROM reviews r WHERE {same}) {with_pupils}"),
+            _select(f"(SELECT *, count(*) OVER (PARTITION BY setting, pupil_id, review_id) AS _n, string_agg(_sheet || "
+                    f"' row ' || _row, ', ') OVER (PARTITION BY setting, pupil_id, review_id) AS _where FROM {table}) x",
+                    ERROR, "review_id", "x.r_review_id",
+                    "'The review ' || x.review_id || ' is on ' || x._n || ' rows of this upload (' || x._where || ')'",
+                    "Keep one row per review: a review's id belongs to one meeting.", f"{ready} AND x._n > 1"),
+        ]
+    if entity in ("review_invitees", "review_actions"):
+        staged = (f"UNION ALL SELECT setting, pupil_id, review_id FROM {stage.tables['reviews']} WHERE review_id IS NOT NULL"
+                  if "reviews" in stage.tables else "")
+        known = f"SELECT setting, pupil_id, review_id FROM reviews WHERE review_id IS NOT NULL {staged}"
+        what = "invitee" if entity == "review_invitees" else "action"
+        return [_select(f"{table} x", ERROR, "review_id", "x.r_review_id",
+                        f"'This {what} is of review ' || x.review_id || ', but there is no review ' || x.review_id || "
+                        "' of pupil ' || x.pupil_id || ' in this upload or in the database'",
+                        CHILD_REVIEW_FIX, f"{ready} AND NOT EXISTS (SELECT 1 FROM ({known}) r WHERE {same})")]
+    return []
 
 
 PROVISION_LIMITS = {"sessions_per_week": (35, "sessions a week"), "minutes_per_session": (480, "minutes a session"),
