@@ -201,6 +201,8 @@ def _readme(wb: Workbook, more: Sequence[str] = ()) -> None:
         "Provisions lists each intervention (who delivers it, how often, how long, its cost); Pupil provisions each "
         "pupil's place on one, with entry and exit scores and attendance. A provision map of your own (a row per pupil "
         "per intervention, or pupils down and interventions across) imports as it is.",
+        "Invitees lists who is invited to a review meeting and what they replied; Actions what a review agreed (what, "
+        "who, by when). Both name the review by its Review ID, which the app gives when a review is scheduled in it.",
     ]:
         ws.append([line])
 
