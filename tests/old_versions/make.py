@@ -33,6 +33,7 @@ VERSIONS = {
     "149272b": "the first version with backups (schema 3, before rules overrides were used by any page)",
     "281b53b": "the last version before issue 15 changed the layout (schema 6: today's schema, the old code)",
     "9025b9f": "the first version with provision (schema 7: provisions, pupils' places on them, role costs)",
+    "26723c2": "the first version with review meetings (schema 8: a review's own id, invitees, actions, templates)",
 }
 TRACKER = """UPN,First name,Surname,Date of birth,Year group,SEN status,Primary need,Last review date,Next review date
 A123456789012,Ava,Brook,12/03/2018,4,SEN Support,SLCN,14/10/2025,14/02/2026
@@ -158,12 +159,13 @@ def make(commit: str, out: Path = HERE) -> list[Path]:
     return written
 
 
-def main() -> int:
-    for commit in VERSIONS:
+def main(argv: list[str]) -> int:
+    """Every version, or only the commits named (to add one without rewriting the others)."""
+    for commit in argv or VERSIONS:
         for path in make(commit):
             print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size:,} bytes)")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
