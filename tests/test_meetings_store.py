@@ -197,3 +197,18 @@ def test_the_same_undo_as_an_upload(con):
     undo(con, ch.import_id, "senco", viewer=T)
     assert rows(con, "SELECT count(*) FROM review_invitees") == [(0,)]
     assert meetings.app_changes(con, SETTING, "E1", viewer=T)["status"].tolist() == ["undone"]
+
+
+def test_a_later_tracker_upload_that_disagrees_leaves_the_review_scheduled_in_the_app(con):
+    from senlib.importer import import_files
+    from tests.import_corpus import csv_bytes
+
+    ch = meetings.schedule_review(con, SETTING, "K1", review_date=date(2027, 1, 12), start_time="15:30", as_of=AS_OF,
+                                  viewer=T)
+    tracker = csv_bytes([["UPN", "Forename", "Surname", "DOB", "Year", "SEN", "Need", "Last review", "Next review"],
+                         ["K1", "Ben", "Carter", "01/02/2017", "4", "K", "SPLD", "10/07/2026", "26/01/2027"]])
+    r = import_files(con, [("tracker.csv", tracker)], setting=SETTING, today=AS_OF)
+    assert rows(con, "SELECT review_date, held, review_id, start_time FROM reviews WHERE pupil_id = 'K1' AND NOT held") == [
+        (date(2027, 1, 12), False, ch.review_id, "15:30")]
+    said = " ".join(r.warnings["message"])
+    assert "26/01/2027" in said and "12/01/2027" in said and "the app's date stands" in said
