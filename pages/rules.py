@@ -12,6 +12,7 @@ from senlib.rules.tracking import not_tracked_columns
 from senlib.store import role_costs, setting_details
 from senlib.views import overview
 from ui import page
+from ui.letters import letters_section
 from ui.state import ROLE_COST_ROLE, ROLE_COST_SETTING, ROLE_COST_VALUE, RULES_DONE
 from ui.widgets import not_tracked_table
 
@@ -103,6 +104,8 @@ if cost_settings:
                 st.error(escape_markdown(exc), icon=":material/error:")
     else:
         st.caption("Only the SENCo changes the hourly costs.")
+
+letters_section(cur, viewer, cost_settings)
 
 st.subheader("Not tracked", anchor=False)
 missing = not_tracked_columns(cur, viewer.settings)
