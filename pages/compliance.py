@@ -135,6 +135,17 @@ st.caption("A review counts towards a rate only when the check can be judged fro
            "'reports in time' needs the date the reports arrived).")
 not_tracked_table(view["not_tracked"])
 
+st.subheader("Review meetings kept in the app", anchor=False)
+if view["meeting_settings"]:
+    meetings = view["meetings"].drop(columns=["code"]).rename(columns={
+        "figure": "Of the reviews held with a meeting record", "known": "Reviews", "passed": "Met"})
+    text_table(meetings, config={"rate": st.column_config.NumberColumn("Share", format="percent")})
+    st.caption(f"Reviews held this school year (since {view['meetings_since']:%d/%m/%Y}) that were recorded in the app "
+               f"({', '.join(view['meeting_settings'])}); reviews known only from a tracker are not counted here. Reports "
+               "in time and the report to the council are for EHC plan reviews, the report once it is due.")
+else:
+    st.caption(compliance.MEETINGS_NOT_TRACKED)
+
 st.subheader("Over the last 12 months", anchor=False)
 with st.spinner("Working out the rules at each month end of the last year…", show_time=True):
     trend = _trend(version, viewer, as_of, settings, filters)

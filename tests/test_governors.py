@@ -148,7 +148,8 @@ def test_year_before(day, expected):
 def test_report_has_every_section(demo_report):
     _, report, _ = demo_report
     headings = [s.heading for s in report.sections]
-    assert headings == ["Pupils on the SEN register", "Review compliance", "Progress towards outcomes", "Escalations",
+    assert headings == ["Pupils on the SEN register", "Review compliance", governors.MEETINGS_HEADING,
+                        "Progress towards outcomes", "Escalations",
                         governors.PROVISION_HEADING, "EHC needs assessment requests", "Compared with a year ago"]
     assert [h.label for h in report.headlines][:3] == ["On the SEN register", "SEN Support (K)", "EHC plans (E)"]
     assert report.compared_with == date(2025, 11, 23)  # like with like: the same day a year before

@@ -84,7 +84,7 @@ def review_quality(cur: duckdb.DuckDBPyConnection, as_of: date, settings: Sequen
     """Every review held on or before `as_of` (and on or after `since`, if given) with its quality checks.
 
     One row per held review. Columns: setting, pupil_id, first_name, last_name, plan_type, plan (label),
-    kind, review_date, previous_review, plan_start, due_date (when it was due under the cadence then in
+    kind, review_date, review_id (a review kept in the app; None: known only from a tracker), previous_review, plan_start, due_date (when it was due under the cadence then in
     force); checks, each TRUE / FALSE / None where unknown: held_on_time, invitations_in_time (good
     practice weeks), reports_in_time, parents_involved, child_contributed, next_date_set,
     outcomes_scored (a score within review_quality.score_window_days; None if the pupil has no

@@ -95,7 +95,7 @@ def quality_select(since: bool) -> str:
     passed = " + ".join(f"coalesce({c}::INTEGER, 0)" for c in CHECKS)
     known = " + ".join(f"({c} IS NOT NULL)::INTEGER" for c in CHECKS)
     return f"""
-SELECT setting, pupil_id, first_name, last_name, plan_type, {plan_label('plan_type')} AS plan, kind, review_date,
+SELECT setting, pupil_id, first_name, last_name, plan_type, {plan_label('plan_type')} AS plan, kind, review_date, review_id,
        previous_review, plan_start, due_date, {checks},
        invitations_statutory, report_sent_in_time, la_decision_in_time,
        pfa_required, if(pfa_required AND pfa_tracked, pfa_covered, NULL) AS pfa_covered,

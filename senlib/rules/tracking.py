@@ -85,6 +85,13 @@ MEETING_SETTINGS_SQL = """
         UNION SELECT setting FROM review_invitees UNION SELECT setting FROM review_actions"""
 
 
+def meeting_settings(cur: duckdb.DuckDBPyConnection, settings: Sequence[str] | None = None) -> list[str]:
+    """The settings (of `settings`, if given) that keep review meetings in the app: the review-meeting rules and figures
+    are made there; elsewhere they are not tracked."""
+    keeping = sorted(r[0] for r in cur.execute(MEETING_SETTINGS_SQL).fetchall())
+    return keeping if settings is None else [s for s in keeping if s in settings]
+
+
 def has_records(cur: duckdb.DuckDBPyConnection) -> bool:
     """True when the database has kept any import's fields (else every setting tracks every field)."""
     exists = cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'import_fields'").fetchall()[0][0]

@@ -50,6 +50,18 @@ QUALITY_CHECKS: list[str] = ["parents_involved", "child_contributed", "reports_i
                              "held_on_time", "next_date_set", "outcomes_scored"]
 QUALITY_WINDOW_DAYS = 365
 REVIEW_GROUPS = ("cadence", "milestone", "quality")  # the checks review compliance makes (rules.tracking)
+# Review-quality figures of the reviews held this school year that have a meeting record (kept in the app): figure ->
+# (label, the review_quality check it reads, the plan it is for: None every plan). A check on a review with a meeting
+# record is judged even where blank (not done); 'report to the council' only once it is due.
+MEETING_FIGURES: dict[str, tuple[str, str, str | None]] = {
+    "parents": ("Parents attended or contributed", "parents_involved", None),
+    "child": ("The child's views recorded (or the child took part)", "child_contributed", None),
+    "reports": ("Reports and advice received in time (EHC plans)", "reports_in_time", "ehcp"),
+    "council": ("Review report sent to the council in time (EHC plans, once due)", "report_sent_in_time", "ehcp"),
+}
+MEETINGS_NOT_TRACKED = ("Review meetings are not tracked: no review has been scheduled or recorded in the app, so there "
+                        "are no meeting records (invitees, views, actions) to give these figures from. Schedule and "
+                        "record reviews from Upcoming reviews or the Pupil page to bring them in.")
 _GROUP = ["setting", "plan_type", "year_group"]
 
 
@@ -76,6 +88,10 @@ class Compliance:
     quality_since: date = field(default_factory=date.today)
     # rules.tracking.not_tracked: the checks some settings' trackers cannot support (left out of every rate)
     not_tracked: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["setting", "rule_id", "check"]))
+    # reviews held this school year with a meeting record: setting, plan_type, year_group, figure, passed, known
+    meetings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=[*_GROUP, "figure", "passed", "known"]))
+    meeting_settings: tuple[str, ...] = ()  # the settings in scope keeping review meetings in the app
 
 
 # ------------------------------------------------------------------------------------------- dates
@@ -184,6 +200,45 @@ def _quality_counts(reviews: pd.DataFrame, status: pd.DataFrame) -> pd.DataFrame
     return pd.concat(parts, ignore_index=True)[[*_GROUP, "check", "passed", "known"]]
 
 
+def meeting_figures(reviews: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """Per review held this school year (to `as_of`) with a meeting record (review_id), each of MEETING_FIGURES as
+    True / False, or <NA> where it does not apply (not an EHC plan; a report to the council not yet due). Columns:
+    setting, pupil_id, plan_type, and one per figure. `reviews` is rules.review_quality's rows."""
+    cols = ["setting", "pupil_id", "plan_type", *MEETING_FIGURES]
+    if reviews.empty or "review_id" not in reviews:
+        return pd.DataFrame(columns=cols)
+    start = pd.Timestamp(school_year_start(as_of))
+    r = reviews[reviews["review_id"].notna() & (pd.to_datetime(reviews["review_date"]) >= start)
+                & (pd.to_datetime(reviews["review_date"]) <= pd.Timestamp(as_of))]
+    out = r[["setting", "pupil_id", "plan_type"]].copy()
+    for name, (_, check, plan) in MEETING_FIGURES.items():
+        value = r[check].astype("boolean")
+        if name != "council":  # a blank on a review with a meeting record is not done
+            value = value.fillna(False)
+        if plan is not None:
+            value = value.where(r["plan_type"] == plan)
+        out[name] = value
+    return out.reset_index(drop=True)
+
+
+def _meeting_counts(reviews: pd.DataFrame, status: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """MEETING_FIGURES counted per setting, plan type and year group: reviews meeting each (passed) and judged (known)."""
+    cols = [*_GROUP, "figure", "passed", "known"]
+    m = meeting_figures(reviews, as_of)
+    if m.empty:
+        return pd.DataFrame(columns=cols)
+    m = m.merge(status[["setting", "pupil_id", "year_group"]], on=["setting", "pupil_id"], how="left")
+    parts = []
+    for name in MEETING_FIGURES:
+        values = m[name].astype("boolean")
+        part = pd.DataFrame({"setting": m["setting"], "plan_type": m["plan_type"], "year_group": m["year_group"],
+                             "passed": values.fillna(False).astype(int), "known": values.notna().astype(int)})
+        part = _fill(part).groupby(_GROUP).sum(numeric_only=True).reset_index()
+        part["figure"] = name
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)[cols]
+
+
 def evaluate(cur, as_of: date, settings: Sequence[str] | None = None, *, viewer: Viewer,
              status: pd.DataFrame | None = None) -> Compliance:
     """Everything the page shows for one as-of date, before filters: status counts, review quality
@@ -206,7 +261,9 @@ def evaluate(cur, as_of: date, settings: Sequence[str] | None = None, *, viewer:
         reviews, summary = quality.result(), register.result()
     missing = tracking.not_tracked(cur, scope, groups=REVIEW_GROUPS)  # review compliance: not provision
     return Compliance(as_of=as_of, status=_group_status(status), quality=_quality_counts(reviews, status),
-                      register=summary, quality_since=since, not_tracked=missing)
+                      register=summary, quality_since=since, not_tracked=missing,
+                      meetings=_meeting_counts(reviews, status, as_of),
+                      meeting_settings=tuple(tracking.meeting_settings(cur, scope)))
 
 
 # ------------------------------------------------------------------------------------------- views
@@ -379,6 +436,21 @@ def rate_over(known: int, untracked: list[str]) -> str:
     return text
 
 
+def meeting_table(c: Compliance, filters: Filters = Filters()) -> pd.DataFrame:
+    """The review-meeting figures of the reviews held this school year with a meeting record: figure (label), code,
+    known (reviews it applies to), passed, rate. Empty where no setting in scope keeps meeting records (not tracked:
+    the page says MEETINGS_NOT_TRACKED, and gives no figure)."""
+    cols = ["figure", "code", "known", "passed", "rate"]
+    if not c.meeting_settings:
+        return pd.DataFrame(columns=cols)
+    m = _filter(c.meetings, filters)
+    g = (m.groupby("figure")[["passed", "known"]].sum() if len(m) else pd.DataFrame(columns=["passed", "known"]))
+    g = g.reindex(list(MEETING_FIGURES)).fillna(0).astype(int).reset_index(names="code")
+    g["rate"] = (g["passed"] / g["known"]).where(g["known"] > 0)
+    g["figure"] = g["code"].map({k: v[0] for k, v in MEETING_FIGURES.items()})
+    return g[cols]
+
+
 def quality_by_plan(c: Compliance, filters: Filters = Filters()) -> pd.DataFrame:
     """Quality rates per check (rows) and plan type (columns), for the table under the chart."""
     q = _filter(c.quality, filters)
@@ -475,7 +547,9 @@ def view(c: Compliance, filters: Filters = Filters()) -> dict:
     return {"headline": headline(c, filters), "heat": heat, "by": by, "quality": quality,
             "not_tracked": tracking.columns_of(c.not_tracked),
             "clock_not_tracked": tracking.untracked_settings(c.not_tracked, field=tracking.CLOCK_FIELD),
-            "quality_by_plan": quality_by_plan(c, filters), "since": c.quality_since, "figures": figs}
+            "quality_by_plan": quality_by_plan(c, filters), "since": c.quality_since, "figures": figs,
+            "meetings": meeting_table(c, filters), "meeting_settings": list(c.meeting_settings),
+            "meetings_since": school_year_start(c.as_of)}
 
 
 def figures(c: Compliance, filters: Filters) -> dict[str, dict]:

@@ -45,6 +45,7 @@ from senlib.core.schoolyear import school_year_start
 from senlib.render import charts, exports
 from senlib.render.document import Chart, Document, Headline, Section, Table, Text
 from senlib.rules import provision as provision_rules
+from senlib.rules import tracking
 from senlib.rules.tracking import not_tracked, tracked_fields
 from senlib.store import commentary
 from senlib.views import compliance, overview, progress
@@ -229,12 +230,55 @@ class _Raw:
     grouped: list[str] = field(default_factory=list)  # areas given without their needs (a need's count was hidden)
     sen: pd.DataFrame | None = None  # pupils' rows, for regrouping the register; dropped before the report is made
     provision: _Provision | None = None  # this school year's provision (now only); None: no setting records any
+    meetings: _Meetings | None = None  # review meetings kept in the app (now only); None: no setting keeps any
 
     def all_cells(self) -> tuple[dict, list]:
         return self.cells | self.reg_cells, self.relations + self.reg_relations
 
 
 PROVISION_HEADING = "Provision: what it costs and what it does"
+MEETINGS_HEADING = "Review meetings"
+
+
+@dataclass
+class _Meetings:
+    """The settings that keep review meetings in the app, and those that do not; the counts are in _Raw.cells
+    (("meet", ...): the reviews held this school year with a meeting record, and each figure of them)."""
+
+    settings: list[str]
+    untracked: list[str]
+
+
+# The figures of the section, as compliance.MEETING_FIGURES names them: figure -> the count they are out of.
+MEETING_OF = {"parents": ("meet", "all"), "child": ("meet", "all"), "reports": ("meet", "ehcp"),
+              "council": ("meet", "council", "due")}
+
+
+def _meetings(raw: _Raw, cur, day: date, scope: list[str] | None, in_scope: set[str]) -> None:
+    """Count the reviews held this school year that have a meeting record (kept in the app) and how many of them met
+    each figure, as one linked set of cells: every review is an EHC plan review or not; each figure splits the reviews
+    it is out of into met and not met; an EHC plan review's report to the council is due or not yet. Nothing when no
+    setting in scope keeps meeting records (not tracked)."""
+    keeping = tracking.meeting_settings(cur, scope)
+    if not keeping:
+        return
+    reviews = rules.review_quality(cur, day, settings=scope, viewer=access.TRUSTED, since=school_year_start(day))
+    m = compliance.meeting_figures(reviews, day)
+    ehcp = m["plan_type"] == "ehcp"
+    cells, rels = raw.cells, raw.relations
+    cells[("meet", "all")], cells[("meet", "ehcp")] = int(len(m)), int(ehcp.sum())
+    cells[("meet", "other")] = int(len(m)) - int(ehcp.sum())
+    rels.append((("meet", "all"), [("meet", "ehcp"), ("meet", "other")]))
+    council = m["council"].astype("boolean")
+    cells[("meet", "council", "due")] = int((ehcp & council.notna()).sum())
+    cells[("meet", "council", "not_due")] = int((ehcp & council.isna()).sum())
+    rels.append((("meet", "ehcp"), [("meet", "council", "due"), ("meet", "council", "not_due")]))
+    for name, of in MEETING_OF.items():
+        value = m[name].astype("boolean")
+        cells[("meet", name, "yes")] = int(value.fillna(False).sum())
+        cells[("meet", name, "no")] = int((value == False).fillna(False).sum())  # noqa: E712 (a nullable boolean)
+        rels.append((of, [("meet", name, "yes"), ("meet", name, "no")]))
+    raw.meetings = _Meetings(keeping, sorted(in_scope - set(keeping)))
 NO_KIND = "Kind not recorded"
 
 
@@ -447,6 +491,7 @@ def _raw(cur, day: date, settings: Sequence[str] | None, detail: bool, threshold
         flagged = on_roll["flags"].explode().dropna().value_counts() if len(on_roll) else pd.Series(dtype=int)
         raw.cells.update({("esc", rid): int(flagged.get(rid, 0)) for rid, _ in raw.escalations if rid not in raw.untracked})
         _provision(raw, cur, day, scope, on_roll, threshold)
+        _meetings(raw, cur, day, scope, set(on_roll["setting"]))
     return raw
 
 
@@ -763,6 +808,38 @@ def _escalation_section(f: _Figures) -> Section:
     return Section("Escalations", tuple(blocks))
 
 
+MEETING_ROWS = {"parents": "Parents attended or contributed", "child": "The child's views recorded (or the child took part)",
+                "reports": "EHC plan reviews: reports and advice received in time",
+                "council": "EHC plan reviews: review report sent to the council in time (once due)"}
+
+
+def _meetings_section(f: _Figures) -> Section:
+    """Review quality from the meeting records: of the reviews held this school year recorded in the app, how many had
+    a parent there or contributing, the child's views, reports in time, the report to the council in time; protected
+    with the report's other counts. Not tracked, in one sentence, where no setting keeps meeting records."""
+    info, p = f.now.meetings, f.at(NOW)
+    if info is None:
+        return Section(MEETINGS_HEADING, (Text(
+            "Not tracked: no review has been scheduled or recorded in the app, so there are no meeting records "
+            "(invitees, the views of parents and the child, reports) to report on; this is not zero."),))
+    start = school_year_start(f.now.day)
+    table = pd.DataFrame({
+        "Of the reviews held with a meeting record": list(MEETING_ROWS.values()),
+        "Reviews": [p.text(MEETING_OF[k]) for k in MEETING_ROWS],
+        "Met": [p.text(("meet", k, "yes")) for k in MEETING_ROWS],
+        "Share": [p.rate(("meet", k, "yes"), MEETING_OF[k], ("meet", k, "no")).text for k in MEETING_ROWS],
+    })
+    blocks: list = [Text(
+        f"Reviews held this school year (since {start:%d/%m/%Y}) that were recorded in the app, with their invitees and "
+        f"the views given: {p.text(('meet', 'all'))}, of which {p.text(('meet', 'ehcp'))} were EHC plan reviews. "
+        "Reviews known only from a tracker are not counted here.")]
+    if info.untracked:
+        blocks.append(Text(f"Not tracked in {', '.join(info.untracked)}: no review there is recorded in the app, so they "
+                           "are left out of these figures (they are not zero)."))
+    blocks.append(Table(table, "Review meetings: who took part, views and reports"))
+    return Section(MEETINGS_HEADING, tuple(blocks))
+
+
 def money_text(value: float) -> str:
     """£9,008.33"""
     return f"£{value:,.2f}"
@@ -1000,7 +1077,7 @@ def governors_report(cur, as_of: date, settings: Sequence[str] | None = None, *,
     words, withheld = _commentary_section(cur, names)
     begin = _records_begin(cur, settings)
     sections = ((words,) if words else ()) + (
-        _register_section(f), _compliance_section(f), _progress_section(f), _escalation_section(f),
+        _register_section(f), _compliance_section(f), _meetings_section(f), _progress_section(f), _escalation_section(f),
         _provision_section(f), _requests_section(f), _trend_section(f, begin))
     return GovernorsReport(TITLE, as_of, f.then.day if f.then else None, scope, threshold, _headlines(f), sections,
                            footnote, settings=tuple(names), commentary_withheld=withheld)
