@@ -16,7 +16,9 @@ from senlib.store.fields import ENTITIES, GRID_FIELD, WIDE_FIELDS, feeds
 KEEP_LABEL, IGNORE_LABEL = "(keep as an extra column)", "(ignore this column)"
 ENTITY_LABELS = {"pupils": "Pupils (one row per pupil)", "plans": "Plans", "reviews": "Reviews", "outcomes": "Outcomes",
                  "scores": "Scores", "ehc_requests": "EHC requests", "provisions": "Provisions (one row per intervention)",
-                 "pupil_provisions": "Provision map (pupils' places on interventions)"}
+                 "pupil_provisions": "Provision map (pupils' places on interventions)",
+                 "review_invitees": "Invitees (who a review meeting invited)",
+                 "review_actions": "Actions (agreed at a review meeting)"}
 
 
 def field_choices(entity: str) -> dict[str, str]:
