@@ -15,6 +15,7 @@ from senlib.access import TRUSTED
 from senlib.core.errors import InputError
 from senlib.core.text import escape_markdown
 from senlib.views import pupil
+from ui.state import AS_OF_WIDGET
 
 from .conftest import AS_OF
 
@@ -205,7 +206,7 @@ def test_page_as_of_date_changes_the_timeline(demo_db, monkeypatch):
     setting, pid = _scored_pupil(con)
     con.close()
     at = _open(demo_db, monkeypatch, pupil.pupil_key(setting, pid))
-    at.date_input[0].set_value(date(2020, 1, 1)).run()
+    at.date_input(key=AS_OF_WIDGET).set_value(date(2020, 1, 1)).run()  # the as-of box (the pupil may have meeting forms)
     assert not at.exception
     fields = dict(zip(at.dataframe[0].value["field"], at.dataframe[0].value["value"], strict=True))
     assert fields["Current plan"] == "None"
@@ -254,7 +255,7 @@ def test_page_shows_flags_with_reasons(demo_db, monkeypatch):
     row = status[status["flags"].map(len) > 0].iloc[0]
     con.close()
     at = _open(demo_db, monkeypatch, pupil.pupil_key(row["setting"], row["pupil_id"]))
-    at.date_input[0].set_value(AS_OF).run()
+    at.date_input(key=AS_OF_WIDGET).set_value(AS_OF).run()
     shown = [w.value.replace("\\", "") for w in at.warning]
     for reason in row["flag_reasons"]:
         assert any(reason in text for text in shown), reason

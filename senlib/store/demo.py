@@ -10,7 +10,7 @@ About one plan in seven is reviewed late and one in ten has missed its last revi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import numpy as np
@@ -425,6 +425,9 @@ def generate(
     prng = _provision_rng(seed)
     pv = build_provisions(prng, st_df, as_of)
     pp = build_pupil_provisions(prng, st_df, pu, pv, as_of)
+    # Review meetings kept in the app, from their own stream too: only the new columns of reviews are filled in.
+    meet, invitees, actions = build_meetings(_meetings_rng(seed), pu, rv, as_of)
+    rv = pd.concat([rv, meet], axis=1)
 
     try:
         with store.transaction(con):
@@ -442,12 +445,26 @@ def generate(
             con.register("d_reviews", rv)
             con.execute("""INSERT INTO reviews (setting, pupil_id, plan_type, review_date, held, kind, invitations_sent,
                     reports_received, parent_attended, child_contributed, progress, decision, next_review_date, report_sent,
-                    la_decision_date, pfa_covered)
+                    la_decision_date, pfa_covered, review_id, start_time, place, chair, parents_views, child_views,
+                    attendance)
                 SELECT setting, pupil_id, plan_type, review_date, held, kind, CAST(invitations_sent AS DATE),
                     CAST(reports_received AS DATE), CAST(parent_attended AS BOOLEAN), CAST(child_contributed AS BOOLEAN),
                     progress, decision, CAST(next_review_date AS DATE), CAST(report_sent AS DATE),
-                    CAST(la_decision_date AS DATE), CAST(pfa_covered AS BOOLEAN)
+                    CAST(la_decision_date AS DATE), CAST(pfa_covered AS BOOLEAN), CAST(review_id AS VARCHAR),
+                    CAST(start_time AS VARCHAR), CAST(place AS VARCHAR), CAST(chair AS VARCHAR),
+                    CAST(parents_views AS VARCHAR), CAST(child_views AS VARCHAR), CAST(attendance AS DOUBLE)
                 FROM d_reviews""")
+            con.register("d_invitees", invitees)
+            con.execute("""INSERT INTO review_invitees (setting, pupil_id, review_id, invitee_id, name, role, organisation,
+                    contact, response, invited_on, report_received, attended)
+                SELECT setting, pupil_id, review_id, invitee_id, name, role, organisation, CAST(contact AS VARCHAR),
+                    CAST(response AS VARCHAR), CAST(invited_on AS DATE), CAST(report_received AS DATE),
+                    CAST(attended AS BOOLEAN) FROM d_invitees""")
+            con.register("d_actions", actions)
+            con.execute("""INSERT INTO review_actions (setting, pupil_id, review_id, action_id, action, owner, due_date,
+                    done_date)
+                SELECT setting, pupil_id, review_id, action_id, action, owner, CAST(due_date AS DATE),
+                    CAST(done_date AS DATE) FROM d_actions""")
             con.register("d_outcomes", oc)
             con.execute("""INSERT INTO outcomes (setting, pupil_id, outcome_id, area, description, baseline, target,
                     scale_min, scale_max, start_date, target_date, status)
@@ -497,7 +514,7 @@ def generate(
             store.audit(con, "demo", "demo generator", {"settings": settings, "pupils": pupils, "seed": seed, "as_of": as_of})
     finally:
         for name in ("d_settings", "d_pupils", "d_plans", "d_reviews", "d_outcomes", "d_requests", "d_provisions",
-                     "d_pupil_provisions"):
+                     "d_pupil_provisions", "d_invitees", "d_actions"):
             con.unregister(name)
 
     counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
@@ -639,6 +656,154 @@ CATALOGUE = [
                  -2, 11, notes="Weekly 1:1 from the autism outreach service; £300 resources", hourly=60.0, special=True),
 ]
 MUST_HAVE = {"SALT", "EP"}
+
+
+def _meetings_rng(seed: int) -> np.random.Generator:
+    """The review meetings' own random stream (issue 17), independent of the caseload's and the provision's."""
+    return np.random.default_rng([seed, int.from_bytes(b"meetings", "big")])
+
+
+MEETING_PLACES = ["SENCo's office", "Meeting room 1", "The library", "Online (Microsoft Teams)", "Family room"]
+MEETING_TIMES = ["08:45", "09:15", "10:00", "11:00", "13:30", "14:15", "15:30"]
+PARENTS_VIEWS = ["Pleased with the progress in reading; would like more help with homework.",
+                 "Worried about the move to the next class; mornings are still hard at home.",
+                 "Happy with the support; the visual timetable is working at home too.",
+                 "Would like more regular updates from the class teacher."]
+CHILD_VIEWS = ["Likes the reading group and wants to keep going to it. Finds the lunch hall too noisy.",
+               "Said (with picture cards) that maths is fun and playtimes are sometimes hard.",
+               "Wants to sit near the front and have a quiet place to go when upset.",
+               "Drew a picture of the best and hardest parts of the day, shared with the teaching assistant."]
+ACTIONS = ["Refer to speech and language therapy", "Share the updated plan with all staff", "Set up a daily check-in",
+           "Arrange a visit to the new class before September", "Ask the educational psychologist for advice",
+           "Send home a copy of the visual timetable", "Apply for top-up funding", "Book the next review"]
+# Professionals invited, per plan: (role, organisation, share of reviews inviting them).
+PROFESSIONALS = {
+    "ehcp": [("sen_officer", "the council's SEN team", 0.9), ("ep_advisory", "Educational Psychology Service", 0.5),
+             ("health", "Community paediatrics", 0.4), ("social_worker", "Children's social care", 0.1)],
+    "other": [("ep_advisory", "Educational Psychology Service", 0.25), ("health", "Speech and language therapy", 0.2)],
+}
+RESPONSES = ["attending", "sending_report", "attending_and_report", "not_attending"]
+
+
+def build_meetings(rng: np.random.Generator, pupils: pd.DataFrame, reviews: pd.DataFrame,
+                   as_of: date) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Review meetings kept in the app (issue 17): about a third of the pupils' next planned reviews, per setting,
+    become reviews scheduled in the app (an id, time, place, chair; invitees with a mix of responses, some invitations
+    sent, some reports in) and their last held review of that plan a meeting record (views where the parent attended
+    or the child contributed, invitees' attendance as recorded, actions, some done and some overdue).
+
+    Returns (the new columns of `reviews`, by its index: review_id, start_time, place, chair, parents_views,
+    child_views, attendance; the invitees; the actions). Nothing else of `reviews` changes."""
+    as_of_day = _day(as_of)
+    n_rows = len(reviews)
+    cols = {c: np.full(n_rows, None, dtype=object)
+            for c in ("review_id", "start_time", "place", "chair", "parents_views", "child_views", "attendance")}
+    held_mask = reviews["held"].to_numpy().astype(bool)
+    days = (pd.to_datetime(reviews["review_date"]).to_numpy().astype("datetime64[D]").astype(np.int64))
+    p_of, plan_of = reviews["_p"].to_numpy(), reviews["plan_type"].to_numpy()
+    setting_of, pupil_of = reviews["setting"].to_numpy(), reviews["pupil_id"].to_numpy()
+
+    def day_or_none(col: str) -> np.ndarray:
+        v = pd.to_datetime(reviews[col])
+        return np.where(v.isna(), -1, v.to_numpy().astype("datetime64[D]").astype(np.int64))
+
+    sent_of, received_of = day_or_none("invitations_sent"), day_or_none("reports_received")
+    parent_of, child_of = reviews["parent_attended"].to_numpy(), reviews["child_contributed"].to_numpy()
+
+    planned = np.flatnonzero(~held_mask)
+    chosen = planned[rng.random(len(planned)) < 1 / 3].tolist()
+    for s in pd.unique(setting_of[planned]):  # every setting keeps some
+        mine = planned[setting_of[planned] == s]
+        if not set(mine.tolist()) & set(chosen):
+            chosen.append(int(rng.choice(mine)))
+    held = np.flatnonzero(held_mask)
+    order = held[np.lexsort((days[held], plan_of[held].astype(str), p_of[held]))]
+    last_of = {(int(p_of[i]), plan_of[i]): int(i) for i in order}  # the latest held review per plan wins
+    ids = rng.choice(16**8, size=2 * len(chosen), replace=False)
+    yidx, last_names = pupils["_yidx"].to_numpy(), pupils["last_name"].to_numpy()
+    invitees: list[tuple] = []
+    actions: list[tuple] = []
+
+    def pick(values: list):
+        return values[int(rng.integers(len(values)))]
+
+    def date_of(day: int | None) -> date | None:
+        return None if day is None else EPOCH + timedelta(days=int(day))
+
+    def meeting(i: int, rid: int) -> str:
+        cols["review_id"][i] = f"R-{rid:08X}"
+        cols["start_time"][i], cols["place"][i] = pick(MEETING_TIMES), pick(MEETING_PLACES)
+        cols["chair"][i] = "the SENCo" if rng.random() < 0.7 else pick(STAFF)
+        return cols["review_id"][i]
+
+    def invite(i: int, rid: str, k: int, role: str, name: str, org: str | None, response: str | None,
+               invited: int | None, report: int | None, attended: bool | None) -> None:
+        invitees.append((setting_of[i], pupil_of[i], rid, f"I{k + 1}", name, role, org, None, response,
+                         date_of(invited), date_of(report), attended))
+
+    for n, i in enumerate(chosen):
+        day, p, plan_type = int(days[i]), int(p_of[i]), plan_of[i]
+        rid = meeting(i, int(ids[2 * n]))
+        plan = "ehcp" if plan_type == "ehcp" else "other"
+        family = last_names[p]
+        # the invitations go about 6 weeks before: sent (all, or all but one) once that time is near, rarely earlier
+        near = as_of_day >= day - 49
+        sent_all = near and rng.random() < 0.7
+        people = []
+        if rng.random() < 0.95:
+            people.append(("parent_carer", f"Parent of the pupil ({family})", None, "attending" if rng.random() < 0.8 else None))
+        if yidx[p] >= 3 and rng.random() < 0.6:
+            people.append(("child", "The pupil", None, "attending"))
+        people.append(("teacher", pick(STAFF), None, "attending"))
+        for role, org, share in PROFESSIONALS[plan]:
+            if rng.random() < share:
+                people.append((role, f"{org.split()[-1].capitalize()} contact", org,
+                               pick(RESPONSES) if rng.random() < 0.8 else None))
+        skip = -1 if sent_all or not near else int(rng.integers(len(people)))
+        for k, (role, name, org, response) in enumerate(people):
+            invited = None
+            if (near and k != skip) or (not near and rng.random() < 0.1):
+                invited = min(day - 42 + int(rng.integers(-10, 8)), as_of_day)
+            report = None
+            if response in ("sending_report", "attending_and_report") and as_of_day >= day - 21 and rng.random() < 0.6:
+                report = min(day - 14 - int(rng.integers(0, 10)), as_of_day)
+            invite(i, rid, k, role, name, org, response, invited, report, None)
+
+        # the last review held of this plan becomes a meeting record
+        j = last_of.get((p, plan_type))
+        if j is None:
+            continue
+        hday = int(days[j])
+        hid = meeting(j, int(ids[2 * n + 1]))
+        parent, child = (None if v is None or pd.isna(v) else bool(v) for v in (parent_of[j], child_of[j]))
+        cols["parents_views"][j] = pick(PARENTS_VIEWS) if parent else None
+        cols["child_views"][j] = pick(CHILD_VIEWS) if child else None
+        cols["attendance"][j] = float(round(rng.uniform(78, 99.5), 1))
+        sent = None if sent_of[j] < 0 else int(sent_of[j])
+        received = None if received_of[j] < 0 else int(received_of[j])
+        invite(j, hid, 0, "parent_carer", f"Parent of the pupil ({family})", None, "attending", sent, None, parent)
+        invite(j, hid, 1, "teacher", pick(STAFF), None, "attending", sent, None, True)
+        k = 2
+        for role, org, share in PROFESSIONALS[plan]:
+            if rng.random() < share:
+                response = "sending_report" if rng.random() < 0.6 else "attending"
+                invite(j, hid, k, role, f"{org.split()[-1].capitalize()} contact", org, response, sent,
+                       received if response == "sending_report" else None, response == "attending")
+                k += 1
+        for a in range(int(rng.integers(1, 4))):
+            due = hday + int(rng.integers(21, 120))
+            done = None
+            if due <= as_of_day and rng.random() < 0.65:
+                done = max(min(due - int(rng.integers(-7, 14)), as_of_day), hday)
+            elif due > as_of_day and rng.random() < 0.2:
+                done = max(min(hday + int(rng.integers(3, 20)), as_of_day), hday)
+            actions.append((setting_of[j], pupil_of[j], hid, f"A{a + 1}", pick(ACTIONS), pick(STAFF), date_of(due),
+                            date_of(done)))
+    inv_cols = ["setting", "pupil_id", "review_id", "invitee_id", "name", "role", "organisation", "contact", "response",
+                "invited_on", "report_received", "attended"]
+    act_cols = ["setting", "pupil_id", "review_id", "action_id", "action", "owner", "due_date", "done_date"]
+    return (pd.DataFrame(cols, index=reviews.index), pd.DataFrame(invitees, columns=inv_cols),
+            pd.DataFrame(actions, columns=act_cols))
 
 
 def _provision_rng(seed: int) -> np.random.Generator:
