@@ -20,6 +20,7 @@ from tests.apptest import open_app
 from tests.conftest import AS_OF as DEMO_AS_OF
 from tests.meetings_fixture import AS_OF, SETTING, build
 from ui import nav
+from ui.meetings import form_key
 from ui.state import (
     MEETING_INVITEES,
     MEETING_OPEN_SCHEDULE,
@@ -75,10 +76,11 @@ def _texts(at, kind: str) -> list[str]:
     return [str(e.value).replace("\\", "").replace("\u2060", "") for e in at.get(kind)]
 
 
-def _schedule(at, day: date, **fields) -> None:
-    at.date_input(key=f"{MEETING_SCHEDULE}date").set_value(day)
+def _schedule(at, day: date, pupil_id: str = "E1", **fields) -> None:
+    k = form_key(MEETING_SCHEDULE, f"{SETTING}|{pupil_id}", AS_OF)
+    at.date_input(key=f"{k}date").set_value(day)
     for name, value in fields.items():
-        at.text_input(key=f"{MEETING_SCHEDULE}{name}").input(value)
+        at.text_input(key=f"{k}{name}").input(value)
     _click(at, "Schedule the review")
 
 
@@ -113,7 +115,7 @@ def test_scheduling_an_ehc_plan_review_at_short_notice_shows_the_recorded_warnin
 
 def test_the_form_starts_on_the_trackers_planned_date_and_takes_that_review_over(db, monkeypatch):
     at = _pupil(db, monkeypatch, "K1")
-    assert at.date_input(key=f"{MEETING_SCHEDULE}date").value == date(2027, 1, 19)
+    assert at.date_input(key=f"{form_key(MEETING_SCHEDULE, f'{SETTING}|K1', AS_OF)}date").value == date(2027, 1, 19)
     _click(at, "Schedule the review")
     assert not [t for t in _texts(at, "warning") if "notice" in t]  # SEN Support: no statutory notice
     assert _rows("SELECT review_date, held, review_id IS NOT NULL, kind FROM reviews WHERE pupil_id = 'K1' ORDER BY 1") == [
@@ -150,7 +152,7 @@ def test_invitees_are_saved_from_the_table_and_invitations_sent_today(db, monkey
 def test_the_record_form_saves_exactly_the_rows_given(db, monkeypatch):
     ch = meetings.schedule_review(_con_for(db, monkeypatch), SETTING, "E1", review_date=date(2026, 12, 15), as_of=AS_OF, viewer=TRUSTED)
     at = _pupil(db, monkeypatch, "E1", as_of=date(2026, 12, 16))
-    k = MEETING_RECORD
+    k = form_key(MEETING_RECORD, ch.review_id, date(2026, 12, 16))
     assert at.date_input(key=f"{k}held").value == date(2026, 12, 15)
     labels = [n.label for n in at.number_input if n.key and n.key.startswith(f"{k}score_")]
     assert labels[0].startswith("O1: Amy will ask an adult for help using her words (last 5 on 08/07/2026; 0 to 10)")
@@ -283,7 +285,7 @@ def test_a_pack_for_a_date_range_is_made_in_the_background(db, monkeypatch):
     meetings.schedule_review(con, SETTING, "K1", review_date=date(2027, 1, 12), as_of=AS_OF, viewer=TRUSTED)
     at = open_app(db, monkeypatch, AS_OF)
     at.switch_page(nav.UPCOMING).run()
-    at.checkbox(key=f"{UPCOMING_PACK}pdf").uncheck()
+    at.checkbox(key=f"{form_key(UPCOMING_PACK, 'range', AS_OF)}pdf").uncheck()
     _click(at, "Make the pack")
     job, name = at.session_state[UPCOMING_PACK_JOB]
     assert name == "review-packs-2026-12-01-to-2027-01-12-word.zip"

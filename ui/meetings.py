@@ -118,6 +118,12 @@ def _show_done() -> None:
     st.success(escape_markdown(message), icon=":material/check_circle:")
 
 
+def form_key(prefix: str, whose: str, as_of: date) -> str:
+    """A form's widget keys start with this: per pupil or review and as-of date, so a form's starting values (a date
+    six weeks ahead, the day held) follow the pupil opened and the as-of date, not the last form filled in."""
+    return f"{prefix}{whose}_{as_of:%Y%m%d}_"
+
+
 def _ask(what: str, question: str, yes: str) -> bool | None:
     """A question with Yes and No under it: True/False once answered, None while waiting."""
     st.warning(escape_markdown(question), icon=":material/help:")
@@ -132,7 +138,7 @@ def _ask(what: str, question: str, yes: str) -> bool | None:
 # ---------------------------------------------------------------------------------------------- scheduling
 
 def _schedule_form(p: Page, pm: view.PupilMeetings) -> None:
-    k = MEETING_SCHEDULE
+    k = form_key(MEETING_SCHEDULE, f"{pm.setting}|{pm.pupil_id}", p.as_of)
     plans = list(PLAN_TYPES)
     with st.form(f"{k}form"):
         st.markdown("**Schedule the next review**")
@@ -174,7 +180,7 @@ def _scheduled(p: Page, pm: view.PupilMeetings, senco: bool) -> None:
 
 
 def _change_form(p: Page, pm: view.PupilMeetings, r: dict) -> None:
-    k = MEETING_CHANGE
+    k = form_key(MEETING_CHANGE, r["review_id"], p.as_of)
     with st.expander("Change the date, time, place or chair, or cancel"):
         with st.form(f"{k}form"):
             c = st.columns(3)
@@ -245,7 +251,7 @@ def _invitees(p: Page, pm: view.PupilMeetings, senco: bool) -> None:
 # ---------------------------------------------------------------------------------------------- the record
 
 def _record_form(p: Page, pm: view.PupilMeetings, r: dict) -> None:
-    k = MEETING_RECORD
+    k = form_key(MEETING_RECORD, r["review_id"], p.as_of)
     due = pd.Timestamp(r["review_date"]).date()
     with st.expander("Record the review", expanded=due <= p.as_of, icon=":material/edit_note:"):
         st.caption("After the meeting, record it here, or fill in the record workbook and upload it on the Upload page.")
@@ -551,7 +557,7 @@ def range_packs(p: Page) -> None:
     st.subheader("Packs for a date range", anchor=False)
     st.caption("Every review scheduled in the app between two dates: each one's invitation, requests for advice, "
                "agenda, checklist and record form, in one zip.")
-    k = UPCOMING_PACK
+    k = form_key(UPCOMING_PACK, "range", p.as_of)
     job, _ = st.session_state.get(UPCOMING_PACK_JOB, (None, None))
     running = job is not None and not job.done
     with st.form(f"{k}form"):
