@@ -347,3 +347,29 @@ def test_view_helpers():
              "2027-01-12 Brown Amy - Invitation to parents and carers.docx": b"c"}
     assert list(view.document_files(files, "advice_request")) == ["2027-01-12 Brown Amy - Request for advice (Dr Shah).docx"]
     assert list(view.document_files(files, "agenda")) == ["2027-01-12 Brown Amy - Agenda.docx"]
+
+
+@pytest.mark.parametrize(("as_of", "planned", "starts"), [
+    (date(2026, 12, 1), None, date(2027, 1, 12)),                # six weeks on, a Tuesday
+    (date(2026, 12, 1), date(2027, 10, 2), date(2027, 10, 1)),   # the tracker's Saturday: the Friday before
+    (date(2026, 12, 5), None, date(2027, 1, 15)),                # six weeks from a Saturday: the Friday before
+    (date(2026, 12, 5), date(2026, 12, 6), date(2026, 12, 7)),   # the Friday before has passed: the Monday after
+    (date(2026, 12, 1), date(2026, 11, 1), date(2027, 1, 12)),   # a planned date already passed: six weeks on
+])
+def test_the_schedule_form_starts_on_a_school_day(as_of, planned, starts):
+    assert view.default_review_date(as_of, planned) == starts
+
+
+def test_a_change_an_upload_built_on_is_not_offered_for_take_back(db, monkeypatch):
+    from senlib.importer import import_files
+    from senlib.importer.record import record_workbook
+
+    con = _con_for(db, monkeypatch)
+    ch = meetings.schedule_review(con, SETTING, "E1", review_date=date(2026, 12, 15), as_of=AS_OF, viewer=TRUSTED)
+    book = record_workbook(con, SETTING, ch.review_id, as_of=AS_OF, viewer=TRUSTED)
+    upload = import_files(con, [("review-record.xlsx", book)], setting=SETTING, today=date(2026, 12, 16)).import_ids[0]
+    at = _pupil(db, monkeypatch, "E1", as_of=date(2026, 12, 16))
+    assert not [b for b in at.button if b.label.startswith("Take back: ")]
+    assert any(f"first undo what was uploaded since for this pupil (import {upload} (review-record.xlsx))" in t
+               for t in _texts(at, "caption"))
+    assert any("Review held on Tuesday 15 December 2026" in t for t in _texts(at, "markdown"))

@@ -225,18 +225,22 @@ def _invitees(p: Page, pm: view.PupilMeetings, senco: bool) -> None:
     st.markdown("**Invitees**")
     st.caption(escape_markdown(view.invitation_state(pm.invitees)))
     config = {"invitee_id": None,
-              "name": st.column_config.TextColumn("Name", width="medium"),
-              "role": st.column_config.SelectboxColumn("Role", options=list(INVITEE_ROLES.values()), width="medium"),
-              "organisation": st.column_config.TextColumn("Organisation"),
-              "contact": st.column_config.TextColumn("Contact (email or phone)"),
-              "response": st.column_config.SelectboxColumn("Response", options=list(INVITEE_RESPONSES.values())),
-              "invited_on": st.column_config.DateColumn("Invited on", format=DAY),
-              "report_received": st.column_config.DateColumn("Report received", format=DAY)}
+              "name": st.column_config.TextColumn("Name", width=170),
+              "role": st.column_config.SelectboxColumn("Role", options=list(INVITEE_ROLES.values()), width=250),
+              "response": st.column_config.SelectboxColumn("Response", options=list(INVITEE_RESPONSES.values()),
+                                                           width=200),
+              "invited_on": st.column_config.DateColumn("Invited on", format=DAY, width=100),
+              "report_received": st.column_config.DateColumn("Report received", format=DAY, width=120),
+              "organisation": st.column_config.TextColumn("Organisation", width=180),
+              "contact": st.column_config.TextColumn("Contact (email or phone)", width=180)}
+    # who, then what they said and when (what the SENCo checks), then how to reach them: the role's words are long
+    order = ["name", "role", "response", "invited_on", "report_received", "organisation", "contact"]
     if not senco:
-        st.dataframe(pm.invitees, hide_index=True, width="stretch", column_config=config, placeholder="")
+        st.dataframe(pm.invitees, hide_index=True, width="stretch", column_config=config, placeholder="",
+                     column_order=order)
         return
     edited = st.data_editor(pm.invitees, hide_index=True, width="stretch", num_rows="dynamic", column_config=config,
-                            key=f"{MEETING_INVITEES}{r['review_id']}", placeholder="")
+                            column_order=order, key=f"{MEETING_INVITEES}{r['review_id']}", placeholder="")
     left, right = st.columns([1, 3])
     if left.button("Save the invitees", key=MEETING_INVITEES_SAVE, icon=":material/save:"):
         _change(lambda: meetings.set_invitees(p.cur, pm.setting, r["review_id"], view.people_from_editor(edited),
@@ -312,8 +316,9 @@ def _recorded(p: Page, pm: view.PupilMeetings, row: dict, senco: bool) -> None:
         there = row["attended"]
         there = there[there["attended"].fillna(False).astype(bool)] if len(there) else there
         if len(there):
-            st.caption("Attended: " + escape_markdown(", ".join(
-                f"{n or ''} ({INVITEE_ROLES.get(ro, ro)})".strip() for n, ro in zip(there["name"], there["role"], strict=True))))
+            st.caption("Attended: " + escape_markdown("; ".join(
+                ", ".join(str(x) for x in (n, INVITEE_ROLES.get(ro, ro)) if isinstance(x, str) and x)
+                for n, ro in zip(there["name"], there["role"], strict=True))))
         _actions(p, pm, row, senco)
         if view.needs_council_report(row):
             _council_report(p, pm, row, senco)
@@ -358,10 +363,10 @@ def _council_report(p: Page, pm: view.PupilMeetings, row: dict, senco: bool) -> 
     if not senco:
         st.caption("The review report has not been recorded as sent to the council.")
         return
-    k = f"{MEETING_REPORT}{row['review_id']}"
+    k = form_key(MEETING_REPORT, row["review_id"], p.as_of)
     c = st.columns([1, 2])
-    on = c[0].date_input("Report sent on", value=p.as_of, max_value=p.as_of, format=DAY, key=k)
-    if c[1].button("Report sent to the council", key=f"{k}_go", icon=":material/outgoing_mail:",
+    on = c[0].date_input("Report sent on", value=p.as_of, max_value=p.as_of, format=DAY, key=f"{k}date")
+    if c[1].button("Report sent to the council", key=f"{k}go", icon=":material/outgoing_mail:",
                    help="The report is due within 2 weeks of the meeting."):
         _change(lambda: meetings.mark_report_sent(p.cur, pm.setting, row["review_id"], on, as_of=p.as_of, viewer=p.viewer))
 
@@ -378,6 +383,9 @@ def _changes(p: Page, pm: view.PupilMeetings, senco: bool) -> None:
                                 "description": st.column_config.TextColumn("What changed", width="large"),
                                 "state": st.column_config.TextColumn("", width="small")})
     newest = pm.changes[pm.changes["take_back"]]
+    blocked = pm.changes["blocked"].dropna()
+    if senco and len(blocked):
+        st.caption(escape_markdown(blocked.iloc[0]))
     if not senco or newest.empty:
         return
     change = newest.iloc[0]
@@ -516,8 +524,8 @@ def actions_due(p: Page, data: dict, open_key: str) -> None:
                           "action": due["action"], "pupil": due["pupil"]})
     if "setting" in due and due["setting"].nunique() > 1:
         table["setting"] = due["setting"]
-    labels = {"owner": "Who", "when": "", "action": "What", "pupil": "Pupil", "setting": "Setting"}
-    width = layout.fit(table, labels, caps={"action": 520})
+    labels = {"owner": "Who", "when": "Due", "action": "What", "pupil": "Pupil", "setting": "Setting"}
+    width = layout.fit(table, labels, caps={"action": 420})
     st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 460), placeholder="",
                  column_config={"open": open_button(open_key),
                                 **{c: st.column_config.TextColumn(labels[c], width=w) for c, w in width.items()},

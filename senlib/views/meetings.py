@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import pandas as pd
@@ -19,6 +19,7 @@ from senlib import access
 from senlib.access import Viewer
 from senlib.core.names import DECISIONS, INVITEE_RESPONSES, INVITEE_ROLES, PLAN_TYPES, PROGRESS, REVIEW_DOCUMENTS, REVIEW_KINDS
 from senlib.importer import meetings
+from senlib.importer.load import touched_pupils_sql
 from senlib.importer.meetings import long_date
 from senlib.views.caseload import keys, names
 from senlib.views.pupil import full_name
@@ -82,8 +83,21 @@ def pupil_meetings(cur: duckdb.DuckDBPyConnection, setting: str, pupil_id: str, 
         recorded.append(row)
     return PupilMeetings(setting, pupil_id, name, _current_plan(cur, setting, pupil_id), scheduled, editor_frame(people),
                          outcomes(cur, setting, pupil_id), recorded,
-                         changes(meetings.app_changes(cur, setting, pupil_id, viewer=viewer)),
-                         _planned(cur, setting, pupil_id, as_of))
+                         _changes_of(cur, setting, pupil_id, viewer), _planned(cur, setting, pupil_id, as_of))
+
+
+def _changes_of(cur: duckdb.DuckDBPyConnection, setting: str, pupil_id: str, viewer: Viewer) -> pd.DataFrame:
+    """The pupil's changes made in the app, and the uploads since the newest still in force that changed the pupil
+    too (undo refuses to take a change back from under them)."""
+    frame = meetings.app_changes(cur, setting, pupil_id, viewer=viewer)
+    done = frame.loc[frame["status"] == "done", "import_id"]
+    later = []
+    if len(done):
+        later = cur.execute(f"""SELECT DISTINCT i.import_id, i.file_name FROM imports i,
+                ({touched_pupils_sql('i.import_id')}) l
+            WHERE i.import_id > ? AND i.status = 'done' AND l.setting = ? AND l.pupil_id = ? ORDER BY 1""",
+                            [int(done.iloc[0]), setting, pupil_id]).fetchall()
+    return changes(frame, later)
 
 
 def _planned(cur: duckdb.DuckDBPyConnection, setting: str, pupil_id: str, as_of: date) -> date | None:
@@ -132,14 +146,19 @@ def _scores_on(cur: duckdb.DuckDBPyConnection, setting: str, pupil_id: str, day:
                        [setting, pupil_id, day]).fetchdf()
 
 
-def changes(frame: pd.DataFrame) -> pd.DataFrame:
+def changes(frame: pd.DataFrame, later: list[tuple] = ()) -> pd.DataFrame:
     """The changes made in the app, newest first, with `take_back` True on the newest one still in force (the one
-    a Take back button offers: an older one waits until those after it are taken back)."""
+    a Take back button offers: an older one waits until those after it are taken back), unless an upload since
+    (`later`: import id, file name) changed the pupil too: then `blocked` says which to undo first."""
     out = frame.copy()
     out["when"] = pd.to_datetime(out["created_at"]).dt.strftime("%d/%m/%Y %H:%M") if len(out) else []
     out["state"] = out["status"].map({"done": "In force", "undone": "Taken back"}).fillna(out["status"])
     done = out.index[out["status"] == "done"]
-    out["take_back"] = out.index == done[0] if len(done) else False
+    newest = (out.index == done[0]) if len(done) else pd.Series(False, index=out.index).to_numpy()
+    out["take_back"] = newest & (len(later) == 0)
+    names = ", ".join(f"import {i} ({f})" for i, f in later)
+    out["blocked"] = [f"To take back '{d}', first undo what was uploaded since for this pupil ({names}) on the Upload "
+                      "page." if n and later else None for d, n in zip(out["description"], newest, strict=True)]
     return out
 
 
@@ -209,10 +228,13 @@ def details(review: Mapping) -> list[tuple[str, str]]:
 
 def default_review_date(as_of: date, due: object = None) -> date:
     """The date the schedule form starts on: the tracker's planned or due date when it is still ahead, else six
-    weeks from today (the guidance's invitations about six weeks ahead)."""
-    if not _blank(due) and pd.Timestamp(due).date() >= as_of:
-        return pd.Timestamp(due).date()
-    return as_of + pd.Timedelta(weeks=6).to_pytimedelta()
+    weeks from today (the guidance's invitations about six weeks ahead); a Saturday or Sunday moves to the Friday
+    before (a tracker's 'one year on' often lands on a weekend), or the Monday after if that Friday has passed."""
+    day = pd.Timestamp(due).date() if not _blank(due) and pd.Timestamp(due).date() >= as_of else as_of + timedelta(weeks=6)
+    if day.weekday() >= 5:
+        friday = day - timedelta(days=day.weekday() - 4)
+        day = friday if friday >= as_of else day + timedelta(days=7 - day.weekday())
+    return day
 
 
 # ---------------------------------------------------------------------------------------------- the record form
