@@ -139,6 +139,10 @@ def test_with_no_report_expected_the_advice_milestone_is_not_needed(c):
     c.invitee("E1", "R-00000001", "I2", "sen_officer", response="not_attending", invited="2026-11-01")
     row = c.status("E1", date(2026, 12, 10))
     assert row["reports_state"] == "not_needed" and "advice_before" not in row["flags"]
+    # one invitee who has not answered yet may still send a report: it is waited for
+    c.invitee("E1", "R-00000001", "I3", "health", invited="2026-11-01")
+    assert c.status("E1", date(2026, 12, 10))["reports_state"] == "missed"
+    c.con.execute("DELETE FROM review_invitees WHERE invitee_id = 'I3'")
     # a review in the diary from a tracker, with no invitees, still waits for reports
     c.con.execute("DELETE FROM reviews WHERE review_id = 'R-00000001'")
     c.review("E1", "2026-12-17", "ehcp", held=False, invitations_sent="2026-11-01")
@@ -357,3 +361,36 @@ def test_one_review_scheduled_in_the_app_is_checked_and_the_trackers_pupils_are_
     assert _brook_flags(c)["Amy"] == []
     c.con.execute("DELETE FROM review_invitees WHERE invitee_id = 'I2'")
     assert _brook_flags(c)["Amy"] == ["invitee_missing"]
+
+
+def test_the_apps_own_writes_are_read_by_the_rules_and_taken_back_with_them(tracked):
+    """Through senlib.importer.meetings, as the pages write: Amy's EHC plan review scheduled for 10 Dec 2026 (its
+    invitees carried over by default: the parent, the child, the council's SEN officer), invitations marked sent, the
+    officer taken off the list; each change taken back restores what the rules said."""
+    from senlib.importer import meetings
+
+    c = tracked
+    amy = c.con.execute("SELECT pupil_id FROM pupils WHERE first_name = 'Amy'").fetchall()[0][0]
+    before = _brook_flags(c)
+    scheduled = meetings.schedule_review(c.con, "Brook", amy, review_date=date(2026, 12, 10), as_of=date(2026, 10, 1),
+                                         viewer=TRUSTED)
+    roles = set(meetings.invitees(c.con, "Brook", scheduled.review_id, viewer=TRUSTED)["role"])
+    assert {"parent_carer", "sen_officer"} <= roles
+    flags = _brook_flags(c)
+    # none invited yet, and no one has answered: a report may still come, so the reports are waited for
+    assert flags["Amy"] == ["invite_good_practice", "invite_statutory", "advice_before"]
+    assert {k: v for k, v in flags.items() if k != "Amy"} == {k: v for k, v in before.items() if k != "Amy"}
+    sent = meetings.mark_invitations_sent(c.con, "Brook", scheduled.review_id, date(2026, 10, 25), viewer=TRUSTED)
+    assert _brook_flags(c)["Amy"] == ["advice_before"]
+    people = meetings.invitees(c.con, "Brook", scheduled.review_id, viewer=TRUSTED)
+    people["response"] = "attending"  # everyone answers, and no one is sending a report
+    answered = meetings.set_invitees(c.con, "Brook", scheduled.review_id, people, viewer=TRUSTED)
+    assert _brook_flags(c)["Amy"] == []
+    dropped = meetings.set_invitees(c.con, "Brook", scheduled.review_id, people[people["role"] != "sen_officer"],
+                                    viewer=TRUSTED)
+    assert _brook_flags(c)["Amy"] == ["invitee_missing"]
+    for change in (dropped, answered, sent):
+        meetings.take_back(c.con, change.import_id, viewer=TRUSTED)
+    assert _brook_flags(c)["Amy"] == ["invite_good_practice", "invite_statutory", "advice_before"]
+    meetings.take_back(c.con, scheduled.import_id, viewer=TRUSTED)
+    assert _brook_flags(c) == before

@@ -54,8 +54,8 @@ def _blank(col: str) -> str:
 def meetings(scope: Scope) -> list[CTE]:
     """CTEs stg_app_pupils (pupils with a review kept in the app) and stg_meeting: per review kept in the app with
     invitees, what they say on the as-of date: invitations sent (the last invitee's date, once every invitee has been
-    invited), reports received (the last expected report's date, once every invitee sending one has), whether any
-    report is expected at all, who attended, and who is on the list."""
+    invited), reports received (the last expected report's date, once every invitee sending one has), whether no report
+    is to be waited for (every invitee has answered and none is sending one), who attended, and who is on the list."""
     return [
         ("stg_app_pupils", f"""
         -- pupils with a review scheduled or recorded in the app, its invitees or actions: what the app records is
@@ -70,7 +70,8 @@ def meetings(scope: Scope) -> list[CTE]:
                if(count(*) FILTER (response IN {REPORT_RESPONSES} AND report_received <= $as_of)
                   = count(*) FILTER (response IN {REPORT_RESPONSES}) AND count(*) FILTER (response IN {REPORT_RESPONSES}) > 0,
                   max(report_received) FILTER (response IN {REPORT_RESPONSES}), NULL) AS reports_received,
-               count(*) FILTER (response IN {REPORT_RESPONSES}) = 0 AS reports_not_needed,
+               -- no report to wait for: every invitee has answered, and none is sending one
+               count(*) FILTER (response IN {REPORT_RESPONSES}) = 0 AND count(response) = count(*) AS reports_not_needed,
                coalesce(bool_or(role = 'parent_carer' AND attended), FALSE) AS parent_attended,
                coalesce(bool_or(role = 'child' AND attended), FALSE) AS child_attended,
                coalesce(bool_or(role = 'parent_carer'), FALSE) AS parent_invited,
