@@ -215,9 +215,10 @@ def test_schedule_pack_record_workbook_upload_and_see_it_recorded(tab, tmp_path)
         text = main.inner_text()
         assert "Maintain support" in text and "Amy is calmer and asks for help more often." in text
         assert "I like the calm corner and my new visual timetable." in text and "95.5%" in text
-        grids = main.locator('[data-testid="stDataFrame"]').all_text_contents()  # the grid's accessible cells
-        assert any("Score given" in g for g in grids)
-        assert any("Share the new targets with the class team" in g for g in grids)
+        tab.get_by_text(f"Review held on {MEETING_WORDS}").evaluate("el => el.scrollIntoView({block: 'start'})")
+        for cell in ("Score given", "Share the new targets with the class team"):  # drawn once the grid is in view
+            main.locator('[data-testid="stDataFrame"]').filter(has_text=cell).first.wait_for(state="attached",
+                                                                                             timeout=30_000)
         assert "Schedule the next review" in text  # nothing scheduled now: the next one can be
         _section_shot(tab, "w17-fixture-pupil-3-recorded")
         screenshot(tab, "w17-fixture-pupil-full")
