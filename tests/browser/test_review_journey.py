@@ -90,7 +90,8 @@ def _press(tab, name: str, then, tries: int = 3) -> None:
 
 
 def _section_shot(tab, name: str, heading: str = "Review meetings") -> None:
-    """The section a SENCo is looking at, from its heading down (one screen)."""
+    """The section a SENCo is looking at, from its heading down (one screen), once the run has finished."""
+    wait_for_app(tab)
     tab.get_by_role("heading", name=heading).first.evaluate("el => el.scrollIntoView({block: 'start'})")
     tab.wait_for_timeout(600)
     tab.screenshot(path=str(ARTIFACTS / f"{name}.png"))
