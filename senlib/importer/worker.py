@@ -64,7 +64,7 @@ def read(folder: Path, request: dict) -> dict:
 
 def read_template(folder: Path, request: dict) -> dict:
     """Check a Word template's zip and hand back its Jinja source, part by part (the parent checks the placeholders)."""
-    from senlib.documents.sandbox import TemplateRefused, inspect_docx
+    from senlib.importer.docx_file import TemplateRefused, inspect_docx
 
     f = request["files"][0]
     try:
@@ -82,7 +82,7 @@ def main(argv: list[str]) -> int:
         import docxtpl  # noqa: F401
         import jinja2  # noqa: F401
 
-        from senlib.documents import sandbox  # noqa: F401
+        from senlib.importer import docx_file  # noqa: F401
     # Everything the reading needs is imported before the limit: an address-space limit stops libraries loading.
     import fastexcel  # noqa: F401
     import msoffcrypto  # noqa: F401
