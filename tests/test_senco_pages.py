@@ -34,6 +34,11 @@ def _table(at: AppTest, i: int = 0):
     return at.dataframe[i].value
 
 
+def _table_with(at: AppTest, column: str):
+    """The first table on the page with `column` (the page's tables come and go with the data: actions due, ...)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
 # ---------------------------------------------------------------------------------------------- Caseload
 
 def test_caseload_filters_search_and_counts(demo_db, monkeypatch):
@@ -124,8 +129,9 @@ def test_upcoming_reviews_weeks_and_calendar(demo_db, monkeypatch, downloads):
     at = _app(demo_db, monkeypatch)
     at.switch_page("pages/upcoming.py").run()
     assert not at.exception, at.exception
-    assert [s.value for s in at.subheader][:2] == ["To do this week", "Reviews overdue or in the next 6 weeks"]
-    todo, reviews = _table(at, 0), _table(at, 1)
+    heads = [s.value for s in at.subheader]
+    assert heads[:3] == ["To do this week", "Actions due", "Reviews overdue or in the next 6 weeks"]
+    todo, reviews = _table(at, 0), _table_with(at, "priority")
     assert todo["kind"].iloc[0] == ["overdue"]  # overdue first
     assert reviews["priority"].iloc[0] == ["overdue"]
     six = _metrics(at)["Reviews listed (6 weeks)"]
@@ -147,7 +153,7 @@ def test_upcoming_reviews_weeks_and_calendar(demo_db, monkeypatch, downloads):
 def test_upcoming_calendar_initials_unless_full_names(demo_db, monkeypatch, downloads):
     at = _app(demo_db, monkeypatch)
     at.switch_page("pages/upcoming.py").run()
-    name = _table(at, 1)["pupil"].iloc[-1]  # "Last, First"
+    name = _table_with(at, "priority")["pupil"].iloc[-1]  # "Last, First"
     last, first = name.split(", ")
     summaries = " ".join(str(e["summary"]) for e in Calendar.from_ical(downloads[f"sen-reviews-{AS_OF:%Y-%m-%d}.ics"]()).walk("VEVENT"))
     assert f"{first} {last}" not in summaries
@@ -263,11 +269,12 @@ def test_no_review_date_shows_as_its_own_status_on_every_senco_page(demo_db, mon
 
     at.switch_page("pages/upcoming.py").run()
     assert not at.exception, at.exception
-    assert [s.value for s in at.subheader][:3] == ["To do this week", "No review date recorded", "Reviews overdue or in the next 6 weeks"]
+    assert [s.value for s in at.subheader][:4] == ["To do this week", "Actions due", "No review date recorded",
+                                                   "Reviews overdue or in the next 6 weeks"]
     assert _metrics(at)["No review date"] == 6
-    listed = _table(at, 1)
+    listed = _table_with(at, "fix")
     assert len(listed) == 6 and listed["fix"].str.contains("record the last review date").all()
-    assert _metrics(at)["Reviews listed (6 weeks)"] == len(_table(at, 2))  # listed apart, not among the reviews
+    assert _metrics(at)["Reviews listed (6 weeks)"] == len(_table_with(at, "priority"))  # listed apart, not among the reviews
 
     at.switch_page("pages/compliance.py").run()
     assert not at.exception, at.exception
