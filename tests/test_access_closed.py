@@ -102,6 +102,13 @@ def four_settings(demo_db_template, tmp_path_factory):
         import_id = con.execute("SELECT max(import_id) FROM imports WHERE setting = ?", [sparse_corpus.SETTING]).fetchone()[0]
         # An upload of Hollybank's tracker, read (not imported) for the functions that match a file to a register.
         upload = prepare(con, [("sen-register-20.xlsx", sparse_corpus.register(20))])
+        # A review meeting of a Hollybank pupil scheduled in the app, recorded, with an action (issue 17).
+        from senlib.importer import meetings
+        hb = pupils[pupils["setting"] == sparse_corpus.SETTING].iloc[0]
+        review_id = meetings.schedule_review(con, hb["setting"], hb["pupil_id"], review_date=date(2026, 12, 1),
+                                             as_of=date(2026, 12, 1), viewer=TRUSTED).review_id
+        meetings.record_review(con, hb["setting"], review_id, held_on=date(2026, 12, 1), as_of=date(2026, 12, 1),
+                               viewer=TRUSTED, actions=[{"action": "Share the plan", "owner": "Mrs Khan"}])
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -118,8 +125,9 @@ def four_settings(demo_db_template, tmp_path_factory):
     markers = ({s for s in settings if s != mine}
                | (set(other["pupil_id"]) - set(own["pupil_id"])))
     every_pupil = set(pupils["pupil_id"]) | {f"{f} {last}" for f, last in zip(pupils["first_name"], pupils["last_name"], strict=True)}
-    target = other[other["setting"] == sparse_corpus.SETTING].iloc[0]
+    target = other[(other["setting"] == sparse_corpus.SETTING) & (other["pupil_id"] == hb["pupil_id"])].iloc[0]
     return {"path": path, "mine": mine, "markers": markers, "every_pupil": every_pupil, "target": target,
+            "review_id": review_id,
             "import_id": int(import_id), "backup": backup_file, "upload": upload, "settings": settings}
 
 
@@ -132,6 +140,10 @@ def _arguments(fn, db, con, tmp_path) -> dict:
         "text": target["last_name"], "user": "test", "phase": "primary", "local_authority": "Kent",
         "out": tmp_path / "out.duckdb", "target": None, "path": db["backup"], "enabled": False, "folder": None,
         "settings": None, "upload": db["upload"], "role": "teaching_assistant", "hourly_cost": 30.0,
+        # review meetings (issue 17): the other setting's review, scheduled and recorded in the app
+        "review_id": db["review_id"], "review_date": date(2027, 1, 12), "held_on": AS_OF, "on": AS_OF,
+        "done_on": AS_OF, "action_id": "A1", "people": [], "start": AS_OF, "end": date(2027, 7, 31),
+        "document": "invitation", "file_name": "ours.docx", "data": b"", "formats": ("docx",),
     }
     args = {}
     for name, param in inspect.signature(fn).parameters.items():

@@ -182,7 +182,7 @@ def test_unknown_review_and_access(db):
     assert "R-FFFFFFFF" in str(err.value) and err.value.fix
     with pytest.raises(access.AccessDenied):
         context.review_context(db, fx.SETTING, fx.AMY, as_of=fx.AS_OF, viewer=GOVERNOR)
-    with pytest.raises(context.ReviewNotFound):
+    with pytest.raises(access.AccessDenied):  # a SENCo of another school: refused, as every read of another setting
         context.review_context(db, fx.SETTING, fx.AMY, as_of=fx.AS_OF, viewer=OTHER_SCHOOL)
 
 

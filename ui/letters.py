@@ -11,7 +11,7 @@ from senlib.core.text import escape_markdown
 from senlib.documents import templates
 from senlib.documents.placeholders import placeholder_table
 from ui.state import LETTERS_DOCUMENT, LETTERS_FILE, LETTERS_SETTING, RULES_DONE
-from ui.widgets import download_button
+from ui.widgets import download_button, text_table
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -39,9 +39,9 @@ def letters_section(cur, viewer: access.Viewer, settings: list[str]) -> None:
                     file_name=f"{label} template.docx", mime=DOCX, what=f"letter template {document}",
                     icon=":material/download:")
     with st.expander("Placeholders you can use", icon=":material/data_object:"):
-        st.dataframe(placeholder_table(document), hide_index=True, width="stretch",
-                     column_config={"placeholder": "Placeholder", "what": "What it becomes",
-                                    "in the default": st.column_config.CheckboxColumn("In the default")})
+        text_table(placeholder_table(document), max_rows=60,
+                   config={"placeholder": "Placeholder", "what": "What it becomes",
+                           "in the default": st.column_config.CheckboxColumn("In the default")})
     if not viewer.can_write:
         st.caption("Only the SENCo changes the wording of the letters.")
         return

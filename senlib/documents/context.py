@@ -101,8 +101,10 @@ def _rows(cur: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
 
 def _review(cur: duckdb.DuckDBPyConnection, setting: str, review_id: str, viewer: Viewer) -> dict:
     settings = access.staff_scope(viewer, [setting])
-    rows = [] if settings is not None and setting not in settings else _rows(
-        cur, "SELECT * FROM reviews WHERE setting = ? AND review_id = ? ORDER BY held DESC LIMIT 1", [setting, review_id])
+    if settings is not None and setting not in settings:
+        raise access.AccessDenied(f"Your access does not include {setting}.", fix="Ask a SENCo of that setting.")
+    rows = _rows(cur, "SELECT * FROM reviews WHERE setting = ? AND review_id = ? ORDER BY held DESC LIMIT 1",
+                 [setting, review_id])
     if not rows:
         raise ReviewNotFound(f"There is no review {review_id} at {setting}.", place=f"review {review_id}",
                              fix="Open the review from Upcoming reviews or the pupil's page; it may have been cancelled "

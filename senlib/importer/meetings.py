@@ -368,7 +368,10 @@ def mark_report_sent(cur: duckdb.DuckDBPyConnection, setting: str, review_id: st
 
 def take_back(con: duckdb.DuckDBPyConnection, import_id: int, *, viewer: access.Viewer) -> dict:
     """Take back a change made in the app (refused, as for an upload, when a later change built on it)."""
-    got = con.execute("SELECT origin FROM imports WHERE import_id = ?", [import_id]).fetchall()
+    access.require_senco(viewer)
+    got = con.execute("SELECT origin, setting FROM imports WHERE import_id = ?", [import_id]).fetchall()
+    if got and got[0][1] is not None:
+        _may_see(viewer, got[0][1])
     if not got or got[0][0] != ORIGIN:
         raise MeetingError(f"Change {import_id} is not a change made in the app.", fix="Undo uploads on the Upload page.")
     return undo(con, import_id, viewer.name, viewer=viewer)

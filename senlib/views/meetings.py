@@ -82,7 +82,7 @@ def pupil_meetings(cur: duckdb.DuckDBPyConnection, setting: str, pupil_id: str, 
         row["attended"] = meetings.invitees(cur, setting, review_id, viewer=viewer)
         recorded.append(row)
     return PupilMeetings(setting, pupil_id, name, _current_plan(cur, setting, pupil_id), scheduled, editor_frame(people),
-                         outcomes(cur, setting, pupil_id), recorded,
+                         _outcomes(cur, setting, pupil_id), recorded,
                          _changes_of(cur, setting, pupil_id, viewer), _planned(cur, setting, pupil_id, as_of))
 
 
@@ -117,7 +117,7 @@ def _current_plan(cur: duckdb.DuckDBPyConnection, setting: str, pupil_id: str) -
     return next((p for p in CADENCE_PLANS if p in open_), None)
 
 
-def outcomes(cur: duckdb.DuckDBPyConnection, setting: str, pupil_id: str) -> pd.DataFrame:
+def _outcomes(cur: duckdb.DuckDBPyConnection, setting: str, pupil_id: str) -> pd.DataFrame:
     """The pupil's current outcomes with their last score, for scoring in the meeting; `label` is what the form shows."""
     df = cur.execute("""SELECT o.outcome_id, o.description, coalesce(o.scale_min, 0) AS scale_min,
                coalesce(o.scale_max, 10) AS scale_max, s.score AS last_score, s.score_date AS last_date
