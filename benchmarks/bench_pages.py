@@ -49,13 +49,17 @@ def demo_db(pupils: int, folder: Path = DATA) -> Path:
 
 
 def _stale(path: Path) -> bool:
-    """A demo written before the demo had provision (issue 16): no provisions table, or nothing in it."""
+    """A demo written before the demo had provision (issue 16) or review meetings (issue 17): no provisions, or no
+    review with its own id."""
     import duckdb
 
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'provisions'").fetchone()[0] == 0 \
-            or con.execute("SELECT count(*) FROM provisions").fetchone()[0] == 0
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if "provisions" not in tables or "review_invitees" not in tables:
+            return True
+        return con.execute("SELECT count(*) FROM provisions").fetchone()[0] == 0 \
+            or con.execute("SELECT count(*) FROM review_invitees").fetchone()[0] == 0
     finally:
         con.close()
 

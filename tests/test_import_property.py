@@ -58,7 +58,7 @@ def _con():
     return _SHARED[0]
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(head=HEADINGS, rows=st.lists(st.lists(CELLS, max_size=8), max_size=6), as_csv=st.booleans())
 def test_arbitrary_tables(head, rows, as_csv):
     con = _con()
@@ -68,20 +68,20 @@ def test_arbitrary_tables(head, rows, as_csv):
     _check(con, [("t.csv" if as_csv else "t.xlsx", data)])
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.binary(max_size=3000), name=st.sampled_from(["a.xlsx", "a.xls", "a.csv", "a.ods", "a"]))
 def test_arbitrary_bytes(data, name):
     _check(_con(), [(name, data)])
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pos=st.integers(0, len(MESSY) - 1), junk=st.binary(min_size=1, max_size=64))
 def test_mutated_workbook_bytes(pos, junk):
     data = MESSY[:pos] + junk + MESSY[pos + len(junk):]
     _check(_con(), [("register.xlsx", data)])
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=18, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sheet_idx=st.integers(0, 3), row=st.integers(0, 14), col=st.integers(0, 14), value=CELLS)
 def test_mutated_sheet_cells(sheet_idx, row, col, value):
     """Change one cell of the messy tracker inside its sheet XML (keeping a valid workbook)."""
@@ -98,7 +98,7 @@ def test_mutated_sheet_cells(sheet_idx, row, col, value):
     _check(_con(), [("register.xlsx", buf.getvalue())])
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=st.sampled_from(sorted(SEEDS)), cut=st.one_of(st.none(), st.floats(0.0, 1.0)),
        changes=st.lists(st.tuples(st.floats(0.0, 1.0, exclude_max=True), st.integers(0, 255)), max_size=12))
 def test_mutated_file_bytes(name, cut, changes):
@@ -111,7 +111,7 @@ def test_mutated_file_bytes(name, cut, changes):
     _check(_con(), [(name, bytes(data))])
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=18, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=st.sampled_from(["register.xlsx", "register.ods"]), member=st.integers(0, 30),
        changes=st.lists(st.tuples(st.floats(0.0, 1.0, exclude_max=True), st.binary(min_size=1, max_size=16)),
                         min_size=1, max_size=6))
@@ -148,7 +148,7 @@ SHAPE_ROWS = {
 }
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=28, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(shape=st.sampled_from(sorted(SHAPE_ROWS)), edits=st.lists(st.tuples(st.integers(1, 3), st.integers(0, 11), CELLS),
                                                                    max_size=4), as_csv=st.booleans())
 def test_mutated_shapes(shape, edits, as_csv):
