@@ -167,3 +167,13 @@ def test_unknown_review_and_viewer_without_access_are_refused(con):
     other = Viewer("senco", "a@b", frozenset({"Another School"}))
     with pytest.raises(AccessDenied):
         record_workbook(con.cursor(), S, BEN_APP, as_of=AS_OF, viewer=other)
+
+
+def test_the_upload_page_suggests_the_setting_the_workbook_names(con):
+    """A record workbook has no Pupils sheet to match to a register: its Setting column names the setting."""
+    from senlib.importer.matching import suggest_setting
+
+    con.execute("INSERT INTO settings VALUES ('Another School', 'primary', NULL)")
+    upload = prepare(con, [("record.xlsx", record_workbook(con, S, BEN_APP, as_of=AS_OF, viewer=TRUSTED))])
+    assert suggest_setting(con, upload, [S, "Another School"], viewer=TRUSTED) == (
+        S, "the files' Setting column names it")

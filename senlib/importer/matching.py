@@ -89,6 +89,20 @@ def named_in_file(upload: Upload, settings: list[str]) -> list[str]:
     return [s for s in settings if norm_key(s) and norm_key(s) in text]
 
 
+def named_in_rows(upload: Upload, settings: list[str]) -> list[str]:
+    """Settings a Setting column of the files names (a record workbook or a full export carries one on every row)."""
+    keys = {norm_key(s): s for s in settings if norm_key(s)}
+    found: set[str] = set()
+    for i, plan in upload.importable:
+        table = upload.sheet(i, plan.sheet).table
+        for col in plan.columns:
+            if col.field != "setting" or col.index >= table.num_columns:
+                continue
+            values = table.column(col.index).to_pylist()[(plan.header_row or 0) + 1:][:5000]
+            found |= {keys[norm_key(str(v))] for v in values if v is not None and norm_key(str(v)) in keys}
+    return sorted(found)
+
+
 def suggest_setting(cur: duckdb.DuckDBPyConnection, upload: Upload, settings: list[str], *,
                     viewer: access.Viewer) -> tuple[str | None, str | None]:
     """(setting, why) the upload most likely belongs to, of `settings` the viewer may see, or (None, None) when
@@ -104,4 +118,7 @@ def suggest_setting(cur: duckdb.DuckDBPyConnection, upload: Upload, settings: li
                               f"its register")
     if len(named) == 1:
         return named[0], "the files name it"
+    in_rows = named_in_rows(upload, settings)
+    if len(in_rows) == 1:
+        return in_rows[0], "the files' Setting column names it"
     return None, None
