@@ -38,7 +38,7 @@ def pupils(draw) -> dict:
     }
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases=st.lists(pupils(), min_size=1, max_size=10),
        steps=st.lists(st.integers(0, 700), min_size=2, max_size=6),
        overrides=st.fixed_dictionaries({"weeks": st.integers(2, 10), "under5": st.integers(1, 6),

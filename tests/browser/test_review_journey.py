@@ -9,6 +9,7 @@ Screenshots: tests/artifacts/w17-*.png."""
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import zipfile
 from collections.abc import Iterator
@@ -232,6 +233,13 @@ def test_schedule_pack_record_workbook_upload_and_see_it_recorded(tab, tmp_path)
     assert tab.external_requests == []
 
 
+# Screenshots of the pages on the 20-pupil register and the demo, for a person to look at (tests/artifacts/w17-*): the
+# same pages are tested on both by AppTest (tests/test_meeting_pages.py); these run only when asked, to keep the suite
+# within its time (SENLIB_SCREENSHOTS=1 .venv/bin/python -m pytest tests/browser/test_review_journey.py).
+SCREENSHOTS = pytest.mark.skipif(not os.environ.get("SENLIB_SCREENSHOTS"), reason="screenshots: SENLIB_SCREENSHOTS=1")
+
+
+@SCREENSHOTS
 def test_the_pages_on_the_20_pupil_register(tab, tmp_path):
     db = sparse_corpus.make_db(tmp_path / "sparse.duckdb")
     import duckdb
@@ -254,6 +262,7 @@ def test_the_pages_on_the_20_pupil_register(tab, tmp_path):
     assert tab.external_requests == []
 
 
+@SCREENSHOTS
 def test_the_pages_on_the_demo(tab, demo_db_template, tmp_path):
     db = tmp_path / "demo.duckdb"
     shutil.copy(demo_db_template, db)
