@@ -192,10 +192,7 @@ def reschedule_review(cur: duckdb.DuckDBPyConnection, setting: str, review_id: s
         if review_date < as_of:
             raise MeetingError(f"{long_date(review_date)} is before today ({long_date(as_of)}).",
                                fix="Move the review to today or later.")
-        taken = cur.execute("""SELECT 1 FROM reviews WHERE setting = ? AND pupil_id = ? AND plan_type IS NOT DISTINCT FROM ?
-            AND review_date = ? AND review_id IS DISTINCT FROM ?""", [setting, r["pupil_id"], r["plan_type"], review_date,
-                                                                     review_id]).fetchall()
-        if taken:
+        if _date_taken(cur, r, review_date):
             raise MeetingError(f"{_name(pupil)} already has a review of this plan on {long_date(review_date)}.",
                                fix="Choose another date.")
         values["review_date"] = review_date
@@ -294,15 +291,11 @@ def record_review(cur: duckdb.DuckDBPyConnection, setting: str, review_id: str, 
               "decision": decision and _code(decision, DECISIONS, "decision"), "next_review_date": next_review_date,
               "notes": _text(notes, MAX_TEXT), "pfa_covered": pfa_covered}
     values = {k: v for k, v in values.items() if v is not None}
-    if held_on != r["review_date"]:
-        clash = cur.execute("""SELECT 1 FROM reviews WHERE setting = ? AND pupil_id = ? AND plan_type IS NOT DISTINCT FROM ?
-            AND review_date = ? AND review_id IS DISTINCT FROM ?""", [setting, r["pupil_id"], r["plan_type"], held_on,
-                                                                     review_id]).fetchall()
-        if clash:
-            raise MeetingError(f"{_name(r)} already has a review of this plan recorded on {long_date(held_on)}.",
-                               fix="Check the date the meeting took place.")
+    if held_on != r["review_date"] and _date_taken(cur, r, held_on):
+        raise MeetingError(f"{_name(r)} already has a review of this plan recorded on {long_date(held_on)}.",
+                           fix="Check the date the meeting took place.")
     outcomes = _outcomes(cur, setting, r["pupil_id"])
-    given = {k: v for k, v in (scores or {}).items() if not _blank(v)}
+    given = {k: v for k, v in (scores or {}).items() if not is_blank(v)}
     for outcome_id, score in given.items():
         if outcome_id not in outcomes:
             raise MeetingError(f"{_name(r)} has no outcome '{outcome_id}'.", fix="Score the pupil's current outcomes only.")
@@ -425,11 +418,11 @@ def _insert(cur: duckdb.DuckDBPyConnection, import_id: int, table: str, values: 
 
 def _write_invitees(cur: duckdb.DuckDBPyConnection, import_id: int, setting: str, pupil_id: str, review_id: str,
                     people: Iterable[Mapping]) -> int:
-    rows = [p for p in people if not (_blank(p.get("name")) and _blank(p.get("role")))]
-    used = {str(p["invitee_id"]) for p in rows if not _blank(p.get("invitee_id"))}
+    rows = [p for p in people if not (is_blank(p.get("name")) and is_blank(p.get("role")))]
+    used = {str(p["invitee_id"]) for p in rows if not is_blank(p.get("invitee_id"))}
     n = 0
     for i, p in enumerate(rows, 1):
-        invitee_id = str(p["invitee_id"]) if not _blank(p.get("invitee_id")) else _next_id("I", used)
+        invitee_id = str(p["invitee_id"]) if not is_blank(p.get("invitee_id")) else _next_id("I", used)
         used.add(invitee_id)
         where = f"invitee {i} ({p.get('name') or 'no name'})"
         values = {"setting": setting, "pupil_id": pupil_id, "review_id": review_id, "invitee_id": invitee_id,
@@ -437,7 +430,7 @@ def _write_invitees(cur: duckdb.DuckDBPyConnection, import_id: int, setting: str
                   "organisation": _text(p.get("organisation")), "contact": _text(p.get("contact")),
                   "response": _code(p.get("response"), INVITEE_RESPONSES, "response", where),
                   "invited_on": _date(p.get("invited_on")), "report_received": _date(p.get("report_received")),
-                  "attended": None if _blank(p.get("attended")) else bool(p.get("attended"))}
+                  "attended": None if is_blank(p.get("attended")) else bool(p.get("attended"))}
         _insert(cur, import_id, "review_invitees", values)
         n += 1
     return n
@@ -446,11 +439,11 @@ def _write_invitees(cur: duckdb.DuckDBPyConnection, import_id: int, setting: str
 def _write_actions(cur: duckdb.DuckDBPyConnection, import_id: int, setting: str, pupil_id: str, review_id: str,
                    items: Iterable[Mapping]) -> None:
     """The review's actions become exactly `items` (by action id; new ones numbered on)."""
-    keep = [a for a in items if not _blank(a.get("action"))]
-    used = {str(a["action_id"]) for a in keep if not _blank(a.get("action_id"))}
+    keep = [a for a in items if not is_blank(a.get("action"))]
+    used = {str(a["action_id"]) for a in keep if not is_blank(a.get("action_id"))}
     _delete(cur, import_id, "review_actions", "setting = ? AND review_id = ?", [setting, review_id])
     for a in keep:
-        action_id = str(a["action_id"]) if not _blank(a.get("action_id")) else _next_id("A", used)
+        action_id = str(a["action_id"]) if not is_blank(a.get("action_id")) else _next_id("A", used)
         used.add(action_id)
         _insert(cur, import_id, "review_actions", {
             "setting": setting, "pupil_id": pupil_id, "review_id": review_id, "action_id": action_id,
@@ -490,6 +483,13 @@ def _notice_warning(cur: duckdb.DuckDBPyConnection, pupil: dict, plan_type: str 
             f"({notice} day{'s' if notice != 1 else ''}' notice). Invitations to an EHC plan review must go at least "
             f"{weeks} weeks before the meeting (SEND Regulations 2014, regulation 20), unless the family agrees to "
             "a shorter notice: record their agreement in the review's notes.")
+
+
+def _date_taken(cur: duckdb.DuckDBPyConnection, r: dict, day: date) -> bool:
+    """Whether another review of the same pupil's plan is on `day` (a review's key is its plan and date)."""
+    return bool(cur.execute("""SELECT 1 FROM reviews WHERE setting = ? AND pupil_id = ? AND plan_type IS NOT DISTINCT FROM ?
+        AND review_date = ? AND review_id IS DISTINCT FROM ?""",
+                            [r["setting"], r["pupil_id"], r["plan_type"], day, r["review_id"]]).fetchall())
 
 
 def _pupil(cur: duckdb.DuckDBPyConnection, setting: str, pupil_id: str, viewer: access.Viewer) -> dict:
@@ -537,7 +537,7 @@ def _may_see(viewer: access.Viewer, setting: str) -> None:
 
 
 def _code(value: object, vocab: dict[str, str], what: str, where: str | None = None) -> str | None:
-    if _blank(value):
+    if is_blank(value):
         return None
     text = str(value).strip()
     if text in vocab:
@@ -549,13 +549,13 @@ def _code(value: object, vocab: dict[str, str], what: str, where: str | None = N
 
 
 def _date(value: object) -> date | None:
-    if _blank(value):
+    if is_blank(value):
         return None
     return pd.Timestamp(value).date()
 
 
 def _text(value: object, limit: int = 200) -> str | None:
-    if _blank(value):
+    if is_blank(value):
         return None
     text = str(value).strip()
     if len(text) > limit:
@@ -564,7 +564,8 @@ def _text(value: object, limit: int = 200) -> str | None:
     return text
 
 
-def _blank(value: object) -> bool:
+def is_blank(value: object) -> bool:
+    """None, an empty or all-space string, NaN or NaT: what a form or a data editor leaves in a cell not filled in."""
     if value is None:
         return True
     if isinstance(value, str):
@@ -580,7 +581,7 @@ def _short(text: str, n: int = 40) -> str:
 
 
 def _name(row: Mapping) -> str:
-    name = " ".join(str(row.get(k)) for k in ("first_name", "last_name") if not _blank(row.get(k)))
+    name = " ".join(str(row.get(k)) for k in ("first_name", "last_name") if not is_blank(row.get(k)))
     return name or str(row.get("pupil_id"))
 
 

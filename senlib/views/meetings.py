@@ -20,6 +20,7 @@ from senlib.access import Viewer
 from senlib.core.names import DECISIONS, INVITEE_RESPONSES, INVITEE_ROLES, PLAN_TYPES, PROGRESS, REVIEW_DOCUMENTS, REVIEW_KINDS
 from senlib.importer import meetings
 from senlib.importer.load import touched_pupils_sql
+from senlib.importer.meetings import is_blank as _blank
 from senlib.importer.meetings import long_date
 from senlib.views.caseload import keys, names
 from senlib.views.pupil import full_name
@@ -421,12 +422,3 @@ def _safe(text: object) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "-" for c in str(text))
 
 
-def _blank(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
